@@ -1,0 +1,20 @@
+//  clock — wall-clock and monotonic time in milliseconds, and RFC 3339 text.
+#ifndef RM_CLOCK_H
+#define RM_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+//  Unix time in milliseconds.
+int64_t clock_now_ms (void);
+
+//  Monotonic milliseconds (for timeouts and latencies).
+int64_t clock_mono_ms (void);
+
+//  Monotonic microseconds.
+int64_t clock_mono_us (void);
+
+//  Formats Unix milliseconds as "2026-11-27T10:00:00.123Z" (size >= 25).
+void clock_format_rfc3339 (int64_t unix_ms, char *out, size_t size);
+
+#endif

@@ -1,0 +1,758 @@
+#include "service.h"
+#include "catalog.h"
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "mp.h"
+#include "uuid.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+//  Requests taken per turn before the batch is committed: large enough to
+//  fill a group commit, small enough to bound a turn's latency.
+#define SERVICE_BATCH_MAX 512
+#define SERVICE_PUB_HWM 100000
+#define SERVICE_TICK_MS 100
+#define SERVICE_DRAIN_MS 2000
+
+typedef enum { ACT_REPLY, ACT_EVENT, ACT_CALL } action_kind_t;
+
+typedef struct {
+    char peer[32];
+    char op[ENVELOPE_TYPE_MAX];
+    char cid[ENVELOPE_CID_MAX];
+    char idem[ENVELOPE_IDEM_MAX];
+    int timeout_ms;
+    rpc_client_fn *fn;
+    void *arg;
+} call_args_t;
+
+typedef struct {
+    action_kind_t kind;
+    request_t *req;                 //  ACT_REPLY
+    char type[ENVELOPE_TYPE_MAX];   //  ACT_EVENT
+    char cid[ENVELOPE_CID_MAX];     //  ACT_EVENT
+    msgpack_sbuffer buf;            //  ACT_EVENT body, ACT_CALL body
+    msgpack_packer pk;              //  ACT_EVENT: packs into buf
+    call_args_t call;               //  ACT_CALL
+} action_t;
+
+struct request_t {
+    service_t *svc;
+    zframe_t *identity;
+    char *data;                     //  the envelope bytes the body points into
+    size_t data_len;
+    msgpack_unpacked unpacked;
+    envelope_t env;
+    bool decoded;
+    bool replied;
+    bool deferred;
+    bool reply_ok;
+    msgpack_sbuffer reply;          //  packed reply body
+    msgpack_packer pk;
+};
+
+typedef struct {
+    char name[32];
+    rpc_client_t *client;
+} peer_t;
+
+struct service_t {
+    const service_def_t *def;
+    config_t *cfg;
+    store_t *store;
+    zsock_t *router;
+    zsock_t *pub;
+    peer_t peers[8];
+    int npeers;
+    int64_t started_ms;
+    int call_timeout;
+    uint64_t event_seq;
+    MDB_txn *batch;                 //  this turn's write transaction, if any
+    MDB_txn *reader;                //  this turn's read transaction, if any
+    action_t **actions;             //  queued until the batch commits
+    size_t nactions, cap_actions;
+    size_t deferred;                //  requests waiting for a callback
+    bool stopping;
+    void *state;
+};
+
+static void s_request_free (request_t **req_p);
+
+//  Where packing goes when there is no memory left to queue it.
+static int
+s_discard (void *data, const char *buf, size_t len)
+{
+    (void) data, (void) buf, (void) len;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  configuration
+
+void
+service_config_define (config_t *cfg, const service_def_t *def,
+                       const char *rpc_default, const char *pub_default)
+{
+    char dir[128];
+    snprintf (dir, sizeof dir, "./var/%s", def->name);
+    config_define (cfg, "data-dir", dir, "directory of this service's LMDB store");
+    config_define (cfg, "rpc-endpoint", rpc_default, "ZeroMQ endpoint to bind for requests (ROUTER)");
+    config_define (cfg, "pub-endpoint", pub_default, "ZeroMQ endpoint to bind for events (PUB)");
+    config_define (cfg, "map-size", "1G", "LMDB map size (maximum store size), e.g. 512M, 4G");
+    config_define (cfg, "log-level", "info", "debug, info, warn or error");
+    config_define (cfg, "nosync", "false", "skip fsync on commit (faster, NOT durable: tests and benchmarks only)");
+    config_define (cfg, "call-timeout", "2000", "milliseconds to wait for a peer service's answer");
+    for (int i = 0; def->peers && def->peers[i]; i++) {
+        static const struct {
+            const char *name, *endpoint;
+        } defaults[] = {{"pricing", "tcp://127.0.0.1:7101"},
+                        {"inventory", "tcp://127.0.0.1:7201"},
+                        {"orders", "tcp://127.0.0.1:7301"}};
+        const char *endpoint = NULL;
+        for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
+            if (strcmp (defaults[d].name, def->peers[i]) == 0)
+                endpoint = defaults[d].endpoint;
+        char name[64], help[128];
+        snprintf (name, sizeof name, "%s-endpoint", def->peers[i]);
+        snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service", def->peers[i]);
+        config_define (cfg, name, endpoint, help);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  construction
+
+static zsock_t *
+s_bind (int type, const char *endpoint, const char *option)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock) {
+        log_error (NULL, "cannot create socket: %s", zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    zsock_set_linger (sock, 0);
+    if (type == ZMQ_ROUTER) {
+        zsock_set_router_mandatory (sock, 1);
+        zsock_set_sndhwm (sock, SERVICE_PUB_HWM);
+        zsock_set_rcvhwm (sock, SERVICE_PUB_HWM);
+    }
+    else
+        zsock_set_sndhwm (sock, SERVICE_PUB_HWM);
+    if (zsock_bind (sock, "%s", endpoint) < 0) {
+        log_error (NULL, "cannot bind %s (option --%s): %s", endpoint, option, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+int
+service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
+{
+    int64_t map_size = 0, call_timeout = 0;
+    int level = log_level_parse (config_get (cfg, "log-level"));
+    if (level < 0) {
+        fprintf (stderr, "%s: --log-level must be debug, info, warn or error\n", def->name);
+        return RM_EINVAL;
+    }
+    log_init (def->name, (log_level_t) level);
+    if (config_get_int (cfg, "map-size", &map_size) != 0
+        || config_get_int (cfg, "call-timeout", &call_timeout) != 0)
+        return RM_EINVAL;
+    if (call_timeout <= 0 || call_timeout > 600000) {
+        log_error (NULL, "--call-timeout must be between 1 and 600000 ms");
+        return RM_EINVAL;
+    }
+    service_t *self = (service_t *) calloc (1, sizeof *self);
+    if (!self)
+        return RM_ENOMEM;
+    self->def = def;
+    self->cfg = cfg;
+    self->call_timeout = (int) call_timeout;
+    self->started_ms = clock_mono_ms ();
+    store_opts_t opts = {
+        .dir = config_get (cfg, "data-dir"),
+        .map_size = (size_t) map_size,
+        .schema_version = def->schema_version,
+        .dbs = def->dbs,
+        .nosync = strcmp (config_get (cfg, "nosync"), "true") == 0,
+    };
+    int rc = store_open (&opts, &self->store);
+    if (rc != 0)
+        goto fail;
+    rc = RM_EUNAVAIL;
+    self->router = s_bind (ZMQ_ROUTER, config_get (cfg, "rpc-endpoint"), "rpc-endpoint");
+    self->pub = s_bind (ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
+    if (!self->router || !self->pub)
+        goto fail;
+    for (int i = 0; def->peers && def->peers[i]; i++) {
+        char name[64];
+        snprintf (name, sizeof name, "%s-endpoint", def->peers[i]);
+        peer_t *peer = &self->peers[self->npeers++];
+        snprintf (peer->name, sizeof peer->name, "%s", def->peers[i]);
+        //  a few attempts fit in one call timeout, so a restarted peer is retried
+        peer->client = rpc_client_new (config_get (cfg, name), self->call_timeout / 3 + 1);
+        if (!peer->client)
+            goto fail;
+    }
+    if (def->on_start && (rc = def->on_start (self)) != 0)
+        goto fail;
+    log_info (NULL, "%s %s serving on %s, events on %s, store %s%s", def->name, RETAILMESH_VERSION,
+              config_get (cfg, "rpc-endpoint"), config_get (cfg, "pub-endpoint"), opts.dir,
+              opts.nosync ? " (nosync: commits are NOT durable)" : "");
+    *self_p = self;
+    return 0;
+fail:
+    service_destroy (&self);
+    return rc;
+}
+
+void
+service_destroy (service_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    service_t *self = *self_p;
+    store_abort (&self->batch);
+    store_abort (&self->reader);
+    for (size_t i = 0; i < self->nactions; i++) {
+        action_t *act = self->actions[i];
+        if (act->kind == ACT_REPLY)
+            s_request_free (&act->req);
+        msgpack_sbuffer_destroy (&act->buf);
+        free (act);
+    }
+    free (self->actions);
+    for (int i = 0; i < self->npeers; i++)
+        rpc_client_destroy (&self->peers[i].client);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->pub);
+    store_close (&self->store);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *service_name (service_t *self) { return self->def->name; }
+store_t *service_store (service_t *self) { return self->store; }
+config_t *service_config (service_t *self) { return self->cfg; }
+MDB_dbi service_dbi (service_t *self, int index) { return store_dbi (self->store, index); }
+void service_set_state (service_t *self, void *state) { self->state = state; }
+void *service_state (service_t *self) { return self->state; }
+int service_call_timeout (service_t *self) { return self->call_timeout; }
+void service_stop (service_t *self) { self->stopping = true; }
+
+//  ---------------------------------------------------------------------
+//  actions queued until the batch commits
+
+static action_t *
+s_action_add (service_t *self, action_kind_t kind)
+{
+    if (self->nactions == self->cap_actions) {
+        size_t cap = self->cap_actions ? self->cap_actions * 2 : 256;
+        action_t **grown = (action_t **) realloc (self->actions, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        self->actions = grown;
+        self->cap_actions = cap;
+    }
+    action_t *act = (action_t *) calloc (1, sizeof *act);
+    if (!act)
+        return NULL;
+    act->kind = kind;
+    msgpack_sbuffer_init (&act->buf);
+    self->actions[self->nactions++] = act;
+    return act;
+}
+
+//  Drops the events queued after position mark (their writes were undone).
+static void
+s_actions_drop_events (service_t *self, size_t mark)
+{
+    size_t kept = mark;
+    for (size_t i = mark; i < self->nactions; i++) {
+        action_t *act = self->actions[i];
+        if (act->kind == ACT_EVENT) {
+            msgpack_sbuffer_destroy (&act->buf);
+            free (act);
+        }
+        else
+            self->actions[kept++] = act;
+    }
+    self->nactions = kept;
+}
+
+//  ---------------------------------------------------------------------
+//  transactions
+
+int
+service_read_txn (service_t *self, MDB_txn **txn)
+{
+    if (self->batch) {
+        *txn = self->batch;
+        return 0;
+    }
+    if (!self->reader) {
+        int rc = store_read_begin (self->store, &self->reader);
+        if (rc != 0)
+            return rc;
+    }
+    *txn = self->reader;
+    return 0;
+}
+
+int
+service_write (service_t *self, service_write_fn *fn, void *arg)
+{
+    if (!self->batch) {
+        int rc = store_write_begin (self->store, NULL, &self->batch);
+        if (rc != 0)
+            return rc;
+    }
+    MDB_txn *child = NULL;
+    int rc = store_write_begin (self->store, self->batch, &child);
+    if (rc != 0)
+        return rc;
+    size_t mark = self->nactions;
+    rc = fn (child, arg);
+    if (rc == 0)
+        rc = store_commit (&child);
+    else
+        store_abort (&child);
+    if (rc != 0)
+        s_actions_drop_events (self, mark);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  requests
+
+const envelope_t *request_envelope (request_t *req) { return &req->env; }
+const char *request_op (request_t *req) { return req->env.type; }
+const char *request_cid (request_t *req) { return req->env.cid; }
+const char *request_idem (request_t *req) { return req->env.idem; }
+const msgpack_object *request_body (request_t *req) { return &req->env.body; }
+
+static void
+s_request_free (request_t **req_p)
+{
+    request_t *req = *req_p;
+    if (!req)
+        return;
+    zframe_destroy (&req->identity);
+    if (req->decoded)
+        msgpack_unpacked_destroy (&req->unpacked);
+    free (req->data);
+    msgpack_sbuffer_destroy (&req->reply);
+    free (req);
+    *req_p = NULL;
+}
+
+static msgpack_packer *
+s_reply_start (request_t *req, bool ok)
+{
+    static msgpack_packer sink;
+    msgpack_packer_init (&sink, NULL, s_discard);
+    if (req->replied) {
+        log_error (req->env.cid, "%s answered twice; second answer dropped", req->env.type);
+        return &sink;
+    }
+    action_t *act = s_action_add (req->svc, ACT_REPLY);
+    if (!act) {
+        log_error (req->env.cid, "out of memory queueing the reply to %s", req->env.type);
+        return &sink;
+    }
+    act->req = req;
+    req->replied = true;
+    req->reply_ok = ok;
+    return &req->pk;
+}
+
+msgpack_packer *
+request_reply_ok (request_t *req)
+{
+    return s_reply_start (req, true);
+}
+
+msgpack_packer *
+request_reply_error_details (request_t *req, int err, const char *field,
+                             const char *message, size_t ndetails)
+{
+    msgpack_packer *pk = s_reply_start (req, false);
+    envelope_pack_error_body (pk, err, field, message, ndetails);
+    log_info (req->env.cid, "%s -> %s%s%s: %s", req->env.type, rm_errname (err),
+              field && *field ? " at " : "", field ? field : "", message);
+    return pk;
+}
+
+int
+request_reply_error (request_t *req, int err, const char *field, const char *fmt, ...)
+{
+    char message[256];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (message, sizeof message, fmt, ap);
+    va_end (ap);
+    request_reply_error_details (req, err, field, message, 0);
+    return err;
+}
+
+void
+request_defer (request_t *req)
+{
+    if (!req->deferred) {
+        req->deferred = true;
+        req->svc->deferred++;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  events and calls
+
+msgpack_packer *
+service_event (service_t *self, const char *type, const char *cid)
+{
+    static msgpack_packer sink;
+    action_t *act = s_action_add (self, ACT_EVENT);
+    if (!act) {
+        log_error (cid, "out of memory queueing event %s", type);
+        msgpack_packer_init (&sink, NULL, s_discard);
+        return &sink;
+    }
+    snprintf (act->type, sizeof act->type, "%s", type);
+    snprintf (act->cid, sizeof act->cid, "%s", cid ? cid : "");
+    msgpack_packer_init (&act->pk, &act->buf, msgpack_sbuffer_write);
+    return &act->pk;
+}
+
+rpc_client_t *
+service_peer (service_t *self, const char *peer)
+{
+    for (int i = 0; i < self->npeers; i++)
+        if (strcmp (self->peers[i].name, peer) == 0)
+            return self->peers[i].client;
+    return NULL;
+}
+
+int
+service_call (service_t *self, const char *peer, const char *op,
+              const char *cid, const char *idem, int timeout_ms,
+              const char *body, size_t body_len, rpc_client_fn *fn, void *arg)
+{
+    if (!service_peer (self, peer)) {
+        log_error (cid, "call to unknown peer '%s'", peer);
+        return RM_EINTERNAL;
+    }
+    action_t *act = s_action_add (self, ACT_CALL);
+    if (!act)
+        return RM_ENOMEM;
+    call_args_t *call = &act->call;
+    snprintf (call->peer, sizeof call->peer, "%s", peer);
+    snprintf (call->op, sizeof call->op, "%s", op);
+    snprintf (call->cid, sizeof call->cid, "%s", cid ? cid : "");
+    snprintf (call->idem, sizeof call->idem, "%s", idem ? idem : "");
+    call->timeout_ms = timeout_ms;
+    call->fn = fn;
+    call->arg = arg;
+    if (msgpack_sbuffer_write (&act->buf, body, body_len) != 0)
+        return RM_ENOMEM;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  sending, after the batch commits
+
+static void
+s_send_reply (service_t *self, request_t *req, bool commit_ok)
+{
+    envelope_t env;
+    envelope_init_reply (&env, &req->env, req->reply_ok && commit_ok);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init (&out);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &out, msgpack_sbuffer_write);
+    envelope_pack_header (&pk, &env);
+    if (commit_ok)
+        msgpack_sbuffer_write (&out, req->reply.data, req->reply.size);
+    else
+        envelope_pack_error_body (&pk, RM_ESTORE, NULL, "the store could not commit; nothing was changed", 0);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, &req->identity);
+    zmsg_addmem (msg, NULL, 0);
+    zmsg_addmem (msg, out.data, out.size);
+    msgpack_sbuffer_destroy (&out);
+    //  the client may have gone; ROUTER_MANDATORY makes that visible
+    if (zmsg_send (&msg, self->router) != 0) {
+        log_warn (req->env.cid, "reply to %s not delivered: %s", req->env.type, zmq_strerror (zmq_errno ()));
+        zmsg_destroy (&msg);
+    }
+}
+
+static void
+s_publish (service_t *self, action_t *act)
+{
+    envelope_t env;
+    memset (&env, 0, sizeof env);
+    env.kind = ENVELOPE_EVENT;
+    env.version = PROTO_VERSION;
+    snprintf (env.type, sizeof env.type, "%s", act->type);
+    uuid_new_str (env.id);
+    snprintf (env.cid, sizeof env.cid, "%s", act->cid);
+    snprintf (env.source, sizeof env.source, "%s", self->def->name);
+    env.seq = ++self->event_seq;
+    env.time_ms = clock_now_ms ();
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init (&out);
+    if (envelope_pack_raw (&out, &env, act->buf.data, act->buf.size) == 0) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, act->type);
+        zmsg_addmem (msg, out.data, out.size);
+        if (zmsg_send (&msg, self->pub) != 0) {
+            log_warn (act->cid, "event %s not published: %s", act->type, zmq_strerror (zmq_errno ()));
+            zmsg_destroy (&msg);
+        }
+    }
+    msgpack_sbuffer_destroy (&out);
+}
+
+static void
+s_start_call (service_t *self, action_t *act, bool commit_ok)
+{
+    call_args_t *call = &act->call;
+    if (!commit_ok) {
+        call->fn (call->arg, RM_ESTORE, NULL);
+        return;
+    }
+    rpc_client_t *client = service_peer (self, call->peer);
+    int rc = rpc_client_send (client, call->op, call->cid, call->idem,
+                              clock_mono_ms () + call->timeout_ms,
+                              act->buf.data, act->buf.size, call->fn, call->arg);
+    if (rc != 0)
+        call->fn (call->arg, rc, NULL);
+}
+
+//  Commits the batch, then sends what it queued. Callbacks of failed calls
+//  may queue more actions, so the queue is taken whole first.
+static void
+s_flush (service_t *self)
+{
+    bool commit_ok = true;
+    if (self->batch && store_commit (&self->batch) != 0)
+        commit_ok = false;
+    store_abort (&self->reader);
+    while (self->nactions > 0) {
+        action_t **actions = self->actions;
+        size_t n = self->nactions;
+        self->actions = NULL;
+        self->nactions = self->cap_actions = 0;
+        for (size_t i = 0; i < n; i++) {
+            action_t *act = actions[i];
+            if (act->kind == ACT_REPLY) {
+                s_send_reply (self, act->req, commit_ok);
+                if (act->req->deferred)
+                    self->deferred--;
+                s_request_free (&act->req);
+            }
+            else if (act->kind == ACT_EVENT && commit_ok)
+                s_publish (self, act);
+            else if (act->kind == ACT_CALL)
+                s_start_call (self, act, commit_ok);
+            msgpack_sbuffer_destroy (&act->buf);
+            free (act);
+        }
+        free (actions);
+        //  actions queued by callbacks above belong to a new batch
+        if (self->batch && store_commit (&self->batch) != 0)
+            commit_ok = false;
+        store_abort (&self->reader);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  dispatch
+
+static int
+s_health (service_t *self, request_t *req)
+{
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 5);
+    mp_pack_kv_str (pk, "service", self->def->name);
+    mp_pack_kv_str (pk, "version", RETAILMESH_VERSION);
+    mp_pack_kv_int (pk, "uptime_s", (clock_mono_ms () - self->started_ms) / 1000);
+    mp_pack_kv_int (pk, "store_bytes", store_size (self->store));
+    mp_pack_kv_int (pk, "pid", (int64_t) getpid ());
+    return 0;
+}
+
+static service_handler_fn *
+s_route (service_t *self, const char *op)
+{
+    for (const service_route_t *r = self->def->routes; r && r->op; r++)
+        if (strcmp (r->op, op) == 0)
+            return r->fn;
+    return NULL;
+}
+
+//  Validates and runs one request. Whatever happens, it is answered.
+static void
+s_dispatch (service_t *self, request_t *req)
+{
+    proto_error_t perr;
+    if (envelope_decode (req->data, req->data_len, &req->unpacked, &req->env, &perr) != 0) {
+        //  answer even what cannot be read, so the sender is not left waiting
+        memset (&req->env, 0, sizeof req->env);
+        snprintf (req->env.type, sizeof req->env.type, "unknown");
+        request_reply_error (req, RM_EPROTO, perr.field, "%s", perr.message);
+        return;
+    }
+    req->decoded = true;
+    if (req->env.kind != ENVELOPE_REQUEST) {
+        request_reply_error (req, RM_EPROTO, "/type", "expected a request, got a %s",
+                             req->env.kind == ENVELOPE_REPLY ? "reply" : "event");
+        return;
+    }
+    if (req->env.deadline_ms && req->env.deadline_ms < clock_now_ms ()) {
+        request_reply_error (req, RM_ETIMEOUT, "/deadline", "the deadline passed before %s was processed", req->env.type);
+        return;
+    }
+    service_handler_fn *fn = strcmp (req->env.type, "sys.health") == 0 ? s_health : s_route (self, req->env.type);
+    const msg_spec_t *spec = catalog_find (req->env.type);
+    if (!fn || !spec || spec->kind != MSG_OPERATION) {
+        request_reply_error (req, RM_EINVAL, "/type", "unknown operation '%s' for service %s",
+                             req->env.type, self->def->name);
+        return;
+    }
+    if (catalog_validate (spec->request, &req->env.body, &perr) != 0) {
+        request_reply_error (req, RM_EINVAL, perr.field, "%s", perr.message);
+        return;
+    }
+    log_debug (req->env.cid, "%s", req->env.type);
+    int rc = fn (self, req);
+    if (!req->replied && !req->deferred)
+        request_reply_error (req, rc < 0 ? rc : RM_EINTERNAL, NULL, "%s failed: %s", req->env.type,
+                             rm_strerror (rc < 0 ? rc : RM_EINTERNAL));
+}
+
+static request_t *
+s_request_new (service_t *self, zmsg_t *msg)
+{
+    request_t *req = (request_t *) calloc (1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->svc = self;
+    msgpack_sbuffer_init (&req->reply);
+    msgpack_packer_init (&req->pk, &req->reply, msgpack_sbuffer_write);
+    req->identity = zmsg_pop (msg);
+    zframe_t *frame = zmsg_pop (msg);
+    //  REQ and DEALER clients put an empty delimiter first; accept both
+    if (frame && zframe_size (frame) == 0) {
+        zframe_destroy (&frame);
+        frame = zmsg_pop (msg);
+    }
+    req->data_len = frame ? zframe_size (frame) : 0;
+    req->data = (char *) malloc (req->data_len + 1);
+    if (!req->data) {
+        zframe_destroy (&frame);
+        s_request_free (&req);
+        return NULL;
+    }
+    if (frame)
+        memcpy (req->data, zframe_data (frame), req->data_len);
+    zframe_destroy (&frame);
+    return req;
+}
+
+static void
+s_take_requests (service_t *self)
+{
+    for (int i = 0; i < SERVICE_BATCH_MAX; i++) {
+        if (!(zsock_events (self->router) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv_nowait (self->router);
+        if (!msg)
+            break;
+        request_t *req = zmsg_size (msg) >= 2 ? s_request_new (self, msg) : NULL;
+        zmsg_destroy (&msg);
+        if (req)
+            s_dispatch (self, req);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  the loop
+
+static int
+s_poll_timeout (service_t *self)
+{
+    int timeout = SERVICE_TICK_MS;
+    for (int i = 0; i < self->npeers; i++) {
+        int t = rpc_client_next_timeout (self->peers[i].client);
+        if (t >= 0 && t < timeout)
+            timeout = t;
+    }
+    return timeout;
+}
+
+static void
+s_turn (service_t *self, bool take_requests)
+{
+    zmq_pollitem_t items[9];
+    int n = 0;
+    if (take_requests)
+        items[n++] = (zmq_pollitem_t) {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
+    for (int i = 0; i < self->npeers; i++)
+        items[n++] = (zmq_pollitem_t) {zsock_resolve (rpc_client_socket (self->peers[i].client)), 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (items, n, s_poll_timeout (self)) < 0 && zmq_errno () != EINTR)
+        log_error (NULL, "poll failed: %s", zmq_strerror (zmq_errno ()));
+    if (take_requests)
+        s_take_requests (self);
+    for (int i = 0; i < self->npeers; i++) {
+        rpc_client_handle (self->peers[i].client);
+        rpc_client_expire (self->peers[i].client);
+    }
+    s_flush (self);
+    if (self->def->on_tick)
+        self->def->on_tick (self);
+    s_flush (self);
+}
+
+int
+service_run (service_t *self)
+{
+    while (!self->stopping && !zsys_interrupted)
+        s_turn (self, true);
+    //  stop taking requests, but let calls in flight finish and answer
+    log_info (NULL, "stopping: %zu request(s) in flight", self->deferred);
+    int64_t until = clock_mono_ms () + SERVICE_DRAIN_MS;
+    while (self->deferred > 0 && clock_mono_ms () < until)
+        s_turn (self, false);
+    s_flush (self);
+    log_info (NULL, "stopped");
+    return 0;
+}
+
+int
+service_main (const service_def_t *def, const char *rpc_default,
+              const char *pub_default, int argc, char **argv)
+{
+    char usage[128];
+    snprintf (usage, sizeof usage, "%s [options]  (the retailmesh %s service)", def->name, def->name);
+    config_t *cfg = config_new (def->name, usage);
+    if (!cfg)
+        return 1;
+    service_config_define (cfg, def, rpc_default, pub_default);
+    int rc = config_load (cfg, argc, argv);
+    if (rc != 0) {
+        config_destroy (&cfg);
+        return rc == 1 ? 0 : 2;
+    }
+    service_t *svc = NULL;
+    rc = service_new (def, cfg, &svc);
+    if (rc == 0)
+        rc = service_run (svc);
+    service_destroy (&svc);
+    config_destroy (&cfg);
+    return rc == 0 ? 0 : (rc == RM_EINVAL ? 2 : 1);
+}

@@ -1,0 +1,144 @@
+//  service — the runtime every retailmesh service runs on: configuration,
+//  its LMDB store, a ROUTER request server that dispatches by operation
+//  name, a PUB socket for events, clients to peer services, group commit,
+//  clean shutdown and the sys.health operation.
+//
+//  One thread runs the loop. Each turn it drains every ready request into
+//  one write transaction (group commit): each handler's writes run in a
+//  nested transaction, so a failing handler undoes only its own changes.
+//  After the batch commits durably, the queued replies, events and
+//  outgoing calls are sent; if the commit fails, every request of the
+//  batch gets an error reply and nothing is sent.
+#ifndef RM_SERVICE_H
+#define RM_SERVICE_H
+
+#include "config.h"
+#include "envelope.h"
+#include "rpc_client.h"
+#include "store.h"
+#include <lmdb.h>
+#include <msgpack.h>
+
+typedef struct service_t service_t;
+typedef struct request_t request_t;
+
+//  A handler answers, or defers, its request. A negative return with no
+//  reply queued makes the runtime answer with that error code.
+typedef int (service_handler_fn) (service_t *svc, request_t *req);
+
+typedef struct {
+    const char *op;                //  operation name in the catalogue
+    service_handler_fn *fn;
+} service_route_t;
+
+typedef struct {
+    const char *name;              //  "pricing"
+    const char *const *dbs;        //  named databases, NULL-terminated
+    unsigned schema_version;
+    const service_route_t *routes; //  terminated by {NULL, NULL}
+    const char *const *peers;      //  services this one calls, NULL-terminated
+    //  Runs once after the store is open and before requests are served
+    //  (e.g. settling work a crash left pending). May be NULL.
+    int (*on_start) (service_t *svc);
+    //  Runs every turn of the loop after the batch is flushed. May be NULL.
+    void (*on_tick) (service_t *svc);
+} service_def_t;
+
+//  Declares the options every service has: data-dir, rpc-endpoint,
+//  pub-endpoint, map-size, log-level, nosync, <peer>-endpoint for each
+//  peer, call-timeout, and config.
+void service_config_define (config_t *cfg, const service_def_t *def,
+                            const char *rpc_default, const char *pub_default);
+
+//  Opens the store, binds the sockets and connects to peers.
+//  Returns 0 or a negative code (logged).
+int service_new (const service_def_t *def, config_t *cfg, service_t **self_p);
+
+//  Serves until SIGINT/SIGTERM or service_stop; then stops taking
+//  requests, finishes the batch in flight and returns 0.
+int service_run (service_t *self);
+
+//  Asks the loop to stop after the current turn.
+void service_stop (service_t *self);
+
+//  Closes sockets and the store; nulls the pointer.
+void service_destroy (service_t **self_p);
+
+const char *service_name (service_t *self);
+store_t *service_store (service_t *self);
+config_t *service_config (service_t *self);
+MDB_dbi service_dbi (service_t *self, int index);
+
+//  Business state owned by the caller.
+void service_set_state (service_t *self, void *state);
+void *service_state (service_t *self);
+
+//  ---- transactions ----------------------------------------------------
+
+//  A transaction to read from: the batch's write transaction when one is
+//  open (it sees this turn's uncommitted writes), else a read transaction
+//  that lives until the end of the turn. Do not commit or abort it.
+int service_read_txn (service_t *self, MDB_txn **txn);
+
+typedef int (service_write_fn) (MDB_txn *txn, void *arg);
+
+//  Runs fn in a nested write transaction of this turn's batch. When fn
+//  returns non-zero its writes, and the events it queued, are undone and
+//  its code is returned. The batch is committed durably at the end of the
+//  turn, before any reply, event or call queued in this turn is sent.
+int service_write (service_t *self, service_write_fn *fn, void *arg);
+
+//  ---- requests -------------------------------------------------------
+
+const envelope_t *request_envelope (request_t *req);
+const char *request_op (request_t *req);
+const char *request_cid (request_t *req);
+const char *request_idem (request_t *req);   //  "" when absent
+const msgpack_object *request_body (request_t *req);
+
+//  Starts a success reply; the caller packs exactly one object (the reply
+//  body) on the returned packer. The reply is sent after the batch commits.
+msgpack_packer *request_reply_ok (request_t *req);
+
+//  Queues an error reply naming the field (JSON Pointer, may be NULL).
+int request_reply_error (request_t *req, int err, const char *field,
+                         const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
+
+//  Queues an error reply with ndetails detail objects, which the caller
+//  packs on the returned packer.
+msgpack_packer *request_reply_error_details (request_t *req, int err, const char *field,
+                                             const char *message, size_t ndetails);
+
+//  Keeps the request after its handler returns (the handler must return 0).
+//  It is answered later, from a callback, with request_reply_*; the
+//  runtime frees it once its reply is sent.
+void request_defer (request_t *req);
+
+//  ---- events and calls -------------------------------------------------
+
+//  Starts an event with topic type ("orders.order.accepted"); the caller
+//  packs exactly one object, the body. Published after the batch commits;
+//  dropped if the enclosing service_write fails.
+msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
+
+//  The client for a peer named in def->peers.
+rpc_client_t *service_peer (service_t *self, const char *peer);
+
+//  Calls a peer after this turn's batch commits (so a call never acts on
+//  state that might still be rolled back). timeout_ms is relative to the
+//  moment it is sent. fn runs in the loop like a handler: it may write,
+//  reply to deferred requests and call again.
+int service_call (service_t *self, const char *peer, const char *op,
+                  const char *cid, const char *idem, int timeout_ms,
+                  const char *body, size_t body_len, rpc_client_fn *fn, void *arg);
+
+//  The whole life of a service process: defines the options, reads them,
+//  opens, serves until a signal, closes. Returns the process exit code
+//  (0, 2 for bad options, 1 for a failure to start).
+int service_main (const service_def_t *def, const char *rpc_default,
+                  const char *pub_default, int argc, char **argv);
+
+//  Default timeout for calls to peers (option call-timeout), in ms.
+int service_call_timeout (service_t *self);
+
+#endif

@@ -1,0 +1,25 @@
+//  sha256 — SHA-256 (FIPS 180-4) digests and a constant-time comparison.
+//  API keys are stored only as their SHA-256 and checked with
+//  sha256_equal_ct, so neither a leaked store nor response timing gives
+//  a key away.
+#ifndef RM_SHA256_H
+#define RM_SHA256_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+#define SHA256_HEX_LEN 64
+
+//  Digests len bytes of data into out.
+void sha256 (const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+//  Digests data and writes the digest as lower-case hex plus NUL.
+void sha256_hex (const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
+
+//  True when the n bytes at a and b are equal; the time taken depends only
+//  on n, never on where the first difference is.
+bool sha256_equal_ct (const uint8_t *a, const uint8_t *b, size_t n);
+
+#endif

@@ -1,0 +1,67 @@
+//  catalog — the message catalogue: every operation and event of the mesh,
+//  its version, its fields, their types and which are required. Decoders
+//  validate bodies against it; the docs and `retailmesh catalog` print it.
+#ifndef RM_CATALOG_H
+#define RM_CATALOG_H
+
+#include "envelope.h"
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    FT_STR,      //  UTF-8 string, length 1..max_len (max_len 0 = 256)
+    FT_INT,      //  integer within [min, max]
+    FT_BOOL,
+    FT_MAP,      //  map whose fields are described by .fields
+    FT_ARRAY,    //  array of .item (1..max_items elements unless min_items = 0)
+    FT_STRMAP,   //  map of string keys to string values (free-form, e.g. ship_to)
+    FT_ANY,      //  anything (opaque payloads)
+} field_type_t;
+
+typedef enum {
+    FC_NONE,
+    FC_CURRENCY,   //  an ISO 4217 alphabetic code in use (see money.h)
+    FC_IDENT,      //  printable ASCII without spaces (SKUs, locations, IDs)
+    FC_UUID,       //  canonical UUID text
+} field_check_t;
+
+typedef struct field_spec_t field_spec_t;
+struct field_spec_t {
+    const char *name;             //  NULL terminates a field list
+    field_type_t type;
+    bool required;
+    field_check_t check;
+    int64_t min, max;             //  FT_INT bounds
+    size_t max_len;               //  FT_STR bound
+    size_t min_items, max_items;  //  FT_ARRAY bounds
+    const field_spec_t *fields;   //  FT_MAP: its fields; FT_ARRAY of maps: item fields
+    field_type_t item;            //  FT_ARRAY: item type
+    const char *doc;              //  one line for people
+};
+
+typedef enum { MSG_OPERATION, MSG_EVENT } msg_kind_t;
+
+typedef struct {
+    const char *name;             //  "pricing.quote", "orders.order.accepted"
+    msg_kind_t kind;
+    unsigned version;
+    bool idempotent;              //  operations: safe to resend after a timeout
+    const field_spec_t *request;  //  operation request body, or event body
+    const field_spec_t *reply;    //  operation reply body (NULL for events)
+    const char *doc;
+} msg_spec_t;
+
+//  Every message, terminated by an entry whose name is NULL.
+extern const msg_spec_t catalog_messages[];
+
+//  Finds a message by name; NULL when unknown.
+const msg_spec_t *catalog_find (const char *name);
+
+//  Validates a body against a field list. Returns 0, or RM_EINVAL with err
+//  naming the first offending field as a JSON Pointer ("/lines/2/quantity")
+//  and what was wrong. Unknown fields are rejected too.
+int catalog_validate (const field_spec_t *fields, const msgpack_object *body,
+                      proto_error_t *err);
+
+#endif

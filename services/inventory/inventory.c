@@ -1,0 +1,487 @@
+#include "inventory.h"
+#include "err.h"
+#include "log.h"
+#include "mp.h"
+#include "uuid.h"
+#include <stdlib.h>
+#include <string.h>
+
+const char *const inventory_dbs[] = {"stock", "reservations", NULL};
+
+//  Stock keys are "<sku>\0<location>", so a SKU's locations sit together.
+static size_t
+s_key (char *key, size_t size, const char *sku, const char *location)
+{
+    int n = snprintf (key, size, "%s%c%s", sku, '\0', location);
+    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
+}
+
+int
+inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock)
+{
+    char key[160];
+    size_t klen = s_key (key, sizeof key, sku, location);
+    MDB_val val;
+    int rc = klen ? store_get (txn, dbi, key, klen, &val) : RM_EINVAL;
+    if (rc != 0)
+        return rc;
+    if (val.mv_size != sizeof *stock)
+        return RM_ESTORE;
+    memcpy (stock, val.mv_data, sizeof *stock);
+    return 0;
+}
+
+int
+inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock)
+{
+    char key[160];
+    size_t klen = s_key (key, sizeof key, sku, location);
+    return klen ? store_put (txn, dbi, key, klen, stock, sizeof *stock, 0) : RM_EINVAL;
+}
+
+int
+inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_stock_t *out, int max)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbi, &cursor) != 0)
+        return RM_ESTORE;
+    size_t plen = strlen (sku) + 1;
+    MDB_val key = {plen, (void *) sku}, val;
+    int count = 0;
+    int rc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
+    while (rc == 0 && count < max && key.mv_size > plen && memcmp (key.mv_data, sku, plen) == 0) {
+        size_t llen = key.mv_size - plen;
+        if (llen > INVENTORY_LOCATION_MAX || val.mv_size != sizeof (stock_t)) {
+            count = RM_ESTORE;
+            break;
+        }
+        memcpy (out[count].location, (char *) key.mv_data + plen, llen);
+        out[count].location[llen] = '\0';
+        memcpy (&out[count].stock, val.mv_data, sizeof (stock_t));
+        count++;
+        rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return count;
+}
+
+int
+inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location,
+                       int64_t on_hand, stock_t *result)
+{
+    stock_t stock = {0, 0};
+    int rc = inventory_stock_get (txn, dbi, sku, location, &stock);
+    if (rc != 0 && rc != RM_ENOTFOUND)
+        return rc;
+    if (on_hand < stock.reserved) {
+        *result = stock;
+        return RM_ECONFLICT;
+    }
+    stock.on_hand = on_hand;
+    *result = stock;
+    return inventory_stock_put (txn, dbi, sku, location, &stock);
+}
+
+static int
+s_by_available (const void *a, const void *b)
+{
+    const location_stock_t *x = (const location_stock_t *) a, *y = (const location_stock_t *) b;
+    int64_t ax = x->stock.on_hand - x->stock.reserved, ay = y->stock.on_hand - y->stock.reserved;
+    if (ax != ay)
+        return ax > ay ? -1 : 1;
+    return strcmp (x->location, y->location);
+}
+
+//  Allocates one line and packs it into the record. Returns RM_ESHORT with
+//  *available set when the SKU's locations together cannot meet it.
+static int
+s_allocate (MDB_txn *txn, MDB_dbi dbi, const line_t *line, msgpack_packer *pk, int64_t *available)
+{
+    location_stock_t locs[INVENTORY_LOCATIONS_MAX];
+    int n = inventory_locations (txn, dbi, line->sku, locs, INVENTORY_LOCATIONS_MAX);
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return RM_ENOTFOUND;
+    qsort (locs, (size_t) n, sizeof locs[0], s_by_available);
+    *available = 0;
+    int used = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t free_here = locs[i].stock.on_hand - locs[i].stock.reserved;
+        if (free_here > 0) {
+            *available += free_here;
+            if (*available - free_here < line->quantity)
+                used = i + 1;
+        }
+    }
+    if (*available < line->quantity)
+        return RM_ESHORT;
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_str (pk, "sku", line->sku);
+    mp_pack_kv_int (pk, "quantity", line->quantity);
+    mp_pack_str (pk, "allocations");
+    msgpack_pack_array (pk, (uint32_t) used);
+    int64_t left = line->quantity;
+    for (int i = 0; i < used; i++) {
+        int64_t free_here = locs[i].stock.on_hand - locs[i].stock.reserved;
+        int64_t take = free_here < left ? free_here : left;
+        locs[i].stock.reserved += take;
+        left -= take;
+        int rc = inventory_stock_put (txn, dbi, line->sku, locs[i].location, &locs[i].stock);
+        if (rc != 0)
+            return rc;
+        msgpack_pack_map (pk, 2);
+        mp_pack_kv_str (pk, "location", locs[i].location);
+        mp_pack_kv_int (pk, "quantity", take);
+    }
+    return 0;
+}
+
+static int
+s_record_get (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], msgpack_sbuffer *record)
+{
+    MDB_val val;
+    int rc = store_get (txn, dbs->reservations, order_id, 16, &val);
+    if (rc == 0)
+        msgpack_sbuffer_write (record, (const char *) val.mv_data, val.mv_size);
+    return rc;
+}
+
+int
+inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
+                   const line_t *lines, size_t count, msgpack_sbuffer *record,
+                   bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line)
+{
+    *existing = false;
+    *nshort = 0;
+    int rc = s_record_get (txn, dbs, order_id, record);
+    if (rc == 0) {
+        *existing = true;
+        return 0;
+    }
+    if (rc != RM_ENOTFOUND)
+        return rc;
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, record, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, (uint32_t) count);
+    //  every line is tried so the caller can report all short lines at once
+    for (size_t i = 0; i < count; i++) {
+        int64_t available = 0;
+        rc = s_allocate (txn, dbs->stock, &lines[i], &pk, &available);
+        if (rc == RM_ESHORT)
+            shortages[(*nshort)++] = (shortage_t) {(int) i, lines[i].quantity, available};
+        else if (rc == RM_ENOTFOUND) {
+            *bad_line = (int) i;
+            return rc;
+        }
+        else if (rc != 0)
+            return rc;
+    }
+    if (*nshort > 0)
+        return RM_ESHORT;
+    return store_put (txn, dbs->reservations, order_id, 16, record->data, record->size, 0);
+}
+
+//  Gives back one line's allocations as recorded at reservation time.
+static int
+s_unallocate (MDB_txn *txn, MDB_dbi dbi, const msgpack_object *line)
+{
+    char sku[LINES_SKU_MAX + 1], location[INVENTORY_LOCATION_MAX + 1];
+    const msgpack_object_array *allocs = mp_get_array (line, "allocations");
+    if (mp_get_str (line, "sku", sku, sizeof sku) != 0 || !allocs)
+        return RM_ESTORE;
+    for (uint32_t i = 0; i < allocs->size; i++) {
+        int64_t quantity;
+        stock_t stock;
+        if (mp_get_str (&allocs->ptr[i], "location", location, sizeof location) != 0
+            || mp_get_int (&allocs->ptr[i], "quantity", &quantity) != 0)
+            return RM_ESTORE;
+        int rc = inventory_stock_get (txn, dbi, sku, location, &stock);
+        if (rc != 0)
+            return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
+        stock.reserved = stock.reserved > quantity ? stock.reserved - quantity : 0;
+        if ((rc = inventory_stock_put (txn, dbi, sku, location, &stock)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int
+inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
+                   msgpack_sbuffer *record)
+{
+    int rc = s_record_get (txn, dbs, order_id, record);
+    if (rc == RM_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (msgpack_unpack_next (&unpacked, record->data, record->size, NULL) != MSGPACK_UNPACK_SUCCESS
+        || unpacked.data.type != MSGPACK_OBJECT_ARRAY)
+        rc = RM_ESTORE;
+    for (uint32_t i = 0; rc == 0 && i < unpacked.data.via.array.size; i++)
+        rc = s_unallocate (txn, dbs->stock, &unpacked.data.via.array.ptr[i]);
+    msgpack_unpacked_destroy (&unpacked);
+    if (rc == 0)
+        rc = store_del (txn, dbs->reservations, order_id, 16);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  operation handlers
+
+static inventory_dbs_t
+s_dbs (service_t *svc)
+{
+    return (inventory_dbs_t) {service_dbi (svc, INVENTORY_DB_STOCK), service_dbi (svc, INVENTORY_DB_RESERVATIONS)};
+}
+
+static void
+s_pack_stock (msgpack_packer *pk, const stock_t *stock)
+{
+    mp_pack_kv_int (pk, "on_hand", stock->on_hand);
+    mp_pack_kv_int (pk, "reserved", stock->reserved);
+    mp_pack_kv_int (pk, "available", stock->on_hand - stock->reserved);
+}
+
+static int
+s_availability (service_t *svc, request_t *req)
+{
+    const msgpack_object_array *skus = mp_get_array (request_body (req), "skus");
+    MDB_txn *txn;
+    int rc = service_read_txn (svc, &txn);
+    if (rc != 0)
+        return rc;
+    location_stock_t (*locs)[INVENTORY_LOCATIONS_MAX] = calloc (skus->size, sizeof *locs);
+    int *counts = (int *) calloc (skus->size, sizeof *counts);
+    char (*names)[LINES_SKU_MAX + 1] = calloc (skus->size, sizeof *names);
+    if (!locs || !counts || !names)
+        rc = RM_ENOMEM;
+    //  look everything up first so an unknown SKU is reported before any reply is packed
+    for (uint32_t i = 0; rc == 0 && i < skus->size; i++) {
+        char field[32];
+        snprintf (field, sizeof field, "/skus/%u", i);
+        if (mp_str (&skus->ptr[i], names[i], sizeof names[i]) != 0)
+            rc = request_reply_error (req, RM_EINVAL, field, "must be a SKU string");
+        else if ((counts[i] = inventory_locations (txn, s_dbs (svc).stock, names[i], locs[i], INVENTORY_LOCATIONS_MAX)) < 0)
+            rc = counts[i];
+        else if (counts[i] == 0)
+            rc = request_reply_error (req, RM_ENOTFOUND, field, "unknown SKU '%s'", names[i]);
+    }
+    if (rc == 0) {
+        msgpack_packer *pk = request_reply_ok (req);
+        msgpack_pack_map (pk, 1);
+        mp_pack_str (pk, "items");
+        msgpack_pack_array (pk, skus->size);
+        for (uint32_t i = 0; i < skus->size; i++) {
+            stock_t total = {0, 0};
+            for (int l = 0; l < counts[i]; l++) {
+                total.on_hand += locs[i][l].stock.on_hand;
+                total.reserved += locs[i][l].stock.reserved;
+            }
+            msgpack_pack_map (pk, 5);
+            mp_pack_kv_str (pk, "sku", names[i]);
+            s_pack_stock (pk, &total);
+            mp_pack_str (pk, "locations");
+            msgpack_pack_array (pk, (uint32_t) counts[i]);
+            for (int l = 0; l < counts[i]; l++) {
+                msgpack_pack_map (pk, 4);
+                mp_pack_kv_str (pk, "location", locs[i][l].location);
+                s_pack_stock (pk, &locs[i][l].stock);
+            }
+        }
+    }
+    free (locs);
+    free (counts);
+    free (names);
+    return rc;
+}
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    uint8_t order_id[16];
+    char order_text[UUID_STR_LEN + 1];
+    line_t *lines;
+    size_t count;
+    msgpack_sbuffer record;
+    bool existing;
+    shortage_t *shortages;
+    size_t nshort;
+    int bad_line;
+} reserve_ctx_t;
+
+static void
+s_pack_record_event (service_t *svc, const char *type, const char *cid, const char *order_id,
+                     const msgpack_sbuffer *record)
+{
+    msgpack_packer *pk = service_event (svc, type, cid);
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_str (pk, "order_id", order_id);
+    mp_pack_str (pk, "lines");
+    mp_pack_raw (pk, record->data, record->size);
+}
+
+static int
+s_reserve_write (MDB_txn *txn, void *arg)
+{
+    reserve_ctx_t *ctx = (reserve_ctx_t *) arg;
+    inventory_dbs_t dbs = s_dbs (ctx->svc);
+    int rc = inventory_reserve (txn, &dbs, ctx->order_id, ctx->lines, ctx->count, &ctx->record,
+                                &ctx->existing, ctx->shortages, &ctx->nshort, &ctx->bad_line);
+    if (rc == 0 && !ctx->existing)
+        s_pack_record_event (ctx->svc, "inventory.stock.reserved", request_cid (ctx->req),
+                             ctx->order_text, &ctx->record);
+    return rc;
+}
+
+static int
+s_reserve (service_t *svc, request_t *req)
+{
+    const msgpack_object *body = request_body (req);
+    reserve_ctx_t ctx = {.svc = svc, .req = req};
+    msgpack_sbuffer_init (&ctx.record);
+    int rc = mp_get_str (body, "order_id", ctx.order_text, sizeof ctx.order_text);
+    if (rc == 0)
+        rc = uuid_parse (ctx.order_text, ctx.order_id);
+    if (rc == 0)
+        rc = lines_decode (body, &ctx.lines, &ctx.count);
+    if (rc == 0 && !(ctx.shortages = (shortage_t *) calloc (ctx.count, sizeof *ctx.shortages)))
+        rc = RM_ENOMEM;
+    if (rc == 0)
+        rc = service_write (svc, s_reserve_write, &ctx);
+    if (rc == RM_ESHORT) {
+        msgpack_packer *pk = request_reply_error_details (req, RM_ESHORT, NULL, "not enough stock for some lines",
+                                                          ctx.nshort);
+        for (size_t i = 0; i < ctx.nshort; i++) {
+            const shortage_t *s = &ctx.shortages[i];
+            msgpack_pack_map (pk, 4);
+            mp_pack_kv_int (pk, "line", s->line);
+            mp_pack_kv_str (pk, "sku", ctx.lines[s->line].sku);
+            mp_pack_kv_int (pk, "requested", s->requested);
+            mp_pack_kv_int (pk, "available", s->available);
+        }
+    }
+    else if (rc == RM_ENOTFOUND) {
+        char field[48];
+        snprintf (field, sizeof field, "/lines/%d/sku", ctx.bad_line);
+        request_reply_error (req, rc, field, "unknown SKU '%s'", ctx.lines[ctx.bad_line].sku);
+    }
+    else if (rc == 0) {
+        log_info (request_cid (req), "reserved %zu line(s) for order %s%s", ctx.count, ctx.order_text,
+                  ctx.existing ? " (already held)" : "");
+        msgpack_packer *pk = request_reply_ok (req);
+        msgpack_pack_map (pk, 2);
+        mp_pack_kv_str (pk, "order_id", ctx.order_text);
+        mp_pack_str (pk, "lines");
+        mp_pack_raw (pk, ctx.record.data, ctx.record.size);
+    }
+    msgpack_sbuffer_destroy (&ctx.record);
+    free (ctx.lines);
+    free (ctx.shortages);
+    return rc;
+}
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    uint8_t order_id[16];
+    char order_text[UUID_STR_LEN + 1];
+    msgpack_sbuffer record;
+} release_ctx_t;
+
+static int
+s_release_write (MDB_txn *txn, void *arg)
+{
+    release_ctx_t *ctx = (release_ctx_t *) arg;
+    inventory_dbs_t dbs = s_dbs (ctx->svc);
+    int rc = inventory_release (txn, &dbs, ctx->order_id, &ctx->record);
+    if (rc == 0 && ctx->record.size > 0)
+        s_pack_record_event (ctx->svc, "inventory.reservation.released", request_cid (ctx->req),
+                             ctx->order_text, &ctx->record);
+    return rc;
+}
+
+static int
+s_release (service_t *svc, request_t *req)
+{
+    release_ctx_t ctx = {.svc = svc, .req = req};
+    msgpack_sbuffer_init (&ctx.record);
+    int rc = mp_get_str (request_body (req), "order_id", ctx.order_text, sizeof ctx.order_text);
+    if (rc == 0)
+        rc = uuid_parse (ctx.order_text, ctx.order_id);
+    if (rc == 0)
+        rc = service_write (svc, s_release_write, &ctx);
+    if (rc == 0) {
+        if (ctx.record.size > 0)
+            log_info (request_cid (req), "released reservation of order %s", ctx.order_text);
+        msgpack_packer *pk = request_reply_ok (req);
+        msgpack_pack_map (pk, 2);
+        mp_pack_kv_str (pk, "order_id", ctx.order_text);
+        mp_pack_kv_bool (pk, "released", ctx.record.size > 0);
+    }
+    msgpack_sbuffer_destroy (&ctx.record);
+    return rc;
+}
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    char location[INVENTORY_LOCATION_MAX + 1];
+    char sku[LINES_SKU_MAX + 1];
+    int64_t on_hand;
+    stock_t result;
+} set_ctx_t;
+
+static int
+s_set_write (MDB_txn *txn, void *arg)
+{
+    set_ctx_t *ctx = (set_ctx_t *) arg;
+    int rc = inventory_set_on_hand (txn, service_dbi (ctx->svc, INVENTORY_DB_STOCK), ctx->sku,
+                                    ctx->location, ctx->on_hand, &ctx->result);
+    if (rc == 0) {
+        msgpack_packer *pk = service_event (ctx->svc, "inventory.stock.set", request_cid (ctx->req));
+        msgpack_pack_map (pk, 5);
+        mp_pack_kv_str (pk, "location", ctx->location);
+        mp_pack_kv_str (pk, "sku", ctx->sku);
+        s_pack_stock (pk, &ctx->result);
+    }
+    return rc;
+}
+
+static int
+s_set_stock (service_t *svc, request_t *req)
+{
+    const msgpack_object *body = request_body (req);
+    set_ctx_t ctx = {.svc = svc, .req = req};
+    int rc = mp_get_str (body, "location", ctx.location, sizeof ctx.location);
+    if (rc == 0)
+        rc = mp_get_str (body, "sku", ctx.sku, sizeof ctx.sku);
+    if (rc == 0)
+        rc = mp_get_int (body, "on_hand", &ctx.on_hand);
+    if (rc == 0)
+        rc = service_write (svc, s_set_write, &ctx);
+    if (rc == RM_ECONFLICT)
+        return request_reply_error (req, rc, "/on_hand",
+                                    "on hand %lld is below the %lld units reserved at %s for %s",
+                                    (long long) ctx.on_hand, (long long) ctx.result.reserved,
+                                    ctx.location, ctx.sku);
+    if (rc != 0)
+        return rc;
+    log_info (request_cid (req), "stock %s at %s on hand = %lld", ctx.sku, ctx.location, (long long) ctx.on_hand);
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 5);
+    mp_pack_kv_str (pk, "location", ctx.location);
+    mp_pack_kv_str (pk, "sku", ctx.sku);
+    s_pack_stock (pk, &ctx.result);
+    return 0;
+}
+
+const service_route_t inventory_routes[] = {
+    {"inventory.availability", s_availability},
+    {"inventory.reserve", s_reserve},
+    {"inventory.release", s_release},
+    {"inventory.set_stock", s_set_stock},
+    {NULL, NULL},
+};

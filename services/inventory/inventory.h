@@ -1,0 +1,76 @@
+//  inventory — stock per SKU per location (on hand, reserved; available is
+//  on hand minus reserved) and the reservations held for orders. Reserving
+//  is all lines or none, in one transaction, so stock is never oversold.
+//  These functions work on an LMDB transaction and know nothing of sockets.
+#ifndef RM_INVENTORY_H
+#define RM_INVENTORY_H
+
+#include "lines.h"
+#include "service.h"
+#include <lmdb.h>
+#include <stdint.h>
+
+enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1 };
+extern const char *const inventory_dbs[];
+
+#define INVENTORY_LOCATION_MAX 64
+#define INVENTORY_LOCATIONS_MAX 64
+
+typedef struct {
+    int64_t on_hand;
+    int64_t reserved;
+} stock_t;
+
+typedef struct {
+    char location[INVENTORY_LOCATION_MAX + 1];
+    stock_t stock;
+} location_stock_t;
+
+typedef struct {
+    char location[INVENTORY_LOCATION_MAX + 1];
+    int64_t quantity;
+} allocation_t;
+
+//  A line that could not be reserved in full.
+typedef struct {
+    int line;
+    int64_t requested;
+    int64_t available;
+} shortage_t;
+
+typedef struct {
+    MDB_dbi stock;
+    MDB_dbi reservations;
+} inventory_dbs_t;
+
+int inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock);
+int inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock);
+
+//  Lists a SKU's locations (at most max). Returns the count (0 when the SKU
+//  is unknown) or a negative code.
+int inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_stock_t *out, int max);
+
+//  Sets on hand. RM_ECONFLICT when on_hand would drop below what is reserved.
+int inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location,
+                           int64_t on_hand, stock_t *result);
+
+//  Reserves every line for order_id, picking the locations with the most
+//  available first and splitting a line across locations when needed. The
+//  reservation record (packed MessagePack, see inventory.c) is stored under
+//  the order's 16-byte ID and copied to *record (caller frees). When the
+//  order already holds a reservation, nothing changes and *existing is set.
+//  RM_ESHORT with shortages[*nshort] filled when some line cannot be met;
+//  RM_ENOTFOUND with *bad_line when a SKU is unknown. On error the caller
+//  must abort the transaction (partial allocations are in it).
+int inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
+                       const line_t *lines, size_t count, msgpack_sbuffer *record,
+                       bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line);
+
+//  Releases an order's reservation and returns its record in *record
+//  (empty when there was none: releasing twice is harmless).
+int inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
+                       msgpack_sbuffer *record);
+
+extern const service_route_t inventory_routes[];
+
+#endif

@@ -1,0 +1,311 @@
+#include "orders.h"
+#include "err.h"
+#include "log.h"
+#include "mp.h"
+#include "uuid.h"
+#include <stdlib.h>
+#include <string.h>
+
+const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", NULL};
+
+#define HASH_LEN 32
+
+orders_dbs_t
+orders_dbs_of (service_t *svc)
+{
+    return (orders_dbs_t) {service_dbi (svc, ORDERS_DB_ORDERS), service_dbi (svc, ORDERS_DB_BY_EXTERNAL),
+                           service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES)};
+}
+
+static size_t
+s_external_key (char *key, size_t size, const char *channel, const char *external_id)
+{
+    int n = snprintf (key, size, "%s%c%s", channel, '\0', external_id);
+    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
+}
+
+int
+orders_load (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_found_t *found)
+{
+    MDB_val val;
+    int rc = store_get (txn, dbs->orders, order_id, 16, &val);
+    if (rc != 0)
+        return rc;
+    if (val.mv_size <= HASH_LEN)
+        return RM_ESTORE;
+    found->found = true;
+    memcpy (found->order_id, order_id, 16);
+    memcpy (found->hash, val.mv_data, HASH_LEN);
+    found->order.mv_data = (char *) val.mv_data + HASH_LEN;
+    found->order.mv_size = val.mv_size - HASH_LEN;
+    return 0;
+}
+
+int
+orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *channel,
+                        const char *external_id, const char *idem, const uint8_t hash[32],
+                        orders_found_t *found)
+{
+    memset (found, 0, sizeof *found);
+    MDB_val val;
+    int rc;
+    if (idem && *idem) {
+        rc = store_get (txn, dbs->by_idem, idem, strlen (idem), &val);
+        if (rc == 0) {
+            if (val.mv_size != 16 || (rc = orders_load (txn, dbs, (const uint8_t *) val.mv_data, found)) != 0)
+                return rc == 0 ? RM_ESTORE : rc;
+            return memcmp (found->hash, hash, HASH_LEN) == 0 ? 0 : RM_ECONFLICT;
+        }
+        if (rc != RM_ENOTFOUND)
+            return rc;
+    }
+    char key[200];
+    size_t klen = s_external_key (key, sizeof key, channel, external_id);
+    if (!klen)
+        return RM_EINVAL;
+    rc = store_get (txn, dbs->by_external, key, klen, &val);
+    if (rc == RM_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (val.mv_size != 16)
+        return RM_ESTORE;
+    return orders_load (txn, dbs, (const uint8_t *) val.mv_data, found);
+}
+
+int
+orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+              const uint8_t hash[32], const char *channel, const char *external_id,
+              const char *idem, const char *order, size_t order_len)
+{
+    MDB_val val = {HASH_LEN + order_len, NULL};
+    MDB_val key = {16, (void *) order_id};
+    //  reserve the value in place: no intermediate copy of the order
+    int rc = mdb_put (txn, dbs->orders, &key, &val, MDB_RESERVE);
+    if (rc != 0) {
+        log_error (NULL, "storing order: %s", mdb_strerror (rc));
+        return rc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
+    }
+    memcpy (val.mv_data, hash, HASH_LEN);
+    memcpy ((char *) val.mv_data + HASH_LEN, order, order_len);
+    char ekey[200];
+    size_t klen = s_external_key (ekey, sizeof ekey, channel, external_id);
+    rc = klen ? store_put (txn, dbs->by_external, ekey, klen, order_id, 16, 0) : RM_EINVAL;
+    if (rc == 0 && idem && *idem)
+        rc = store_put (txn, dbs->by_idem, idem, strlen (idem), order_id, 16, 0);
+    return rc;
+}
+
+static int
+s_del_absent_ok (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
+{
+    int rc = store_del (txn, dbi, key, klen);
+    return rc == RM_ENOTFOUND ? 0 : rc;
+}
+
+int
+orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+               const char *channel, const char *external_id, const char *idem)
+{
+    char ekey[200];
+    size_t klen = s_external_key (ekey, sizeof ekey, channel, external_id);
+    int rc = s_del_absent_ok (txn, dbs->orders, order_id, 16);
+    if (rc == 0 && klen)
+        rc = s_del_absent_ok (txn, dbs->by_external, ekey, klen);
+    if (rc == 0 && idem && *idem)
+        rc = s_del_absent_ok (txn, dbs->by_idem, idem, strlen (idem));
+    return rc;
+}
+
+int
+orders_release_mark (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const char *cid)
+{
+    return store_put (txn, dbs->releases, order_id, 16, cid, strlen (cid), 0);
+}
+
+int
+orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16])
+{
+    return s_del_absent_ok (txn, dbs->releases, order_id, 16);
+}
+
+void
+orders_status (const MDB_val *order, char *status, size_t size)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    status[0] = '\0';
+    if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL) == MSGPACK_UNPACK_SUCCESS
+        && mp_get_str (&unpacked.data, "status", status, size) != 0)
+        status[0] = '\0';
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+//  Removes one pending order found at the cursor; its reservation, if
+//  inventory made one, is released later by the settlement loop.
+static int
+s_settle_one (MDB_txn *txn, const orders_dbs_t *dbs, const MDB_val *key, const MDB_val *val)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    char channel[64], external_id[160], idem[160] = "", cid[160] = "";
+    int rc = RM_ESTORE;
+    if (msgpack_unpack_next (&unpacked, (const char *) val->mv_data + HASH_LEN, val->mv_size - HASH_LEN, NULL)
+            == MSGPACK_UNPACK_SUCCESS
+        && mp_get_str (&unpacked.data, "channel", channel, sizeof channel) == 0
+        && mp_get_str (&unpacked.data, "external_id", external_id, sizeof external_id) == 0) {
+        if (mp_get_str (&unpacked.data, "idempotency_key", idem, sizeof idem) != 0)
+            idem[0] = '\0';
+        if (mp_get_str (&unpacked.data, "correlation_id", cid, sizeof cid) != 0)
+            cid[0] = '\0';
+        uint8_t id[16];
+        memcpy (id, key->mv_data, 16);
+        rc = orders_release_mark (txn, dbs, id, cid);
+        if (rc == 0)
+            rc = orders_remove (txn, dbs, id, channel, external_id, idem);
+        if (rc == 0)
+            log_warn (cid, "order %s/%s was pending at start-up: removed, its stock will be released",
+                      channel, external_id);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+int
+orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbs->orders, &cursor) != 0)
+        return RM_ESTORE;
+    //  collect first: removing under an open cursor would skip entries
+    uint8_t (*pending)[16] = NULL;
+    size_t count = 0, cap = 0;
+    MDB_val key, val;
+    int rc = 0;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        char status[16];
+        MDB_val order = {val.mv_size - HASH_LEN, (char *) val.mv_data + HASH_LEN};
+        if (key.mv_size != 16 || val.mv_size <= HASH_LEN)
+            continue;
+        orders_status (&order, status, sizeof status);
+        if (strcmp (status, "pending") != 0)
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *grown = realloc (pending, cap * sizeof *pending);
+            if (!grown) {
+                rc = RM_ENOMEM;
+                break;
+            }
+            pending = grown;
+        }
+        memcpy (pending[count++], key.mv_data, 16);
+    }
+    mdb_cursor_close (cursor);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        MDB_val k = {16, pending[i]}, v;
+        if ((rc = mdb_get (txn, dbs->orders, &k, &v)) != 0)
+            rc = RM_ESTORE;
+        else
+            rc = s_settle_one (txn, dbs, &k, &v);
+    }
+    free (pending);
+    return rc == 0 ? (int) count : rc;
+}
+
+//  ---------------------------------------------------------------------
+//  operation handlers: get and find
+
+void
+orders_reply_order (request_t *req, const MDB_val *order, int created)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
+        || unpacked.data.type != MSGPACK_OBJECT_MAP) {
+        request_reply_error (req, RM_ESTORE, NULL, "stored order is unreadable");
+        msgpack_unpacked_destroy (&unpacked);
+        return;
+    }
+    const msgpack_object_map *map = &unpacked.data.via.map;
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < map->size; i++)
+        if (!mp_str_eq (&map->ptr[i].key, "idempotency_key") && !mp_str_eq (&map->ptr[i].key, "correlation_id"))
+            shown++;
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, shown + (created >= 0 ? 1 : 0));
+    for (uint32_t i = 0; i < map->size; i++) {
+        if (mp_str_eq (&map->ptr[i].key, "idempotency_key") || mp_str_eq (&map->ptr[i].key, "correlation_id"))
+            continue;
+        mp_pack_object (pk, &map->ptr[i].key);
+        mp_pack_object (pk, &map->ptr[i].val);
+    }
+    if (created >= 0)
+        mp_pack_kv_bool (pk, "created", created == 1);
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+static int
+s_reply_found (service_t *svc, request_t *req, int rc, orders_found_t *found, const char *what)
+{
+    (void) svc;
+    if (rc == 0 && !found->found)
+        rc = RM_ENOTFOUND;
+    if (rc == RM_ENOTFOUND)
+        return request_reply_error (req, rc, NULL, "no order %s", what);
+    if (rc != 0)
+        return rc;
+    char status[16];
+    orders_status (&found->order, status, sizeof status);
+    if (strcmp (status, "pending") == 0)
+        return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s (a submission is still being processed)", what);
+    orders_reply_order (req, &found->order, -1);
+    return 0;
+}
+
+static int
+s_get (service_t *svc, request_t *req)
+{
+    char text[UUID_STR_LEN + 1], what[64];
+    uint8_t id[16];
+    orders_found_t found = {0};
+    MDB_txn *txn;
+    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
+    if (rc == 0 && uuid_parse (text, id) != 0)
+        return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s", text);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    if (rc == 0)
+        rc = orders_load (txn, &dbs, id, &found);
+    snprintf (what, sizeof what, "%s", text);
+    return s_reply_found (svc, req, rc, &found, what);
+}
+
+static int
+s_find (service_t *svc, request_t *req)
+{
+    char channel[64], external_id[160], what[300];
+    orders_found_t found;
+    MDB_txn *txn;
+    const msgpack_object *body = request_body (req);
+    int rc = mp_get_str (body, "channel", channel, sizeof channel);
+    if (rc == 0)
+        rc = mp_get_str (body, "external_id", external_id, sizeof external_id);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    static const uint8_t no_hash[32];
+    if (rc == 0)
+        rc = orders_find_submission (txn, &dbs, channel, external_id, NULL, no_hash, &found);
+    snprintf (what, sizeof what, "with channel %s and external_id %s", channel, external_id);
+    return s_reply_found (svc, req, rc, &found, what);
+}
+
+const service_route_t orders_routes[] = {
+    {"orders.submit", orders_submit},
+    {"orders.get", s_get},
+    {"orders.find", s_find},
+    {NULL, NULL},
+};

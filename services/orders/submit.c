@@ -1,0 +1,584 @@
+//  The submission of an order: check for an earlier submission, persist the
+//  order as pending, ask pricing to validate the quoted prices and
+//  inventory to reserve stock (in parallel, after the pending record is
+//  durable), then accept the order, or remove it and release whatever was
+//  reserved. A crash at any point leaves either an accepted order or a
+//  pending one, which start-up turns into a reservation to release.
+#include "clock.h"
+#include "err.h"
+#include "lines.h"
+#include "log.h"
+#include "money.h"
+#include "mp.h"
+#include "orders.h"
+#include "sha256.h"
+#include "uuid.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define RELEASE_RETRY_MS 1000
+
+typedef enum { OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_NO_ANSWER } outcome_t;
+
+typedef struct {
+    outcome_t outcome;
+    int err;                   //  the call's own error when there was no answer
+    msgpack_sbuffer body;      //  a copy of the reply body
+} answer_t;
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    uint8_t id[16];
+    char id_text[UUID_STR_LEN + 1];
+    char cid[ENVELOPE_CID_MAX];
+    char idem[ENVELOPE_IDEM_MAX];
+    char channel[40];
+    char external_id[136];
+    char account_id[136];
+    char currency[8];
+    const msgpack_object *ship_to;
+    line_t *lines;
+    size_t count;
+    uint8_t hash[32];
+    int64_t total;
+    int64_t created_at;
+    int waiting;
+    answer_t price;
+    answer_t stock;
+    msgpack_sbuffer accepted;  //  the accepted order as stored
+} submission_t;
+
+static void
+s_submission_free (submission_t **sub_p)
+{
+    submission_t *sub = *sub_p;
+    if (!sub)
+        return;
+    free (sub->lines);
+    msgpack_sbuffer_destroy (&sub->price.body);
+    msgpack_sbuffer_destroy (&sub->stock.body);
+    msgpack_sbuffer_destroy (&sub->accepted);
+    free (sub);
+    *sub_p = NULL;
+}
+
+//  The order map as stored (internal = true: with the idempotency key and
+//  correlation ID used after a crash) or as published.
+static void
+s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
+              const msgpack_object_array *reserved, bool internal)
+{
+    uint32_t size = 9 + (sub->ship_to ? 1 : 0) + (internal ? 2 : 0);
+    msgpack_pack_map (pk, size);
+    mp_pack_kv_str (pk, "order_id", sub->id_text);
+    mp_pack_kv_str (pk, "external_id", sub->external_id);
+    mp_pack_kv_str (pk, "channel", sub->channel);
+    mp_pack_kv_str (pk, "account_id", sub->account_id);
+    mp_pack_kv_str (pk, "status", status);
+    mp_pack_kv_str (pk, "currency", sub->currency);
+    mp_pack_kv_int (pk, "total", sub->total);
+    mp_pack_kv_int (pk, "created_at", sub->created_at);
+    mp_pack_str (pk, "lines");
+    msgpack_pack_array (pk, (uint32_t) sub->count);
+    for (size_t i = 0; i < sub->count; i++) {
+        const line_t *line = &sub->lines[i];
+        msgpack_pack_map (pk, 5);
+        mp_pack_kv_str (pk, "sku", line->sku);
+        mp_pack_kv_int (pk, "quantity", line->quantity);
+        mp_pack_kv_int (pk, "unit_price", line->unit_price);
+        mp_pack_kv_int (pk, "extended_price", line->unit_price * line->quantity);
+        mp_pack_str (pk, "reservations");
+        const msgpack_object *allocations = reserved && i < reserved->size
+                                                ? mp_get (&reserved->ptr[i], "allocations") : NULL;
+        if (allocations)
+            mp_pack_object (pk, allocations);
+        else
+            msgpack_pack_array (pk, 0);
+    }
+    if (sub->ship_to) {
+        mp_pack_str (pk, "ship_to");
+        mp_pack_object (pk, sub->ship_to);
+    }
+    if (internal) {
+        mp_pack_kv_str (pk, "idempotency_key", sub->idem);
+        mp_pack_kv_str (pk, "correlation_id", sub->cid);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  releasing reservations (after a failed submission, or a crash)
+
+static void
+s_release_done (void *arg, int err, const envelope_t *reply);
+
+typedef struct {
+    service_t *svc;
+    uint8_t id[16];
+} release_t;
+
+static int
+s_release_clear_write (MDB_txn *txn, void *arg)
+{
+    release_t *rel = (release_t *) arg;
+    orders_dbs_t dbs = orders_dbs_of (rel->svc);
+    return orders_release_clear (txn, &dbs, rel->id);
+}
+
+//  In-flight releases, so the retry loop does not send one twice.
+static zhashx_t *s_releasing;
+
+static void
+s_release_start (service_t *svc, const uint8_t id[16], const char *cid)
+{
+    char text[UUID_STR_LEN + 1];
+    uuid_format (id, text);
+    if (!s_releasing)
+        s_releasing = zhashx_new ();
+    if (!s_releasing || zhashx_lookup (s_releasing, text))
+        return;
+    release_t *rel = (release_t *) calloc (1, sizeof *rel);
+    if (!rel)
+        return;
+    rel->svc = svc;
+    memcpy (rel->id, id, 16);
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "order_id", text);
+    mp_pack_kv_str (&pk, "reason", "order not accepted");
+    if (service_call (svc, "inventory", "inventory.release", cid, NULL, service_call_timeout (svc),
+                      body.data, body.size, s_release_done, rel) == 0)
+        zhashx_insert (s_releasing, text, rel);
+    else
+        free (rel);
+    msgpack_sbuffer_destroy (&body);
+}
+
+static void
+s_release_done (void *arg, int err, const envelope_t *reply)
+{
+    release_t *rel = (release_t *) arg;
+    char text[UUID_STR_LEN + 1];
+    uuid_format (rel->id, text);
+    if (err == 0 && reply->ok) {
+        if (service_write (rel->svc, s_release_clear_write, rel) == 0)
+            log_info (reply->cid, "reservation of order %s released", text);
+    }
+    else
+        log_warn (reply ? reply->cid : NULL, "release of order %s failed (%s); will retry", text,
+                  err ? rm_strerror (err) : "error reply");
+    zhashx_delete (s_releasing, text);
+    free (rel);
+}
+
+static int64_t s_last_release_scan;
+
+void
+orders_tick (service_t *svc)
+{
+    int64_t now = clock_mono_ms ();
+    if (now - s_last_release_scan < RELEASE_RETRY_MS)
+        return;
+    s_last_release_scan = now;
+    MDB_txn *txn;
+    if (service_read_txn (svc, &txn) != 0)
+        return;
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, orders_dbs_of (svc).releases, &cursor) != 0)
+        return;
+    MDB_val key, val;
+    for (int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        char cid[ENVELOPE_CID_MAX];
+        size_t len = val.mv_size < sizeof cid - 1 ? val.mv_size : sizeof cid - 1;
+        memcpy (cid, val.mv_data, len);
+        cid[len] = '\0';
+        if (key.mv_size == 16)
+            s_release_start (svc, (const uint8_t *) key.mv_data, cid);
+    }
+    mdb_cursor_close (cursor);
+}
+
+static int
+s_settle_write (MDB_txn *txn, void *arg)
+{
+    orders_dbs_t dbs = orders_dbs_of ((service_t *) arg);
+    int rc = orders_settle_pending (txn, &dbs);
+    return rc < 0 ? rc : 0;
+}
+
+int
+orders_start (service_t *svc)
+{
+    return service_write (svc, s_settle_write, svc);
+}
+
+//  ---------------------------------------------------------------------
+//  settling a submission once pricing and inventory have answered
+
+static int
+s_accept_write (MDB_txn *txn, void *arg)
+{
+    submission_t *sub = (submission_t *) arg;
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (msgpack_unpack_next (&unpacked, sub->stock.body.data, sub->stock.body.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
+        msgpack_unpacked_destroy (&unpacked);
+        return RM_EPROTO;
+    }
+    const msgpack_object_array *reserved = mp_get_array (&unpacked.data, "lines");
+    msgpack_sbuffer_clear (&sub->accepted);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sub->accepted, msgpack_sbuffer_write);
+    s_pack_order (&pk, sub, "accepted", reserved, true);
+    orders_dbs_t dbs = orders_dbs_of (sub->svc);
+    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->channel, sub->external_id, sub->idem,
+                           sub->accepted.data, sub->accepted.size);
+    if (rc == 0)
+        s_pack_order (service_event (sub->svc, "orders.order.accepted", sub->cid), sub, "accepted", reserved, false);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+typedef struct {
+    submission_t *sub;
+    bool release;
+} reject_t;
+
+static int
+s_reject_write (MDB_txn *txn, void *arg)
+{
+    reject_t *rej = (reject_t *) arg;
+    submission_t *sub = rej->sub;
+    orders_dbs_t dbs = orders_dbs_of (sub->svc);
+    int rc = orders_remove (txn, &dbs, sub->id, sub->channel, sub->external_id, sub->idem);
+    if (rc == 0 && rej->release)
+        rc = orders_release_mark (txn, &dbs, sub->id, sub->cid);
+    return rc;
+}
+
+//  Passes a peer's error reply on to the submitter (field, details and all).
+static void
+s_forward_error (request_t *req, const answer_t *answer)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    char code[32] = "internal", field[128] = "", message[256] = "peer refused the request";
+    const msgpack_object_array *details = NULL;
+    if (msgpack_unpack_next (&unpacked, answer->body.data, answer->body.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        mp_get_str (&unpacked.data, "code", code, sizeof code);
+        mp_get_str (&unpacked.data, "field", field, sizeof field);
+        mp_get_str (&unpacked.data, "message", message, sizeof message);
+        details = mp_get_array (&unpacked.data, "details");
+    }
+    msgpack_packer *pk = request_reply_error_details (req, rm_errcode (code), *field ? field : NULL, message,
+                                                      details ? details->size : 0);
+    for (uint32_t i = 0; details && i < details->size; i++)
+        mp_pack_object (pk, &details->ptr[i]);
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+static bool
+s_error_is (const answer_t *answer, int code)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    char name[32] = "";
+    if (msgpack_unpack_next (&unpacked, answer->body.data, answer->body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        mp_get_str (&unpacked.data, "code", name, sizeof name);
+    msgpack_unpacked_destroy (&unpacked);
+    return rm_errcode (name) == code;
+}
+
+//  Replies 409 price_mismatch with each wrong line's expected and quoted price.
+static void
+s_reply_mismatch (submission_t *sub)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    const msgpack_object_array *lines = NULL;
+    if (msgpack_unpack_next (&unpacked, sub->price.body.data, sub->price.body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        lines = mp_get_array (&unpacked.data, "lines");
+    uint32_t wrong = 0;
+    for (uint32_t i = 0; lines && i < lines->size; i++) {
+        bool ok = true;
+        mp_get_bool (&lines->ptr[i], "ok", &ok);
+        wrong += ok ? 0 : 1;
+    }
+    msgpack_packer *pk = request_reply_error_details (sub->req, RM_EMISMATCH, NULL,
+                                                      "quoted unit prices differ from current prices", wrong);
+    for (uint32_t i = 0; lines && i < lines->size; i++) {
+        bool ok = true;
+        int64_t expected = 0, quoted = 0;
+        mp_get_bool (&lines->ptr[i], "ok", &ok);
+        if (ok)
+            continue;
+        mp_get_int (&lines->ptr[i], "unit_price", &expected);
+        mp_get_int (&lines->ptr[i], "quoted", &quoted);
+        msgpack_pack_map (pk, 4);
+        mp_pack_kv_int (pk, "line", i);
+        mp_pack_kv_str (pk, "sku", sub->lines[i].sku);
+        mp_pack_kv_int (pk, "expected", expected);
+        mp_pack_kv_int (pk, "quoted", quoted);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+static bool
+s_prices_match (const answer_t *price)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    bool ok = false;
+    if (msgpack_unpack_next (&unpacked, price->body.data, price->body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        mp_get_bool (&unpacked.data, "ok", &ok);
+    msgpack_unpacked_destroy (&unpacked);
+    return ok;
+}
+
+static void
+s_reject (submission_t *sub)
+{
+    const answer_t *price = &sub->price, *stock = &sub->stock;
+    //  the most useful error first: what the caller must fix before what may pass
+    if (price->outcome == OUTCOME_REFUSED)
+        s_forward_error (sub->req, price);
+    else if (stock->outcome == OUTCOME_REFUSED && s_error_is (stock, RM_ENOTFOUND))
+        s_forward_error (sub->req, stock);
+    else if (price->outcome == OUTCOME_OK && !s_prices_match (price))
+        s_reply_mismatch (sub);
+    else if (stock->outcome == OUTCOME_REFUSED)
+        s_forward_error (sub->req, stock);
+    else
+        request_reply_error (sub->req, price->err == RM_ETIMEOUT || stock->err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL,
+                             NULL, "%s did not answer in time; the order was not taken",
+                             price->outcome == OUTCOME_NO_ANSWER ? "pricing" : "inventory");
+    //  a reservation may exist unless inventory said no
+    reject_t rej = {sub, stock->outcome != OUTCOME_REFUSED};
+    if (service_write (sub->svc, s_reject_write, &rej) != 0)
+        log_error (sub->cid, "could not remove rejected order %s; start-up will settle it", sub->id_text);
+    else if (rej.release)
+        s_release_start (sub->svc, sub->id, sub->cid);
+}
+
+static void
+s_settle (submission_t *sub)
+{
+    bool accept = sub->price.outcome == OUTCOME_OK && s_prices_match (&sub->price)
+                  && sub->stock.outcome == OUTCOME_OK;
+    int rc = accept ? service_write (sub->svc, s_accept_write, sub) : 0;
+    if (accept && rc == 0) {
+        MDB_val order = {sub->accepted.size, sub->accepted.data};
+        orders_reply_order (sub->req, &order, 1);
+        log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->channel,
+                  sub->external_id, (long long) sub->total, sub->currency);
+    }
+    else {
+        if (accept) {
+            log_error (sub->cid, "order %s could not be stored: %s", sub->id_text, rm_strerror (rc));
+            sub->stock.outcome = OUTCOME_NO_ANSWER;
+            sub->price.outcome = OUTCOME_NO_ANSWER;
+            sub->price.err = rc;
+        }
+        s_reject (sub);
+    }
+    s_submission_free (&sub);
+}
+
+static void
+s_record (submission_t *sub, answer_t *answer, int err, const envelope_t *reply)
+{
+    answer->err = err;
+    answer->outcome = err != 0 ? OUTCOME_NO_ANSWER : reply->ok ? OUTCOME_OK : OUTCOME_REFUSED;
+    if (reply) {
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &answer->body, msgpack_sbuffer_write);
+        mp_pack_object (&pk, &reply->body);
+    }
+    if (--sub->waiting == 0)
+        s_settle (sub);
+}
+
+static void
+s_priced (void *arg, int err, const envelope_t *reply)
+{
+    submission_t *sub = (submission_t *) arg;
+    s_record (sub, &sub->price, err, reply);
+}
+
+static void
+s_reserved (void *arg, int err, const envelope_t *reply)
+{
+    submission_t *sub = (submission_t *) arg;
+    s_record (sub, &sub->stock, err, reply);
+}
+
+//  ---------------------------------------------------------------------
+//  taking a submission
+
+static int
+s_pending_write (MDB_txn *txn, void *arg)
+{
+    submission_t *sub = (submission_t *) arg;
+    msgpack_sbuffer order;
+    msgpack_sbuffer_init (&order);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &order, msgpack_sbuffer_write);
+    s_pack_order (&pk, sub, "pending", NULL, true);
+    orders_dbs_t dbs = orders_dbs_of (sub->svc);
+    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->channel, sub->external_id, sub->idem,
+                           order.data, order.size);
+    msgpack_sbuffer_destroy (&order);
+    return rc;
+}
+
+//  The same submission must hash the same whatever the channel default.
+static void
+s_hash_body (submission_t *sub, const msgpack_object *body)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    mp_pack_str (&pk, sub->channel);
+    mp_pack_object (&pk, body);
+    sha256 (buf.data, buf.size, sub->hash);
+    msgpack_sbuffer_destroy (&buf);
+}
+
+static int
+s_parse (submission_t *sub, const msgpack_object *body)
+{
+    if (mp_get_str (body, "channel", sub->channel, sizeof sub->channel) != 0)
+        snprintf (sub->channel, sizeof sub->channel, "salesforce");
+    int rc = mp_get_str (body, "external_id", sub->external_id, sizeof sub->external_id);
+    if (rc == 0)
+        rc = mp_get_str (body, "account_id", sub->account_id, sizeof sub->account_id);
+    if (rc == 0)
+        rc = mp_get_str (body, "currency", sub->currency, sizeof sub->currency);
+    if (rc == 0)
+        rc = lines_decode (body, &sub->lines, &sub->count);
+    if (rc != 0)
+        return rc;
+    sub->ship_to = mp_get (body, "ship_to");
+    for (size_t i = 0; i < sub->count; i++) {
+        int64_t extended;
+        if (money_mul (sub->lines[i].unit_price, sub->lines[i].quantity, &extended) != 0
+            || money_add (sub->total, extended, &sub->total) != 0) {
+            char field[48];
+            snprintf (field, sizeof field, "/lines/%zu/quantity", i);
+            return request_reply_error (sub->req, RM_EINVAL, field, "the order total overflows");
+        }
+    }
+    s_hash_body (sub, body);
+    return 0;
+}
+
+//  Packs {currency, lines:[{sku, quantity, unit_price}]} or, for inventory,
+//  {order_id, lines:[{sku, quantity}]}.
+static void
+s_pack_call_body (msgpack_sbuffer *buf, submission_t *sub, bool for_inventory)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    if (for_inventory)
+        mp_pack_kv_str (&pk, "order_id", sub->id_text);
+    else
+        mp_pack_kv_str (&pk, "currency", sub->currency);
+    mp_pack_str (&pk, "lines");
+    msgpack_pack_array (&pk, (uint32_t) sub->count);
+    for (size_t i = 0; i < sub->count; i++) {
+        msgpack_pack_map (&pk, for_inventory ? 2 : 3);
+        mp_pack_kv_str (&pk, "sku", sub->lines[i].sku);
+        mp_pack_kv_int (&pk, "quantity", sub->lines[i].quantity);
+        if (!for_inventory)
+            mp_pack_kv_int (&pk, "unit_price", sub->lines[i].unit_price);
+    }
+}
+
+//  A call may take the rest of the caller's deadline, never more than the
+//  configured timeout.
+static int
+s_call_timeout (submission_t *sub)
+{
+    int timeout = service_call_timeout (sub->svc);
+    int64_t deadline = request_envelope (sub->req)->deadline_ms;
+    if (deadline > 0) {
+        int64_t left = deadline - clock_now_ms () - 50;
+        if (left < timeout)
+            timeout = left > 1 ? (int) left : 1;
+    }
+    return timeout;
+}
+
+//  Answers a submission seen before: the first order, or an error saying
+//  why it cannot be answered yet.
+static int
+s_reply_repeat (request_t *req, orders_found_t *found)
+{
+    char status[16];
+    orders_status (&found->order, status, sizeof status);
+    if (strcmp (status, "pending") == 0)
+        return request_reply_error (req, RM_EBUSY, NULL, "this order is still being processed; retry shortly");
+    orders_reply_order (req, &found->order, 0);
+    return 0;
+}
+
+int
+orders_submit (service_t *svc, request_t *req)
+{
+    submission_t *sub = (submission_t *) calloc (1, sizeof *sub);
+    if (!sub)
+        return RM_ENOMEM;
+    sub->svc = svc;
+    sub->req = req;
+    msgpack_sbuffer_init (&sub->price.body);
+    msgpack_sbuffer_init (&sub->stock.body);
+    msgpack_sbuffer_init (&sub->accepted);
+    snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
+    snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
+    int rc = s_parse (sub, request_body (req));
+    MDB_txn *txn = NULL;
+    orders_found_t found;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = orders_find_submission (txn, &dbs, sub->channel, sub->external_id, sub->idem, sub->hash, &found);
+    if (rc == RM_ECONFLICT)
+        rc = request_reply_error (req, rc, NULL, "Idempotency-Key '%s' was used for a different order", sub->idem);
+    else if (rc == 0 && found.found)
+        rc = s_reply_repeat (req, &found);
+    else if (rc == 0) {
+        uuid_new (sub->id);
+        uuid_format (sub->id, sub->id_text);
+        sub->created_at = clock_now_ms ();
+        rc = service_write (svc, s_pending_write, sub);
+        if (rc == 0) {
+            msgpack_sbuffer price_body, stock_body;
+            msgpack_sbuffer_init (&price_body);
+            msgpack_sbuffer_init (&stock_body);
+            s_pack_call_body (&price_body, sub, false);
+            s_pack_call_body (&stock_body, sub, true);
+            int timeout = s_call_timeout (sub);
+            sub->waiting = 2;
+            request_defer (req);
+            //  a call that cannot even be queued answers at once through its callback
+            if (service_call (svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
+                              price_body.data, price_body.size, s_priced, sub) != 0)
+                s_priced (sub, RM_EUNAVAIL, NULL);
+            if (service_call (svc, "inventory", "inventory.reserve", sub->cid, NULL, timeout,
+                              stock_body.data, stock_body.size, s_reserved, sub) != 0)
+                s_reserved (sub, RM_EUNAVAIL, NULL);
+            msgpack_sbuffer_destroy (&price_body);
+            msgpack_sbuffer_destroy (&stock_body);
+            return 0;
+        }
+    }
+    s_submission_free (&sub);
+    return rc;
+}

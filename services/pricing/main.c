@@ -1,0 +1,15 @@
+//  pricing — owns prices: a unit price per SKU per currency.
+#include "pricing.h"
+
+static const service_def_t s_def = {
+    .name = "pricing",
+    .dbs = pricing_dbs,
+    .schema_version = 1,
+    .routes = pricing_routes,
+};
+
+int
+main (int argc, char **argv)
+{
+    return service_main (&s_def, "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", argc, argv);
+}

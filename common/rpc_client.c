@@ -20,6 +20,7 @@ struct call_t {
     int64_t deadline;             //  monotonic ms: the caller gives up here
     int64_t attempt_end;          //  monotonic ms: this attempt is over
     int64_t sent_at;              //  monotonic ms of the last send
+    int attempt_ms;               //  doubles with each resend, so a slow peer gets time to answer
     char *frame;                  //  packed envelope, kept for resends
     size_t frame_len;
     rpc_client_fn *fn;
@@ -114,7 +115,8 @@ s_transmit (rpc_client_t *self, call_t *call)
         return RM_EUNAVAIL;
     }
     call->sent_at = clock_mono_ms ();
-    call->attempt_end = call->sent_at + self->attempt_ms;
+    call->attempt_ms = call->attempt_ms ? call->attempt_ms * 2 : self->attempt_ms;
+    call->attempt_end = call->sent_at + call->attempt_ms;
     if (call->attempt_end > call->deadline)
         call->attempt_end = call->deadline;
     return 0;

@@ -738,7 +738,7 @@ service_main (const service_def_t *def, const char *rpc_default,
               const char *pub_default, int argc, char **argv)
 {
     char usage[128];
-    snprintf (usage, sizeof usage, "%s [options]  (the retailmesh %s service)", def->name, def->name);
+    snprintf (usage, sizeof usage, "[options]  (the retailmesh %s service)", def->name);
     config_t *cfg = config_new (def->name, usage);
     if (!cfg)
         return 1;

@@ -18,6 +18,27 @@ struct store_t {
     char dir[PATH_MAX];
 };
 
+//  Logs an LMDB failure once, naming the store, and maps it to an RM code.
+static int
+s_fail (const char *dir, int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        log_error (NULL, "store %s: cannot %s: %s (raise --map-size)", dir, what, mdb_strerror (rc));
+        return RM_ENOMEM;
+    }
+    log_error (NULL, "store %s: cannot %s: %s", dir, what, mdb_strerror (rc));
+    return rc == MDB_BAD_VALSIZE ? RM_EINVAL : rc == ENOMEM ? RM_ENOMEM : RM_ESTORE;
+}
+
+static const char *
+s_env_dir (MDB_env *env)
+{
+    const char *dir = NULL;
+    if (mdb_env_get_path (env, &dir) != 0 || !dir)
+        dir = "?";
+    return dir;
+}
+
 static int
 s_mkdir_p (const char *dir)
 {
@@ -60,18 +81,10 @@ s_check_schema (store_t *self, MDB_txn *txn, MDB_dbi meta, unsigned expected)
     if (rc == MDB_NOTFOUND) {
         MDB_val data = {sizeof be, be};
         rc = mdb_put (txn, meta, &key, &data, 0);
-        if (rc) {
-            log_error (NULL, "store %s: cannot write the schema version: %s",
-                       self->dir, mdb_strerror (rc));
-            return rc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
-        }
-        return 0;
+        return rc ? s_fail (self->dir, rc, "write the schema version") : 0;
     }
-    if (rc) {
-        log_error (NULL, "store %s: cannot read the schema version: %s",
-                   self->dir, mdb_strerror (rc));
-        return RM_ESTORE;
-    }
+    if (rc)
+        return s_fail (self->dir, rc, "read the schema version");
     if (val.mv_size != sizeof be) {
         log_error (NULL, "store %s: schema version record has %zu bytes, expected 4",
                    self->dir, val.mv_size);
@@ -93,27 +106,19 @@ s_open_dbs (store_t *self, const store_opts_t *opts)
 {
     MDB_txn *txn;
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
-    if (rc) {
-        log_error (NULL, "store %s: cannot begin the opening transaction: %s",
-                   self->dir, mdb_strerror (rc));
-        return RM_ESTORE;
-    }
-    for (int i = 0; i < self->ndbs; i++) {
-        rc = mdb_dbi_open (txn, opts->dbs[i], MDB_CREATE, &self->dbis[i]);
+    if (rc)
+        return s_fail (self->dir, rc, "begin the opening transaction");
+    //  The meta database is opened last, after the caller's.
+    MDB_dbi meta = 0;
+    for (int i = 0; i <= self->ndbs; i++) {
+        const char *name = i < self->ndbs ? opts->dbs[i] : STORE_META_DB;
+        rc = mdb_dbi_open (txn, name, MDB_CREATE, i < self->ndbs ? &self->dbis[i] : &meta);
         if (rc) {
-            log_error (NULL, "store %s: cannot open database '%s': %s",
-                       self->dir, opts->dbs[i], mdb_strerror (rc));
+            char what[300];
+            snprintf (what, sizeof what, "open database '%s'", name);
             mdb_txn_abort (txn);
-            return RM_ESTORE;
+            return s_fail (self->dir, rc, what);
         }
-    }
-    MDB_dbi meta;
-    rc = mdb_dbi_open (txn, STORE_META_DB, MDB_CREATE, &meta);
-    if (rc) {
-        log_error (NULL, "store %s: cannot open database '%s': %s",
-                   self->dir, STORE_META_DB, mdb_strerror (rc));
-        mdb_txn_abort (txn);
-        return RM_ESTORE;
     }
     int err = s_check_schema (self, txn, meta, opts->schema_version);
     if (err) {
@@ -121,12 +126,7 @@ s_open_dbs (store_t *self, const store_opts_t *opts)
         return err;
     }
     rc = mdb_txn_commit (txn);
-    if (rc) {
-        log_error (NULL, "store %s: cannot commit the opening transaction: %s",
-                   self->dir, mdb_strerror (rc));
-        return rc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
-    }
-    return 0;
+    return rc ? s_fail (self->dir, rc, "commit the opening transaction") : 0;
 }
 
 int
@@ -188,7 +188,7 @@ store_open (const store_opts_t *opts, store_t **self_p)
                       self->dir, dead);
     }
     if (rc) {
-        log_error (NULL, "store %s: cannot %s: %s", self->dir, step, mdb_strerror (rc));
+        s_fail (self->dir, rc, step);
         store_close (&self);
         return RM_ESTORE;
     }
@@ -239,10 +239,8 @@ store_read_begin (store_t *self, MDB_txn **txn)
 {
     int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, txn);
     if (rc) {
-        log_error (NULL, "store %s: cannot begin a read transaction: %s",
-                   self->dir, mdb_strerror (rc));
         *txn = NULL;
-        return RM_ESTORE;
+        return s_fail (self->dir, rc, "begin a read transaction");
     }
     return 0;
 }
@@ -252,10 +250,9 @@ store_write_begin (store_t *self, MDB_txn *parent, MDB_txn **txn)
 {
     int rc = mdb_txn_begin (self->env, parent, 0, txn);
     if (rc) {
-        log_error (NULL, "store %s: cannot begin a %swrite transaction: %s",
-                   self->dir, parent ? "nested " : "", mdb_strerror (rc));
         *txn = NULL;
-        return rc == MDB_MAP_FULL || rc == ENOMEM ? RM_ENOMEM : RM_ESTORE;
+        return s_fail (self->dir, rc, parent ? "begin a nested write transaction"
+                                             : "begin a write transaction");
     }
     return 0;
 }
@@ -265,19 +262,11 @@ store_commit (MDB_txn **txn)
 {
     if (!txn || !*txn)
         return RM_EINVAL;
+    MDB_env *env = mdb_txn_env (*txn);
     //  mdb_txn_commit frees the transaction whether or not it succeeds.
     int rc = mdb_txn_commit (*txn);
     *txn = NULL;
-    if (rc == MDB_MAP_FULL) {
-        log_error (NULL, "store: commit failed, the map is full (raise --map-size): %s",
-                   mdb_strerror (rc));
-        return RM_ENOMEM;
-    }
-    if (rc) {
-        log_error (NULL, "store: commit failed: %s", mdb_strerror (rc));
-        return RM_ESTORE;
-    }
-    return 0;
+    return rc ? s_fail (s_env_dir (env), rc, "commit") : 0;
 }
 
 void
@@ -297,11 +286,8 @@ store_size (store_t *self)
     int rc = mdb_env_info (self->env, &info);
     if (rc == 0)
         rc = mdb_env_stat (self->env, &stat);
-    if (rc) {
-        log_error (NULL, "store %s: cannot read environment info: %s",
-                   self->dir, mdb_strerror (rc));
-        return RM_ESTORE;
-    }
+    if (rc)
+        return s_fail (self->dir, rc, "read environment info");
     return ((int64_t) info.me_last_pgno + 1) * (int64_t) stat.ms_psize;
 }
 
@@ -312,11 +298,7 @@ store_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val
     int rc = mdb_get (txn, dbi, &k, val);
     if (rc == MDB_NOTFOUND)
         return RM_ENOTFOUND;
-    if (rc) {
-        log_error (NULL, "store: get failed: %s", mdb_strerror (rc));
-        return rc == MDB_BAD_VALSIZE ? RM_EINVAL : RM_ESTORE;
-    }
-    return 0;
+    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "get") : 0;
 }
 
 int
@@ -329,15 +311,7 @@ store_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
     //  With MDB_NOOVERWRITE an existing key is an answer, not a failure.
     if (rc == MDB_KEYEXIST)
         return RM_ECONFLICT;
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        log_error (NULL, "store: put failed, %s (raise --map-size)", mdb_strerror (rc));
-        return RM_ENOMEM;
-    }
-    if (rc) {
-        log_error (NULL, "store: put failed: %s", mdb_strerror (rc));
-        return rc == MDB_BAD_VALSIZE ? RM_EINVAL : RM_ESTORE;
-    }
-    return 0;
+    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "put") : 0;
 }
 
 int
@@ -347,9 +321,5 @@ store_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
     int rc = mdb_del (txn, dbi, &k, NULL);
     if (rc == MDB_NOTFOUND)
         return RM_ENOTFOUND;
-    if (rc) {
-        log_error (NULL, "store: delete failed: %s", mdb_strerror (rc));
-        return rc == MDB_BAD_VALSIZE ? RM_EINVAL : RM_ESTORE;
-    }
-    return 0;
+    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "delete") : 0;
 }

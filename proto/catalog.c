@@ -90,9 +90,17 @@ static const field_spec_t s_validate_reply[] = {
 static const field_spec_t s_price_set_request[] = {
     F_CURRENCY, F_SKU, F_UNIT_PRICE ("new price per unit, minor units"), F_END};
 
-static const field_spec_t s_price[] = {
-    F_CURRENCY, F_SKU, F_UNIT_PRICE ("price per unit, minor units"),
-    F_AMOUNT ("updated_at", "when the price was set, Unix ms"), F_END};
+#define S_PRICE_FIELDS                                        \
+    F_CURRENCY, F_SKU, F_UNIT_PRICE ("price per unit, minor units"), \
+        F_AMOUNT ("updated_at", "when the price was set, Unix ms")
+
+static const field_spec_t s_price[] = {S_PRICE_FIELDS, F_END};
+
+static const field_spec_t s_price_changed[] = {
+    S_PRICE_FIELDS,
+    {.name = "previous", .type = FT_INT, .required = false, .min = 0, .max = S_MAX_UNIT_PRICE,
+     .doc = "the price before, when there was one"},
+    F_END};
 
 static const field_spec_t s_availability_request[] = {
     {.name = "skus", .type = FT_ARRAY, .required = true, .item = FT_STR, .check = FC_IDENT,
@@ -144,7 +152,7 @@ static const field_spec_t s_stock[] = {
 
 static const field_spec_t s_submit_request[] = {
     F_EXTERNAL_ID ("the client's order reference; resubmitting it returns the same order"),
-    F_CHANNEL (false, "sales channel (web, store, phone...)"),
+    F_CHANNEL (false, "sales channel (web, store...); absent means the orders service's default"),
     F_ACCOUNT_ID, F_CURRENCY,
     F_MAPS ("lines", 1, S_MAX_LINES, s_quoted_line, "what to order, at quoted prices"),
     F_SHIP_TO, F_END};
@@ -200,11 +208,11 @@ const msg_spec_t catalog_messages[] = {
         "Accepts an order: checks prices, reserves stock, records it."),
     OP ("orders.get", s_get_request, s_order, "An order by its ID."),
     OP ("orders.find", s_find_request, s_order, "An order by channel and external ID."),
-    EVENT ("pricing.price.set", s_price, "A price was set."),
+    EVENT ("pricing.price.set", s_price_changed, "A price was set."),
     EVENT ("inventory.stock.set", s_stock, "The units on hand at a location were set."),
     EVENT ("inventory.stock.reserved", s_reservation, "Stock was held for an order."),
-    EVENT ("inventory.reservation.released", s_release_request,
-           "What was held for an order was released."),
+    EVENT ("inventory.reservation.released", s_reservation,
+           "What was held for an order was released; lines say what was freed."),
     EVENT ("orders.order.accepted", s_order, "An order was accepted."),
     {.name = NULL},
 };

@@ -84,6 +84,8 @@ s_object_header (const uint8_t *p, size_t avail, size_t *size, size_t *children)
 static int
 s_scan (const uint8_t *data, size_t size, proto_error_t *err)
 {
+    if (size == 0)
+        return proto_error_set (err, RM_EPROTO, "", "the message is empty");
     size_t pos = 0, pending = 1;
     while (pending > 0) {
         size_t len, children;
@@ -98,8 +100,8 @@ s_scan (const uint8_t *data, size_t size, proto_error_t *err)
                                     "the message is not valid MessagePack (declares more items than it has bytes)");
     }
     if (pos != size)
-        return proto_error_set (err, RM_EPROTO, "",
-                                "the message has %zu bytes after the MessagePack envelope", size - pos);
+        return proto_error_set (err, RM_EPROTO, "", "the message has %zu byte%s after its first MessagePack object",
+                                size - pos, size - pos == 1 ? "" : "s");
     return 0;
 }
 
@@ -130,11 +132,18 @@ s_unpack (const void *data, size_t size, msgpack_unpacked *unpacked, proto_error
 
 //  ---- envelope fields ---------------------------------------------------
 
+static int s_bad (proto_error_t *err, const char *key, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 static int
-s_bad (proto_error_t *err, const char *key, const char *problem)
+s_bad (proto_error_t *err, const char *key, const char *fmt, ...)
 {
-    char field[32];
+    char field[32], problem[120];
     snprintf (field, sizeof field, "/%s", key);
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (problem, sizeof problem, fmt, args);
+    va_end (args);
     return proto_error_set (err, RM_EPROTO, field, "envelope field %s %s", field, problem);
 }
 
@@ -147,25 +156,35 @@ s_printable (const char *s)
     return true;
 }
 
+//  Finds key and checks its MessagePack type (what names it for people).
+//  An absent optional key leaves *obj NULL.
+static int
+s_field (const msgpack_object *map, const char *key, bool required, msgpack_object_type type,
+         const char *what, const msgpack_object **obj, proto_error_t *err)
+{
+    *obj = mp_get (map, key);
+    if (!*obj)
+        return required ? s_bad (err, key, "is required") : 0;
+    if ((*obj)->type != type)
+        return s_bad (err, key, "must be %s", what);
+    return 0;
+}
+
 //  Copies a text field: non-empty printable ASCII without spaces (it ends
 //  up in logs and topics) that fits buf. An absent optional one is "".
 static int
 s_text (const msgpack_object *map, const char *key, bool required, char *buf, size_t size,
         proto_error_t *err)
 {
+    const msgpack_object *obj;
     buf[0] = '\0';
-    const msgpack_object *obj = mp_get (map, key);
-    if (!obj)
-        return required ? s_bad (err, key, "is required") : 0;
-    if (obj->type != MSGPACK_OBJECT_STR)
-        return s_bad (err, key, "must be a string");
+    int rc = s_field (map, key, required, MSGPACK_OBJECT_STR, "a string", &obj, err);
+    if (rc || !obj)
+        return rc;
     if (obj->via.str.size == 0)
         return s_bad (err, key, "must not be empty");
-    if (obj->via.str.size >= size) {
-        char problem[48];
-        snprintf (problem, sizeof problem, "must be at most %zu bytes long", size - 1);
-        return s_bad (err, key, problem);
-    }
+    if (obj->via.str.size >= size)
+        return s_bad (err, key, "must be at most %zu bytes long", size - 1);
     if (mp_str (obj, buf, size) != 0 || !s_printable (buf))
         return s_bad (err, key, "must be printable ASCII without spaces");
     return 0;
@@ -176,30 +195,27 @@ static int
 s_time (const msgpack_object *map, const char *key, bool required, int64_t *value,
         proto_error_t *err)
 {
+    static const char what[] = "a positive integer (Unix time in milliseconds)";
+    const msgpack_object *obj;
     *value = 0;
-    const msgpack_object *obj = mp_get (map, key);
-    if (!obj)
-        return required ? s_bad (err, key, "is required") : 0;
-    if (mp_int (obj, value) != 0 || *value <= 0)
-        return s_bad (err, key, "must be a positive integer (Unix time in milliseconds)");
+    int rc = s_field (map, key, required, MSGPACK_OBJECT_POSITIVE_INTEGER, what, &obj, err);
+    if (rc || !obj)
+        return rc;
+    if (mp_int (obj, value) != 0 || *value == 0)
+        return s_bad (err, key, "must be %s", what);
     return 0;
 }
 
 static int
 s_decode_version (const msgpack_object *map, envelope_t *env, proto_error_t *err)
 {
-    const msgpack_object *obj = mp_get (map, "v");
-    if (!obj)
-        return s_bad (err, "v", "is required");
-    int64_t v;
-    if (mp_int (obj, &v) != 0)
-        return s_bad (err, "v", "must be an integer");
-    if (v != PROTO_VERSION) {
-        char problem[64];
-        snprintf (problem, sizeof problem, "is %lld; only protocol version %d is spoken",
-                  (long long) v, PROTO_VERSION);
-        return s_bad (err, "v", problem);
-    }
+    const msgpack_object *v;
+    int rc = s_field (map, "v", true, MSGPACK_OBJECT_POSITIVE_INTEGER, "a positive integer", &v, err);
+    if (rc)
+        return rc;
+    if (v->via.u64 != PROTO_VERSION)
+        return s_bad (err, "v", "is %llu; only protocol version %d is spoken",
+                      (unsigned long long) v->via.u64, PROTO_VERSION);
     env->version = PROTO_VERSION;
     return 0;
 }
@@ -207,14 +223,12 @@ s_decode_version (const msgpack_object *map, envelope_t *env, proto_error_t *err
 static int
 s_decode_reply (const msgpack_object *map, envelope_t *env, proto_error_t *err)
 {
+    const msgpack_object *ok;
     int rc = s_text (map, "reply_to", true, env->reply_to, sizeof env->reply_to, err);
+    if (rc == 0)
+        rc = s_field (map, "ok", true, MSGPACK_OBJECT_BOOLEAN, "a boolean", &ok, err);
     if (rc)
         return rc;
-    const msgpack_object *ok = mp_get (map, "ok");
-    if (!ok)
-        return s_bad (err, "ok", "is required in a reply");
-    if (ok->type != MSGPACK_OBJECT_BOOLEAN)
-        return s_bad (err, "ok", "must be a boolean");
     env->ok = ok->via.boolean;
     env->kind = ENVELOPE_REPLY;
     return 0;
@@ -223,29 +237,27 @@ s_decode_reply (const msgpack_object *map, envelope_t *env, proto_error_t *err)
 static int
 s_decode_event (const msgpack_object *map, envelope_t *env, proto_error_t *err)
 {
+    const msgpack_object *seq;
     int rc = s_text (map, "source", true, env->source, sizeof env->source, err);
+    if (rc == 0)
+        rc = s_field (map, "seq", true, MSGPACK_OBJECT_POSITIVE_INTEGER, "a non-negative integer", &seq, err);
+    if (rc == 0)
+        rc = s_time (map, "time", true, &env->time_ms, err);
     if (rc)
         return rc;
-    const msgpack_object *seq = mp_get (map, "seq");
-    if (!seq)
-        return s_bad (err, "seq", "is required in an event");
-    if (seq->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return s_bad (err, "seq", "must be a non-negative integer");
     env->seq = seq->via.u64;
     env->kind = ENVELOPE_EVENT;
-    return s_time (map, "time", true, &env->time_ms, err);
+    return 0;
 }
 
 static int
 s_decode_body (const msgpack_object *map, envelope_t *env, proto_error_t *err)
 {
-    const msgpack_object *body = mp_get (map, "body");
-    if (!body)
-        return s_bad (err, "body", "is required");
-    if (body->type != MSGPACK_OBJECT_MAP)
-        return s_bad (err, "body", "must be a map");
-    env->body = *body;
-    return 0;
+    const msgpack_object *body;
+    int rc = s_field (map, "body", true, MSGPACK_OBJECT_MAP, "a map", &body, err);
+    if (rc == 0)
+        env->body = *body;
+    return rc;
 }
 
 //  The fields every kind has, then the kind's own: reply_to makes a reply,

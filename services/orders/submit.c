@@ -47,7 +47,14 @@ typedef struct {
     answer_t price;
     answer_t stock;
     msgpack_sbuffer accepted;  //  the accepted order as stored
+    zlistx_t *waiters;         //  repeats of this submission that arrived meanwhile
+    char key[180];             //  channel, unit separator, external ID
 } submission_t;
+
+//  Submissions not yet answered, by channel and external ID, so a repeat
+//  (a client's retry) waits for the same outcome, even while a rejected
+//  submission's reservation is being released.
+static zhashx_t *s_inflight;
 
 static void
 s_submission_free (submission_t **sub_p)
@@ -59,6 +66,9 @@ s_submission_free (submission_t **sub_p)
     msgpack_sbuffer_destroy (&sub->price.body);
     msgpack_sbuffer_destroy (&sub->stock.body);
     msgpack_sbuffer_destroy (&sub->accepted);
+    zlistx_destroy (&sub->waiters);
+    if (s_inflight && zhashx_lookup (s_inflight, sub->key) == sub)
+        zhashx_delete (s_inflight, sub->key);
     free (sub);
     *sub_p = NULL;
 }
@@ -112,6 +122,16 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
 static void
 s_release_done (void *arg, int err, const envelope_t *reply);
 
+static void
+s_pack_release_body (msgpack_sbuffer *body, const char *order_id)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, body, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "order_id", order_id);
+    mp_pack_kv_str (&pk, "reason", "order not accepted");
+}
+
 typedef struct {
     service_t *svc;
     uint8_t id[16];
@@ -144,11 +164,7 @@ s_release_start (service_t *svc, const uint8_t id[16], const char *cid)
     memcpy (rel->id, id, 16);
     msgpack_sbuffer body;
     msgpack_sbuffer_init (&body);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    mp_pack_kv_str (&pk, "order_id", text);
-    mp_pack_kv_str (&pk, "reason", "order not accepted");
+    s_pack_release_body (&body, text);
     if (service_call (svc, "inventory", "inventory.release", cid, NULL, service_call_timeout (svc),
                       body.data, body.size, s_release_done, rel) == 0)
         zhashx_insert (s_releasing, text, rel);
@@ -295,7 +311,7 @@ s_error_is (const answer_t *answer, int code)
 
 //  Replies 409 price_mismatch with each wrong line's expected and quoted price.
 static void
-s_reply_mismatch (submission_t *sub)
+s_reply_mismatch (submission_t *sub, request_t *req)
 {
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
@@ -308,7 +324,7 @@ s_reply_mismatch (submission_t *sub)
         mp_get_bool (&lines->ptr[i], "ok", &ok);
         wrong += ok ? 0 : 1;
     }
-    msgpack_packer *pk = request_reply_error_details (sub->req, RM_EMISMATCH, NULL,
+    msgpack_packer *pk = request_reply_error_details (req, RM_EMISMATCH, NULL,
                                                       "quoted unit prices differ from current prices", wrong);
     for (uint32_t i = 0; lines && i < lines->size; i++) {
         bool ok = true;
@@ -339,29 +355,73 @@ s_prices_match (const answer_t *price)
     return ok;
 }
 
+static int s_call_timeout (submission_t *sub);
+
 static void
-s_reject (submission_t *sub)
+s_reply_reject_one (submission_t *sub, request_t *req)
 {
     const answer_t *price = &sub->price, *stock = &sub->stock;
     //  the most useful error first: what the caller must fix before what may pass
     if (price->outcome == OUTCOME_REFUSED)
-        s_forward_error (sub->req, price);
+        s_forward_error (req, price);
     else if (stock->outcome == OUTCOME_REFUSED && s_error_is (stock, RM_ENOTFOUND))
-        s_forward_error (sub->req, stock);
+        s_forward_error (req, stock);
     else if (price->outcome == OUTCOME_OK && !s_prices_match (price))
-        s_reply_mismatch (sub);
+        s_reply_mismatch (sub, req);
     else if (stock->outcome == OUTCOME_REFUSED)
-        s_forward_error (sub->req, stock);
+        s_forward_error (req, stock);
     else
-        request_reply_error (sub->req, price->err == RM_ETIMEOUT || stock->err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL,
+        request_reply_error (req, price->err == RM_ETIMEOUT || stock->err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL,
                              NULL, "%s did not answer in time; the order was not taken",
                              price->outcome == OUTCOME_NO_ANSWER ? "pricing" : "inventory");
+}
+
+static void
+s_reply_reject (submission_t *sub)
+{
+    s_reply_reject_one (sub, sub->req);
+    for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
+        s_reply_reject_one (sub, w);
+}
+
+//  The rejection is answered once the reservation is gone, so a caller that
+//  sees the error never sees stock held for the order.
+static void
+s_reject_released (void *arg, int err, const envelope_t *reply)
+{
+    submission_t *sub = (submission_t *) arg;
+    release_t rel = {sub->svc, {0}};
+    memcpy (rel.id, sub->id, 16);
+    if (err == 0 && reply->ok)
+        service_write (sub->svc, s_release_clear_write, &rel);
+    else
+        log_warn (sub->cid, "release of rejected order %s failed (%s); will retry", sub->id_text,
+                  err ? rm_strerror (err) : "error reply");
+    s_reply_reject (sub);
+    s_submission_free (&sub);
+}
+
+static void
+s_reject (submission_t *sub)
+{
     //  a reservation may exist unless inventory said no
-    reject_t rej = {sub, stock->outcome != OUTCOME_REFUSED};
-    if (service_write (sub->svc, s_reject_write, &rej) != 0)
+    reject_t rej = {sub, sub->stock.outcome != OUTCOME_REFUSED};
+    if (service_write (sub->svc, s_reject_write, &rej) != 0) {
         log_error (sub->cid, "could not remove rejected order %s; start-up will settle it", sub->id_text);
-    else if (rej.release)
-        s_release_start (sub->svc, sub->id, sub->cid);
+        rej.release = false;
+    }
+    if (rej.release) {
+        msgpack_sbuffer body;
+        msgpack_sbuffer_init (&body);
+        s_pack_release_body (&body, sub->id_text);
+        int rc = service_call (sub->svc, "inventory", "inventory.release", sub->cid, NULL,
+                               s_call_timeout (sub), body.data, body.size, s_reject_released, sub);
+        msgpack_sbuffer_destroy (&body);
+        if (rc == 0)
+            return;
+    }
+    s_reply_reject (sub);
+    s_submission_free (&sub);
 }
 
 static void
@@ -373,6 +433,8 @@ s_settle (submission_t *sub)
     if (accept && rc == 0) {
         MDB_val order = {sub->accepted.size, sub->accepted.data};
         orders_reply_order (sub->req, &order, 1);
+        for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
+            orders_reply_order (w, &order, 0);
         log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->channel,
                   sub->external_id, (long long) sub->total, sub->currency);
     }
@@ -384,6 +446,7 @@ s_settle (submission_t *sub)
             sub->price.err = rc;
         }
         s_reject (sub);
+        return;
     }
     s_submission_free (&sub);
 }
@@ -528,6 +591,18 @@ s_reply_repeat (request_t *req, orders_found_t *found)
     return 0;
 }
 
+//  Attaches a repeat to the same submission still in flight, if any.
+static bool
+s_join_inflight (submission_t *sub)
+{
+    snprintf (sub->key, sizeof sub->key, "%s\x1f%s", sub->channel, sub->external_id);
+    submission_t *first = (submission_t *) zhashx_lookup (s_inflight, sub->key);
+    if (!first || !zlistx_add_end (first->waiters, sub->req))
+        return false;
+    request_defer (sub->req);
+    return true;
+}
+
 int
 orders_submit (service_t *svc, request_t *req)
 {
@@ -539,9 +614,19 @@ orders_submit (service_t *svc, request_t *req)
     msgpack_sbuffer_init (&sub->price.body);
     msgpack_sbuffer_init (&sub->stock.body);
     msgpack_sbuffer_init (&sub->accepted);
+    if (!s_inflight)
+        s_inflight = zhashx_new ();
+    if (!(sub->waiters = zlistx_new ()) || !s_inflight) {
+        s_submission_free (&sub);
+        return RM_ENOMEM;
+    }
     snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
     snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
     int rc = s_parse (sub, request_body (req));
+    if (rc == 0 && s_join_inflight (sub)) {
+        s_submission_free (&sub);
+        return 0;
+    }
     MDB_txn *txn = NULL;
     orders_found_t found;
     orders_dbs_t dbs = orders_dbs_of (svc);
@@ -567,6 +652,7 @@ orders_submit (service_t *svc, request_t *req)
             int timeout = s_call_timeout (sub);
             sub->waiting = 2;
             request_defer (req);
+            zhashx_insert (s_inflight, sub->key, sub);
             //  a call that cannot even be queued answers at once through its callback
             if (service_call (svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
                               price_body.data, price_body.size, s_priced, sub) != 0)

@@ -1,0 +1,26 @@
+//  mpjson — lets tests speak to services in JSON: converts between jansson
+//  values and MessagePack and makes a whole call with a JSON body.
+#ifndef RM_MPJSON_H
+#define RM_MPJSON_H
+
+#include "rpc_client.h"
+#include <jansson.h>
+#include <msgpack.h>
+#include <stdbool.h>
+
+//  Packs a JSON value (integers stay integers; reals are refused).
+int mpjson_pack (msgpack_packer *pk, const json_t *value);
+
+//  Converts a decoded MessagePack object to a new JSON value.
+json_t *mpjson_from (const msgpack_object *obj);
+
+//  Calls op with a JSON body text. On 0, *ok is the reply's ok flag and
+//  *body the reply body as JSON (caller decrefs).
+int mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *idem,
+                 const char *json_body, int timeout_ms, bool *ok, json_t **body);
+
+//  Same, formatting the body with printf-style arguments.
+int mpjson_callf (rpc_client_t *client, const char *op, bool *ok, json_t **body, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+#endif

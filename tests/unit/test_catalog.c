@@ -1,0 +1,590 @@
+//  catalog: every operation and event is listed; a sample of every
+//  request, reply and event body passes; each kind of bad body is rejected
+//  with the exact JSON Pointer; proto/README.md documents the catalogue
+//  exactly as catalog.c defines it.
+#include "catalog.h"
+#include "err.h"
+#include "harness.h"
+#include "mp.h"
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  ---- bodies from JSON text ---------------------------------------------------
+
+//  A MessagePack body made from JSON text; the object points into buf.
+typedef struct {
+    msgpack_sbuffer buf;
+    msgpack_unpacked unpacked;
+} doc_t;
+
+static void
+s_pack_json (msgpack_packer *pk, json_t *json)
+{
+    const char *key;
+    json_t *value;
+    size_t index;
+    switch (json_typeof (json)) {
+        case JSON_OBJECT:
+            msgpack_pack_map (pk, json_object_size (json));
+            json_object_foreach (json, key, value) {
+                mp_pack_str (pk, key);
+                s_pack_json (pk, value);
+            }
+            break;
+        case JSON_ARRAY:
+            msgpack_pack_array (pk, json_array_size (json));
+            json_array_foreach (json, index, value)
+                s_pack_json (pk, value);
+            break;
+        case JSON_STRING: mp_pack_strn (pk, json_string_value (json), json_string_length (json)); break;
+        case JSON_INTEGER: msgpack_pack_int64 (pk, json_integer_value (json)); break;
+        case JSON_REAL: msgpack_pack_double (pk, json_real_value (json)); break;
+        case JSON_TRUE: msgpack_pack_true (pk); break;
+        case JSON_FALSE: msgpack_pack_false (pk); break;
+        case JSON_NULL: msgpack_pack_nil (pk); break;
+    }
+}
+
+static bool
+s_doc_parse (doc_t *doc, const char *text)
+{
+    msgpack_sbuffer_init (&doc->buf);
+    msgpack_unpacked_init (&doc->unpacked);
+    json_error_t error;
+    json_t *json = json_loads (text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+    if (!json) {
+        fprintf (stderr, "bad JSON in test (%s): %s\n", error.text, text);
+        return false;
+    }
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &doc->buf, msgpack_sbuffer_write);
+    s_pack_json (&pk, json);
+    json_decref (json);
+    return msgpack_unpack_next (&doc->unpacked, doc->buf.data, doc->buf.size, NULL)
+           == MSGPACK_UNPACK_SUCCESS;
+}
+
+static void
+s_doc_free (doc_t *doc)
+{
+    msgpack_unpacked_destroy (&doc->unpacked);
+    msgpack_sbuffer_destroy (&doc->buf);
+}
+
+//  Validates JSON text against fields; returns the code, fills err.
+static int
+s_validate_json (const field_spec_t *fields, const char *text, proto_error_t *err)
+{
+    doc_t doc;
+    int rc = s_doc_parse (&doc, text) ? catalog_validate (fields, &doc.unpacked.data, err) : -100;
+    s_doc_free (&doc);
+    return rc;
+}
+
+//  ---- the catalogue is complete -------------------------------------------------
+
+static void
+test_every_message_listed (void)
+{
+    static const char *operations[] = {
+        "sys.health", "pricing.quote", "pricing.validate", "pricing.set",
+        "inventory.availability", "inventory.reserve", "inventory.release",
+        "inventory.set_stock", "orders.submit", "orders.get", "orders.find", NULL};
+    static const char *events[] = {
+        "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
+        "inventory.reservation.released", "orders.order.accepted", NULL};
+    size_t listed = 0;
+    for (const msg_spec_t *msg = catalog_messages; msg->name; msg++)
+        listed++;
+    CHECK_EQ_INT (listed, 16);
+    for (const char **name = operations; *name; name++) {
+        const msg_spec_t *msg = catalog_find (*name);
+        CHECK (msg != NULL);
+        if (msg)
+            CHECK (msg->kind == MSG_OPERATION && msg->idempotent && msg->request && msg->reply
+                   && msg->version == 1 && msg->doc);
+    }
+    for (const char **name = events; *name; name++) {
+        const msg_spec_t *msg = catalog_find (*name);
+        CHECK (msg != NULL);
+        if (msg)
+            CHECK (msg->kind == MSG_EVENT && msg->request && !msg->reply && msg->version == 1);
+    }
+    CHECK (catalog_find ("pricing.nope") == NULL);
+    CHECK (catalog_find (NULL) == NULL);
+}
+
+//  ---- good bodies pass -----------------------------------------------------------
+
+#define UUID "01890a5d-ac96-774b-bcce-b302099a8057"
+#define QUOTE_LINE "{\"sku\":\"SKU-1\",\"quantity\":2}"
+#define PRICED_LINE "{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000}"
+#define PRICE "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,\"updated_at\":1700000000000}"
+#define STOCK "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}"
+#define RESERVATION                                                                  \
+    "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
+    "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
+#define ORDER_FIELDS                                                                 \
+    "\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","    \
+    "\"account_id\":\"acct-7\",\"status\":\"accepted\",\"currency\":\"EUR\",\"total\":2000," \
+    "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,"              \
+    "\"extended_price\":2000,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]," \
+    "\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"},\"created_at\":1700000000000"
+#define ORDER "{" ORDER_FIELDS "}"
+
+typedef struct {
+    const char *name;
+    const char *request;   //  or the event body
+    const char *reply;
+} sample_t;
+
+static const sample_t s_samples[] = {
+    {"sys.health", "{}",
+     "{\"service\":\"pricing\",\"version\":\"0.1.0\",\"uptime_s\":5,\"store_bytes\":4096,\"pid\":1234}"},
+    {"pricing.quote", "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "]}",
+     "{\"currency\":\"EUR\",\"total\":2000,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
+     "\"unit_price\":1000,\"extended_price\":2000}]}"},
+    {"pricing.validate", "{\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "]}",
+     "{\"ok\":false,\"currency\":\"EUR\",\"total\":2400,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
+     "\"unit_price\":1200,\"quoted\":1000,\"extended_price\":2400,\"ok\":false}]}"},
+    {"pricing.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500}", PRICE},
+    {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"]}",
+     "{\"items\":[{\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8,\"locations\":"
+     "[{\"location\":\"WH-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}]},"
+     "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"available\":0,\"locations\":[]}]}"},
+    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "]}", RESERVATION},
+    {"inventory.release", "{\"order_id\":\"" UUID "\",\"reason\":\"cancelled\"}",
+     "{\"order_id\":\"" UUID "\",\"released\":true}"},
+    {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}", STOCK},
+    {"orders.submit",
+     "{\"external_id\":\"web-1001\",\"channel\":\"web\",\"account_id\":\"acct-7\","
+     "\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "],\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"}}",
+     "{" ORDER_FIELDS ",\"created\":true}"},
+    {"orders.get", "{\"order_id\":\"" UUID "\"}", ORDER},
+    {"orders.find", "{\"channel\":\"web\",\"external_id\":\"web-1001\"}", ORDER},
+    {"pricing.price.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,"
+     "\"updated_at\":1700000000000,\"previous\":450}", NULL},
+    {"inventory.stock.set", STOCK, NULL},
+    {"inventory.stock.reserved", RESERVATION, NULL},
+    {"inventory.reservation.released", RESERVATION, NULL},
+    {"orders.order.accepted", ORDER, NULL},
+};
+
+static void
+s_check_passes (const field_spec_t *fields, const char *text, const char *name)
+{
+    proto_error_t err = {0};
+    int rc = s_validate_json (fields, text, &err);
+    if (rc != 0)
+        fprintf (stderr, "%s: %s (%s)\n", name, err.message, text);
+    CHECK_EQ_INT (rc, 0);
+}
+
+static void
+test_samples_pass (void)
+{
+    size_t samples = sizeof s_samples / sizeof s_samples[0];
+    for (size_t i = 0; i < samples; i++) {
+        const msg_spec_t *msg = catalog_find (s_samples[i].name);
+        CHECK (msg != NULL);
+        if (!msg)
+            continue;
+        s_check_passes (msg->request, s_samples[i].request, msg->name);
+        if (s_samples[i].reply)
+            s_check_passes (msg->reply, s_samples[i].reply, msg->name);
+    }
+    //  Optional fields may be left out.
+    const msg_spec_t *submit = catalog_find ("orders.submit");
+    if (submit)
+        s_check_passes (submit->request, "{\"external_id\":\"x\",\"account_id\":\"a\","
+                        "\"currency\":\"USD\",\"lines\":[" PRICED_LINE "]}", "orders.submit");
+    size_t listed = 0;
+    for (const msg_spec_t *msg = catalog_messages; msg->name; msg++)
+        listed++;
+    CHECK_EQ_INT (samples, listed);
+}
+
+//  ---- bad bodies are rejected -------------------------------------------------------
+
+typedef struct {
+    const char *name;
+    bool reply;
+    const char *json;
+    const char *field;
+    const char *phrase;
+} bad_case_t;
+
+static const bad_case_t s_bad[] = {
+    {"pricing.quote", false, "{\"lines\":[" QUOTE_LINE "]}", "/currency", "is required"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\"}]}",
+     "/lines/0/quantity", "is required"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":\"2\"}]}",
+     "/lines/0/quantity", "must be an integer (got a string)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":2.5}]}",
+     "/lines/0/quantity", "must be an integer (got a float)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":5,\"quantity\":2}]}",
+     "/lines/0/sku", "must be a string (got an integer)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "," QUOTE_LINE ","
+     "{\"sku\":\"A\",\"quantity\":0}]}", "/lines/2/quantity", "must be between 1 and 1000000 (got 0)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":1000001}]}",
+     "/lines/0/quantity", "must be between 1 and 1000000 (got 1000001)"},
+    {"pricing.set", false, "{\"currency\":\"EUR\",\"sku\":\"A\",\"unit_price\":-1}",
+     "/unit_price", "must be between 0 and 1000000000000 (got -1)"},
+    {"pricing.set", false, "{\"currency\":\"EUR\",\"sku\":\"A\",\"unit_price\":1000000000001}",
+     "/unit_price", "must be between 0 and 1000000000000"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\""
+     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"quantity\":1}]}",
+     "/lines/0/sku", "must be at most 64 bytes long (got 65)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"\",\"quantity\":1}]}",
+     "/lines/0/sku", "must not be empty"},
+    {"pricing.quote", false, "{\"currency\":\"EURO\",\"lines\":[" QUOTE_LINE "]}",
+     "/currency", "is not an ISO 4217 currency code (got \"EURO\")"},
+    {"pricing.quote", false, "{\"currency\":\"eur\",\"lines\":[" QUOTE_LINE "]}",
+     "/currency", "is not an ISO 4217 currency code"},
+    {"pricing.quote", false, "{\"currency\":\"XAU\",\"lines\":[" QUOTE_LINE "]}",
+     "/currency", "is not an ISO 4217 currency code"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A B\",\"quantity\":1}]}",
+     "/lines/0/sku", "must be printable ASCII without spaces (got \"A B\")"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"caf\xc3\xa9\",\"quantity\":1}]}",
+     "/lines/0/sku", "must be printable ASCII without spaces"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "],\"colour\":\"red\"}",
+     "/colour", "is not a known field (known: currency, lines)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":1,\"price\":3}]}",
+     "/lines/0/price", "is not a known field (known: sku, quantity)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"a/b~c\":1,\"lines\":[" QUOTE_LINE "]}",
+     "/a~1b~0c", "is not a known field"},
+    {"sys.health", false, "{\"verbose\":true}", "/verbose", "is not a known field (known: none)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[]}", "/lines", "must have at least 1 item (got 0)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":{}}", "/lines", "must be an array (got a map)"},
+    {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[5]}", "/lines/0", "must be a map (got an integer)"},
+    {"inventory.availability", false, "{\"skus\":[\"A\",\"\"]}", "/skus/1", "must not be empty"},
+    {"inventory.availability", false, "{\"skus\":[\"A\",7]}", "/skus/1", "must be a string"},
+    {"inventory.reserve", false, "{\"order_id\":\"01890A5D-AC96-774B-BCCE-B302099A8057\",\"lines\":["
+     QUOTE_LINE "]}", "/order_id", "must be a UUID"},
+    {"inventory.reserve", false, "{\"order_id\":\"order-1\",\"lines\":[" QUOTE_LINE "]}",
+     "/order_id", "must be a UUID"},
+    {"inventory.release", false, "{\"order_id\":\"" UUID "\",\"reason\":null}", "/reason",
+     "must be a string (got nil)"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"channel\":\"ccccccccccccccccccccccccccccccccc\"}",
+     "/channel", "must be at most 32 bytes long (got 33)"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"ship_to\":{\"city\":5}}", "/ship_to/city", "must be a string"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"ship_to\":{\"post code\":\"1\"}}", "/ship_to/post code",
+     "is not a valid key"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"ship_to\":[]}", "/ship_to", "must be a map of strings to strings"},
+    {"orders.submit", false, "{\"external_id\":\"a\\u0000b\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "]}", "/external_id", "must be valid UTF-8 without NUL characters"},
+    {"pricing.validate", true, "{\"ok\":\"yes\",\"currency\":\"EUR\",\"total\":0,\"lines\":[]}",
+     "/ok", "must be a boolean (got a string)"},
+};
+
+static void
+s_check_rejects (const field_spec_t *fields, const char *text, const char *field, const char *phrase)
+{
+    proto_error_t err = {0};
+    CHECK_EQ_INT (s_validate_json (fields, text, &err), RM_EINVAL);
+    CHECK_EQ_INT (err.code, RM_EINVAL);
+    CHECK_STR (err.field, field);
+    if (strncmp (err.message, field, strlen (field)) != 0 || !strstr (err.message, phrase)) {
+        fprintf (stderr, "message \"%s\" lacks \"%s %s\"\n", err.message, field, phrase);
+        CHECK (false);
+    }
+}
+
+static void
+test_bad_bodies (void)
+{
+    for (size_t i = 0; i < sizeof s_bad / sizeof s_bad[0]; i++) {
+        const msg_spec_t *msg = catalog_find (s_bad[i].name);
+        CHECK (msg != NULL);
+        if (msg)
+            s_check_rejects (s_bad[i].reply ? msg->reply : msg->request, s_bad[i].json,
+                             s_bad[i].field, s_bad[i].phrase);
+    }
+}
+
+//  JSON text of `count` copies of item joined by commas inside head and tail.
+static char *
+s_repeat (const char *head, const char *item, size_t count, const char *tail)
+{
+    size_t size = strlen (head) + count * (strlen (item) + 1) + strlen (tail) + 1;
+    char *text = malloc (size);
+    if (!text)
+        return NULL;
+    strcpy (text, head);
+    for (size_t i = 0; i < count; i++) {
+        strcat (text, i ? "," : "");
+        strcat (text, item);
+    }
+    strcat (text, tail);
+    return text;
+}
+
+static void
+s_check_repeat_rejected (const char *name, const char *head, const char *item, size_t count,
+                         const char *tail, const char *field, const char *phrase)
+{
+    char *text = s_repeat (head, item, count, tail);
+    CHECK (text != NULL);
+    if (text)
+        s_check_rejects (catalog_find (name)->request, text, field, phrase);
+    free (text);
+}
+
+static void
+test_too_many_items (void)
+{
+    s_check_repeat_rejected ("pricing.quote", "{\"currency\":\"EUR\",\"lines\":[", QUOTE_LINE, 501,
+                             "]}", "/lines", "must have at most 500 items (got 501)");
+    s_check_repeat_rejected ("inventory.availability", "{\"skus\":[", "\"A\"", 101, "]}", "/skus",
+                             "must have at most 100 items (got 101)");
+    char *ok = s_repeat ("{\"currency\":\"EUR\",\"lines\":[", QUOTE_LINE, 500, "]}");
+    if (ok)
+        s_check_passes (catalog_find ("pricing.quote")->request, ok, "500 lines");
+    free (ok);
+}
+
+//  ship_to: at most 16 entries, values at most 256 bytes.
+static void
+test_ship_to_bounds (void)
+{
+    char text[2048], value[300];
+    int n = snprintf (text, sizeof text, "{\"external_id\":\"x\",\"account_id\":\"a\","
+                      "\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "],\"ship_to\":{");
+    for (int i = 0; i < 17; i++)
+        n += snprintf (text + n, sizeof text - (size_t) n, "%s\"k%d\":\"v\"", i ? "," : "", i);
+    snprintf (text + n, sizeof text - (size_t) n, "}}");
+    const field_spec_t *submit = catalog_find ("orders.submit")->request;
+    s_check_rejects (submit, text, "/ship_to", "must have at most 16 entries (got 17)");
+
+    memset (value, 'v', 257);
+    value[257] = '\0';
+    snprintf (text, sizeof text, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+              "\"lines\":[" PRICED_LINE "],\"ship_to\":{\"city\":\"%s\"}}", value);
+    s_check_rejects (submit, text, "/ship_to/city", "must be at most 256 bytes long (got 257)");
+}
+
+//  Shapes JSON cannot express, packed by hand.
+static void
+s_pack_int_key (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 1);
+    msgpack_pack_int (pk, 1);
+    mp_pack_str (pk, "x");
+}
+
+static void
+s_pack_duplicate (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_str (pk, "currency", "EUR");
+    mp_pack_kv_str (pk, "currency", "USD");
+}
+
+static void
+s_pack_bad_utf8 (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_str (pk, "currency", "EUR");
+    mp_pack_kv_str (pk, "sku", "\xc3\x28");
+    mp_pack_kv_int (pk, "unit_price", 1);
+}
+
+static void
+s_pack_huge_price (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_str (pk, "currency", "EUR");
+    mp_pack_kv_str (pk, "sku", "A");
+    mp_pack_str (pk, "unit_price");
+    msgpack_pack_uint64 (pk, UINT64_MAX);
+}
+
+static void
+s_pack_array (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 0);
+}
+
+static void
+test_packed_shapes (void)
+{
+    static const struct {
+        void (*pack) (msgpack_packer *pk);
+        const char *field;
+        const char *message;
+    } cases[] = {
+        {s_pack_int_key, "", "the body has a key that is not a string (got an integer)"},
+        {s_pack_duplicate, "/currency", "/currency appears more than once"},
+        {s_pack_bad_utf8, "/sku", "/sku must be valid UTF-8 without NUL characters"},
+        {s_pack_huge_price, "/unit_price", "/unit_price must be between 0 and 1000000000000"},
+        {s_pack_array, "", "the body must be a map (got an array)"},
+    };
+    const field_spec_t *set = catalog_find ("pricing.set")->request;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        msgpack_sbuffer buf;
+        msgpack_sbuffer_init (&buf);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+        cases[i].pack (&pk);
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        CHECK_EQ_INT (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL), MSGPACK_UNPACK_SUCCESS);
+        proto_error_t err = {0};
+        CHECK_EQ_INT (catalog_validate (set, &unpacked.data, &err), RM_EINVAL);
+        CHECK_STR (err.field, cases[i].field);
+        CHECK_STR (err.message, cases[i].message);
+        msgpack_unpacked_destroy (&unpacked);
+        msgpack_sbuffer_destroy (&buf);
+    }
+    proto_error_t err = {0};
+    CHECK_EQ_INT (catalog_validate (set, NULL, &err), RM_EINVAL);
+}
+
+//  ---- README ---------------------------------------------------------------------
+
+static const char *
+s_str_rule (field_check_t check, size_t max_len, char *buf, size_t size)
+{
+    size_t max = max_len ? max_len : 256;
+    if (check == FC_CURRENCY)
+        snprintf (buf, size, "ISO 4217 code");
+    else if (check == FC_UUID)
+        snprintf (buf, size, "UUID, lower-case");
+    else
+        snprintf (buf, size, "%s1..%zu bytes", check == FC_IDENT ? "identifier, " : "", max);
+    return buf;
+}
+
+static void
+s_rule (const field_spec_t *f, char *buf, size_t size)
+{
+    char str[48];
+    buf[0] = '\0';
+    if (f->type == FT_STR)
+        s_str_rule (f->check, f->max_len, buf, size);
+    else if (f->type == FT_INT && f->max == INT64_MAX)
+        snprintf (buf, size, ">= %lld", (long long) f->min);
+    else if (f->type == FT_INT)
+        snprintf (buf, size, "%lld..%lld", (long long) f->min, (long long) f->max);
+    else if (f->type == FT_ARRAY)
+        snprintf (buf, size, "%zu..%zu items%s%s", f->min_items, f->max_items,
+                  f->item == FT_STR ? "; each " : "",
+                  f->item == FT_STR ? s_str_rule (f->check, f->max_len, str, sizeof str) : "");
+    else if (f->type == FT_STRMAP)
+        snprintf (buf, size, "up to %zu entries; keys identifiers of 1..64 bytes; values 1..%zu bytes",
+                  f->max_items, f->max_len);
+}
+
+static const char *
+s_type_name (const field_spec_t *f)
+{
+    static const char *names[] = {
+        [FT_STR] = "string", [FT_INT] = "integer", [FT_BOOL] = "boolean", [FT_MAP] = "map",
+        [FT_ARRAY] = "array", [FT_STRMAP] = "map of string to string", [FT_ANY] = "any"};
+    if (f->type == FT_ARRAY && f->item == FT_MAP)
+        return "array of maps";
+    if (f->type == FT_ARRAY && f->item == FT_STR)
+        return "array of strings";
+    return names[f->type];
+}
+
+static void
+s_render_fields (FILE *out, const field_spec_t *fields, const char *prefix)
+{
+    for (const field_spec_t *f = fields; f->name; f++) {
+        char rule[128], nested[96];
+        s_rule (f, rule, sizeof rule);
+        fprintf (out, "| `%s%s` | %s | %s | %s | %s |\n", prefix, f->name, s_type_name (f),
+                 f->required ? "yes" : "no", rule, f->doc);
+        if (f->fields) {
+            snprintf (nested, sizeof nested, "%s%s%s.", prefix, f->name, f->type == FT_ARRAY ? "[]" : "");
+            s_render_fields (out, f->fields, nested);
+        }
+    }
+}
+
+static void
+s_render_body (FILE *out, const char *title, const field_spec_t *fields)
+{
+    if (!fields->name) {
+        fprintf (out, "%s body: an empty map.\n\n", title);
+        return;
+    }
+    fprintf (out, "%s body:\n\n| Field | Type | Required | Constraints | Description |\n"
+                  "|---|---|---|---|---|\n", title);
+    s_render_fields (out, fields, "");
+    fprintf (out, "\n");
+}
+
+//  The README section for one message, exactly as the catalogue says.
+static char *
+s_render_message (const msg_spec_t *msg)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    if (!out)
+        return NULL;
+    bool op = msg->kind == MSG_OPERATION;
+    fprintf (out, "#### `%s`\n\n%s %s, version %u%s.\n\n", msg->name, msg->doc,
+             op ? "Operation" : "Event", msg->version, op && msg->idempotent ? ", idempotent" : "");
+    s_render_body (out, op ? "Request" : "Event", msg->request);
+    if (op)
+        s_render_body (out, "Reply", msg->reply);
+    fclose (out);
+    return text;
+}
+
+static char *
+s_read_readme (void)
+{
+    const char *source = getenv ("RETAILMESH_SOURCE_DIR");
+    char path[512];
+    snprintf (path, sizeof path, "%s/proto/README.md", source ? source : ".");
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "cannot read %s (set RETAILMESH_SOURCE_DIR)\n", path);
+        return NULL;
+    }
+    char *text = calloc (1, 256 * 1024);
+    if (text)
+        text[fread (text, 1, 256 * 1024 - 1, file)] = '\0';
+    fclose (file);
+    return text;
+}
+
+static void
+test_readme_matches (void)
+{
+    char *readme = s_read_readme ();
+    CHECK (readme != NULL);
+    for (const msg_spec_t *msg = catalog_messages; readme && msg->name; msg++) {
+        char *section = s_render_message (msg);
+        bool found = section && strstr (readme, section);
+        if (!found)
+            fprintf (stderr, "proto/README.md should contain, for %s:\n%s\n", msg->name,
+                     section ? section : "(out of memory)");
+        CHECK (found);
+        free (section);
+    }
+    free (readme);
+}
+
+int
+main (int argc, char **argv)
+{
+    (void) argc;
+    test_every_message_listed ();
+    test_samples_pass ();
+    test_bad_bodies ();
+    test_too_many_items ();
+    test_ship_to_bounds ();
+    test_packed_shapes ();
+    test_readme_matches ();
+    return harness_report (argv[0]);
+}

@@ -1,0 +1,115 @@
+#include "route.h"
+#include <stdio.h>
+#include <string.h>
+
+const route_t route_table[] = {
+    {"POST", "/v1/orders", "submitOrder", ROUTE_CALL, "orders.submit", true, true, true,
+     {{"channel", "channel", PARAM_DEFAULT, false, "salesforce"}}},
+    {"GET", "/v1/orders", "findOrder", ROUTE_CALL, "orders.find", true, false, false,
+     {{"channel", "channel", PARAM_QUERY, false, "salesforce"},
+      {"external_id", "external_id", PARAM_QUERY, false, NULL}}},
+    {"GET", "/v1/orders/{order_id}", "getOrder", ROUTE_CALL, "orders.get", true, false, false,
+     {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
+    {"POST", "/v1/prices/quote", "quotePrices", ROUTE_CALL, "pricing.quote", true, true, false,
+     {{NULL}}},
+    {"PUT", "/v1/prices/{currency}/{sku}", "setPrice", ROUTE_CALL, "pricing.set", true, true, false,
+     {{"currency", "currency", PARAM_PATH, false, NULL},
+      {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/availability", "getAvailability", ROUTE_CALL, "inventory.availability", true, false, false,
+     {{"sku", "skus", PARAM_QUERY, true, NULL}}},
+    {"PUT", "/v1/stock/{location}/{sku}", "setStock", ROUTE_CALL, "inventory.set_stock", true, true, false,
+     {{"location", "location", PARAM_PATH, false, NULL},
+      {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, false, false, false, {{NULL}}},
+    {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, false, false, false, {{NULL}}},
+    {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, false, false, false, {{NULL}}},
+    {NULL, NULL, NULL, ROUTE_CALL, NULL, false, false, false, {{NULL}}},
+};
+
+#define ROUTE_SEGMENTS_MAX 8
+
+//  Cuts s (which starts with '/') into its segments in place.
+//  Returns their number, or -1 when there are too many.
+static int
+s_split (char *s, char *segs[ROUTE_SEGMENTS_MAX])
+{
+    int n = 0;
+    while (*s == '/') {
+        if (n == ROUTE_SEGMENTS_MAX)
+            return -1;
+        *s++ = '\0';
+        segs[n++] = s;
+        while (*s && *s != '/')
+            s++;
+    }
+    return *s ? -1 : n;
+}
+
+//  Compares the path segments with a template; records the values of the
+//  template's {x} segments in match.
+static bool
+s_segments_match (const route_t *route, char *psegs[], int npsegs, route_match_t *match)
+{
+    char tbuf[ROUTE_PATH_MAX];
+    char *tsegs[ROUTE_SEGMENTS_MAX];
+    snprintf (tbuf, sizeof tbuf, "%s", route->path);
+    if (s_split (tbuf, tsegs) != npsegs)
+        return false;
+    match->nparams = 0;
+    for (int i = 0; i < npsegs; i++) {
+        size_t tlen = strlen (tsegs[i]);
+        if (tlen > 2 && tsegs[i][0] == '{' && tsegs[i][tlen - 1] == '}') {
+            if (*psegs[i] == '\0' || match->nparams == ROUTE_PARAMS_MAX)
+                return false;
+            tsegs[i][tlen - 1] = '\0';
+            const route_param_t *rp = NULL;
+            for (size_t k = 0; k < ROUTE_PARAMS_MAX && route->params[k].name; k++)
+                if (route->params[k].in == PARAM_PATH && strcmp (route->params[k].name, tsegs[i] + 1) == 0)
+                    rp = &route->params[k];
+            match->names[match->nparams] = rp ? rp->name : NULL;
+            match->values[match->nparams++] = psegs[i];
+        }
+        else if (strcmp (tsegs[i], psegs[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
+const route_t *
+route_find (const char *method, const char *path, route_match_t *match)
+{
+    match->route = NULL;
+    match->status = 404;
+    match->allow[0] = '\0';
+    match->nparams = 0;
+    char *psegs[ROUTE_SEGMENTS_MAX];
+    if (strlen (path) >= sizeof match->buf)
+        return NULL;
+    snprintf (match->buf, sizeof match->buf, "%s", path);
+    int npsegs = s_split (match->buf, psegs);
+    if (npsegs < 0)
+        return NULL;
+    for (const route_t *route = route_table; route->method; route++) {
+        if (!s_segments_match (route, psegs, npsegs, match))
+            continue;
+        if (strcmp (route->method, method) == 0) {
+            match->route = route;
+            match->status = 0;
+            return route;
+        }
+        match->status = 405;
+        size_t len = strlen (match->allow);
+        snprintf (match->allow + len, sizeof match->allow - len, "%s%s", len ? ", " : "", route->method);
+    }
+    match->nparams = 0;
+    return NULL;
+}
+
+const route_param_t *
+route_param_for_field (const route_t *route, const char *field)
+{
+    for (size_t i = 0; i < ROUTE_PARAMS_MAX && route->params[i].name; i++)
+        if (route->params[i].in != PARAM_DEFAULT && strcmp (route->params[i].field, field) == 0)
+            return &route->params[i];
+    return NULL;
+}

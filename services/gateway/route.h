@@ -1,0 +1,70 @@
+//  route — the gateway's HTTP routes as data: method, path template,
+//  OpenAPI operationId, the service operation behind it and where each of
+//  that operation's fields comes from (path, query string or a default).
+//  The dispatcher serves exactly this table and openapi.json documents
+//  exactly this table (a unit test checks both directions).
+#ifndef RM_GW_ROUTE_H
+#define RM_GW_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTE_PATH_MAX 1024
+#define ROUTE_PARAMS_MAX 4
+
+typedef enum {
+    ROUTE_CALL,       //  one service operation
+    ROUTE_HEALTH,     //  the gateway itself is up
+    ROUTE_READY,      //  every service answers sys.health
+    ROUTE_OPENAPI,    //  the OpenAPI document
+} route_kind_t;
+
+typedef enum {
+    PARAM_PATH,       //  a {name} segment of the path template
+    PARAM_QUERY,      //  a query-string argument
+    PARAM_DEFAULT,    //  a body field filled in when the client left it out
+} param_in_t;
+
+typedef struct {
+    const char *name;         //  HTTP name: path segment or query argument
+    const char *field;        //  the operation's body field it becomes
+    param_in_t in;
+    bool repeated;            //  query argument given once per array item
+    const char *def;          //  value when absent (NULL: none)
+} route_param_t;
+
+typedef struct {
+    const char *method;
+    const char *path;         //  template, e.g. "/v1/orders/{order_id}"
+    const char *operation_id; //  OpenAPI operationId (a valid Apex identifier)
+    route_kind_t kind;
+    const char *op;           //  ROUTE_CALL: catalogue operation name
+    bool auth;                //  needs Authorization: Bearer <key>
+    bool body;                //  takes a JSON request body
+    bool created;             //  reply field "created" selects 201 + Location
+    route_param_t params[ROUTE_PARAMS_MAX];  //  terminated by name NULL
+} route_t;
+
+//  Every route, terminated by an entry whose method is NULL.
+extern const route_t route_table[];
+
+//  What a request path matched.
+typedef struct {
+    const route_t *route;     //  NULL when nothing matched
+    int status;               //  0 on a match, 404 unknown path, 405 wrong method
+    char allow[64];           //  405: the methods the path takes ("GET, POST")
+    size_t nparams;           //  path parameters, in template order
+    const char *names[ROUTE_PARAMS_MAX];
+    const char *values[ROUTE_PARAMS_MAX];  //  point into buf
+    char buf[ROUTE_PATH_MAX];
+} route_match_t;
+
+//  Matches method and path (without query string) against the table.
+//  Returns match->route, or NULL with match->status 404 or 405.
+const route_t *route_find (const char *method, const char *path, route_match_t *match);
+
+//  Returns the path or query parameter that fills the operation's body
+//  field, or NULL when the field comes from the JSON body.
+const route_param_t *route_param_for_field (const route_t *route, const char *field);
+
+#endif

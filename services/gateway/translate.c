@@ -1,0 +1,432 @@
+#include "translate.h"
+#include "catalog.h"
+#include "err.h"
+#include "jsonmp.h"
+#include "log.h"
+#include "mp.h"
+#include "problem.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+//  ---- requests --------------------------------------------------------
+
+static bool
+s_charset_ok (const char *params)
+{
+    //  params is what follows the media type: "; charset=utf-8; x=y"
+    const char *p = params;
+    while (*p) {
+        while (*p == ';' || *p == ' ' || *p == '\t')
+            p++;
+        const char *name = p;
+        while (*p && *p != '=' && *p != ';')
+            p++;
+        size_t name_len = (size_t) (p - name);
+        while (name_len && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+            name_len--;
+        if (*p != '=') {
+            if (name_len)
+                return false;
+            continue;
+        }
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        bool quoted = *p == '"';
+        const char *value = p + quoted;
+        p = value;
+        while (*p && (quoted ? *p != '"' : (*p != ';' && *p != ' ' && *p != '\t')))
+            p++;
+        size_t value_len = (size_t) (p - value);
+        if (quoted && *p == '"')
+            p++;
+        if (name_len == 7 && strncasecmp (name, "charset", 7) == 0
+            && !(value_len == 5 && strncasecmp (value, "utf-8", 5) == 0))
+            return false;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p && *p != ';')
+            return false;
+    }
+    return true;
+}
+
+bool
+translate_json_content_type (const char *content_type)
+{
+    if (!content_type)
+        return false;
+    const char *p = content_type;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncasecmp (p, "application/json", 16) != 0)
+        return false;
+    p += 16;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0' || (*p == ';' && s_charset_ok (p));
+}
+
+json_t *
+translate_parse_body (const char *data, size_t len, const char *cid, json_t **problem)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (body)
+        return body;
+    char detail[256];
+    snprintf (detail, sizeof detail, "The body is not valid JSON: line %d, column %d: %s",
+              jerr.line, jerr.column, jerr.text);
+    *problem = problem_new (400, "malformed-json", "Malformed JSON", detail, cid);
+    json_t *item = *problem ? problem_add_error (*problem, "", jerr.text) : NULL;
+    if (item) {
+        json_object_set_new (item, "line", json_integer (jerr.line));
+        json_object_set_new (item, "column", json_integer (jerr.column));
+    }
+    return NULL;
+}
+
+//  Adds an error about an operation field: as a path or query parameter
+//  error when the route fills that field from one, else as a body pointer.
+static void
+s_add_field_error (json_t *problem, const route_t *route, const char *pointer, const char *message)
+{
+    char field[64] = "";
+    const char *rest = "";
+    if (pointer[0] == '/') {
+        size_t len = strcspn (pointer + 1, "/");
+        if (len < sizeof field) {
+            memcpy (field, pointer + 1, len);
+            field[len] = '\0';
+            rest = pointer + 1 + len;
+        }
+    }
+    const route_param_t *rp = *field ? route_param_for_field (route, field) : NULL;
+    if (!rp) {
+        problem_add_error (problem, pointer, message);
+        return;
+    }
+    json_t *item = problem_add_param_error (problem, rp->name,
+                                            rp->in == PARAM_PATH ? "path" : "query", message);
+    if (item && rp->repeated && rest[0] == '/')
+        json_object_set_new (item, "index", json_integer (atoll (rest + 1)));
+}
+
+//  A 422 problem whose detail repeats the first error.
+static json_t *
+s_validation_problem (const char *cid)
+{
+    return problem_new (422, "validation", "Request is not valid", "", cid);
+}
+
+static void
+s_validation_detail (json_t *problem)
+{
+    json_t *errors = json_object_get (problem, "errors");
+    json_t *first = json_array_get (errors, 0);
+    if (!first)
+        return;
+    const char *where = json_string_value (json_object_get (first, "pointer"));
+    const char *param = json_string_value (json_object_get (first, "parameter"));
+    char detail[512];
+    int n = snprintf (detail, sizeof detail, "%s%s%s %s",
+                      param ? "parameter " : "", param ? param : (where && *where ? where : "body"),
+                      param || (where && *where) ? ":" : "",
+                      json_string_value (json_object_get (first, "message")));
+    if (n > 0 && json_array_size (errors) > 1)
+        snprintf (detail + n, sizeof detail - (size_t) n, " (and %zu more)", json_array_size (errors) - 1);
+    json_object_set_new (problem, "detail", json_string (detail));
+}
+
+//  Copies the route's path parameters, query arguments and defaults into
+//  obj; conflicts and repeats go into problem.
+static void
+s_apply_params (const route_t *route, const route_match_t *match, json_t *query,
+                bool has_body, json_t *obj, json_t *problem)
+{
+    for (size_t i = 0; i < match->nparams; i++) {
+        const route_param_t *rp = NULL;
+        for (size_t k = 0; k < ROUTE_PARAMS_MAX && route->params[k].name; k++)
+            if (match->names[i] && strcmp (route->params[k].name, match->names[i]) == 0)
+                rp = &route->params[k];
+        if (!rp)
+            continue;
+        if (has_body && json_object_get (obj, rp->field)) {
+            char pointer[JSONMP_POINTER_MAX] = "";
+            jsonmp_pointer_push (pointer, rp->field);
+            problem_add_error (problem, pointer, "is given in the path, not in the body");
+        }
+        json_t *value = json_string (match->values[i]);
+        if (!value)
+            problem_add_param_error (problem, rp->name, "path", "must be UTF-8 text");
+        json_object_set_new (obj, rp->field, value ? value : json_null ());
+    }
+    for (size_t k = 0; k < ROUTE_PARAMS_MAX && route->params[k].name; k++) {
+        const route_param_t *rp = &route->params[k];
+        json_t *current = json_object_get (obj, rp->field);
+        if (rp->in == PARAM_DEFAULT) {
+            if ((!current || json_is_null (current)) && rp->def)
+                json_object_set_new (obj, rp->field, json_string (rp->def));
+            continue;
+        }
+        if (rp->in != PARAM_QUERY)
+            continue;
+        json_t *values = query ? json_object_get (query, rp->name) : NULL;
+        size_t count = json_array_size (values);
+        for (size_t i = 0; i < count; i++) {
+            //  the HTTP side leaves null where a value was not UTF-8;
+            //  "?" stands in so only this error is reported for it
+            if (json_is_null (json_array_get (values, i))) {
+                json_t *item = problem_add_param_error (problem, rp->name, "query", "must be UTF-8 text");
+                if (item && rp->repeated)
+                    json_object_set_new (item, "index", json_integer ((json_int_t) i));
+                json_array_set_new (values, i, json_string ("?"));
+            }
+        }
+        if (rp->repeated && count > 0)
+            json_object_set (obj, rp->field, values);
+        else if (count > 0) {
+            if (count > 1)
+                problem_add_param_error (problem, rp->name, "query", "must be given once");
+            json_object_set (obj, rp->field, json_array_get (values, 0));
+        }
+        else if (rp->def)
+            json_object_set_new (obj, rp->field, json_string (rp->def));
+    }
+}
+
+int
+translate_request (const route_t *route, const route_match_t *match, json_t *query,
+                   json_t *body, const char *cid, msgpack_sbuffer *out, json_t **problem)
+{
+    const msg_spec_t *spec = route->op ? catalog_find (route->op) : NULL;
+    if (!spec) {
+        log_error (cid, "gateway: route %s %s names unknown operation %s", route->method,
+                   route->path, route->op ? route->op : "(none)");
+        *problem = problem_new (500, "internal", "Internal error", "The route is misconfigured.", cid);
+        return RM_EINTERNAL;
+    }
+    *problem = s_validation_problem (cid);
+    json_t *errors = json_array ();
+    if (!*problem || !errors) {
+        json_decref (errors);
+        return RM_ENOMEM;
+    }
+    bool has_body = body != NULL;
+    json_t *obj = has_body ? json_incref (body) : json_object ();
+    if (json_is_object (obj))
+        s_apply_params (route, match, query, has_body, obj, *problem);
+    jsonmp_encode (spec->request, obj, out, errors);
+    size_t index;
+    json_t *item;
+    json_array_foreach (errors, index, item)
+        s_add_field_error (*problem, route, json_string_value (json_object_get (item, "pointer")),
+                           json_string_value (json_object_get (item, "message")));
+    json_decref (errors);
+    json_decref (obj);
+    if (json_array_size (json_object_get (*problem, "errors")) == 0) {
+        json_decref (*problem);
+        *problem = NULL;
+        return 0;
+    }
+    s_validation_detail (*problem);
+    return RM_EINVAL;
+}
+
+//  ---- replies ---------------------------------------------------------
+
+void
+translate_problem (translate_reply_t *out, int status, const char *slug,
+                   const char *title, const char *detail, const char *cid)
+{
+    out->status = status;
+    out->body = problem_new (status, slug, title, detail, cid);
+    out->problem = true;
+}
+
+//  Error details of price_mismatch and insufficient_stock name the line;
+//  each becomes an error pointing at the line's field, with the detail's
+//  other fields (sku, expected, quoted, requested, available) kept.
+static void
+s_add_line_details (json_t *problem, const msgpack_object *details, bool prices)
+{
+    for (uint32_t i = 0; details && details->type == MSGPACK_OBJECT_ARRAY && i < details->via.array.size; i++) {
+        const msgpack_object *detail = &details->via.array.ptr[i];
+        int64_t line = -1, a = 0, b = 0;
+        mp_get_int (detail, "line", &line);
+        mp_get_int (detail, prices ? "expected" : "requested", &a);
+        mp_get_int (detail, prices ? "quoted" : "available", &b);
+        char pointer[64] = "", message[128];
+        if (line >= 0)
+            snprintf (pointer, sizeof pointer, "/lines/%lld/%s", (long long) line,
+                      prices ? "unit_price" : "quantity");
+        if (prices)
+            snprintf (message, sizeof message, "the current unit price is %lld, not %lld",
+                      (long long) a, (long long) b);
+        else
+            snprintf (message, sizeof message, "%lld requested, only %lld available",
+                      (long long) a, (long long) b);
+        json_t *extra = jsonmp_decode (detail);
+        json_t *item = problem_add_error (problem, pointer, message);
+        if (item && json_is_object (extra)) {
+            json_object_del (extra, "line");
+            json_object_update_missing (item, extra);
+        }
+        json_decref (extra);
+    }
+}
+
+static void
+s_error_reply (const route_t *route, const msgpack_object *body, const char *cid,
+               translate_reply_t *out)
+{
+    char code[32] = "", message[256] = "", field[JSONMP_POINTER_MAX] = "";
+    mp_get_str (body, "code", code, sizeof code);
+    mp_get_str (body, "message", message, sizeof message);
+    mp_get_str (body, "field", field, sizeof field);
+    const msgpack_object *details = mp_get (body, "details");
+    int err = rm_errcode (code);
+    switch (err) {
+        case RM_EINVAL:
+            translate_problem (out, 422, "validation", "Request is not valid", message, cid);
+            break;
+        case RM_ENOTFOUND:
+            if (*field)
+                translate_problem (out, 422, "unknown-reference", "Request refers to something unknown",
+                                   message, cid);
+            else
+                translate_problem (out, 404, "not-found", "Not found", message, cid);
+            break;
+        case RM_EMISMATCH:
+            translate_problem (out, 409, "price-mismatch", "Prices have changed", message, cid);
+            if (out->body)
+                s_add_line_details (out->body, details, true);
+            break;
+        case RM_ESHORT:
+            translate_problem (out, 409, "insufficient-stock", "Not enough stock", message, cid);
+            if (out->body)
+                s_add_line_details (out->body, details, false);
+            break;
+        case RM_ECONFLICT:
+            translate_problem (out, 409, "conflict", "Conflicts with the current state", message, cid);
+            break;
+        case RM_EBUSY:
+            translate_problem (out, 409, "in-progress", "The same request is still being processed",
+                               message, cid);
+            out->retry_after = true;
+            break;
+        case RM_ETIMEOUT:
+        case RM_EUNAVAIL:
+            translate_problem (out, 503, "unavailable", "Service unavailable", message, cid);
+            out->retry_after = true;
+            break;
+        default:
+            log_error (cid, "gateway: %s failed: %s: %s", route->op, code, message);
+            translate_problem (out, 500, "internal", "Internal error",
+                               "The request failed inside the mesh; quote the correlation ID.", cid);
+            return;
+    }
+    if (out->body && *field && err != RM_EMISMATCH && err != RM_ESHORT)
+        s_add_field_error (out->body, route, field, jsonmp_message (message, field));
+}
+
+static void
+s_call_failed (const hub_call_t *call, const char *cid, translate_reply_t *out)
+{
+    const char *service = call->service ? call->service : call->op;
+    int len = (int) strcspn (service, ".");
+    char detail[160];
+    if (call->err == RM_ETIMEOUT || call->err == RM_EUNAVAIL) {
+        snprintf (detail, sizeof detail, "The %.*s service %s.", len, service,
+                  call->err == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached");
+        translate_problem (out, 503, "unavailable", "Service unavailable", detail, cid);
+        out->retry_after = true;
+    }
+    else {
+        log_error (cid, "gateway: %s not sent: %s", call->op, rm_strerror (call->err));
+        translate_problem (out, 500, "internal", "Internal error",
+                           "The request could not be passed on; quote the correlation ID.", cid);
+    }
+}
+
+//  Decodes the call's reply body; unpacked needs destroying either way.
+static bool
+s_unpack (const hub_call_t *call, msgpack_unpacked *unpacked)
+{
+    size_t offset = 0;
+    msgpack_unpacked_init (unpacked);
+    return msgpack_unpack_next (unpacked, call->reply.data, call->reply.size, &offset)
+           == MSGPACK_UNPACK_SUCCESS;
+}
+
+void
+translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
+                 translate_reply_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (call->err != 0) {
+        s_call_failed (call, cid, out);
+        return;
+    }
+    msgpack_unpacked unpacked;
+    if (!s_unpack (call, &unpacked)) {
+        log_error (cid, "gateway: undecodable %s reply", route->op);
+        translate_problem (out, 500, "internal", "Internal error", "The service's answer was undecodable.", cid);
+    }
+    else if (!call->ok)
+        s_error_reply (route, &unpacked.data, cid, out);
+    else {
+        out->body = jsonmp_decode (&unpacked.data);
+        out->status = 200;
+        if (!json_is_object (out->body)) {
+            json_decref (out->body);
+            log_error (cid, "gateway: %s reply cannot be shown as JSON", route->op);
+            translate_problem (out, 500, "internal", "Internal error",
+                               "The service's answer cannot be shown as JSON.", cid);
+        }
+        else if (route->created) {
+            if (json_is_true (json_object_get (out->body, "created"))) {
+                out->status = 201;
+                snprintf (out->location, sizeof out->location, "/v1/orders/%s",
+                          json_string_value (json_object_get (out->body, "order_id")));
+            }
+            json_object_del (out->body, "created");
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+void
+translate_readiness (const char *const names[], const hub_call_t *calls, size_t n,
+                     translate_reply_t *out)
+{
+    memset (out, 0, sizeof *out);
+    json_t *services = json_object ();
+    bool ready = true;
+    for (size_t i = 0; i < n; i++) {
+        const hub_call_t *call = &calls[i];
+        json_t *entry = NULL;
+        msgpack_unpacked unpacked;
+        if (call->err == 0 && call->ok && s_unpack (call, &unpacked)) {
+            char version[64] = "";
+            int64_t uptime = 0;
+            mp_get_str (&unpacked.data, "version", version, sizeof version);
+            mp_get_int (&unpacked.data, "uptime_s", &uptime);
+            entry = json_pack ("{s:s, s:s, s:I}", "status", "ok", "version", version,
+                               "uptime_s", (json_int_t) uptime);
+        }
+        else {
+            ready = false;
+            entry = json_pack ("{s:s, s:s}", "status", "down", "error",
+                               call->err ? rm_errname (call->err) : "unhealthy");
+        }
+        if (call->err == 0 && call->ok)
+            msgpack_unpacked_destroy (&unpacked);
+        json_object_set_new (services, names[i], entry);
+    }
+    out->status = ready ? 200 : 503;
+    out->retry_after = !ready;
+    out->body = json_pack ("{s:s, s:o}", "status", ready ? "ready" : "not_ready", "services", services);
+}

@@ -21,6 +21,7 @@ static const err_entry_t s_errors[] = {
     {RM_ESHORT, "insufficient_stock", "not enough stock"},
     {RM_EMISMATCH, "price_mismatch", "quoted price differs from current price"},
     {RM_EBUSY, "in_progress", "the same request is still being processed"},
+    {RM_EGONE, "gone", "no longer retained"},
 };
 
 static const err_entry_t *

@@ -18,6 +18,7 @@ enum {
     RM_ESHORT = -10,     //  not enough stock
     RM_EMISMATCH = -11,  //  quoted prices differ from current prices
     RM_EBUSY = -12,      //  the same request is still being processed
+    RM_EGONE = -13,      //  the events asked for are past the log's retention
 };
 
 //  Returns a stable lower-case code name for an error ("invalid", "not_found").

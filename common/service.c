@@ -1,5 +1,6 @@
 #include "service.h"
 #include "catalog.h"
+#include "eventops.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -16,6 +17,20 @@
 #define SERVICE_PUB_HWM 100000
 #define SERVICE_TICK_MS 100
 #define SERVICE_DRAIN_MS 2000
+#define SERVICE_HEARTBEAT_MS 1000
+#define SERVICE_TRIM_MS 10000
+#define SERVICE_RELAY_MAX 10000
+
+//  Internal databases, after the service's own: the event log, positions
+//  (relay and consumers) and dead letters.
+enum { DB_EVENTS, DB_POSITIONS, DB_DLQ, DB_INTERNAL };
+static const char *const s_internal_dbs[] = {"_events", "_positions", "_dlq"};
+
+static const struct {
+    const char *name, *rpc, *pub;
+} s_defaults[] = {{"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102"},
+                  {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202"},
+                  {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302"}};
 
 typedef enum { ACT_REPLY, ACT_EVENT, ACT_CALL } action_kind_t;
 
@@ -67,6 +82,17 @@ struct service_t {
     zsock_t *pub;
     peer_t peers[8];
     int npeers;
+    outbox_t *outbox;
+    consumer_t *consumers[8];
+    int nconsumers;
+    int ndbs;                       //  the service's own databases; internal ones follow
+    bool in_write;                  //  inside service_write: events may be emitted
+    int64_t last_heartbeat;         //  monotonic ms
+    int64_t last_trim;              //  monotonic ms
+    int64_t retention_count;
+    int64_t retention_ms;
+    bool crash_after_commit;        //  test hook, see s_commit
+    bool batch_has_events;          //  the open batch appended to the event log
     int64_t started_ms;
     int call_timeout;
     uint64_t event_seq;
@@ -92,6 +118,32 @@ s_discard (void *data, const char *buf, size_t len)
 //  ---------------------------------------------------------------------
 //  configuration
 
+static const char *
+s_default_endpoint (const char *service, bool pub)
+{
+    for (size_t d = 0; d < sizeof s_defaults / sizeof s_defaults[0]; d++)
+        if (strcmp (s_defaults[d].name, service) == 0)
+            return pub ? s_defaults[d].pub : s_defaults[d].rpc;
+    return NULL;
+}
+
+//  A peer's request endpoint, and its event endpoint for consumers.
+static void
+s_define_peer (config_t *cfg, const char *peer, bool events)
+{
+    char name[64], help[128];
+    snprintf (name, sizeof name, "%s-endpoint", peer);
+    if (!config_get (cfg, name)) {
+        snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service", peer);
+        config_define (cfg, name, s_default_endpoint (peer, false), help);
+    }
+    if (events) {
+        snprintf (name, sizeof name, "%s-pub-endpoint", peer);
+        snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service's events", peer);
+        config_define (cfg, name, s_default_endpoint (peer, true), help);
+    }
+}
+
 void
 service_config_define (config_t *cfg, const service_def_t *def,
                        const char *rpc_default, const char *pub_default)
@@ -105,21 +157,15 @@ service_config_define (config_t *cfg, const service_def_t *def,
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
     config_define (cfg, "nosync", "false", "skip fsync on commit (faster, NOT durable: tests and benchmarks only)");
     config_define (cfg, "call-timeout", "2000", "milliseconds to wait for a peer service's answer");
-    for (int i = 0; def->peers && def->peers[i]; i++) {
-        static const struct {
-            const char *name, *endpoint;
-        } defaults[] = {{"pricing", "tcp://127.0.0.1:7101"},
-                        {"inventory", "tcp://127.0.0.1:7201"},
-                        {"orders", "tcp://127.0.0.1:7301"}};
-        const char *endpoint = NULL;
-        for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
-            if (strcmp (defaults[d].name, def->peers[i]) == 0)
-                endpoint = defaults[d].endpoint;
-        char name[64], help[128];
-        snprintf (name, sizeof name, "%s-endpoint", def->peers[i]);
-        snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service", def->peers[i]);
-        config_define (cfg, name, endpoint, help);
-    }
+    config_define (cfg, "event-retention-count", "1000000", "events kept in the event log at most");
+    config_define (cfg, "event-retention-days", "7", "days an event is kept in the event log at most");
+    config_define (cfg, "consumer-max-attempts", "5", "attempts before a failing event goes to the dead-letter store");
+    config_define (cfg, "consumer-backoff-ms", "100", "first retry delay of a failing event, doubled each attempt");
+    config_define (cfg, "sub-hwm", "100000", "receive high-water mark of event subscriptions (drops are replayed)");
+    for (int i = 0; def->peers && def->peers[i]; i++)
+        s_define_peer (cfg, def->peers[i], false);
+    for (int i = 0; def->consumers && def->consumers[i].source; i++)
+        s_define_peer (cfg, def->consumers[i].source, true);
 }
 
 //  ---------------------------------------------------------------------
@@ -149,6 +195,32 @@ s_bind (int type, const char *endpoint, const char *option)
     return sock;
 }
 
+static MDB_dbi
+s_internal_dbi (service_t *self, int which)
+{
+    return store_dbi (self->store, self->ndbs + which);
+}
+
+//  Connects to a peer once, however many roles (calls, events) it has.
+static int
+s_add_peer (service_t *self, const char *peer)
+{
+    if (service_peer (self, peer))
+        return 0;
+    if (self->npeers == (int) (sizeof self->peers / sizeof self->peers[0]))
+        return RM_EINVAL;
+    char name[64];
+    snprintf (name, sizeof name, "%s-endpoint", peer);
+    peer_t *slot = &self->peers[self->npeers];
+    snprintf (slot->name, sizeof slot->name, "%s", peer);
+    //  a few attempts fit in one call timeout, so a restarted peer is retried
+    slot->client = rpc_client_new (config_get (self->cfg, name), self->call_timeout / 3 + 1);
+    if (!slot->client)
+        return RM_EUNAVAIL;
+    self->npeers++;
+    return 0;
+}
+
 int
 service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
 {
@@ -173,14 +245,38 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
     self->cfg = cfg;
     self->call_timeout = (int) call_timeout;
     self->started_ms = clock_mono_ms ();
+    const char *dbs[32];
+    int ndbs = 0;
+    for (int i = 0; def->dbs && def->dbs[i] && ndbs < 32 - DB_INTERNAL - 1; i++)
+        dbs[ndbs++] = def->dbs[i];
+    self->ndbs = ndbs;
+    for (int i = 0; i < DB_INTERNAL; i++)
+        dbs[ndbs++] = s_internal_dbs[i];
+    dbs[ndbs] = NULL;
+    int64_t retention_days = 0, attempts = 0, backoff = 0, hwm = 0;
+    if (config_get_int (cfg, "event-retention-count", &self->retention_count) != 0
+        || config_get_int (cfg, "event-retention-days", &retention_days) != 0
+        || config_get_int (cfg, "consumer-max-attempts", &attempts) != 0
+        || config_get_int (cfg, "consumer-backoff-ms", &backoff) != 0
+        || config_get_int (cfg, "sub-hwm", &hwm) != 0) {
+        free (self);
+        return RM_EINVAL;
+    }
+    self->retention_ms = retention_days * 86400000;
+    const char *crash = getenv ("RETAILMESH_CRASH_POINT");
+    self->crash_after_commit = crash && strcmp (crash, "after-commit") == 0;
     store_opts_t opts = {
         .dir = config_get (cfg, "data-dir"),
         .map_size = (size_t) map_size,
         .schema_version = def->schema_version,
-        .dbs = def->dbs,
+        .dbs = dbs,
         .nosync = strcmp (config_get (cfg, "nosync"), "true") == 0,
     };
     int rc = store_open (&opts, &self->store);
+    if (rc != 0)
+        goto fail;
+    rc = outbox_new (store_env (self->store), s_internal_dbi (self, DB_EVENTS), s_internal_dbi (self, DB_POSITIONS),
+                     def->name, &self->outbox);
     if (rc != 0)
         goto fail;
     rc = RM_EUNAVAIL;
@@ -188,15 +284,21 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
     self->pub = s_bind (ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
     if (!self->router || !self->pub)
         goto fail;
-    for (int i = 0; def->peers && def->peers[i]; i++) {
-        char name[64];
-        snprintf (name, sizeof name, "%s-endpoint", def->peers[i]);
-        peer_t *peer = &self->peers[self->npeers++];
-        snprintf (peer->name, sizeof peer->name, "%s", def->peers[i]);
-        //  a few attempts fit in one call timeout, so a restarted peer is retried
-        peer->client = rpc_client_new (config_get (cfg, name), self->call_timeout / 3 + 1);
-        if (!peer->client)
+    for (int i = 0; def->peers && def->peers[i]; i++)
+        if (s_add_peer (self, def->peers[i]) != 0)
             goto fail;
+    consumer_opts_t copts = {(int) attempts, (int) backoff, (int) hwm, 1000};
+    for (int i = 0; def->consumers && def->consumers[i].source && self->nconsumers < 8; i++) {
+        const consumer_def_t *cdef = &def->consumers[i];
+        char name[64];
+        snprintf (name, sizeof name, "%s-pub-endpoint", cdef->source);
+        rc = s_add_peer (self, cdef->source);
+        if (rc == 0)
+            rc = consumer_new (self, cdef, &copts, config_get (cfg, name), s_internal_dbi (self, DB_POSITIONS),
+                               s_internal_dbi (self, DB_DLQ), &self->consumers[self->nconsumers]);
+        if (rc != 0)
+            goto fail;
+        self->nconsumers++;
     }
     if (def->on_start && (rc = def->on_start (self)) != 0)
         goto fail;
@@ -226,8 +328,11 @@ service_destroy (service_t **self_p)
         free (act);
     }
     free (self->actions);
+    for (int i = 0; i < self->nconsumers; i++)
+        consumer_destroy (&self->consumers[i]);
     for (int i = 0; i < self->npeers; i++)
         rpc_client_destroy (&self->peers[i].client);
+    outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     store_close (&self->store);
@@ -243,6 +348,18 @@ void service_set_state (service_t *self, void *state) { self->state = state; }
 void *service_state (service_t *self) { return self->state; }
 int service_call_timeout (service_t *self) { return self->call_timeout; }
 void service_stop (service_t *self) { self->stopping = true; }
+outbox_t *service_outbox (service_t *self) { return self->outbox; }
+int service_consumer_count (service_t *self) { return self->nconsumers; }
+consumer_t *service_consumer (service_t *self, int index) { return self->consumers[index]; }
+
+consumer_t *
+service_consumer_of (service_t *self, const char *source)
+{
+    for (int i = 0; i < self->nconsumers; i++)
+        if (strcmp (consumer_source (self->consumers[i]), source) == 0)
+            return self->consumers[i];
+    return NULL;
+}
 
 //  ---------------------------------------------------------------------
 //  actions queued until the batch commits
@@ -303,6 +420,23 @@ service_read_txn (service_t *self, MDB_txn **txn)
     return 0;
 }
 
+//  Writes the events fn queued (after position mark) into the event log.
+static int
+s_append_events (service_t *self, MDB_txn *txn, size_t mark)
+{
+    for (size_t i = mark; i < self->nactions; i++) {
+        action_t *act = self->actions[i];
+        if (act->kind != ACT_EVENT)
+            continue;
+        uint64_t seq;
+        int rc = outbox_append (self->outbox, txn, act->type, act->cid, act->buf.data, act->buf.size, &seq);
+        if (rc != 0)
+            return rc;
+        self->batch_has_events = true;
+    }
+    return 0;
+}
+
 int
 service_write (service_t *self, service_write_fn *fn, void *arg)
 {
@@ -316,13 +450,21 @@ service_write (service_t *self, service_write_fn *fn, void *arg)
     if (rc != 0)
         return rc;
     size_t mark = self->nactions;
+    uint64_t seq_mark = outbox_mark (self->outbox);
+    bool nested = self->in_write;
+    self->in_write = true;
     rc = fn (child, arg);
+    self->in_write = nested;
+    if (rc == 0)
+        rc = s_append_events (self, child, mark);
     if (rc == 0)
         rc = store_commit (&child);
     else
         store_abort (&child);
-    if (rc != 0)
+    if (rc != 0) {
+        outbox_rollback (self->outbox, seq_mark);
         s_actions_drop_events (self, mark);
+    }
     return rc;
 }
 
@@ -415,6 +557,11 @@ msgpack_packer *
 service_event (service_t *self, const char *type, const char *cid)
 {
     static msgpack_packer sink;
+    if (!self->in_write) {
+        log_error (cid, "event %s emitted outside service_write: dropped (it must commit with its change)", type);
+        msgpack_packer_init (&sink, NULL, s_discard);
+        return &sink;
+    }
     action_t *act = s_action_add (self, ACT_EVENT);
     if (!act) {
         log_error (cid, "out of memory queueing event %s", type);
@@ -491,33 +638,6 @@ s_send_reply (service_t *self, request_t *req, bool commit_ok)
 }
 
 static void
-s_publish (service_t *self, action_t *act)
-{
-    envelope_t env;
-    memset (&env, 0, sizeof env);
-    env.kind = ENVELOPE_EVENT;
-    env.version = PROTO_VERSION;
-    snprintf (env.type, sizeof env.type, "%s", act->type);
-    uuid_new_str (env.id);
-    snprintf (env.cid, sizeof env.cid, "%s", act->cid);
-    snprintf (env.source, sizeof env.source, "%s", self->def->name);
-    env.seq = ++self->event_seq;
-    env.time_ms = clock_now_ms ();
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init (&out);
-    if (envelope_pack_raw (&out, &env, act->buf.data, act->buf.size) == 0) {
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, act->type);
-        zmsg_addmem (msg, out.data, out.size);
-        if (zmsg_send (&msg, self->pub) != 0) {
-            log_warn (act->cid, "event %s not published: %s", act->type, zmq_strerror (zmq_errno ()));
-            zmsg_destroy (&msg);
-        }
-    }
-    msgpack_sbuffer_destroy (&out);
-}
-
-static void
 s_start_call (service_t *self, action_t *act, bool commit_ok)
 {
     call_args_t *call = &act->call;
@@ -533,14 +653,41 @@ s_start_call (service_t *self, action_t *act, bool commit_ok)
         call->fn (call->arg, rc, NULL);
 }
 
-//  Commits the batch, then sends what it queued. Callbacks of failed calls
-//  may queue more actions, so the queue is taken whole first.
+//  Commits the batch; after a failure the in-memory positions go back to
+//  what the store holds.
+static bool
+s_commit (service_t *self)
+{
+    if (!self->batch)
+        return true;
+    int rc = outbox_save_position (self->outbox, self->batch);
+    bool had_events = self->batch_has_events;
+    self->batch_has_events = false;
+    if (rc == 0)
+        rc = store_commit (&self->batch);
+    else
+        store_abort (&self->batch);
+    //  RETAILMESH_CRASH_POINT=after-commit: die between the commit and the
+    //  relay, so tests can show that committed events are still published
+    if (rc == 0 && had_events && self->crash_after_commit) {
+        log_error (NULL, "crash point after-commit reached: exiting without publishing");
+        _exit (137);
+    }
+    if (rc == 0)
+        return true;
+    outbox_reload (self->outbox);
+    for (int i = 0; i < self->nconsumers; i++)
+        consumer_reload (self->consumers[i]);
+    return false;
+}
+
+//  Commits the batch, then sends what it queued: replies, calls, and the
+//  events now committed in the log. Callbacks of failed calls may queue
+//  more actions, so the queue is taken whole first.
 static void
 s_flush (service_t *self)
 {
-    bool commit_ok = true;
-    if (self->batch && store_commit (&self->batch) != 0)
-        commit_ok = false;
+    bool commit_ok = s_commit (self);
     store_abort (&self->reader);
     while (self->nactions > 0) {
         action_t **actions = self->actions;
@@ -555,8 +702,6 @@ s_flush (service_t *self)
                     self->deferred--;
                 s_request_free (&act->req);
             }
-            else if (act->kind == ACT_EVENT && commit_ok)
-                s_publish (self, act);
             else if (act->kind == ACT_CALL)
                 s_start_call (self, act, commit_ok);
             msgpack_sbuffer_destroy (&act->buf);
@@ -564,10 +709,11 @@ s_flush (service_t *self)
         }
         free (actions);
         //  actions queued by callbacks above belong to a new batch
-        if (self->batch && store_commit (&self->batch) != 0)
-            commit_ok = false;
+        commit_ok = s_commit (self) && commit_ok;
         store_abort (&self->reader);
     }
+    if (outbox_relay (self->outbox, self->pub, SERVICE_RELAY_MAX) < 0)
+        log_error (NULL, "relay could not read the event log");
 }
 
 //  ---------------------------------------------------------------------
@@ -576,13 +722,26 @@ s_flush (service_t *self)
 static int
 s_health (service_t *self, request_t *req)
 {
+    MDB_txn *txn;
+    uint64_t first = 0;
+    if (service_read_txn (self, &txn) != 0 || outbox_first_seq (self->outbox, txn, &first) != 0)
+        first = 0;
     msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 5);
+    msgpack_pack_map (pk, 7);
     mp_pack_kv_str (pk, "service", self->def->name);
     mp_pack_kv_str (pk, "version", RETAILMESH_VERSION);
     mp_pack_kv_int (pk, "uptime_s", (clock_mono_ms () - self->started_ms) / 1000);
     mp_pack_kv_int (pk, "store_bytes", store_size (self->store));
     mp_pack_kv_int (pk, "pid", (int64_t) getpid ());
+    mp_pack_str (pk, "events");
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_int (pk, "first_seq", (int64_t) first);
+    mp_pack_kv_int (pk, "last_seq", (int64_t) outbox_last_seq (self->outbox));
+    mp_pack_kv_int (pk, "published", (int64_t) outbox_published (self->outbox));
+    mp_pack_str (pk, "consumers");
+    msgpack_pack_array (pk, (uint32_t) self->nconsumers);
+    for (int i = 0; i < self->nconsumers; i++)
+        consumer_pack_status (self->consumers[i], pk);
     return 0;
 }
 
@@ -617,7 +776,9 @@ s_dispatch (service_t *self, request_t *req)
         request_reply_error (req, RM_ETIMEOUT, "/deadline", "the deadline passed before %s was processed", req->env.type);
         return;
     }
-    service_handler_fn *fn = strcmp (req->env.type, "sys.health") == 0 ? s_health : s_route (self, req->env.type);
+    service_handler_fn *fn = strcmp (req->env.type, "sys.health") == 0 ? s_health : eventops_route (req->env.type);
+    if (!fn)
+        fn = s_route (self, req->env.type);
     const msg_spec_t *spec = catalog_find (req->env.type);
     if (!fn || !spec || spec->kind != MSG_OPERATION) {
         request_reply_error (req, RM_EINVAL, "/type", "unknown operation '%s' for service %s",
@@ -686,6 +847,8 @@ s_take_requests (service_t *self)
 static int
 s_poll_timeout (service_t *self)
 {
+    if (outbox_published (self->outbox) < outbox_last_seq (self->outbox))
+        return 0;
     int timeout = SERVICE_TICK_MS;
     for (int i = 0; i < self->npeers; i++) {
         int t = rpc_client_next_timeout (self->peers[i].client);
@@ -695,15 +858,51 @@ s_poll_timeout (service_t *self)
     return timeout;
 }
 
+typedef struct {
+    outbox_t *outbox;
+    uint64_t keep;
+    int64_t min_time;
+} trim_t;
+
+static int
+s_trim_write (MDB_txn *txn, void *arg)
+{
+    trim_t *trim = (trim_t *) arg;
+    int deleted = outbox_trim (trim->outbox, txn, trim->keep, trim->min_time);
+    return deleted < 0 ? deleted : 0;
+}
+
+//  Heartbeats let consumers see events lost at the tail; trimming keeps
+//  the log within its retention.
+static void
+s_housekeeping (service_t *self)
+{
+    int64_t now = clock_mono_ms ();
+    if (now - self->last_heartbeat >= SERVICE_HEARTBEAT_MS) {
+        self->last_heartbeat = now;
+        outbox_heartbeat (self->outbox, self->pub);
+    }
+    if (now - self->last_trim >= SERVICE_TRIM_MS) {
+        self->last_trim = now;
+        trim_t trim = {self->outbox, (uint64_t) self->retention_count, clock_now_ms () - self->retention_ms};
+        if (service_write (self, s_trim_write, &trim) != 0)
+            log_error (NULL, "could not trim the event log");
+    }
+    for (int i = 0; i < self->nconsumers; i++)
+        consumer_tick (self->consumers[i]);
+}
+
 static void
 s_turn (service_t *self, bool take_requests)
 {
-    zmq_pollitem_t items[9];
+    zmq_pollitem_t items[24];
     int n = 0;
     if (take_requests)
         items[n++] = (zmq_pollitem_t) {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
     for (int i = 0; i < self->npeers; i++)
         items[n++] = (zmq_pollitem_t) {zsock_resolve (rpc_client_socket (self->peers[i].client)), 0, ZMQ_POLLIN, 0};
+    for (int i = 0; take_requests && i < self->nconsumers; i++)
+        items[n++] = (zmq_pollitem_t) {zsock_resolve (consumer_socket (self->consumers[i])), 0, ZMQ_POLLIN, 0};
     if (zmq_poll (items, n, s_poll_timeout (self)) < 0 && zmq_errno () != EINTR)
         log_error (NULL, "poll failed: %s", zmq_strerror (zmq_errno ()));
     if (take_requests)
@@ -712,7 +911,10 @@ s_turn (service_t *self, bool take_requests)
         rpc_client_handle (self->peers[i].client);
         rpc_client_expire (self->peers[i].client);
     }
+    for (int i = 0; take_requests && i < self->nconsumers; i++)
+        consumer_handle (self->consumers[i]);
     s_flush (self);
+    s_housekeeping (self);
     if (self->def->on_tick)
         self->def->on_tick (self);
     s_flush (self);

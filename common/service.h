@@ -13,7 +13,9 @@
 #define RM_SERVICE_H
 
 #include "config.h"
+#include "consumer.h"
 #include "envelope.h"
+#include "outbox.h"
 #include "rpc_client.h"
 #include "store.h"
 #include <lmdb.h>
@@ -42,6 +44,8 @@ typedef struct {
     int (*on_start) (service_t *svc);
     //  Runs every turn of the loop after the batch is flushed. May be NULL.
     void (*on_tick) (service_t *svc);
+    //  Other services' events this one applies, terminated by {NULL}.
+    const consumer_def_t *consumers;
 } service_def_t;
 
 //  Declares the options every service has: data-dir, rpc-endpoint,
@@ -117,7 +121,9 @@ void request_defer (request_t *req);
 //  ---- events and calls -------------------------------------------------
 
 //  Starts an event with topic type ("orders.order.accepted"); the caller
-//  packs exactly one object, the body. Published after the batch commits;
+//  packs exactly one object, the body. Only inside a service_write: the
+//  event is written to the service's event log in the same transaction as
+//  the change (the outbox), and published after the batch commits; it is
 //  dropped if the enclosing service_write fails.
 msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
 
@@ -137,6 +143,12 @@ int service_call (service_t *self, const char *peer, const char *op,
 //  (0, 2 for bad options, 1 for a failure to start).
 int service_main (const service_def_t *def, const char *rpc_default,
                   const char *pub_default, int argc, char **argv);
+
+//  The event log, and the consumers of other services' events.
+outbox_t *service_outbox (service_t *self);
+int service_consumer_count (service_t *self);
+consumer_t *service_consumer (service_t *self, int index);
+consumer_t *service_consumer_of (service_t *self, const char *source);
 
 //  Default timeout for calls to peers (option call-timeout), in ms.
 int service_call_timeout (service_t *self);

@@ -49,13 +49,80 @@
 
 static const field_spec_t s_none[] = {F_END};
 
+#define F_OPT_INT(n, lo, hi, d) \
+    {.name = n, .type = FT_INT, .required = false, .min = lo, .max = hi, .doc = d}
+#define F_SEQ(n, d) F_INT (n, 0, INT64_MAX, d)
+#define F_COUNT(n, d) F_INT (n, 0, INT64_MAX, d)
+#define F_SOURCE F_STR ("source", true, FC_IDENT, 32, "the service that emitted the events")
+
+static const field_spec_t s_event_log[] = {
+    F_SEQ ("first_seq", "oldest event still kept"),
+    F_SEQ ("last_seq", "newest event committed"),
+    F_SEQ ("published", "newest event sent on the PUB socket"), F_END};
+
+static const field_spec_t s_consumer_status[] = {
+    F_SOURCE, F_SEQ ("position", "last event applied"),
+    F_SEQ ("source_last_seq", "newest event the source is known to have"),
+    F_COUNT ("lag", "source_last_seq - position"),
+    F_COUNT ("gaps", "gaps detected in the live stream"),
+    F_COUNT ("replays", "events.since calls made to catch up"),
+    F_COUNT ("applied", "events applied by the handler"),
+    F_COUNT ("rejected", "events the handler rejected for business reasons"),
+    F_COUNT ("duplicates", "events received again and ignored"),
+    F_COUNT ("dead_letters", "events moved to the dead-letter store"),
+    F_BOOL ("stalled", "behind the source's retention: needs an operator"),
+    F_STR ("stalled_reason", false, FC_NONE, 256, "why the consumer stalled"), F_END};
+
 static const field_spec_t s_health[] = {
     F_STR ("service", true, FC_IDENT, 32, "service name"),
     F_STR ("version", true, FC_NONE, 32, "build version"),
     F_AMOUNT ("uptime_s", "seconds since the process started"),
     F_AMOUNT ("store_bytes", "bytes the LMDB store uses"),
     F_INT ("pid", 1, INT32_MAX, "process ID"),
+    {.name = "events", .type = FT_MAP, .required = true, .fields = s_event_log, .doc = "the service's event log"},
+    F_MAPS ("consumers", 0, 16, s_consumer_status, "the other services' events this one applies"),
     F_END};
+
+static const field_spec_t s_since_request[] = {
+    F_INT ("from", 1, INT64_MAX, "first sequence number wanted"),
+    F_OPT_INT ("max", 1, 10000, "events at most (default 1000)"), F_END};
+
+static const field_spec_t s_since_reply[] = {
+    F_SEQ ("first_seq", "oldest event still kept"), F_SEQ ("last_seq", "newest event committed"),
+    {.name = "events", .type = FT_ARRAY, .required = true, .item = FT_ANY, .min_items = 0, .max_items = 10000,
+     .doc = "event envelopes in sequence order"},
+    F_END};
+
+static const field_spec_t s_replay_request[] = {
+    F_SOURCE, F_INT ("from", 1, INT64_MAX, "apply events again from this sequence number"), F_END};
+
+static const field_spec_t s_replay_reply[] = {F_SOURCE, F_SEQ ("position", "the consumer's position now"), F_END};
+
+static const field_spec_t s_dlq_list_request[] = {
+    F_STR ("source", false, FC_IDENT, 32, "only this source's dead letters"), F_END};
+
+#define S_DLQ_ENTRY_FIELDS                                                                      \
+    F_SOURCE, F_SEQ ("seq", "the event's sequence number at its source"),                       \
+        F_STR ("type", true, FC_NONE, 64, "event type"),                                       \
+        F_STR ("error", true, FC_NONE, 256, "the handler's last error"),                       \
+        F_COUNT ("attempts", "attempts made"), F_AMOUNT ("failed_at", "when it was given up, Unix ms")
+
+static const field_spec_t s_dlq_entry[] = {S_DLQ_ENTRY_FIELDS, F_END};
+
+static const field_spec_t s_dlq_list_reply[] = {
+    F_MAPS ("entries", 0, INT32_MAX, s_dlq_entry, "dead letters, oldest first per source"), F_END};
+
+static const field_spec_t s_dlq_key_request[] = {F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_END};
+
+static const field_spec_t s_dlq_show_reply[] = {
+    S_DLQ_ENTRY_FIELDS,
+    {.name = "event", .type = FT_ANY, .required = true, .doc = "the event envelope"}, F_END};
+
+static const field_spec_t s_dlq_retried[] = {
+    F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("applied", "true: applied and removed"), F_END};
+
+static const field_spec_t s_dlq_dropped[] = {
+    F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("dropped", "true: removed"), F_END};
 
 static const field_spec_t s_sku_quantity[] = {F_SKU, F_QUANTITY, F_END};
 
@@ -166,10 +233,12 @@ static const field_spec_t s_order_line[] = {
 #define S_ORDER_FIELDS                                                                 \
     F_ORDER_ID, F_EXTERNAL_ID ("the client's order reference"),                        \
         F_CHANNEL (true, "sales channel"), F_ACCOUNT_ID,                               \
-        F_STR ("status", true, FC_IDENT, 16, "pending, accepted or rejected"), F_CURRENCY, \
+        F_STR ("status", true, FC_IDENT, 16, "pending, accepted or cancelled"), F_CURRENCY, \
         F_AMOUNT ("total", "sum of extended_price, minor units"),                      \
         F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines"), F_SHIP_TO,  \
-        F_AMOUNT ("created_at", "when the order was created, Unix ms")
+        F_AMOUNT ("created_at", "when the order was created, Unix ms"),                 \
+        F_OPT_INT ("cancelled_at", 0, INT64_MAX, "when the order was cancelled, Unix ms"), \
+        F_STR ("cancel_reason", false, FC_NONE, 256, "why the order was cancelled")
 
 static const field_spec_t s_order[] = {S_ORDER_FIELDS, F_END};
 
@@ -177,6 +246,27 @@ static const field_spec_t s_submitted_order[] = {
     S_ORDER_FIELDS, F_BOOL ("created", "false when an earlier submission made the order"), F_END};
 
 static const field_spec_t s_get_request[] = {F_ORDER_ID, F_END};
+
+static const field_spec_t s_cancel_request[] = {
+    F_ORDER_ID, F_STR ("reason", false, FC_NONE, 256, "why the order is cancelled"), F_END};
+
+static const field_spec_t s_cancelled_order[] = {
+    S_ORDER_FIELDS, F_BOOL ("changed", "false when the order was already cancelled"), F_END};
+
+static const field_spec_t s_cancelled_event[] = {
+    F_ORDER_ID, F_EXTERNAL_ID ("the client's order reference"), F_CHANNEL (true, "sales channel"),
+    F_STR ("reason", false, FC_NONE, 256, "why the order was cancelled"),
+    F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines and what they held"), F_END};
+
+static const field_spec_t s_history_entry[] = {
+    F_STR ("status", true, FC_IDENT, 16, "the status the order moved to"),
+    F_STR ("event", true, FC_NONE, 64, "the event that recorded it"),
+    F_AMOUNT ("time", "when, Unix ms"),
+    F_STR ("correlation_id", true, FC_NONE, 128, "the request that caused it"),
+    F_STR ("reason", false, FC_NONE, 256, "why, when given"), F_END};
+
+static const field_spec_t s_history[] = {
+    F_ORDER_ID, F_MAPS ("events", 0, 10000, s_history_entry, "status changes, oldest first"), F_END};
 
 static const field_spec_t s_find_request[] = {
     F_CHANNEL (true, "sales channel the order was submitted on"),
@@ -192,6 +282,14 @@ static const field_spec_t s_find_request[] = {
 
 const msg_spec_t catalog_messages[] = {
     OP ("sys.health", s_none, s_health, "Liveness and basic facts; every service answers it."),
+    OP ("events.since", s_since_request, s_since_reply,
+        "Events from the service's log, from a sequence number on; every service answers it."),
+    OP ("consumer.replay", s_replay_request, s_replay_reply,
+        "Applies a source's events again from a sequence number (application is idempotent)."),
+    OP ("dlq.list", s_dlq_list_request, s_dlq_list_reply, "Events that failed and were set aside."),
+    OP ("dlq.show", s_dlq_key_request, s_dlq_show_reply, "One dead letter with its event."),
+    OP ("dlq.retry", s_dlq_key_request, s_dlq_retried, "Applies a dead letter again; removed if it applies."),
+    OP ("dlq.drop", s_dlq_key_request, s_dlq_dropped, "Removes a dead letter without applying it."),
     OP ("pricing.quote", s_quote_request, s_quote_reply, "Prices lines at the current prices."),
     OP ("pricing.validate", s_validate_request, s_validate_reply,
         "Checks quoted prices against the current ones."),
@@ -208,12 +306,16 @@ const msg_spec_t catalog_messages[] = {
         "Accepts an order: checks prices, reserves stock, records it."),
     OP ("orders.get", s_get_request, s_order, "An order by its ID."),
     OP ("orders.find", s_find_request, s_order, "An order by channel and external ID."),
+    OP ("orders.cancel", s_cancel_request, s_cancelled_order,
+        "Cancels an accepted order; inventory then releases its stock. Cancelling twice is harmless."),
+    OP ("orders.history", s_get_request, s_history, "An order's status changes with time and correlation ID."),
     EVENT ("pricing.price.set", s_price_changed, "A price was set."),
     EVENT ("inventory.stock.set", s_stock, "The units on hand at a location were set."),
     EVENT ("inventory.stock.reserved", s_reservation, "Stock was held for an order."),
     EVENT ("inventory.reservation.released", s_reservation,
            "What was held for an order was released; lines say what was freed."),
     EVENT ("orders.order.accepted", s_order, "An order was accepted."),
+    EVENT ("orders.order.cancelled", s_cancelled_event, "An accepted order was cancelled; its stock is to be released."),
     {.name = NULL},
 };
 

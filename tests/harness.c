@@ -624,6 +624,13 @@ s_mesh_spawn (harness_mesh_t *m, int ix)
             argv[n++] = "--inventory-endpoint";
             argv[n++] = m->inventory_rpc;
         }
+        if (ix == MESH_IX_INVENTORY) {
+            //  inventory applies orders' events (cancellations)
+            argv[n++] = "--orders-endpoint";
+            argv[n++] = m->orders_rpc;
+            argv[n++] = "--orders-pub-endpoint";
+            argv[n++] = m->orders_pub;
+        }
     }
     for (int i = 0; m->extra_args[ix] && m->extra_args[ix][i]; i++) {
         if (n >= 63) {

@@ -478,6 +478,37 @@ s_set_stock (service_t *svc, request_t *req)
     return 0;
 }
 
+//  ---------------------------------------------------------------------
+//  events consumed from orders
+
+//  A cancelled order gives its stock back. Applied exactly once per event
+//  by the consumer; a second release of the same order would find nothing.
+static int
+s_on_order_cancelled (service_t *svc, MDB_txn *txn, const envelope_t *event)
+{
+    char text[UUID_STR_LEN + 1];
+    uint8_t id[16];
+    if (mp_get_str (&event->body, "order_id", text, sizeof text) != 0 || uuid_parse (text, id) != 0)
+        return RM_EINVAL;
+    inventory_dbs_t dbs = s_dbs (svc);
+    msgpack_sbuffer record;
+    msgpack_sbuffer_init (&record);
+    int rc = inventory_release (txn, &dbs, id, &record);
+    if (rc == 0 && record.size > 0) {
+        s_pack_record_event (svc, "inventory.reservation.released", event->cid, text, &record);
+        log_info (event->cid, "order %s cancelled: reservation released", text);
+    }
+    msgpack_sbuffer_destroy (&record);
+    return rc;
+}
+
+static const char *const s_order_events[] = {"orders.order.cancelled", NULL};
+
+const consumer_def_t inventory_consumers[] = {
+    {"orders", s_order_events, s_on_order_cancelled},
+    {NULL, NULL, NULL},
+};
+
 const service_route_t inventory_routes[] = {
     {"inventory.availability", s_availability},
     {"inventory.reserve", s_reserve},

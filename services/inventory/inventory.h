@@ -72,5 +72,6 @@ int inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t o
                        msgpack_sbuffer *record);
 
 extern const service_route_t inventory_routes[];
+extern const consumer_def_t inventory_consumers[];
 
 #endif

@@ -6,6 +6,7 @@ static const service_def_t s_def = {
     .dbs = inventory_dbs,
     .schema_version = 1,
     .routes = inventory_routes,
+    .consumers = inventory_consumers,
 };
 
 int

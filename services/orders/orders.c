@@ -1,4 +1,5 @@
 #include "orders.h"
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "mp.h"
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", NULL};
+const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", "history", NULL};
 
 #define HASH_LEN 32
 
@@ -14,7 +15,8 @@ orders_dbs_t
 orders_dbs_of (service_t *svc)
 {
     return (orders_dbs_t) {service_dbi (svc, ORDERS_DB_ORDERS), service_dbi (svc, ORDERS_DB_BY_EXTERNAL),
-                           service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES)};
+                           service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES),
+                           service_dbi (svc, ORDERS_DB_HISTORY)};
 }
 
 static size_t
@@ -129,6 +131,29 @@ orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order
     return s_del_absent_ok (txn, dbs->releases, order_id, 16);
 }
 
+int
+orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+                    const char *status, const char *event, const char *cid, const char *reason)
+{
+    uint8_t key[32];
+    memcpy (key, order_id, 16);
+    uuid_new (key + 16);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, reason && *reason ? 5 : 4);
+    mp_pack_kv_str (&pk, "status", status);
+    mp_pack_kv_str (&pk, "event", event);
+    mp_pack_kv_int (&pk, "time", clock_now_ms ());
+    mp_pack_kv_str (&pk, "correlation_id", cid && *cid ? cid : "-");
+    if (reason && *reason)
+        mp_pack_kv_str (&pk, "reason", reason);
+    int rc = store_put (txn, dbs->history, key, sizeof key, buf.data, buf.size, 0);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
 void
 orders_status (const MDB_val *order, char *status, size_t size)
 {
@@ -220,6 +245,12 @@ orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
 void
 orders_reply_order (request_t *req, const MDB_val *order, int created)
 {
+    orders_reply_order_flag (req, order, "created", created);
+}
+
+void
+orders_reply_order_flag (request_t *req, const MDB_val *order, const char *flag, int value)
+{
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
@@ -234,15 +265,15 @@ orders_reply_order (request_t *req, const MDB_val *order, int created)
         if (!mp_str_eq (&map->ptr[i].key, "idempotency_key") && !mp_str_eq (&map->ptr[i].key, "correlation_id"))
             shown++;
     msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, shown + (created >= 0 ? 1 : 0));
+    msgpack_pack_map (pk, shown + (value >= 0 ? 1 : 0));
     for (uint32_t i = 0; i < map->size; i++) {
         if (mp_str_eq (&map->ptr[i].key, "idempotency_key") || mp_str_eq (&map->ptr[i].key, "correlation_id"))
             continue;
         mp_pack_object (pk, &map->ptr[i].key);
         mp_pack_object (pk, &map->ptr[i].val);
     }
-    if (created >= 0)
-        mp_pack_kv_bool (pk, "created", created == 1);
+    if (value >= 0)
+        mp_pack_kv_bool (pk, flag, value == 1);
     msgpack_unpacked_destroy (&unpacked);
 }
 
@@ -303,9 +334,176 @@ s_find (service_t *svc, request_t *req)
     return s_reply_found (svc, req, rc, &found, what);
 }
 
+//  ---------------------------------------------------------------------
+//  cancellation and history
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    uint8_t id[16];
+    char reason[260];
+    bool changed;
+    msgpack_sbuffer order;        //  the order as it is now stored
+} cancel_ctx_t;
+
+//  Packs the stored map with status cancelled, the time and the reason.
+static int
+s_pack_cancelled (const msgpack_object *stored, cancel_ctx_t *ctx, msgpack_packer *pk)
+{
+    const msgpack_object_map *map = &stored->via.map;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < map->size; i++)
+        kept += !mp_str_eq (&map->ptr[i].key, "status");
+    msgpack_pack_map (pk, kept + (*ctx->reason ? 3 : 2));
+    for (uint32_t i = 0; i < map->size; i++)
+        if (!mp_str_eq (&map->ptr[i].key, "status")) {
+            mp_pack_object (pk, &map->ptr[i].key);
+            mp_pack_object (pk, &map->ptr[i].val);
+        }
+    mp_pack_kv_str (pk, "status", "cancelled");
+    mp_pack_kv_int (pk, "cancelled_at", clock_now_ms ());
+    if (*ctx->reason)
+        mp_pack_kv_str (pk, "cancel_reason", ctx->reason);
+    return 0;
+}
+
+static void
+s_pack_cancel_event (cancel_ctx_t *ctx, const msgpack_object *stored)
+{
+    msgpack_packer *pk = service_event (ctx->svc, "orders.order.cancelled", request_cid (ctx->req));
+    msgpack_pack_map (pk, *ctx->reason ? 5 : 4);
+    static const char *const keys[] = {"order_id", "external_id", "channel", "lines"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        mp_pack_str (pk, keys[k]);
+        const msgpack_object *value = mp_get (stored, keys[k]);
+        if (value)
+            mp_pack_object (pk, value);
+        else
+            msgpack_pack_nil (pk);
+    }
+    if (*ctx->reason)
+        mp_pack_kv_str (pk, "reason", ctx->reason);
+}
+
+static int
+s_cancel_write (MDB_txn *txn, void *arg)
+{
+    cancel_ctx_t *ctx = (cancel_ctx_t *) arg;
+    orders_dbs_t dbs = orders_dbs_of (ctx->svc);
+    orders_found_t found = {0};
+    int rc = orders_load (txn, &dbs, ctx->id, &found);
+    if (rc != 0)
+        return rc;
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (msgpack_unpack_next (&unpacked, (const char *) found.order.mv_data, found.order.mv_size, NULL)
+            != MSGPACK_UNPACK_SUCCESS
+        || unpacked.data.type != MSGPACK_OBJECT_MAP) {
+        msgpack_unpacked_destroy (&unpacked);
+        return RM_ESTORE;
+    }
+    char status[16] = "";
+    mp_get_str (&unpacked.data, "status", status, sizeof status);
+    msgpack_sbuffer_clear (&ctx->order);
+    if (strcmp (status, "pending") == 0)
+        rc = RM_EBUSY;
+    else if (strcmp (status, "cancelled") == 0)
+        msgpack_sbuffer_write (&ctx->order, found.order.mv_data, found.order.mv_size);
+    else {
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &ctx->order, msgpack_sbuffer_write);
+        s_pack_cancelled (&unpacked.data, ctx, &pk);
+        char channel[64] = "", external_id[160] = "", idem[160] = "";
+        mp_get_str (&unpacked.data, "channel", channel, sizeof channel);
+        mp_get_str (&unpacked.data, "external_id", external_id, sizeof external_id);
+        mp_get_str (&unpacked.data, "idempotency_key", idem, sizeof idem);
+        rc = orders_store (txn, &dbs, ctx->id, found.hash, channel, external_id, idem, ctx->order.data,
+                           ctx->order.size);
+        if (rc == 0)
+            rc = orders_history_add (txn, &dbs, ctx->id, "cancelled", "orders.order.cancelled",
+                                     request_cid (ctx->req), ctx->reason);
+        if (rc == 0) {
+            s_pack_cancel_event (ctx, &unpacked.data);
+            ctx->changed = true;
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+static int
+s_cancel (service_t *svc, request_t *req)
+{
+    char text[UUID_STR_LEN + 1];
+    cancel_ctx_t ctx = {.svc = svc, .req = req};
+    msgpack_sbuffer_init (&ctx.order);
+    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
+    if (mp_get_str (request_body (req), "reason", ctx.reason, sizeof ctx.reason) != 0)
+        ctx.reason[0] = '\0';
+    if (rc == 0 && uuid_parse (text, ctx.id) != 0)
+        rc = RM_ENOTFOUND;
+    if (rc == 0)
+        rc = service_write (svc, s_cancel_write, &ctx);
+    if (rc == RM_ENOTFOUND)
+        request_reply_error (req, rc, NULL, "no order %s", text);
+    else if (rc == RM_EBUSY)
+        request_reply_error (req, rc, NULL, "order %s is still being submitted; retry shortly", text);
+    else if (rc == 0) {
+        if (ctx.changed)
+            log_info (request_cid (req), "order %s cancelled%s%s", text, *ctx.reason ? ": " : "", ctx.reason);
+        MDB_val order = {ctx.order.size, ctx.order.data};
+        orders_reply_order_flag (req, &order, "changed", ctx.changed);
+    }
+    msgpack_sbuffer_destroy (&ctx.order);
+    return rc;
+}
+
+static int
+s_history (service_t *svc, request_t *req)
+{
+    char text[UUID_STR_LEN + 1];
+    uint8_t id[16];
+    MDB_txn *txn;
+    orders_found_t found = {0};
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
+    if (rc == 0 && uuid_parse (text, id) != 0)
+        rc = RM_ENOTFOUND;
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = orders_load (txn, &dbs, id, &found);
+    if (rc == RM_ENOTFOUND)
+        return request_reply_error (req, rc, NULL, "no order %s", text);
+    if (rc != 0)
+        return rc;
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbs.history, &cursor) != 0)
+        return RM_ESTORE;
+    msgpack_sbuffer entries;
+    msgpack_sbuffer_init (&entries);
+    uint32_t count = 0;
+    MDB_val key = {16, id}, val;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
+         mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0 && count < 10000;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT), count++)
+        msgpack_sbuffer_write (&entries, (const char *) val.mv_data, val.mv_size);
+    mdb_cursor_close (cursor);
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_str (pk, "order_id", text);
+    mp_pack_str (pk, "events");
+    msgpack_pack_array (pk, count);
+    mp_pack_raw (pk, entries.data, entries.size);
+    msgpack_sbuffer_destroy (&entries);
+    return 0;
+}
+
 const service_route_t orders_routes[] = {
     {"orders.submit", orders_submit},
     {"orders.get", s_get},
     {"orders.find", s_find},
+    {"orders.cancel", s_cancel},
+    {"orders.history", s_history},
     {NULL, NULL},
 };

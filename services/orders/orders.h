@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { ORDERS_DB_ORDERS = 0, ORDERS_DB_BY_EXTERNAL, ORDERS_DB_BY_IDEM, ORDERS_DB_RELEASES };
+enum { ORDERS_DB_ORDERS = 0, ORDERS_DB_BY_EXTERNAL, ORDERS_DB_BY_IDEM, ORDERS_DB_RELEASES, ORDERS_DB_HISTORY };
 extern const char *const orders_dbs[];
 
 typedef struct {
-    MDB_dbi orders, by_external, by_idem, releases;
+    MDB_dbi orders, by_external, by_idem, releases, history;
 } orders_dbs_t;
 
 orders_dbs_t orders_dbs_of (service_t *svc);
@@ -57,12 +57,20 @@ int orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t o
 //  and removes it. Returns the number settled or a negative code.
 int orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs);
 
+//  Records a status change in the order's history (key: order ID, then a
+//  time-ordered ID).
+int orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+                        const char *status, const char *event, const char *cid, const char *reason);
+
 //  The order status in a packed order map ("" when absent).
 void orders_status (const MDB_val *order, char *status, size_t size);
 
 //  Replies with a stored order map, leaving out the fields kept for
 //  internal use; created (0 or 1) is added when not negative.
 void orders_reply_order (request_t *req, const MDB_val *order, int created);
+
+//  The same with another boolean flag ("changed") added when value >= 0.
+void orders_reply_order_flag (request_t *req, const MDB_val *order, const char *flag, int value);
 
 //  Submission handling (submit.c): orders.submit and the settlement of
 //  releases, run from the service loop.

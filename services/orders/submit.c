@@ -254,6 +254,8 @@ s_accept_write (MDB_txn *txn, void *arg)
     int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->channel, sub->external_id, sub->idem,
                            sub->accepted.data, sub->accepted.size);
     if (rc == 0)
+        rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, NULL);
+    if (rc == 0)
         s_pack_order (service_event (sub->svc, "orders.order.accepted", sub->cid), sub, "accepted", reserved, false);
     msgpack_unpacked_destroy (&unpacked);
     return rc;

@@ -4,60 +4,28 @@
 #include "clock.h"
 #include "err.h"
 #include "harness.h"
-#include "mpjson.h"
+#include "itest.h"
 #include <string.h>
 #include <unistd.h>
 
 static harness_mesh_t mesh;
 static rpc_client_t *pricing, *inventory, *orders;
 
-static json_t *
-s_call (rpc_client_t *client, const char *op, bool expect_ok, const char *body)
-{
-    bool ok = !expect_ok;
-    json_t *reply = NULL;
-    int rc = mpjson_call (client, op, "itest", NULL, body, 8000, &ok, &reply);
-    CHECK_EQ_INT (rc, 0);
-    CHECK (ok == expect_ok);
-    if (rc == 0 && ok != expect_ok)
-        fprintf (stderr, "  %s %s -> %s\n", op, body, json_dumps (reply, JSON_COMPACT));
-    return reply ? reply : json_object ();
-}
-
-static int64_t
-s_int (json_t *obj, const char *key)
-{
-    return json_integer_value (json_object_get (obj, key));
-}
-
-static const char *
-s_str (json_t *obj, const char *key)
-{
-    const char *s = json_string_value (json_object_get (obj, key));
-    return s ? s : "";
-}
-
-//  Reserved units of a SKU across its locations.
 static int64_t
 s_reserved (const char *sku)
 {
-    char body[128];
-    snprintf (body, sizeof body, "{\"skus\":[\"%s\"]}", sku);
-    json_t *reply = s_call (inventory, "inventory.availability", true, body);
-    int64_t reserved = s_int (json_array_get (json_object_get (reply, "items"), 0), "reserved");
-    json_decref (reply);
-    return reserved;
+    return itest_reserved (inventory, sku);
 }
 
 static void
 s_seed (void)
 {
-    json_decref (s_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"TEE\",\"unit_price\":1999}"));
-    json_decref (s_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"MUG\",\"unit_price\":850}"));
-    json_decref (s_call (pricing, "pricing.set", true, "{\"currency\":\"EUR\",\"sku\":\"TEE\",\"unit_price\":1850}"));
-    json_decref (s_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"TEE\",\"on_hand\":10}"));
-    json_decref (s_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-WEST\",\"sku\":\"TEE\",\"on_hand\":5}"));
-    json_decref (s_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"MUG\",\"on_hand\":3}"));
+    json_decref (itest_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"TEE\",\"unit_price\":1999}"));
+    json_decref (itest_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"MUG\",\"unit_price\":850}"));
+    json_decref (itest_call (pricing, "pricing.set", true, "{\"currency\":\"EUR\",\"sku\":\"TEE\",\"unit_price\":1850}"));
+    json_decref (itest_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"TEE\",\"on_hand\":10}"));
+    json_decref (itest_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-WEST\",\"sku\":\"TEE\",\"on_hand\":5}"));
+    json_decref (itest_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"MUG\",\"on_hand\":3}"));
 }
 
 static void
@@ -66,34 +34,34 @@ test_accept_and_repeat (void)
     const char *order = "{\"external_id\":\"SF-1\",\"account_id\":\"001A\",\"currency\":\"USD\","
                         "\"lines\":[{\"sku\":\"TEE\",\"quantity\":12,\"unit_price\":1999},"
                         "{\"sku\":\"MUG\",\"quantity\":1,\"unit_price\":850}]}";
-    json_t *first = s_call (orders, "orders.submit", true, order);
-    CHECK_STR (s_str (first, "status"), "accepted");
-    CHECK_EQ_INT (s_int (first, "total"), 12 * 1999 + 850);
+    json_t *first = itest_call (orders, "orders.submit", true, order);
+    CHECK_STR (itest_str (first, "status"), "accepted");
+    CHECK_EQ_INT (itest_int (first, "total"), 12 * 1999 + 850);
     CHECK (json_is_true (json_object_get (first, "created")));
-    CHECK_STR (s_str (first, "channel"), "salesforce");
+    CHECK_STR (itest_str (first, "channel"), "salesforce");
     //  12 TEE: 10 from WH-EAST (most available) and 2 from WH-WEST
     json_t *res = json_object_get (json_array_get (json_object_get (first, "lines"), 0), "reservations");
     CHECK_EQ_INT (json_array_size (res), 2);
-    CHECK_STR (s_str (json_array_get (res, 0), "location"), "WH-EAST");
-    CHECK_EQ_INT (s_int (json_array_get (res, 0), "quantity"), 10);
-    CHECK_EQ_INT (s_int (json_array_get (res, 1), "quantity"), 2);
+    CHECK_STR (itest_str (json_array_get (res, 0), "location"), "WH-EAST");
+    CHECK_EQ_INT (itest_int (json_array_get (res, 0), "quantity"), 10);
+    CHECK_EQ_INT (itest_int (json_array_get (res, 1), "quantity"), 2);
     CHECK_EQ_INT (s_reserved ("TEE"), 12);
     CHECK_EQ_INT (s_reserved ("MUG"), 1);
 
-    json_t *again = s_call (orders, "orders.submit", true, order);
-    CHECK_STR (s_str (again, "order_id"), s_str (first, "order_id"));
+    json_t *again = itest_call (orders, "orders.submit", true, order);
+    CHECK_STR (itest_str (again, "order_id"), itest_str (first, "order_id"));
     CHECK (json_is_false (json_object_get (again, "created")));
     CHECK_EQ_INT (s_reserved ("TEE"), 12);
 
     char body[128];
-    snprintf (body, sizeof body, "{\"order_id\":\"%s\"}", s_str (first, "order_id"));
-    json_t *got = s_call (orders, "orders.get", true, body);
-    CHECK_EQ_INT (s_int (got, "total"), s_int (first, "total"));
+    snprintf (body, sizeof body, "{\"order_id\":\"%s\"}", itest_str (first, "order_id"));
+    json_t *got = itest_call (orders, "orders.get", true, body);
+    CHECK_EQ_INT (itest_int (got, "total"), itest_int (first, "total"));
     CHECK (json_object_get (got, "idempotency_key") == NULL);
-    json_t *found = s_call (orders, "orders.find", true, "{\"channel\":\"salesforce\",\"external_id\":\"SF-1\"}");
-    CHECK_STR (s_str (found, "order_id"), s_str (first, "order_id"));
-    json_t *missing = s_call (orders, "orders.find", false, "{\"channel\":\"salesforce\",\"external_id\":\"nope\"}");
-    CHECK_STR (s_str (missing, "code"), "not_found");
+    json_t *found = itest_call (orders, "orders.find", true, "{\"channel\":\"salesforce\",\"external_id\":\"SF-1\"}");
+    CHECK_STR (itest_str (found, "order_id"), itest_str (first, "order_id"));
+    json_t *missing = itest_call (orders, "orders.find", false, "{\"channel\":\"salesforce\",\"external_id\":\"nope\"}");
+    CHECK_STR (itest_str (missing, "code"), "not_found");
     json_decref (first);
     json_decref (again);
     json_decref (got);
@@ -114,10 +82,10 @@ test_idempotency_key (void)
     CHECK (ok);
     CHECK_EQ_INT (mpjson_call (orders, "orders.submit", "k2", "KEY-1", a, 5000, &ok, &second), 0);
     CHECK (ok);
-    CHECK_STR (s_str (second, "order_id"), s_str (first, "order_id"));
+    CHECK_STR (itest_str (second, "order_id"), itest_str (first, "order_id"));
     CHECK_EQ_INT (mpjson_call (orders, "orders.submit", "k3", "KEY-1", b, 5000, &ok, &conflict), 0);
     CHECK (!ok);
-    CHECK_STR (s_str (conflict, "code"), "conflict");
+    CHECK_STR (itest_str (conflict, "code"), "conflict");
     CHECK_EQ_INT (s_reserved ("MUG"), 2);
     json_decref (first);
     json_decref (second);
@@ -128,58 +96,58 @@ static void
 test_rejections_reserve_nothing (void)
 {
     int64_t tee = s_reserved ("TEE"), mug = s_reserved ("MUG");
-    json_t *r = s_call (orders, "orders.submit", false,
+    json_t *r = itest_call (orders, "orders.submit", false,
                         "{\"external_id\":\"SF-P\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                         "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999},{\"sku\":\"MUG\",\"quantity\":1,\"unit_price\":800}]}");
-    CHECK_STR (s_str (r, "code"), "price_mismatch");
+    CHECK_STR (itest_str (r, "code"), "price_mismatch");
     json_t *detail = json_array_get (json_object_get (r, "details"), 0);
     CHECK_EQ_INT (json_array_size (json_object_get (r, "details")), 1);
-    CHECK_EQ_INT (s_int (detail, "line"), 1);
-    CHECK_EQ_INT (s_int (detail, "expected"), 850);
-    CHECK_EQ_INT (s_int (detail, "quoted"), 800);
+    CHECK_EQ_INT (itest_int (detail, "line"), 1);
+    CHECK_EQ_INT (itest_int (detail, "expected"), 850);
+    CHECK_EQ_INT (itest_int (detail, "quoted"), 800);
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
     CHECK_EQ_INT (s_reserved ("MUG"), mug);
     json_decref (r);
 
-    r = s_call (orders, "orders.submit", false,
+    r = itest_call (orders, "orders.submit", false,
                 "{\"external_id\":\"SF-S\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                 "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999},{\"sku\":\"MUG\",\"quantity\":5,\"unit_price\":850}]}");
-    CHECK_STR (s_str (r, "code"), "insufficient_stock");
+    CHECK_STR (itest_str (r, "code"), "insufficient_stock");
     detail = json_array_get (json_object_get (r, "details"), 0);
     CHECK_EQ_INT (json_array_size (json_object_get (r, "details")), 1);
-    CHECK_EQ_INT (s_int (detail, "line"), 1);
-    CHECK_EQ_INT (s_int (detail, "available"), 3 - mug);
+    CHECK_EQ_INT (itest_int (detail, "line"), 1);
+    CHECK_EQ_INT (itest_int (detail, "available"), 3 - mug);
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
     json_decref (r);
 
-    r = s_call (orders, "orders.submit", false,
+    r = itest_call (orders, "orders.submit", false,
                 "{\"external_id\":\"SF-U\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                 "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999},{\"sku\":\"NOPE\",\"quantity\":1,\"unit_price\":1}]}");
-    CHECK_STR (s_str (r, "code"), "not_found");
-    CHECK_STR (s_str (r, "field"), "/lines/1/sku");
+    CHECK_STR (itest_str (r, "code"), "not_found");
+    CHECK_STR (itest_str (r, "field"), "/lines/1/sku");
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
     json_decref (r);
 
-    r = s_call (orders, "orders.submit", false,
+    r = itest_call (orders, "orders.submit", false,
                 "{\"external_id\":\"SF-C\",\"account_id\":\"A\",\"currency\":\"JPY\",\"lines\":["
                 "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999}]}");
-    CHECK_STR (s_str (r, "code"), "not_found");
-    CHECK_STR (s_str (r, "field"), "/currency");
+    CHECK_STR (itest_str (r, "code"), "not_found");
+    CHECK_STR (itest_str (r, "field"), "/currency");
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
     json_decref (r);
 
-    r = s_call (orders, "orders.submit", false,
+    r = itest_call (orders, "orders.submit", false,
                 "{\"external_id\":\"SF-T\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                 "{\"sku\":\"TEE\",\"quantity\":\"1\",\"unit_price\":1999}]}");
-    CHECK_STR (s_str (r, "code"), "invalid");
-    CHECK_STR (s_str (r, "field"), "/lines/0/quantity");
+    CHECK_STR (itest_str (r, "code"), "invalid");
+    CHECK_STR (itest_str (r, "field"), "/lines/0/quantity");
     json_decref (r);
 
     //  a rejected external_id may be submitted again once corrected
-    r = s_call (orders, "orders.submit", true,
+    r = itest_call (orders, "orders.submit", true,
                 "{\"external_id\":\"SF-P\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                 "{\"sku\":\"MUG\",\"quantity\":1,\"unit_price\":850}]}");
-    CHECK_STR (s_str (r, "status"), "accepted");
+    CHECK_STR (itest_str (r, "status"), "accepted");
     CHECK_EQ_INT (s_reserved ("MUG"), mug + 1);
     json_decref (r);
 }
@@ -190,18 +158,18 @@ test_inventory_down (void)
     int64_t tee = s_reserved ("TEE");
     harness_mesh_kill_one (&mesh, MESH_INVENTORY);
     int64_t started = clock_mono_ms ();
-    json_t *r = s_call (orders, "orders.submit", false,
+    json_t *r = itest_call (orders, "orders.submit", false,
                         "{\"external_id\":\"SF-D\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
                         "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999}]}");
     int64_t took = clock_mono_ms () - started;
-    CHECK (strcmp (s_str (r, "code"), "timeout") == 0 || strcmp (s_str (r, "code"), "unavailable") == 0);
+    CHECK (strcmp (itest_str (r, "code"), "timeout") == 0 || strcmp (itest_str (r, "code"), "unavailable") == 0);
     //  orders runs with --call-timeout 1000: the answer comes within about two of them
     if (took >= 4000)
         fprintf (stderr, "  inventory down: answered after %lld ms\n", (long long) took);
     CHECK (took < 4000);
     json_decref (r);
-    r = s_call (orders, "orders.find", false, "{\"channel\":\"salesforce\",\"external_id\":\"SF-D\"}");
-    CHECK_STR (s_str (r, "code"), "not_found");
+    r = itest_call (orders, "orders.find", false, "{\"channel\":\"salesforce\",\"external_id\":\"SF-D\"}");
+    CHECK_STR (itest_str (r, "code"), "not_found");
     json_decref (r);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
@@ -221,8 +189,8 @@ s_count_answer (void *arg, int err, const envelope_t *reply)
 static void
 test_orders_crash (void)
 {
-    json_decref (s_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"CAP\",\"on_hand\":1000}"));
-    json_decref (s_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"CAP\",\"unit_price\":500}"));
+    json_decref (itest_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"CAP\",\"on_hand\":1000}"));
+    json_decref (itest_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"CAP\",\"unit_price\":500}"));
     enum { N = 400, FIRST = 100 };
     rpc_client_t *burst = rpc_client_new (mesh.orders_rpc, 60000);
     int answered = 0;
@@ -266,7 +234,7 @@ test_orders_crash (void)
             bool ok = false;
             json_t *reply = NULL;
             if (mpjson_call (orders, "orders.find", "crash", NULL, body, 5000, &ok, &reply) == 0 && ok)
-                accepted += strcmp (s_str (reply, "status"), "accepted") == 0;
+                accepted += strcmp (itest_str (reply, "status"), "accepted") == 0;
             json_decref (reply);
         }
         reserved = s_reserved ("CAP");
@@ -288,12 +256,12 @@ test_restarts_keep_data (void)
     CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_ORDERS), 0);
     rpc_client_destroy (&orders);
     orders = rpc_client_new (mesh.orders_rpc, 1000);
-    json_t *q = s_call (pricing, "pricing.quote", true, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"TEE\",\"quantity\":2}]}");
-    CHECK_EQ_INT (s_int (q, "total"), 3700);
+    json_t *q = itest_call (pricing, "pricing.quote", true, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"TEE\",\"quantity\":2}]}");
+    CHECK_EQ_INT (itest_int (q, "total"), 3700);
     json_decref (q);
     CHECK (s_reserved ("TEE") >= 12);
-    json_t *found = s_call (orders, "orders.find", true, "{\"channel\":\"salesforce\",\"external_id\":\"SF-1\"}");
-    CHECK_STR (s_str (found, "status"), "accepted");
+    json_t *found = itest_call (orders, "orders.find", true, "{\"channel\":\"salesforce\",\"external_id\":\"SF-1\"}");
+    CHECK_STR (itest_str (found, "status"), "accepted");
     json_decref (found);
 }
 

@@ -1,0 +1,183 @@
+#include "eventops.h"
+#include "err.h"
+#include "mp.h"
+#include <string.h>
+
+#define SINCE_MAX_DEFAULT 1000
+
+static int
+s_since (service_t *svc, request_t *req)
+{
+    const msgpack_object *body = request_body (req);
+    int64_t from = 1, max = SINCE_MAX_DEFAULT;
+    mp_get_int (body, "from", &from);
+    mp_get_int (body, "max", &max);
+    MDB_txn *txn;
+    int rc = service_read_txn (svc, &txn);
+    if (rc != 0)
+        return rc;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    rc = outbox_since (service_outbox (svc), txn, (uint64_t) from, (uint32_t) max, &pk);
+    if (rc == 0)
+        mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
+    else if (rc == RM_EGONE) {
+        uint64_t first = 0;
+        outbox_first_seq (service_outbox (svc), txn, &first);
+        request_reply_error (req, rc, "/from", "events before #%llu are no longer kept (asked from #%lld)",
+                             (unsigned long long) first, (long long) from);
+    }
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+//  Finds the consumer named by body.source, answering not_found if none.
+static consumer_t *
+s_consumer (service_t *svc, request_t *req, char *source, size_t size)
+{
+    if (mp_get_str (request_body (req), "source", source, size) != 0)
+        return NULL;
+    consumer_t *consumer = service_consumer_of (svc, source);
+    if (!consumer)
+        request_reply_error (req, RM_ENOTFOUND, "/source", "%s does not consume events of '%s'",
+                             service_name (svc), source);
+    return consumer;
+}
+
+static int
+s_replay (service_t *svc, request_t *req)
+{
+    char source[32];
+    int64_t from = 1;
+    consumer_t *consumer = s_consumer (svc, req, source, sizeof source);
+    if (!consumer)
+        return RM_ENOTFOUND;
+    mp_get_int (request_body (req), "from", &from);
+    int rc = consumer_replay (consumer, (uint64_t) from);
+    if (rc != 0)
+        return rc;
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_str (pk, "source", source);
+    mp_pack_kv_int (pk, "position", from - 1);
+    return 0;
+}
+
+static int
+s_dlq_list (service_t *svc, request_t *req)
+{
+    char source[32] = "";
+    mp_get_str (request_body (req), "source", source, sizeof source);
+    MDB_txn *txn;
+    int rc = service_read_txn (svc, &txn);
+    if (rc != 0)
+        return rc;
+    uint32_t total = 0;
+    int n = service_consumer_count (svc);
+    for (int i = 0; i < n; i++)
+        if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
+            total += consumer_dlq_count (service_consumer (svc, i), txn);
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 1);
+    mp_pack_str (pk, "entries");
+    msgpack_pack_array (pk, total);
+    for (int i = 0; i < n; i++)
+        if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
+            consumer_dlq_list (service_consumer (svc, i), txn, pk);
+    return 0;
+}
+
+typedef int (entry_op_fn) (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req);
+
+//  Runs op on the dead letter named by body.source and body.seq.
+static int
+s_dlq_entry (service_t *svc, request_t *req, entry_op_fn *op)
+{
+    char source[32];
+    int64_t seq = 0;
+    consumer_t *consumer = s_consumer (svc, req, source, sizeof source);
+    if (!consumer)
+        return RM_ENOTFOUND;
+    mp_get_int (request_body (req), "seq", &seq);
+    int rc = op (svc, consumer, source, (uint64_t) seq, req);
+    if (rc == RM_ENOTFOUND)
+        request_reply_error (req, rc, "/seq", "no dead letter #%lld from %s", (long long) seq, source);
+    return rc;
+}
+
+static int
+s_show_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req)
+{
+    (void) source;
+    MDB_txn *txn;
+    int rc = service_read_txn (svc, &txn);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    if (rc == 0)
+        rc = consumer_dlq_show (consumer, txn, seq, &pk);
+    if (rc == 0)
+        mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+static void
+s_reply_done (request_t *req, const char *source, uint64_t seq, const char *what)
+{
+    msgpack_packer *pk = request_reply_ok (req);
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_str (pk, "source", source);
+    mp_pack_kv_int (pk, "seq", (int64_t) seq);
+    mp_pack_kv_bool (pk, what, true);
+}
+
+static int
+s_retry_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req)
+{
+    (void) svc;
+    char error[128];
+    int rc = consumer_dlq_retry (consumer, seq, error, sizeof error);
+    if (rc == 0)
+        s_reply_done (req, source, seq, "applied");
+    else if (rc != RM_ENOTFOUND)
+        request_reply_error (req, rc, NULL, "dead letter #%llu from %s still fails: %s; it stays in the store",
+                             (unsigned long long) seq, source, error);
+    return rc;
+}
+
+static int
+s_drop_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req)
+{
+    (void) svc;
+    int rc = consumer_dlq_drop (consumer, seq);
+    if (rc == 0)
+        s_reply_done (req, source, seq, "dropped");
+    return rc;
+}
+
+static int s_dlq_show (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_show_entry); }
+static int s_dlq_retry (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_retry_entry); }
+static int s_dlq_drop (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_drop_entry); }
+
+static const service_route_t s_routes[] = {
+    {"events.since", s_since},
+    {"consumer.replay", s_replay},
+    {"dlq.list", s_dlq_list},
+    {"dlq.show", s_dlq_show},
+    {"dlq.retry", s_dlq_retry},
+    {"dlq.drop", s_dlq_drop},
+    {NULL, NULL},
+};
+
+service_handler_fn *
+eventops_route (const char *op)
+{
+    for (const service_route_t *r = s_routes; r->op; r++)
+        if (strcmp (r->op, op) == 0)
+            return r->fn;
+    return NULL;
+}

@@ -1,0 +1,330 @@
+#include "outbox.h"
+#include "clock.h"
+#include "envelope.h"
+#include "err.h"
+#include "log.h"
+#include "mp.h"
+#include "store.h"
+#include "uuid.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define RELAY_KEY "_relay"
+
+struct outbox_t {
+    MDB_env *env;
+    MDB_dbi events;
+    MDB_dbi positions;
+    char source[32];
+    uint64_t last;                //  last sequence number appended (committed or in the batch)
+    uint64_t committed;           //  last sequence number known committed
+    uint64_t published;           //  last sequence number sent on the PUB socket
+    uint64_t saved;               //  relay position last written to the store
+    char heartbeat_topic[48];
+};
+
+//  Keys are big-endian so LMDB's byte order is sequence order and appends
+//  go at the end of the tree.
+static void
+s_key (uint64_t seq, uint8_t key[8])
+{
+    for (int i = 7; i >= 0; i--, seq >>= 8)
+        key[i] = (uint8_t) (seq & 0xff);
+}
+
+static uint64_t
+s_seq (const MDB_val *key)
+{
+    uint64_t seq = 0;
+    for (size_t i = 0; i < key->mv_size && i < 8; i++)
+        seq = (seq << 8) | ((const uint8_t *) key->mv_data)[i];
+    return seq;
+}
+
+//  The last key of the log, 0 when it is empty.
+static int
+s_read_last (outbox_t *self, MDB_txn *txn, uint64_t *last)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, self->events, &cursor) != 0)
+        return RM_ESTORE;
+    MDB_val key, val;
+    int rc = mdb_cursor_get (cursor, &key, &val, MDB_LAST);
+    *last = rc == 0 ? s_seq (&key) : 0;
+    mdb_cursor_close (cursor);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : RM_ESTORE;
+}
+
+int
+outbox_reload (outbox_t *self)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return RM_ESTORE;
+    int rc = s_read_last (self, txn, &self->last);
+    mdb_txn_abort (txn);
+    self->committed = self->last;
+    if (self->published > self->last)
+        self->published = self->last;
+    return rc;
+}
+
+int
+outbox_new (MDB_env *env, MDB_dbi events, MDB_dbi positions, const char *source, outbox_t **self_p)
+{
+    outbox_t *self = (outbox_t *) calloc (1, sizeof *self);
+    if (!self)
+        return RM_ENOMEM;
+    self->env = env;
+    self->events = events;
+    self->positions = positions;
+    snprintf (self->source, sizeof self->source, "%s", source);
+    snprintf (self->heartbeat_topic, sizeof self->heartbeat_topic, "%s._heartbeat", source);
+    MDB_txn *txn;
+    if (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn) != 0) {
+        free (self);
+        return RM_ESTORE;
+    }
+    MDB_val val;
+    int rc = store_get (txn, positions, RELAY_KEY, strlen (RELAY_KEY), &val);
+    if (rc == 0 && val.mv_size == 8)
+        self->published = self->saved = s_seq (&val);
+    rc = s_read_last (self, txn, &self->last);
+    mdb_txn_abort (txn);
+    if (rc != 0) {
+        free (self);
+        return rc;
+    }
+    self->committed = self->last;
+    //  a position past the log means the log was trimmed or replaced: start over
+    if (self->published > self->last)
+        self->published = self->last;
+    *self_p = self;
+    return 0;
+}
+
+void
+outbox_destroy (outbox_t **self_p)
+{
+    if (self_p && *self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+uint64_t outbox_mark (outbox_t *self) { return self->last; }
+void outbox_rollback (outbox_t *self, uint64_t mark) { self->last = mark; }
+uint64_t outbox_last_seq (outbox_t *self) { return self->committed; }
+uint64_t outbox_published (outbox_t *self) { return self->published; }
+
+int
+outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
+               const char *body, size_t body_len, uint64_t *seq)
+{
+    envelope_t env;
+    memset (&env, 0, sizeof env);
+    env.kind = ENVELOPE_EVENT;
+    env.version = PROTO_VERSION;
+    snprintf (env.type, sizeof env.type, "%s", type);
+    uuid_new_str (env.id);
+    snprintf (env.cid, sizeof env.cid, "%s", cid && *cid ? cid : "-");
+    snprintf (env.source, sizeof env.source, "%s", self->source);
+    env.seq = self->last + 1;
+    env.time_ms = clock_now_ms ();
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    int rc = envelope_pack_raw (&buf, &env, body, body_len);
+    if (rc == 0) {
+        uint8_t key[8];
+        s_key (env.seq, key);
+        MDB_val k = {8, key}, v = {buf.size, buf.data};
+        int mrc = mdb_put (txn, self->events, &k, &v, MDB_APPEND);
+        if (mrc != 0) {
+            log_error (cid, "event log append failed: %s", mdb_strerror (mrc));
+            rc = mrc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
+        }
+    }
+    msgpack_sbuffer_destroy (&buf);
+    if (rc == 0)
+        *seq = self->last = env.seq;
+    return rc;
+}
+
+int
+outbox_relay (outbox_t *self, zsock_t *pub, int max)
+{
+    self->committed = self->last;
+    if (self->published >= self->committed)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *cursor;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return RM_ESTORE;
+    if (mdb_cursor_open (txn, self->events, &cursor) != 0) {
+        mdb_txn_abort (txn);
+        return RM_ESTORE;
+    }
+    uint8_t start[8];
+    s_key (self->published + 1, start);
+    MDB_val key = {8, start}, val;
+    int sent = 0;
+    for (int rc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE); rc == 0 && sent < max;
+         rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        msgpack_unpacked unpacked;
+        envelope_t env;
+        proto_error_t perr;
+        if (envelope_decode (val.mv_data, val.mv_size, &unpacked, &env, &perr) != 0) {
+            log_error (NULL, "event %llu in the log is unreadable: %s", (unsigned long long) s_seq (&key), perr.message);
+            self->published = s_seq (&key);
+            continue;
+        }
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, env.type);
+        zmsg_addmem (msg, val.mv_data, val.mv_size);
+        msgpack_unpacked_destroy (&unpacked);
+        //  PUB never blocks; a subscriber that drops recovers through replay
+        if (zmsg_send (&msg, pub) != 0) {
+            zmsg_destroy (&msg);
+            break;
+        }
+        self->published = s_seq (&key);
+        sent++;
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    return sent;
+}
+
+int
+outbox_save_position (outbox_t *self, MDB_txn *txn)
+{
+    if (self->published == self->saved)
+        return 0;
+    uint8_t value[8];
+    s_key (self->published, value);
+    int rc = store_put (txn, self->positions, RELAY_KEY, strlen (RELAY_KEY), value, 8, 0);
+    if (rc == 0)
+        self->saved = self->published;
+    return rc;
+}
+
+void
+outbox_heartbeat (outbox_t *self, zsock_t *pub)
+{
+    envelope_t env;
+    memset (&env, 0, sizeof env);
+    env.kind = ENVELOPE_EVENT;
+    env.version = PROTO_VERSION;
+    snprintf (env.type, sizeof env.type, "%s", self->heartbeat_topic);
+    uuid_new_str (env.id);
+    snprintf (env.cid, sizeof env.cid, "-");
+    snprintf (env.source, sizeof env.source, "%s", self->source);
+    env.seq = self->published;
+    env.time_ms = clock_now_ms ();
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    static const char empty_map = (char) 0x80;
+    if (envelope_pack_raw (&buf, &env, &empty_map, 1) == 0) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, self->heartbeat_topic);
+        zmsg_addmem (msg, buf.data, buf.size);
+        if (zmsg_send (&msg, pub) != 0)
+            zmsg_destroy (&msg);
+    }
+    msgpack_sbuffer_destroy (&buf);
+}
+
+int
+outbox_first_seq (outbox_t *self, MDB_txn *txn, uint64_t *first)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, self->events, &cursor) != 0)
+        return RM_ESTORE;
+    MDB_val key, val;
+    int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
+    mdb_cursor_close (cursor);
+    if (rc == MDB_NOTFOUND) {
+        uint64_t last;
+        int lrc = s_read_last (self, txn, &last);
+        *first = last + 1;
+        return lrc;
+    }
+    if (rc != 0)
+        return RM_ESTORE;
+    *first = s_seq (&key);
+    return 0;
+}
+
+int
+outbox_since (outbox_t *self, MDB_txn *txn, uint64_t from, uint32_t max, msgpack_packer *pk)
+{
+    uint64_t first, last;
+    int rc = outbox_first_seq (self, txn, &first);
+    if (rc == 0)
+        rc = s_read_last (self, txn, &last);
+    if (rc != 0)
+        return rc;
+    if (from < first && from <= last)
+        return RM_EGONE;
+    if (from < first)
+        from = first;
+    uint64_t upto = from + max - 1 < last ? from + max - 1 : last;
+    uint32_t count = upto >= from ? (uint32_t) (upto - from + 1) : 0;
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, self->events, &cursor) != 0)
+        return RM_ESTORE;
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_int (pk, "first_seq", (int64_t) first);
+    mp_pack_kv_int (pk, "last_seq", (int64_t) last);
+    mp_pack_str (pk, "events");
+    msgpack_pack_array (pk, count);
+    uint8_t start[8];
+    s_key (from, start);
+    MDB_val key = {8, start}, val;
+    uint32_t packed = 0;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE); mrc == 0 && packed < count;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT), packed++)
+        mp_pack_raw (pk, (const char *) val.mv_data, val.mv_size);
+    mdb_cursor_close (cursor);
+    //  the count was promised in the header: a log with holes is corrupt
+    return packed == count ? 0 : RM_ESTORE;
+}
+
+int
+outbox_trim (outbox_t *self, MDB_txn *txn, uint64_t keep_count, int64_t min_time_ms)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, self->events, &cursor) != 0)
+        return RM_ESTORE;
+    MDB_val key, val;
+    int deleted = 0;
+    int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
+    //  bounded per call so trimming a huge backlog never stalls the loop
+    while (rc == 0 && deleted < 10000) {
+        uint64_t seq = s_seq (&key);
+        bool over_count = self->last - seq + 1 > keep_count;
+        bool too_old = false;
+        if (!over_count && min_time_ms > 0) {
+            msgpack_unpacked unpacked;
+            envelope_t env;
+            proto_error_t perr;
+            if (envelope_decode (val.mv_data, val.mv_size, &unpacked, &env, &perr) == 0) {
+                too_old = env.time_ms < min_time_ms;
+                msgpack_unpacked_destroy (&unpacked);
+            }
+        }
+        //  never trim what the relay has not sent yet
+        if ((!over_count && !too_old) || seq > self->published)
+            break;
+        if (mdb_cursor_del (cursor, 0) != 0) {
+            mdb_cursor_close (cursor);
+            return RM_ESTORE;
+        }
+        deleted++;
+        rc = mdb_cursor_get (cursor, &key, &val, MDB_GET_CURRENT);
+        if (rc == 0 && s_seq (&key) == seq)
+            rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return deleted;
+}

@@ -7,6 +7,7 @@
 #include "mp.h"
 #include "uuid.h"
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,7 @@ struct service_t {
     int64_t retention_ms;
     bool crash_after_commit;        //  test hook, see s_commit
     bool batch_has_events;          //  the open batch appended to the event log
+    bool again;                     //  service_continue: do not wait in the next poll
     int64_t started_ms;
     int call_timeout;
     uint64_t event_seq;
@@ -101,7 +103,7 @@ struct service_t {
     action_t **actions;             //  queued until the batch commits
     size_t nactions, cap_actions;
     size_t deferred;                //  requests waiting for a callback
-    bool stopping;
+    atomic_bool stopping;           //  set by service_stop, possibly from another thread
     void *state;
 };
 
@@ -348,6 +350,7 @@ void service_set_state (service_t *self, void *state) { self->state = state; }
 void *service_state (service_t *self) { return self->state; }
 int service_call_timeout (service_t *self) { return self->call_timeout; }
 void service_stop (service_t *self) { self->stopping = true; }
+void service_continue (service_t *self) { self->again = true; }
 outbox_t *service_outbox (service_t *self) { return self->outbox; }
 int service_consumer_count (service_t *self) { return self->nconsumers; }
 consumer_t *service_consumer (service_t *self, int index) { return self->consumers[index]; }
@@ -847,8 +850,10 @@ s_take_requests (service_t *self)
 static int
 s_poll_timeout (service_t *self)
 {
-    if (outbox_published (self->outbox) < outbox_last_seq (self->outbox))
+    if (self->again || outbox_published (self->outbox) < outbox_last_seq (self->outbox)) {
+        self->again = false;
         return 0;
+    }
     int timeout = SERVICE_TICK_MS;
     for (int i = 0; i < self->npeers; i++) {
         int t = rpc_client_next_timeout (self->peers[i].client);

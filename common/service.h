@@ -65,6 +65,10 @@ int service_run (service_t *self);
 //  Asks the loop to stop after the current turn.
 void service_stop (service_t *self);
 
+//  Asks for the next turn to start without waiting for input (work that
+//  on_tick does in slices, such as a backlog).
+void service_continue (service_t *self);
+
 //  Closes sockets and the store; nulls the pointer.
 void service_destroy (service_t **self_p);
 

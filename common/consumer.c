@@ -609,6 +609,9 @@ s_dlq_retry_write (MDB_txn *txn, void *arg)
         proto_error_t perr;
         if (envelope_decode (raw->via.bin.ptr, raw->via.bin.size, &event_unpacked, &event, &perr) == 0) {
             rc = ctx->handler_rc = s_run_handler (ctx->self, txn, &event);
+            //  a business rejection settles the event as it would have live
+            if (s_is_rejection (rc))
+                rc = 0;
             msgpack_unpacked_destroy (&event_unpacked);
         }
     }

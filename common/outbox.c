@@ -313,8 +313,9 @@ outbox_trim (outbox_t *self, MDB_txn *txn, uint64_t keep_count, int64_t min_time
                 msgpack_unpacked_destroy (&unpacked);
             }
         }
-        //  never trim what the relay has not sent yet
-        if ((!over_count && !too_old) || seq > self->published)
+        //  never trim what the relay has not sent yet, nor the newest event:
+        //  it is what tells the next start where the sequence stands
+        if ((!over_count && !too_old) || seq > self->published || seq >= self->last)
             break;
         if (mdb_cursor_del (cursor, 0) != 0) {
             mdb_cursor_close (cursor);

@@ -275,7 +275,9 @@ static const field_spec_t s_find_request[] = {
 //  ---- messages -----------------------------------------------------------------
 
 //  Every operation here is safe to resend: reads, absolute sets, holds
-//  keyed by order_id, and submits deduplicated by external_id.
+//  keyed by order_id, submits deduplicated by external_id, cancels (a
+//  second one changes nothing), replays (application is idempotent) and
+//  dead-letter retries and drops (a resent one answers not_found).
 #define OP(n, req, rep, d) \
     {.name = n, .kind = MSG_OPERATION, .version = 1, .idempotent = true, .request = req, .reply = rep, .doc = d}
 #define EVENT(n, body, d) {.name = n, .kind = MSG_EVENT, .version = 1, .request = body, .doc = d}

@@ -3,6 +3,7 @@
 //  with the exact JSON Pointer; proto/README.md documents the catalogue
 //  exactly as catalog.c defines it.
 #include "catalog.h"
+#include "envelope.h"
 #include "err.h"
 #include "harness.h"
 #include "mp.h"
@@ -84,40 +85,61 @@ s_validate_json (const field_spec_t *fields, const char *text, proto_error_t *er
 
 //  ---- the catalogue is complete -------------------------------------------------
 
+static const char *s_operations[] = {
+    "sys.health", "events.since", "consumer.replay", "dlq.list", "dlq.show", "dlq.retry",
+    "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "inventory.availability",
+    "inventory.reserve", "inventory.release", "inventory.set_stock", "orders.submit",
+    "orders.get", "orders.find", "orders.cancel", "orders.history", NULL};
+static const char *s_events[] = {
+    "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
+    "inventory.reservation.released", "orders.order.accepted", "orders.order.cancelled", NULL};
+
+static size_t
+s_count_names (const char **names)
+{
+    size_t n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+static size_t
+s_count_messages (void)
+{
+    size_t n = 0;
+    for (const msg_spec_t *msg = catalog_messages; msg->name; msg++)
+        n++;
+    return n;
+}
+
 static void
 test_every_message_listed (void)
 {
-    static const char *operations[] = {
-        "sys.health", "pricing.quote", "pricing.validate", "pricing.set",
-        "inventory.availability", "inventory.reserve", "inventory.release",
-        "inventory.set_stock", "orders.submit", "orders.get", "orders.find", NULL};
-    static const char *events[] = {
-        "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
-        "inventory.reservation.released", "orders.order.accepted", NULL};
-    size_t listed = 0;
-    for (const msg_spec_t *msg = catalog_messages; msg->name; msg++)
-        listed++;
-    CHECK_EQ_INT (listed, 16);
-    for (const char **name = operations; *name; name++) {
+    //  Also catches a message added to catalog.c but not to this test.
+    CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
+    CHECK_EQ_INT (s_count_messages (), 25);
+    for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
         if (msg)
             CHECK (msg->kind == MSG_OPERATION && msg->idempotent && msg->request && msg->reply
                    && msg->version == 1 && msg->doc);
     }
-    for (const char **name = events; *name; name++) {
+    for (const char **name = s_events; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
         if (msg)
             CHECK (msg->kind == MSG_EVENT && msg->request && !msg->reply && msg->version == 1);
     }
     CHECK (catalog_find ("pricing.nope") == NULL);
+    CHECK (catalog_find ("orders._heartbeat") == NULL);
     CHECK (catalog_find (NULL) == NULL);
 }
 
 //  ---- good bodies pass -----------------------------------------------------------
 
 #define UUID "01890a5d-ac96-774b-bcce-b302099a8057"
+#define UUID2 "01890a5e-0b12-7c3d-8e4f-5a6b7c8d9e0f"
 #define QUOTE_LINE "{\"sku\":\"SKU-1\",\"quantity\":2}"
 #define PRICED_LINE "{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000}"
 #define PRICE "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,\"updated_at\":1700000000000}"
@@ -125,13 +147,34 @@ test_every_message_listed (void)
 #define RESERVATION                                                                  \
     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
-#define ORDER_FIELDS                                                                 \
-    "\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","    \
-    "\"account_id\":\"acct-7\",\"status\":\"accepted\",\"currency\":\"EUR\",\"total\":2000," \
+#define ORDER_LINES                                                                  \
     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,"              \
-    "\"extended_price\":2000,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]," \
-    "\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"},\"created_at\":1700000000000"
+    "\"extended_price\":2000,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]"
+#define ORDER_FIELDS_AS(status)                                                      \
+    "\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","    \
+    "\"account_id\":\"acct-7\",\"status\":\"" status "\",\"currency\":\"EUR\",\"total\":2000," \
+    ORDER_LINES ",\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"},\"created_at\":1700000000000"
+#define ORDER_FIELDS ORDER_FIELDS_AS ("accepted")
 #define ORDER "{" ORDER_FIELDS "}"
+#define CANCELLED_ORDER_FIELDS                                                       \
+    ORDER_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000600000,"                 \
+    "\"cancel_reason\":\"customer changed their mind\""
+#define CANCELLED_EVENT                                                              \
+    "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","   \
+    "\"reason\":\"customer changed their mind\"," ORDER_LINES "}"
+//  An event envelope as the log keeps it and events.since returns it.
+#define CANCELLED_ENVELOPE                                                           \
+    "{\"v\":1,\"type\":\"orders.order.cancelled\",\"id\":\"" UUID2 "\",\"cid\":\"req-77\"," \
+    "\"source\":\"orders\",\"seq\":42,\"time\":1700000600000,\"body\":" CANCELLED_EVENT "}"
+#define HEALTH_FACTS                                                                 \
+    "\"service\":\"inventory\",\"version\":\"0.1.0\",\"uptime_s\":5,\"store_bytes\":4096,\"pid\":1234"
+#define EVENT_LOG "\"events\":{\"first_seq\":1,\"last_seq\":57,\"published\":57}"
+#define CONSUMER_COUNTS                                                              \
+    "\"source\":\"orders\",\"position\":41,\"source_last_seq\":42,\"lag\":1,\"gaps\":1," \
+    "\"replays\":2,\"applied\":38,\"rejected\":1,\"duplicates\":3,\"dead_letters\":1"
+#define DLQ_ENTRY_FIELDS                                                             \
+    "\"source\":\"orders\",\"seq\":42,\"type\":\"orders.order.cancelled\","          \
+    "\"error\":\"storage failure\",\"attempts\":5,\"failed_at\":1700000601000"
 
 typedef struct {
     const char *name;
@@ -141,7 +184,16 @@ typedef struct {
 
 static const sample_t s_samples[] = {
     {"sys.health", "{}",
-     "{\"service\":\"pricing\",\"version\":\"0.1.0\",\"uptime_s\":5,\"store_bytes\":4096,\"pid\":1234}"},
+     "{" HEALTH_FACTS "," EVENT_LOG ",\"consumers\":[{" CONSUMER_COUNTS ",\"stalled\":true,"
+     "\"stalled_reason\":\"needs orders events from #42, which are past its retention\"}]}"},
+    {"events.since", "{\"from\":42,\"max\":100}",
+     "{\"first_seq\":1,\"last_seq\":42,\"events\":[" CANCELLED_ENVELOPE "]}"},
+    {"consumer.replay", "{\"source\":\"orders\",\"from\":40}", "{\"source\":\"orders\",\"position\":39}"},
+    {"dlq.list", "{\"source\":\"orders\"}", "{\"entries\":[{" DLQ_ENTRY_FIELDS "}]}"},
+    {"dlq.show", "{\"source\":\"orders\",\"seq\":42}",
+     "{" DLQ_ENTRY_FIELDS ",\"event\":" CANCELLED_ENVELOPE "}"},
+    {"dlq.retry", "{\"source\":\"orders\",\"seq\":42}", "{\"source\":\"orders\",\"seq\":42,\"applied\":true}"},
+    {"dlq.drop", "{\"source\":\"orders\",\"seq\":42}", "{\"source\":\"orders\",\"seq\":42,\"dropped\":true}"},
     {"pricing.quote", "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "]}",
      "{\"currency\":\"EUR\",\"total\":2000,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
      "\"unit_price\":1000,\"extended_price\":2000}]}"},
@@ -163,12 +215,36 @@ static const sample_t s_samples[] = {
      "{" ORDER_FIELDS ",\"created\":true}"},
     {"orders.get", "{\"order_id\":\"" UUID "\"}", ORDER},
     {"orders.find", "{\"channel\":\"web\",\"external_id\":\"web-1001\"}", ORDER},
+    {"orders.cancel", "{\"order_id\":\"" UUID "\",\"reason\":\"customer changed their mind\"}",
+     "{" CANCELLED_ORDER_FIELDS ",\"changed\":true}"},
+    {"orders.history", "{\"order_id\":\"" UUID "\"}",
+     "{\"order_id\":\"" UUID "\",\"events\":[{\"status\":\"accepted\",\"event\":\"orders.order.accepted\","
+     "\"time\":1700000000000,\"correlation_id\":\"req-12\"},{\"status\":\"cancelled\","
+     "\"event\":\"orders.order.cancelled\",\"time\":1700000600000,\"correlation_id\":\"req-77\","
+     "\"reason\":\"customer changed their mind\"}]}"},
     {"pricing.price.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,"
      "\"updated_at\":1700000000000,\"previous\":450}", NULL},
     {"inventory.stock.set", STOCK, NULL},
     {"inventory.stock.reserved", RESERVATION, NULL},
     {"inventory.reservation.released", RESERVATION, NULL},
     {"orders.order.accepted", ORDER, NULL},
+    {"orders.order.cancelled", CANCELLED_EVENT, NULL},
+};
+
+//  Optional fields left out, and empty lists where they are allowed.
+static const sample_t s_minimal[] = {
+    {"orders.submit", "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"USD\",\"lines\":["
+     PRICED_LINE "]}", NULL},
+    {"sys.health", NULL, "{" HEALTH_FACTS ",\"events\":{\"first_seq\":1,\"last_seq\":0,\"published\":0},"
+     "\"consumers\":[{" CONSUMER_COUNTS ",\"stalled\":false}]}"},
+    {"sys.health", NULL, "{" HEALTH_FACTS "," EVENT_LOG ",\"consumers\":[]}"},
+    {"events.since", "{\"from\":1}", "{\"first_seq\":58,\"last_seq\":57,\"events\":[]}"},
+    {"dlq.list", "{}", "{\"entries\":[]}"},
+    {"orders.cancel", "{\"order_id\":\"" UUID "\"}",
+     "{" ORDER_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000600000,\"changed\":false}"},
+    {"orders.history", NULL, "{\"order_id\":\"" UUID "\",\"events\":[]}"},
+    {"orders.order.cancelled", "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","
+     "\"channel\":\"web\"," ORDER_LINES "}", NULL},
 };
 
 static void
@@ -182,27 +258,63 @@ s_check_passes (const field_spec_t *fields, const char *text, const char *name)
 }
 
 static void
+s_check_sample (const sample_t *sample)
+{
+    const msg_spec_t *msg = catalog_find (sample->name);
+    CHECK (msg != NULL);
+    if (!msg)
+        return;
+    if (sample->request)
+        s_check_passes (msg->request, sample->request, msg->name);
+    if (sample->reply)
+        s_check_passes (msg->reply, sample->reply, msg->name);
+}
+
+static void
 test_samples_pass (void)
 {
     size_t samples = sizeof s_samples / sizeof s_samples[0];
     for (size_t i = 0; i < samples; i++) {
-        const msg_spec_t *msg = catalog_find (s_samples[i].name);
-        CHECK (msg != NULL);
-        if (!msg)
-            continue;
-        s_check_passes (msg->request, s_samples[i].request, msg->name);
-        if (s_samples[i].reply)
-            s_check_passes (msg->reply, s_samples[i].reply, msg->name);
+        CHECK (s_samples[i].request != NULL);
+        s_check_sample (&s_samples[i]);
     }
-    //  Optional fields may be left out.
-    const msg_spec_t *submit = catalog_find ("orders.submit");
-    if (submit)
-        s_check_passes (submit->request, "{\"external_id\":\"x\",\"account_id\":\"a\","
-                        "\"currency\":\"USD\",\"lines\":[" PRICED_LINE "]}", "orders.submit");
-    size_t listed = 0;
-    for (const msg_spec_t *msg = catalog_messages; msg->name; msg++)
-        listed++;
-    CHECK_EQ_INT (samples, listed);
+    for (size_t i = 0; i < sizeof s_minimal / sizeof s_minimal[0]; i++)
+        s_check_sample (&s_minimal[i]);
+    CHECK_EQ_INT (samples, s_count_messages ());
+}
+
+//  The envelopes in the samples are real event envelopes: events.since and
+//  dlq.show return what the log holds, and a heartbeat is an event too.
+static void
+s_check_envelope (const char *text, const char *type, uint64_t seq)
+{
+    doc_t doc;
+    CHECK (s_doc_parse (&doc, text));
+    msgpack_unpacked unpacked;
+    envelope_t env;
+    proto_error_t err = {0};
+    int rc = envelope_decode (doc.buf.data, doc.buf.size, &unpacked, &env, &err);
+    CHECK_EQ_INT (rc, 0);
+    if (rc == 0) {
+        CHECK (env.kind == ENVELOPE_EVENT);
+        CHECK_STR (env.type, type);
+        CHECK_STR (env.source, "orders");
+        CHECK_EQ_INT (env.seq, seq);
+        const msg_spec_t *msg = catalog_find (type);
+        //  heartbeats are not in the catalogue: their body is always empty
+        CHECK_EQ_INT (catalog_validate (msg ? msg->request : NULL, &env.body, &err), 0);
+        msgpack_unpacked_destroy (&unpacked);
+    }
+    s_doc_free (&doc);
+}
+
+static void
+test_sample_envelopes (void)
+{
+    s_check_envelope (CANCELLED_ENVELOPE, "orders.order.cancelled", 42);
+    s_check_envelope ("{\"v\":1,\"type\":\"orders._heartbeat\",\"id\":\"" UUID2 "\",\"cid\":\"-\","
+                      "\"source\":\"orders\",\"seq\":57,\"time\":1700000601000,\"body\":{}}",
+                      "orders._heartbeat", 57);
 }
 
 //  ---- bad bodies are rejected -------------------------------------------------------
@@ -280,6 +392,48 @@ static const bad_case_t s_bad[] = {
      "\"lines\":[" PRICED_LINE "]}", "/external_id", "must be valid UTF-8 without NUL characters"},
     {"pricing.validate", true, "{\"ok\":\"yes\",\"currency\":\"EUR\",\"total\":0,\"lines\":[]}",
      "/ok", "must be a boolean (got a string)"},
+    {"events.since", false, "{\"from\":0}", "/from", "must be at least 1 (got 0)"},
+    {"events.since", false, "{\"from\":-5}", "/from", "must be at least 1 (got -5)"},
+    {"events.since", false, "{\"max\":10}", "/from", "is required"},
+    {"events.since", false, "{\"from\":\"42\"}", "/from", "must be an integer (got a string)"},
+    {"events.since", false, "{\"from\":1,\"max\":0}", "/max", "must be between 1 and 10000 (got 0)"},
+    {"events.since", false, "{\"from\":1,\"max\":10001}", "/max", "must be between 1 and 10000 (got 10001)"},
+    {"events.since", false, "{\"from\":1,\"source\":\"orders\"}", "/source",
+     "is not a known field (known: from, max)"},
+    {"events.since", true, "{\"first_seq\":1,\"last_seq\":42,\"events\":{}}", "/events",
+     "must be an array (got a map)"},
+    {"consumer.replay", false, "{\"source\":\"orders\",\"from\":0}", "/from", "must be at least 1 (got 0)"},
+    {"consumer.replay", false, "{\"from\":1}", "/source", "is required"},
+    {"consumer.replay", false, "{\"source\":\"\",\"from\":1}", "/source", "must not be empty"},
+    {"dlq.list", false, "{\"source\":\"or ders\"}", "/source", "must be printable ASCII without spaces"},
+    {"dlq.show", false, "{\"source\":\"orders\"}", "/seq", "is required"},
+    {"dlq.show", false, "{\"source\":\"orders\",\"seq\":-1}", "/seq", "must be at least 0 (got -1)"},
+    {"dlq.show", true, "{" DLQ_ENTRY_FIELDS "}", "/event", "is required"},
+    {"dlq.retry", false, "{\"seq\":42}", "/source", "is required"},
+    {"dlq.drop", false, "{\"source\":\"orders\",\"seq\":\"42\"}", "/seq", "must be an integer (got a string)"},
+    {"dlq.drop", true, "{\"source\":\"orders\",\"seq\":42,\"dropped\":1}", "/dropped",
+     "must be a boolean (got an integer)"},
+    {"orders.cancel", false, "{\"order_id\":\"order-1\"}", "/order_id", "must be a UUID"},
+    {"orders.cancel", false, "{\"order_id\":\"01890A5D-AC96-774B-BCCE-B302099A8057\"}", "/order_id",
+     "must be a UUID"},
+    {"orders.cancel", false, "{\"reason\":\"late\"}", "/order_id", "is required"},
+    {"orders.cancel", false, "{\"order_id\":\"" UUID "\",\"reason\":\"\"}", "/reason", "must not be empty"},
+    {"orders.cancel", false, "{\"order_id\":\"" UUID "\",\"reason\":7}", "/reason",
+     "must be a string (got an integer)"},
+    {"orders.cancel", true, "{" ORDER_FIELDS ",\"cancelled_at\":-1,\"changed\":true}", "/cancelled_at",
+     "must be at least 0 (got -1)"},
+    {"orders.cancel", true, "{" CANCELLED_ORDER_FIELDS "}", "/changed", "is required"},
+    {"orders.history", false, "{\"order_id\":5}", "/order_id", "must be a string (got an integer)"},
+    {"orders.history", true, "{\"order_id\":\"" UUID "\",\"events\":[{\"status\":\"accepted\","
+     "\"event\":\"orders.order.accepted\",\"time\":1700000000000}]}", "/events/0/correlation_id", "is required"},
+    {"orders.order.cancelled", false, "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","
+     "\"channel\":\"web\"}", "/lines", "is required"},
+    {"sys.health", true, "{" HEALTH_FACTS ",\"consumers\":[]}", "/events", "is required"},
+    {"sys.health", true, "{" HEALTH_FACTS ",\"events\":{\"first_seq\":-1,\"last_seq\":0,\"published\":0},"
+     "\"consumers\":[]}", "/events/first_seq", "must be at least 0 (got -1)"},
+    {"sys.health", true, "{" HEALTH_FACTS "," EVENT_LOG ",\"consumers\":[{" CONSUMER_COUNTS
+     ",\"stalled\":\"no\"}]}", "/consumers/0/stalled", "must be a boolean (got a string)"},
+    {"sys.health", true, "{" HEALTH_FACTS "," EVENT_LOG "}", "/consumers", "is required"},
 };
 
 static void
@@ -366,6 +520,21 @@ test_ship_to_bounds (void)
     snprintf (text, sizeof text, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
               "\"lines\":[" PRICED_LINE "],\"ship_to\":{\"city\":\"%s\"}}", value);
     s_check_rejects (submit, text, "/ship_to/city", "must be at most 256 bytes long (got 257)");
+}
+
+//  orders.cancel: a reason of 256 bytes is kept, 257 is refused.
+static void
+test_cancel_reason_bounds (void)
+{
+    char text[512], reason[258];
+    const field_spec_t *cancel = catalog_find ("orders.cancel")->request;
+    memset (reason, 'r', 257);
+    reason[257] = '\0';
+    snprintf (text, sizeof text, "{\"order_id\":\"" UUID "\",\"reason\":\"%s\"}", reason);
+    s_check_rejects (cancel, text, "/reason", "must be at most 256 bytes long (got 257)");
+    reason[256] = '\0';
+    snprintf (text, sizeof text, "{\"order_id\":\"" UUID "\",\"reason\":\"%s\"}", reason);
+    s_check_passes (cancel, text, "orders.cancel with a 256-byte reason");
 }
 
 //  Shapes JSON cannot express, packed by hand.
@@ -581,9 +750,11 @@ main (int argc, char **argv)
     (void) argc;
     test_every_message_listed ();
     test_samples_pass ();
+    test_sample_envelopes ();
     test_bad_bodies ();
     test_too_many_items ();
     test_ship_to_bounds ();
+    test_cancel_reason_bounds ();
     test_packed_shapes ();
     test_readme_matches ();
     return harness_report (argv[0]);

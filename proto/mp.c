@@ -1,4 +1,5 @@
 #include "mp.h"
+#include <stdlib.h>
 #include "err.h"
 #include <string.h>
 
@@ -127,4 +128,48 @@ void
 mp_pack_object (msgpack_packer *pk, const msgpack_object *obj)
 {
     msgpack_pack_object (pk, *obj);
+}
+
+static int
+s_key_order (const void *a, const void *b)
+{
+    const msgpack_object_kv *x = *(const msgpack_object_kv *const *) a;
+    const msgpack_object_kv *y = *(const msgpack_object_kv *const *) b;
+    if (x->key.type != MSGPACK_OBJECT_STR || y->key.type != MSGPACK_OBJECT_STR)
+        return (int) x->key.type - (int) y->key.type;
+    uint32_t n = x->key.via.str.size < y->key.via.str.size ? x->key.via.str.size : y->key.via.str.size;
+    int c = memcmp (x->key.via.str.ptr, y->key.via.str.ptr, n);
+    if (c != 0)
+        return c;
+    return x->key.via.str.size < y->key.via.str.size ? -1 : x->key.via.str.size > y->key.via.str.size;
+}
+
+void
+mp_pack_canonical (msgpack_packer *pk, const msgpack_object *obj)
+{
+    if (obj->type == MSGPACK_OBJECT_ARRAY) {
+        msgpack_pack_array (pk, obj->via.array.size);
+        for (uint32_t i = 0; i < obj->via.array.size; i++)
+            mp_pack_canonical (pk, &obj->via.array.ptr[i]);
+        return;
+    }
+    if (obj->type != MSGPACK_OBJECT_MAP || obj->via.map.size == 0) {
+        msgpack_pack_object (pk, *obj);
+        return;
+    }
+    uint32_t n = obj->via.map.size;
+    const msgpack_object_kv **sorted = (const msgpack_object_kv **) malloc (n * sizeof *sorted);
+    if (!sorted) {
+        msgpack_pack_object (pk, *obj);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sorted[i] = &obj->via.map.ptr[i];
+    qsort (sorted, n, sizeof *sorted, s_key_order);
+    msgpack_pack_map (pk, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_pack_canonical (pk, &sorted[i]->key);
+        mp_pack_canonical (pk, &sorted[i]->val);
+    }
+    free (sorted);
 }

@@ -50,4 +50,8 @@ mp_pack_raw (msgpack_packer *pk, const char *data, size_t len)
 //  Packs a decoded object again (deep copy onto the packer).
 void mp_pack_object (msgpack_packer *pk, const msgpack_object *obj);
 
+//  Packs obj with every map's keys in byte order, so two encodings of the
+//  same value (JSON objects are unordered) pack identically, e.g. to hash.
+void mp_pack_canonical (msgpack_packer *pk, const msgpack_object *obj);
+
 #endif

@@ -500,7 +500,8 @@ s_pending_write (MDB_txn *txn, void *arg)
     return rc;
 }
 
-//  The same submission must hash the same whatever the channel default.
+//  The same submission must hash the same whatever the channel default and
+//  the order of its fields.
 static void
 s_hash_body (submission_t *sub, const msgpack_object *body)
 {
@@ -509,7 +510,7 @@ s_hash_body (submission_t *sub, const msgpack_object *body)
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     mp_pack_str (&pk, sub->channel);
-    mp_pack_object (&pk, body);
+    mp_pack_canonical (&pk, body);
     sha256 (buf.data, buf.size, sub->hash);
     msgpack_sbuffer_destroy (&buf);
 }

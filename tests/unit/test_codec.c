@@ -549,6 +549,80 @@ test_mp_accessors (void)
     msgpack_sbuffer_destroy (&buf);
 }
 
+//  Packs a map of two entries, nested one level, in the given key order.
+static void
+s_pack_two (msgpack_sbuffer *buf, bool swapped)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, swapped ? "zeta" : "alpha", swapped ? "z" : "a");
+    mp_pack_str (&pk, swapped ? "alpha" : "zeta");
+    if (swapped)
+        mp_pack_str (&pk, "a");
+    else {
+        msgpack_pack_map (&pk, 2);
+        mp_pack_kv_str (&pk, "name", "Ada");
+        mp_pack_kv_str (&pk, "city", "Paris");
+    }
+}
+
+//  Two encodings of one value differ by key order; canonical packing
+//  makes them equal, and keeps what differs in value apart.
+static void
+test_canonical_order (void)
+{
+    msgpack_sbuffer a, b, ca, cb;
+    msgpack_sbuffer_init (&a);
+    msgpack_sbuffer_init (&b);
+    msgpack_sbuffer_init (&ca);
+    msgpack_sbuffer_init (&cb);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &a, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "name", "Ada");
+    mp_pack_kv_str (&pk, "city", "Paris");
+    msgpack_packer_init (&pk, &b, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "city", "Paris");
+    mp_pack_kv_str (&pk, "name", "Ada");
+    CHECK (a.size == b.size && memcmp (a.data, b.data, a.size) != 0);
+    msgpack_unpacked ua, ub;
+    msgpack_unpacked_init (&ua);
+    msgpack_unpacked_init (&ub);
+    CHECK (msgpack_unpack_next (&ua, a.data, a.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    CHECK (msgpack_unpack_next (&ub, b.data, b.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    msgpack_packer_init (&pk, &ca, msgpack_sbuffer_write);
+    mp_pack_canonical (&pk, &ua.data);
+    msgpack_packer_init (&pk, &cb, msgpack_sbuffer_write);
+    mp_pack_canonical (&pk, &ub.data);
+    CHECK (ca.size == cb.size && memcmp (ca.data, cb.data, ca.size) == 0);
+    msgpack_unpacked_destroy (&ua);
+    msgpack_unpacked_destroy (&ub);
+    //  nested maps are ordered too; different values stay different
+    msgpack_sbuffer_clear (&a);
+    msgpack_sbuffer_clear (&b);
+    msgpack_sbuffer_clear (&cb);
+    s_pack_two (&a, false);
+    s_pack_two (&b, true);
+    msgpack_unpacked_init (&ua);
+    msgpack_unpacked_init (&ub);
+    CHECK (msgpack_unpack_next (&ua, a.data, a.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    CHECK (msgpack_unpack_next (&ub, b.data, b.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    msgpack_sbuffer_clear (&ca);
+    msgpack_packer_init (&pk, &ca, msgpack_sbuffer_write);
+    mp_pack_canonical (&pk, &ua.data);
+    msgpack_packer_init (&pk, &cb, msgpack_sbuffer_write);
+    mp_pack_canonical (&pk, &ub.data);
+    CHECK (ca.size != cb.size || memcmp (ca.data, cb.data, ca.size) != 0);
+    msgpack_unpacked_destroy (&ua);
+    msgpack_unpacked_destroy (&ub);
+    msgpack_sbuffer_destroy (&a);
+    msgpack_sbuffer_destroy (&b);
+    msgpack_sbuffer_destroy (&ca);
+    msgpack_sbuffer_destroy (&cb);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -564,5 +638,6 @@ main (int argc, char **argv)
     test_error_body ();
     test_proto_error_set ();
     test_mp_accessors ();
+    test_canonical_order ();
     return harness_report (argv[0]);
 }

@@ -1,0 +1,154 @@
+//  End to end: each service killed with SIGKILL right after it answered a
+//  write, then started again on the same data. What it acknowledged is
+//  still there: the order (and its idempotency), the stock and its
+//  reservations, the prices. The services run durable (no --nosync).
+#include "harness.h"
+#include <stdlib.h>
+
+static harness_mesh_t mesh;
+
+static int64_t
+s_int (json_t *obj, const char *key)
+{
+    return json_integer_value (json_object_get (obj, key));
+}
+
+static const char *
+s_str (json_t *obj, const char *key)
+{
+    const char *s = json_string_value (json_object_get (obj, key));
+    return s ? s : "";
+}
+
+//  Makes the request, checks its status and returns the JSON answer (free
+//  it), or an empty object.
+static json_t *
+s_expect (const char *method, const char *path, const char *body, long status)
+{
+    char url[512];
+    snprintf (url, sizeof url, "%s%s", mesh.base_url, path);
+    harness_http_t res;
+    int rc = harness_http (&res, method, url, mesh.api_key, body ? "application/json" : NULL, body,
+                           body ? strlen (body) : 0, NULL);
+    CHECK_EQ_INT (rc, 0);
+    CHECK_EQ_INT (res.status, status);
+    if (rc == 0 && res.status != status)
+        fprintf (stderr, "  %s %s: %ld %s\n", method, path, res.status, res.body);
+    json_t *json = res.json ? json_incref (res.json) : json_object ();
+    harness_http_free (&res);
+    return json;
+}
+
+//  SIGKILL, then the same service on the same data and ports.
+static void
+s_crash (unsigned which)
+{
+    harness_mesh_kill_one (&mesh, which);
+    CHECK_EQ_INT (harness_mesh_start (&mesh, which), 0);
+}
+
+static const char *s_order = "{\"external_id\":\"R-1\",\"account_id\":\"001A\",\"currency\":\"USD\","
+                             "\"lines\":[{\"sku\":\"KEEP\",\"quantity\":33,\"unit_price\":1234},"
+                             "{\"sku\":\"ALSO\",\"quantity\":1,\"unit_price\":99}]}";
+static const char *s_quote = "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"KEEP\",\"quantity\":2},"
+                             "{\"sku\":\"ALSO\",\"quantity\":3}]}";
+
+static void
+test_crashes_keep_data (void)
+{
+    json_decref (s_expect ("PUT", "/v1/prices/USD/KEEP", "{\"unit_price\":1234}", 200));
+    json_decref (s_expect ("PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":99}", 200));
+    json_decref (s_expect ("PUT", "/v1/stock/WH-A/KEEP", "{\"on_hand\":30}", 200));
+    json_decref (s_expect ("PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":5}", 200));
+    json_decref (s_expect ("PUT", "/v1/stock/WH-A/ALSO", "{\"on_hand\":4}", 200));
+
+    //  orders dies right after accepting
+    json_t *order = s_expect ("POST", "/v1/orders", s_order, 201);
+    char path[128];
+    snprintf (path, sizeof path, "/v1/orders/%s", s_str (order, "order_id"));
+    s_crash (MESH_ORDERS);
+    json_t *got = s_expect ("GET", path, NULL, 200);
+    CHECK (json_equal (got, order));
+    json_decref (got);
+    got = s_expect ("GET", "/v1/orders?external_id=R-1", NULL, 200);
+    CHECK (json_equal (got, order));
+    json_decref (got);
+    //  the repeat is still recognised: no second order, no second reservation
+    got = s_expect ("POST", "/v1/orders", s_order, 200);
+    CHECK_STR (s_str (got, "order_id"), s_str (order, "order_id"));
+    json_decref (got);
+
+    json_t *stock = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
+    json_t *keep = json_array_get (json_object_get (stock, "items"), 0);
+    CHECK_EQ_INT (s_int (keep, "on_hand"), 35);
+    CHECK_EQ_INT (s_int (keep, "reserved"), 33);
+    CHECK_EQ_INT (s_int (json_array_get (json_object_get (stock, "items"), 1), "reserved"), 1);
+
+    //  inventory dies right after a stock change; the reservations survive too
+    json_t *set = s_expect ("PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":7}", 200);
+    CHECK_EQ_INT (s_int (set, "reserved"), 3);
+    json_decref (set);
+    s_crash (MESH_INVENTORY);
+    json_t *after = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
+    json_t *changed = json_array_get (json_object_get (after, "items"), 0);
+    CHECK_EQ_INT (s_int (changed, "on_hand"), 37);
+    CHECK_EQ_INT (s_int (changed, "reserved"), 33);
+    CHECK_EQ_INT (s_int (changed, "available"), 4);
+    //  apart from WH-B's on_hand, nothing moved
+    json_t *wh_b = json_array_get (json_object_get (keep, "locations"), 1);
+    CHECK_STR (s_str (wh_b, "location"), "WH-B");
+    json_object_set_new (wh_b, "on_hand", json_integer (7));
+    json_object_set_new (wh_b, "available", json_integer (7 - s_int (wh_b, "reserved")));
+    json_object_set_new (keep, "on_hand", json_integer (37));
+    json_object_set_new (keep, "available", json_integer (4));
+    CHECK (json_equal (after, stock));
+    if (!json_equal (after, stock)) {
+        char *want = json_dumps (stock, JSON_COMPACT), *have = json_dumps (after, JSON_COMPACT);
+        fprintf (stderr, "  stock expected %s\n  stock found    %s\n", want, have);
+        free (want);
+        free (have);
+    }
+    json_decref (after);
+    json_decref (stock);
+
+    //  pricing dies right after a price change
+    json_t *quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    CHECK_EQ_INT (s_int (quote, "total"), 2 * 1234 + 3 * 99);
+    s_crash (MESH_PRICING);
+    json_t *again = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    CHECK (json_equal (again, quote));
+    json_decref (again);
+    json_decref (quote);
+    json_decref (s_expect ("PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":101}", 200));
+    s_crash (MESH_PRICING);
+    quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    CHECK_EQ_INT (s_int (quote, "total"), 2 * 1234 + 3 * 101);
+    json_decref (quote);
+
+    //  the mesh still takes orders, at the price set before the crash
+    json_decref (s_expect ("POST", "/v1/orders",
+                           "{\"external_id\":\"R-2\",\"account_id\":\"001A\",\"currency\":\"USD\","
+                           "\"lines\":[{\"sku\":\"ALSO\",\"quantity\":1,\"unit_price\":101}]}", 201));
+    stock = s_expect ("GET", "/v1/availability?sku=ALSO", NULL, 200);
+    CHECK_EQ_INT (s_int (json_array_get (json_object_get (stock, "items"), 0), "reserved"), 2);
+    json_decref (stock);
+    //  and the first order is untouched by all of it
+    got = s_expect ("GET", path, NULL, 200);
+    CHECK (json_equal (got, order));
+    json_decref (got);
+    json_decref (order);
+}
+
+int
+main (void)
+{
+    if (harness_mesh_start (&mesh, MESH_ALL) != 0) {
+        CHECK (!"mesh started");
+        harness_mesh_destroy (&mesh);
+        return harness_report ("test_e2e_restart");
+    }
+    test_crashes_keep_data ();
+    CHECK_EQ_INT (harness_mesh_stop (&mesh), 0);
+    harness_mesh_destroy (&mesh);
+    return harness_report ("test_e2e_restart");
+}

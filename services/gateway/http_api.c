@@ -54,6 +54,7 @@ typedef struct {
     char *body;
     size_t body_len;
     size_t body_cap;
+    size_t received;              //  body bytes that arrived, kept or not
     bool too_large;
     bool authorized;              //  has a valid key (or the route needs none)
     bool keep_body;               //  the body will be read, so buffer it
@@ -86,7 +87,7 @@ s_req_new (http_api_t *api, struct MHD_Connection *conn, const char *url, const 
     req->authorized = route && (!route->auth
                                 || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION)));
     //  a body nobody reads (unknown route, no key, GET) is drained unbuffered
-    req->keep_body = req->authorized && route->body;
+    req->keep_body = req->authorized && route->body != ROUTE_BODY_NONE;
     msgpack_sbuffer_init (&req->call_body);
     atomic_fetch_add (&api->active, 1);
     return req;
@@ -249,7 +250,7 @@ s_call (req_t *req)
         snprintf (req->idem, sizeof req->idem, "%s", idem);
 
     json_t *body = NULL;
-    if (!problem && route->body) {
+    if (!problem && translate_body_given (route, req->received)) {
         if (req->too_large)
             return s_send_problem (req, 413, "payload-too-large", "Request body too large",
                                    "The body must be at most 1 MiB.", MHD_HTTP_HEADER_CONNECTION, "close");
@@ -382,6 +383,7 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        req->received += *upload_data_size;
         s_append_body (req, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;

@@ -252,6 +252,14 @@ jsonmp_message (const char *message, const char *pointer)
     return message;
 }
 
+//  Services send times as Unix milliseconds under keys ending in "_at",
+//  or named "time" (an order history entry, like an event envelope).
+static bool
+s_time_key (const char *k, uint32_t klen)
+{
+    return (klen > 3 && memcmp (k + klen - 3, "_at", 3) == 0) || (klen == 4 && memcmp (k, "time", 4) == 0);
+}
+
 static json_t *
 s_decode_map (const msgpack_object_map *map)
 {
@@ -267,7 +275,7 @@ s_decode_map (const msgpack_object_map *map)
         uint32_t klen = key->via.str.size;
         json_t *jv;
         int64_t ms;
-        if (klen > 3 && memcmp (k + klen - 3, "_at", 3) == 0 && mp_int (val, &ms) == 0) {
+        if (s_time_key (k, klen) && mp_int (val, &ms) == 0) {
             char text[40];
             clock_format_rfc3339 (ms, text, sizeof text);
             jv = json_string (text);

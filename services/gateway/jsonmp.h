@@ -23,7 +23,8 @@ int jsonmp_encode (const field_spec_t *fields, json_t *obj, msgpack_sbuffer *out
 
 //  Converts a MessagePack object to JSON: maps with string keys, arrays,
 //  strings, integers, floats, booleans and nil. An integer under a key
-//  ending in "_at" (Unix milliseconds) becomes an RFC 3339 UTC string.
+//  ending in "_at" or named "time" (Unix milliseconds) becomes an
+//  RFC 3339 UTC string.
 //  Returns NULL when obj holds something JSON cannot carry (binary,
 //  extension types, non-string keys, invalid UTF-8, integers beyond int64).
 json_t *jsonmp_decode (const msgpack_object *obj);

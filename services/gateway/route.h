@@ -25,6 +25,12 @@ typedef enum {
     PARAM_DEFAULT,    //  a body field filled in when the client left it out
 } param_in_t;
 
+typedef enum {
+    ROUTE_BODY_NONE,          //  takes no body
+    ROUTE_BODY_REQUIRED,      //  takes a JSON body, always
+    ROUTE_BODY_OPTIONAL,      //  takes a JSON body or none (an empty one)
+} route_body_t;
+
 typedef struct {
     const char *name;         //  HTTP name: path segment or query argument
     const char *field;        //  the operation's body field it becomes
@@ -40,7 +46,7 @@ typedef struct {
     route_kind_t kind;
     const char *op;           //  ROUTE_CALL: catalogue operation name
     bool auth;                //  needs Authorization: Bearer <key>
-    bool body;                //  takes a JSON request body
+    route_body_t body;        //  whether it takes a JSON request body
     bool created;             //  reply field "created" selects 201 + Location
     route_param_t params[ROUTE_PARAMS_MAX];  //  terminated by name NULL
 } route_t;

@@ -69,6 +69,12 @@ translate_json_content_type (const char *content_type)
     return *p == '\0' || (*p == ';' && s_charset_ok (p));
 }
 
+bool
+translate_body_given (const route_t *route, size_t received)
+{
+    return route->body == ROUTE_BODY_REQUIRED || (route->body == ROUTE_BODY_OPTIONAL && received > 0);
+}
+
 json_t *
 translate_parse_body (const char *data, size_t len, const char *cid, json_t **problem)
 {

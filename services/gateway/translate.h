@@ -27,6 +27,11 @@ typedef struct {
 //  (only charset=utf-8 is accepted as a charset).
 bool translate_json_content_type (const char *content_type);
 
+//  Whether the route reads the request's body as JSON, given how many
+//  body bytes arrived: always when it requires one, when it takes an
+//  optional one only if any arrived (so no Content-Type is needed then).
+bool translate_body_given (const route_t *route, size_t received);
+
 //  Parses a request body. Returns the JSON value, or NULL with *problem
 //  set to a 400 problem naming the line and column (duplicate keys count
 //  as malformed).

@@ -2,6 +2,7 @@
 //  every route served is documented with the same operationId and
 //  security, every documented operation is served, and operationIds are
 //  valid Apex identifiers (Salesforce External Services imports them).
+#include "catalog.h"
 #include "harness.h"
 #include "openapi.h"
 #include "route.h"
@@ -65,7 +66,9 @@ test_routes_documented (json_t *doc)
         }
         CHECK_STR (json_string_value (json_object_get (op, "operationId")), r->operation_id);
         CHECK (s_needs_key (doc, op) == r->auth);
-        CHECK ((json_object_get (op, "requestBody") != NULL) == r->body);
+        json_t *request_body = json_object_get (op, "requestBody");
+        CHECK ((request_body != NULL) == (r->body != ROUTE_BODY_NONE));
+        CHECK (json_is_true (json_object_get (request_body, "required")) == (r->body == ROUTE_BODY_REQUIRED));
         //  every path parameter of the template is declared and filled
         for (const char *p = strchr (r->path, '{'); p; p = strchr (p + 1, '{')) {
             char name[32];
@@ -78,7 +81,7 @@ test_routes_documented (json_t *doc)
             CHECK (rp != NULL);
         }
     }
-    CHECK_EQ_INT (n, 10);
+    CHECK_EQ_INT (n, 12);
 }
 
 static void
@@ -117,7 +120,133 @@ test_documented_served (json_t *doc)
             CHECK_EQ_INT (same, 1);
         }
     }
-    CHECK_EQ_INT (ops, 10);
+    CHECK_EQ_INT (ops, 12);
+}
+
+//  Follows {"$ref": "#/components/schemas/X"} to X; any other schema is
+//  returned as it is.
+static json_t *
+s_deref (json_t *doc, json_t *schema)
+{
+    static const char base[] = "#/components/schemas/";
+    const char *ref = json_string_value (json_object_get (schema, "$ref"));
+    if (!ref || strncmp (ref, base, sizeof base - 1) != 0)
+        return schema;
+    return json_object_get (json_object_get (json_object_get (doc, "components"), "schemas"),
+                            ref + sizeof base - 1);
+}
+
+static bool
+s_listed (json_t *array, const char *name)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach (array, i, item)
+        if (json_is_string (item) && strcmp (json_string_value (item), name) == 0)
+            return true;
+    return false;
+}
+
+//  The JSON type the gateway turns a catalogue field into: times (Unix ms
+//  under "*_at" or "time") become RFC 3339 strings.
+static const char *
+s_json_type (const field_spec_t *f)
+{
+    size_t len = strlen (f->name);
+    bool time = (len > 3 && strcmp (f->name + len - 3, "_at") == 0) || strcmp (f->name, "time") == 0;
+    switch (f->type) {
+        case FT_STR:
+            return "string";
+        case FT_INT:
+            return time ? "string" : "integer";
+        case FT_BOOL:
+            return "boolean";
+        case FT_ARRAY:
+            return "array";
+        case FT_MAP:
+        case FT_STRMAP:
+            return "object";
+        case FT_ANY:
+            break;
+    }
+    return NULL;
+}
+
+//  schema documents exactly the catalogue's fields (but skip), at every
+//  depth, with matching JSON types; whatever the catalogue requires it
+//  requires too (it may require more: a cancelled order has cancelled_at).
+static void
+s_check_fields (json_t *doc, json_t *schema, const field_spec_t *fields, const char *skip, const char *where)
+{
+    schema = s_deref (doc, schema);
+    json_t *props = json_object_get (schema, "properties");
+    json_t *required = json_object_get (schema, "required");
+    size_t expected = 0;
+    for (const field_spec_t *f = fields; f && f->name; f++) {
+        if (skip && strcmp (f->name, skip) == 0)
+            continue;
+        expected++;
+        json_t *prop = s_deref (doc, json_object_get (props, f->name));
+        CHECK (prop != NULL);
+        if (!prop) {
+            fprintf (stderr, "  %s: field %s is not documented\n", where, f->name);
+            continue;
+        }
+        CHECK (!f->required || s_listed (required, f->name));
+        const char *type = s_json_type (f);
+        const char *documented = json_string_value (json_object_get (prop, "type"));
+        CHECK (!type || (documented && strcmp (documented, type) == 0));
+        if (type && (!documented || strcmp (documented, type) != 0))
+            fprintf (stderr, "  %s: field %s is documented as %s, not %s\n", where, f->name,
+                     documented ? documented : "(no type)", type);
+        if (f->type == FT_MAP)
+            s_check_fields (doc, prop, f->fields, NULL, where);
+        else if (f->type == FT_ARRAY && f->item == FT_MAP)
+            s_check_fields (doc, json_object_get (prop, "items"), f->fields, NULL, where);
+    }
+    CHECK_EQ_INT (json_object_size (props), expected);
+    if (json_object_size (props) != expected)
+        fprintf (stderr, "  %s: %zu properties documented, %zu fields\n", where, json_object_size (props),
+                 expected);
+}
+
+//  Each operation's documented request body holds the catalogue request's
+//  fields less those taken from the path or query; its success answer
+//  holds the reply's fields ("created" becomes the status).
+static void
+test_schemas_match_catalogue (json_t *doc)
+{
+    size_t checked = 0;
+    for (const route_t *r = route_table; r->method; r++) {
+        const msg_spec_t *spec = r->kind == ROUTE_CALL ? catalog_find (r->op) : NULL;
+        json_t *op = s_operation (doc, r->path, r->method);
+        if (!spec || !op)
+            continue;
+        checked++;
+        json_t *responses = json_object_get (op, "responses");
+        json_t *ok = json_object_get (responses, r->created ? "201" : "200");
+        json_t *schema = json_object_get (json_object_get (json_object_get (ok, "content"), "application/json"),
+                                          "schema");
+        CHECK (schema != NULL);
+        s_check_fields (doc, schema, spec->reply, r->created ? "created" : NULL, r->operation_id);
+        if (r->body == ROUTE_BODY_NONE)
+            continue;
+        json_t *body = json_object_get (json_object_get (json_object_get (json_object_get (
+            op, "requestBody"), "content"), "application/json"), "schema");
+        json_t *props = json_object_get (s_deref (doc, body), "properties");
+        size_t expected = 0;
+        for (const field_spec_t *f = spec->request; f->name; f++) {
+            if (route_param_for_field (r, f->name))
+                continue;
+            expected++;
+            CHECK (json_object_get (props, f->name) != NULL);
+        }
+        CHECK_EQ_INT (json_object_size (props), expected);
+        if (json_object_size (props) != expected)
+            fprintf (stderr, "  %s: %zu request body properties documented, %zu fields\n", r->operation_id,
+                     json_object_size (props), expected);
+    }
+    CHECK_EQ_INT (checked, 9);
 }
 
 static void
@@ -162,6 +291,19 @@ test_route_find (void)
     CHECK_STR (m.values[1], "SKU-9");
     r = route_find ("GET", "/v1/orders/abc", &m);
     CHECK (r && strcmp (r->operation_id, "getOrder") == 0);
+    r = route_find ("POST", "/v1/orders/abc/cancel", &m);
+    CHECK (r && strcmp (r->operation_id, "cancelOrder") == 0);
+    CHECK_EQ_INT (m.nparams, 1);
+    CHECK_STR (m.values[0], "abc");
+    r = route_find ("GET", "/v1/orders/abc/events", &m);
+    CHECK (r && strcmp (r->operation_id, "getOrderHistory") == 0);
+    CHECK (route_find ("GET", "/v1/orders/abc/cancel", &m) == NULL);
+    CHECK_EQ_INT (m.status, 405);
+    CHECK_STR (m.allow, "POST");
+    CHECK (route_find ("DELETE", "/v1/orders/abc/events", &m) == NULL);
+    CHECK_STR (m.allow, "GET");
+    CHECK (route_find ("POST", "/v1/orders/abc/refund", &m) == NULL);
+    CHECK_EQ_INT (m.status, 404);
     CHECK (route_find ("GET", "/v1/orders/", &m) == NULL);
     CHECK_EQ_INT (m.status, 404);
     CHECK (route_find ("GET", "/v1/orders/a/b", &m) == NULL);
@@ -196,6 +338,7 @@ main (int argc, char **argv)
         test_routes_documented (doc);
         test_documented_served (doc);
         test_document (doc);
+        test_schemas_match_catalogue (doc);
     }
     json_decref (doc);
     test_route_find ();

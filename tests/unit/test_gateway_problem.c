@@ -100,6 +100,18 @@ s_request (const char *method, const char *path, const char *query_text, const c
     return rc;
 }
 
+#define ORDER_ID "0190a4b2-0000-7000-8000-000000000001"
+
+//  Unpacks a packed operation body; destroy u afterwards either way.
+static bool
+s_unpack_body (const msgpack_sbuffer *out, msgpack_unpacked *u)
+{
+    size_t off = 0;
+    msgpack_unpacked_init (u);
+    return msgpack_unpack_next (u, out->data, out->size, &off) == MSGPACK_UNPACK_SUCCESS
+           && u->data.type == MSGPACK_OBJECT_MAP;
+}
+
 static void
 test_request_params (void)
 {
@@ -109,9 +121,7 @@ test_request_params (void)
     //  path parameters become body fields
     CHECK_EQ_INT (s_request ("PUT", "/v1/prices/EUR/SKU-1", NULL, "{\"unit_price\":250}", &out, &problem), 0);
     msgpack_unpacked u;
-    msgpack_unpacked_init (&u);
-    size_t off = 0;
-    CHECK (msgpack_unpack_next (&u, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK (s_unpack_body (&out, &u));
     char buf[32];
     CHECK (mp_get_str (&u.data, "currency", buf, sizeof buf) == 0 && strcmp (buf, "EUR") == 0);
     CHECK (mp_get_str (&u.data, "sku", buf, sizeof buf) == 0 && strcmp (buf, "SKU-1") == 0);
@@ -151,9 +161,7 @@ test_request_params (void)
     //  channel defaults to salesforce
     msgpack_sbuffer_clear (&out);
     CHECK_EQ_INT (s_request ("GET", "/v1/orders", "{\"external_id\":[\"SF-9\"]}", NULL, &out, &problem), 0);
-    msgpack_unpacked_init (&u);
-    off = 0;
-    CHECK (msgpack_unpack_next (&u, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK (s_unpack_body (&out, &u));
     CHECK (mp_get_str (&u.data, "channel", buf, sizeof buf) == 0 && strcmp (buf, "salesforce") == 0);
     msgpack_unpacked_destroy (&u);
 
@@ -187,12 +195,125 @@ test_request_params (void)
                              "{\"external_id\":\"E\",\"account_id\":\"A\",\"currency\":\"EUR\","
                              "\"lines\":[{\"sku\":\"S\",\"quantity\":1,\"unit_price\":100}]}",
                              &out, &problem), 0);
-    msgpack_unpacked_init (&u);
-    off = 0;
-    CHECK (msgpack_unpack_next (&u, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+    CHECK (s_unpack_body (&out, &u));
     CHECK (mp_get_str (&u.data, "channel", buf, sizeof buf) == 0 && strcmp (buf, "salesforce") == 0);
     msgpack_unpacked_destroy (&u);
     msgpack_sbuffer_destroy (&out);
+}
+
+static void
+test_request_cancel (void)
+{
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init (&out);
+    json_t *problem = NULL;
+    msgpack_unpacked u;
+    char buf[64];
+    //  no body: the order ID alone
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, NULL, &out, &problem), 0);
+    CHECK (problem == NULL);
+    CHECK (s_unpack_body (&out, &u));
+    CHECK_EQ_INT (u.data.via.map.size, 1);
+    CHECK (mp_get_str (&u.data, "order_id", buf, sizeof buf) == 0 && strcmp (buf, ORDER_ID) == 0);
+    msgpack_unpacked_destroy (&u);
+
+    //  a reason is passed on; null counts as absent
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, "{\"reason\":\"customer called\"}",
+                             &out, &problem), 0);
+    CHECK (s_unpack_body (&out, &u));
+    CHECK_EQ_INT (u.data.via.map.size, 2);
+    CHECK (mp_get_str (&u.data, "reason", buf, sizeof buf) == 0 && strcmp (buf, "customer called") == 0);
+    msgpack_unpacked_destroy (&u);
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, "{\"reason\":null}", &out, &problem),
+                  0);
+    CHECK (s_unpack_body (&out, &u));
+    CHECK_EQ_INT (u.data.via.map.size, 1);
+    msgpack_unpacked_destroy (&u);
+
+    //  every body error at once, by pointer
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL,
+                             "{\"reason\":5,\"order_id\":\"" ORDER_ID "\",\"note\":\"x\"}", &out, &problem),
+                  RM_EINVAL);
+    CHECK_EQ_INT (json_integer_value (json_object_get (problem, "status")), 422);
+    CHECK_EQ_INT (json_array_size (json_object_get (problem, "errors")), 3);
+    CHECK_STR (s_str (s_error_at (problem, 0), "pointer"), "/order_id");
+    CHECK_STR (s_str (s_error_at (problem, 0), "message"), "is given in the path, not in the body");
+    CHECK_STR (s_str (s_error_at (problem, 1), "pointer"), "/note");
+    CHECK_STR (s_str (s_error_at (problem, 2), "pointer"), "/reason");
+    CHECK_STR (s_str (s_error_at (problem, 2), "message"), "must be a string");
+    json_decref (problem);
+    problem = NULL;
+
+    //  the catalogue's bounds: 1 to 256 bytes
+    char body[320];
+    snprintf (body, sizeof body, "{\"reason\":\"%0257d\"}", 0);
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, body, &out, &problem), RM_EINVAL);
+    CHECK_STR (s_str (s_error_at (problem, 0), "pointer"), "/reason");
+    CHECK_STR (s_str (s_error_at (problem, 0), "message"), "must be at most 256 bytes long (got 257)");
+    CHECK_STR (s_str (problem, "detail"), "/reason: must be at most 256 bytes long (got 257)");
+    json_decref (problem);
+    problem = NULL;
+    snprintf (body, sizeof body, "{\"reason\":\"%0256d\"}", 0);
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, body, &out, &problem), 0);
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, "{\"reason\":\"\"}", &out, &problem),
+                  RM_EINVAL);
+    CHECK_STR (s_str (s_error_at (problem, 0), "message"), "must not be empty");
+    json_decref (problem);
+    problem = NULL;
+
+    //  a body that is not an object
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("POST", "/v1/orders/" ORDER_ID "/cancel", NULL, "[\"late\"]", &out, &problem),
+                  RM_EINVAL);
+    CHECK_STR (s_str (s_error_at (problem, 0), "pointer"), "");
+    CHECK_STR (s_str (s_error_at (problem, 0), "message"), "must be an object");
+    json_decref (problem);
+    problem = NULL;
+
+    //  a path ID that is no UUID is named as the path parameter, on both routes
+    const char *paths[] = {"/v1/orders/12345/cancel", "/v1/orders/12345/events"};
+    const char *methods[] = {"POST", "GET"};
+    for (size_t i = 0; i < 2; i++) {
+        msgpack_sbuffer_clear (&out);
+        CHECK_EQ_INT (s_request (methods[i], paths[i], NULL, NULL, &out, &problem), RM_EINVAL);
+        CHECK_EQ_INT (json_array_size (json_object_get (problem, "errors")), 1);
+        CHECK_STR (s_str (s_error_at (problem, 0), "parameter"), "order_id");
+        CHECK_STR (s_str (s_error_at (problem, 0), "in"), "path");
+        CHECK (strncmp (s_str (problem, "detail"), "parameter order_id: ", 20) == 0);
+        json_decref (problem);
+        problem = NULL;
+    }
+    msgpack_sbuffer_clear (&out);
+    CHECK_EQ_INT (s_request ("GET", "/v1/orders/" ORDER_ID "/events", NULL, NULL, &out, &problem), 0);
+    CHECK (s_unpack_body (&out, &u));
+    CHECK_EQ_INT (u.data.via.map.size, 1);
+    CHECK (mp_get_str (&u.data, "order_id", buf, sizeof buf) == 0 && strcmp (buf, ORDER_ID) == 0);
+    msgpack_unpacked_destroy (&u);
+    msgpack_sbuffer_destroy (&out);
+}
+
+//  An optional body is read only when bytes arrived; a required one always.
+static void
+test_body_given (void)
+{
+    route_match_t m;
+    const route_t *cancel = route_find ("POST", "/v1/orders/x/cancel", &m);
+    const route_t *submit = route_find ("POST", "/v1/orders", &m);
+    const route_t *get = route_find ("GET", "/v1/orders/x", &m);
+    CHECK (cancel && submit && get);
+    if (!cancel || !submit || !get)
+        return;
+    CHECK (!translate_body_given (cancel, 0));
+    CHECK (translate_body_given (cancel, 1));
+    CHECK (translate_body_given (submit, 0));
+    CHECK (translate_body_given (submit, 10));
+    CHECK (!translate_body_given (get, 10));
 }
 
 //  A hub call whose reply body is given as a list of packing steps.
@@ -347,6 +468,87 @@ test_reply_errors (void)
 }
 
 static void
+test_reply_cancel (void)
+{
+    const route_t *cancel = s_route ("POST", "/v1/orders/" ORDER_ID "/cancel");
+    hub_call_t call;
+    msgpack_packer pk;
+    translate_reply_t reply;
+    for (int changed = 0; changed < 2; changed++) {
+        s_reply_begin (&call, true, &pk);
+        msgpack_pack_map (&pk, 6);
+        mp_pack_kv_str (&pk, "order_id", ORDER_ID);
+        mp_pack_kv_str (&pk, "status", "cancelled");
+        mp_pack_kv_int (&pk, "created_at", 0);
+        mp_pack_kv_int (&pk, "cancelled_at", 1795478400123LL);
+        mp_pack_kv_str (&pk, "cancel_reason", "customer called");
+        mp_pack_kv_bool (&pk, "changed", changed);
+        translate_reply (cancel, &call, "c", &reply);
+        CHECK_EQ_INT (reply.status, 200);
+        CHECK (!reply.problem);
+        CHECK_STR (reply.location, "");
+        CHECK_STR (s_str (reply.body, "status"), "cancelled");
+        CHECK_STR (s_str (reply.body, "cancelled_at"), "2026-11-24T00:00:00.123Z");
+        CHECK_STR (s_str (reply.body, "cancel_reason"), "customer called");
+        CHECK (json_is_boolean (json_object_get (reply.body, "changed")));
+        CHECK (json_is_true (json_object_get (reply.body, "changed")) == (changed == 1));
+        json_decref (reply.body);
+        msgpack_sbuffer_destroy (&call.reply);
+    }
+
+    translate_reply_t r = s_error_reply (cancel, "not_found", NULL, 0, NULL, NULL);
+    CHECK_EQ_INT (r.status, 404);
+    CHECK_STR (s_str (r.body, "type"), PROBLEM_TYPE_BASE "not-found");
+    CHECK (!r.retry_after);
+    json_decref (r.body);
+    r = s_error_reply (cancel, "in_progress", NULL, 0, NULL, NULL);
+    CHECK_EQ_INT (r.status, 409);
+    CHECK_STR (s_str (r.body, "type"), PROBLEM_TYPE_BASE "in-progress");
+    CHECK (r.retry_after);
+    json_decref (r.body);
+}
+
+static void
+test_reply_history (void)
+{
+    const route_t *history = s_route ("GET", "/v1/orders/" ORDER_ID "/events");
+    hub_call_t call;
+    msgpack_packer pk;
+    s_reply_begin (&call, true, &pk);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "order_id", ORDER_ID);
+    mp_pack_str (&pk, "events");
+    msgpack_pack_array (&pk, 2);
+    msgpack_pack_map (&pk, 4);
+    mp_pack_kv_str (&pk, "status", "accepted");
+    mp_pack_kv_str (&pk, "event", "orders.order.accepted");
+    mp_pack_kv_int (&pk, "time", 0);
+    mp_pack_kv_str (&pk, "correlation_id", "cid-1");
+    msgpack_pack_map (&pk, 5);
+    mp_pack_kv_str (&pk, "status", "cancelled");
+    mp_pack_kv_str (&pk, "event", "orders.order.cancelled");
+    mp_pack_kv_int (&pk, "time", 1795478400123LL);
+    mp_pack_kv_str (&pk, "correlation_id", "cid-2");
+    mp_pack_kv_str (&pk, "reason", "late");
+    translate_reply_t reply;
+    translate_reply (history, &call, "c", &reply);
+    CHECK_EQ_INT (reply.status, 200);
+    char *text = json_dumps (reply.body, JSON_COMPACT);
+    CHECK_STR (text, "{\"order_id\":\"" ORDER_ID "\",\"events\":["
+                     "{\"status\":\"accepted\",\"event\":\"orders.order.accepted\","
+                     "\"time\":\"1970-01-01T00:00:00.000Z\",\"correlation_id\":\"cid-1\"},"
+                     "{\"status\":\"cancelled\",\"event\":\"orders.order.cancelled\","
+                     "\"time\":\"2026-11-24T00:00:00.123Z\",\"correlation_id\":\"cid-2\",\"reason\":\"late\"}]}");
+    free (text);
+    json_decref (reply.body);
+    msgpack_sbuffer_destroy (&call.reply);
+
+    translate_reply_t r = s_error_reply (history, "not_found", NULL, 0, NULL, NULL);
+    CHECK_EQ_INT (r.status, 404);
+    json_decref (r.body);
+}
+
+static void
 test_readiness (void)
 {
     static const char *const names[] = {"orders", "pricing", "inventory"};
@@ -390,6 +592,10 @@ main (int argc, char **argv)
     test_request_params ();
     test_reply_success ();
     test_reply_errors ();
+    test_request_cancel ();
+    test_body_given ();
+    test_reply_cancel ();
+    test_reply_history ();
     test_readiness ();
     return harness_report (argv[0]);
 }

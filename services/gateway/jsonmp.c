@@ -5,11 +5,21 @@
 #include <stdio.h>
 #include <string.h>
 
+//  Encoding is two passes. The first walks the JSON against the field list:
+//  it packs the body and lists what is missing, unknown or of the wrong
+//  JSON type; a value it refuses is packed as nil, so the body stays
+//  whole. The second walks the packed body and asks catalog_validate about
+//  ever smaller parts of it, so every rule the catalogue has (lengths,
+//  ranges, codes, item counts) is applied exactly as the services apply
+//  it, although catalog_validate itself names only the first fault.
 typedef struct {
     msgpack_packer pk;
     json_t *errors;
+    size_t faults;               //  found, listed or not (past the cap)
     char ptr[JSONMP_POINTER_MAX];
 } encoder_t;
+
+static const field_spec_t s_no_fields[] = {{.name = NULL}};
 
 size_t
 jsonmp_pointer_push (char *ptr, const char *token)
@@ -37,12 +47,37 @@ s_push_index (encoder_t *enc, size_t index)
     return jsonmp_pointer_push (enc->ptr, token);
 }
 
+static bool
+s_full (const encoder_t *enc)
+{
+    return enc->faults >= JSONMP_ERRORS_MAX;
+}
+
+static void
+s_error_at (encoder_t *enc, const char *pointer, const char *message)
+{
+    bool listed = !s_full (enc);
+    enc->faults++;
+    if (!listed)
+        return;
+    json_t *item = json_pack ("{s:s, s:s}", "pointer", pointer, "message", message);
+    //  Out of memory the list comes out short; faults still refuses the body.
+    if (item)
+        (void) json_array_append_new (enc->errors, item);
+}
+
 static void
 s_error (encoder_t *enc, const char *message)
 {
-    if (json_array_size (enc->errors) < JSONMP_ERRORS_MAX)
-        json_array_append_new (enc->errors, json_pack ("{s:s, s:s}", "pointer", enc->ptr,
-                                                       "message", message));
+    s_error_at (enc, enc->ptr, message);
+}
+
+//  A value of the wrong JSON type: listed, and nil packed in its place.
+static void
+s_refuse (encoder_t *enc, const char *message)
+{
+    s_error (enc, message);
+    msgpack_pack_nil (&enc->pk);
 }
 
 static void
@@ -106,14 +141,14 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
             if (json_is_string (value))
                 s_pack_string (enc, value);
             else
-                s_error (enc, "must be a string");
+                s_refuse (enc, "must be a string");
             break;
         case FT_INT:
             //  1.0 and "1" are refused: an integer field takes a JSON integer
             if (json_is_integer (value))
                 msgpack_pack_int64 (&enc->pk, json_integer_value (value));
             else
-                s_error (enc, "must be an integer");
+                s_refuse (enc, "must be an integer");
             break;
         case FT_BOOL:
             if (json_is_true (value))
@@ -121,14 +156,14 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
             else if (json_is_false (value))
                 msgpack_pack_false (&enc->pk);
             else
-                s_error (enc, "must be true or false");
+                s_refuse (enc, "must be true or false");
             break;
         case FT_MAP:
             s_encode_map (enc, fields, value);
             break;
         case FT_ARRAY: {
             if (!json_is_array (value)) {
-                s_error (enc, "must be an array");
+                s_refuse (enc, "must be an array");
                 break;
             }
             size_t index;
@@ -143,7 +178,7 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
         }
         case FT_STRMAP: {
             if (!json_is_object (value)) {
-                s_error (enc, "must be an object");
+                s_refuse (enc, "must be an object");
                 break;
             }
             const char *key;
@@ -176,7 +211,7 @@ static void
 s_encode_map (encoder_t *enc, const field_spec_t *fields, json_t *obj)
 {
     if (!json_is_object (obj)) {
-        s_error (enc, "must be an object");
+        s_refuse (enc, "must be an object");
         return;
     }
     const char *key;
@@ -214,32 +249,131 @@ s_encode_map (encoder_t *enc, const field_spec_t *fields, json_t *obj)
     }
 }
 
+//  ---- the catalogue's rules, every fault ----------------------------------
+
+//  A value is validated as the only field of a one-field map, so that any
+//  part of a body can be put to catalog_validate with its own field spec.
+#define S_WRAP_KEY "v"
+#define S_WRAP_POINTER "/" S_WRAP_KEY
+
+static int
+s_validate (const field_spec_t *spec, const msgpack_object *obj, proto_error_t *err)
+{
+    field_spec_t fields[] = {*spec, {.name = NULL}};
+    fields[0].name = S_WRAP_KEY;
+    fields[0].required = true;
+    msgpack_object_kv kv = {
+        .key = {.type = MSGPACK_OBJECT_STR, .via.str = {.size = sizeof S_WRAP_KEY - 1, .ptr = S_WRAP_KEY}},
+        .val = *obj};
+    msgpack_object map = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = 1, .ptr = &kv}};
+    return catalog_validate (fields, &map, err);
+}
+
+//  Where below the validated value the fault is: "" for the value itself.
+static const char *
+s_below (const proto_error_t *err)
+{
+    size_t len = sizeof S_WRAP_POINTER - 1;
+    return strncmp (err->field, S_WRAP_POINTER, len) == 0 ? err->field + len : "";
+}
+
+static void
+s_list (encoder_t *enc, const proto_error_t *err)
+{
+    char pointer[JSONMP_POINTER_MAX];
+    snprintf (pointer, sizeof pointer, "%s%s", enc->ptr, s_below (err));
+    s_error_at (enc, pointer, jsonmp_message (err->message, err->field));
+}
+
+static int s_check (encoder_t *enc, const field_spec_t *spec, const msgpack_object *obj,
+                    proto_error_t *err);
+
+static void
+s_check_fields (encoder_t *enc, const field_spec_t *fields, const msgpack_object *obj)
+{
+    for (const field_spec_t *f = fields; f && f->name && !s_full (enc); f++) {
+        const msgpack_object *value = mp_get (obj, f->name);
+        if (!value)
+            continue;
+        size_t len = jsonmp_pointer_push (enc->ptr, f->name);
+        proto_error_t err;
+        s_check (enc, f, value, &err);
+        enc->ptr[len] = '\0';
+    }
+}
+
+static void
+s_check_items (encoder_t *enc, const field_spec_t *spec, const msgpack_object *obj)
+{
+    //  Items carry the array's own bounds and checks, as in the catalogue.
+    field_spec_t item = *spec;
+    item.type = spec->item;
+    for (uint32_t i = 0; i < obj->via.array.size && !s_full (enc); i++) {
+        size_t len = s_push_index (enc, i);
+        proto_error_t err;
+        s_check (enc, &item, &obj->via.array.ptr[i], &err);
+        enc->ptr[len] = '\0';
+    }
+}
+
+//  Each entry (its key and its value) is checked as a map of its own.
+static void
+s_check_entries (encoder_t *enc, const field_spec_t *spec, const msgpack_object *obj)
+{
+    for (uint32_t i = 0; i < obj->via.map.size && !s_full (enc); i++) {
+        msgpack_object_kv *kv = &obj->via.map.ptr[i];
+        if (kv->val.type == MSGPACK_OBJECT_NIL)
+            continue;
+        msgpack_object entry = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = 1, .ptr = kv}};
+        proto_error_t err;
+        if (s_validate (spec, &entry, &err) != 0 && *s_below (&err))
+            s_list (enc, &err);
+    }
+}
+
+//  Lists every fault of obj (at enc->ptr) and of what it holds. Nil stands
+//  where the first pass refused a value, and has been listed already; so
+//  have absent required fields. Returns what catalog_validate says of obj
+//  as a whole, its first fault in err.
+static int
+s_check (encoder_t *enc, const field_spec_t *spec, const msgpack_object *obj, proto_error_t *err)
+{
+    int rc = s_validate (spec, obj, err);
+    if (rc == 0 || obj->type == MSGPACK_OBJECT_NIL || s_full (enc))
+        return rc;
+    if (*s_below (err) == '\0')
+        s_list (enc, err);
+    if (spec->type == FT_MAP && obj->type == MSGPACK_OBJECT_MAP)
+        s_check_fields (enc, spec->fields, obj);
+    else if (spec->type == FT_ARRAY && obj->type == MSGPACK_OBJECT_ARRAY)
+        s_check_items (enc, spec, obj);
+    else if (spec->type == FT_STRMAP && obj->type == MSGPACK_OBJECT_MAP)
+        s_check_entries (enc, spec, obj);
+    return rc;
+}
+
 int
 jsonmp_encode (const field_spec_t *fields, json_t *obj, msgpack_sbuffer *out,
                json_t *errors)
 {
     encoder_t enc = {.errors = errors};
-    size_t before = json_array_size (errors);
     msgpack_packer_init (&enc.pk, out, msgpack_sbuffer_write);
     s_encode_map (&enc, fields, obj);
-    if (json_array_size (errors) != before)
-        return RM_EINVAL;
 
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     size_t offset = 0;
-    int rc = RM_EINTERNAL;
-    if (msgpack_unpack_next (&unpacked, out->data, out->size, &offset) == MSGPACK_UNPACK_SUCCESS) {
-        proto_error_t perr;
-        rc = catalog_validate (fields, &unpacked.data, &perr);
-        if (rc != 0) {
-            json_array_append_new (errors, json_pack ("{s:s, s:s}", "pointer", perr.field, "message",
-                                                      jsonmp_message (perr.message, perr.field)));
-            rc = RM_EINVAL;
-        }
+    bool read_back = msgpack_unpack_next (&unpacked, out->data, out->size, &offset) == MSGPACK_UNPACK_SUCCESS;
+    if (read_back) {
+        const field_spec_t body = {.type = FT_MAP, .fields = fields ? fields : s_no_fields};
+        proto_error_t err;
+        //  Should the walk miss a rule the catalogue adds, its own first
+        //  fault still keeps the body from being sent.
+        if (s_check (&enc, &body, &unpacked.data, &err) != 0 && enc.faults == 0)
+            s_list (&enc, &err);
     }
     msgpack_unpacked_destroy (&unpacked);
-    return rc;
+    return enc.faults ? RM_EINVAL : read_back ? 0 : RM_EINTERNAL;
 }
 
 const char *

@@ -9,15 +9,17 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#define JSONMP_ERRORS_MAX 20
+#define JSONMP_ERRORS_MAX 100
 #define JSONMP_POINTER_MAX 256
 
-//  Packs obj (a JSON object) as the map fields describes. For each problem
-//  found (wrong JSON type, missing required field, unknown field; at most
-//  JSONMP_ERRORS_MAX) appends {pointer, message} to errors. JSON null
-//  counts as absent. When the shape is right the packed body is also
-//  checked with catalog_validate (ranges, lengths, codes), which adds at
-//  most one error. Returns 0 with the body in out, or RM_EINVAL.
+//  Packs obj (a JSON object) as the map fields describes, and lists every
+//  problem found, each once, as {pointer, message} appended to errors:
+//  wrong JSON type, missing required field, unknown field, and whatever
+//  catalog_validate refuses (ranges, lengths, codes, item counts), so a
+//  body is refused exactly when the catalogue refuses it. JSON null counts
+//  as absent. At most JSONMP_ERRORS_MAX are listed.
+//  Returns 0 with the body in out, RM_EINVAL (out holds nothing of use),
+//  or RM_EINTERNAL when what was packed cannot be read back.
 int jsonmp_encode (const field_spec_t *fields, json_t *obj, msgpack_sbuffer *out,
                    json_t *errors);
 

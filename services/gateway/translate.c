@@ -224,7 +224,7 @@ translate_request (const route_t *route, const route_match_t *match, json_t *que
     json_t *obj = has_body ? json_incref (body) : json_object ();
     if (json_is_object (obj))
         s_apply_params (route, match, query, has_body, obj, *problem);
-    jsonmp_encode (spec->request, obj, out, errors);
+    int encoded = jsonmp_encode (spec->request, obj, out, errors);
     size_t index;
     json_t *item;
     json_array_foreach (errors, index, item)
@@ -232,6 +232,9 @@ translate_request (const route_t *route, const route_match_t *match, json_t *que
                            json_string_value (json_object_get (item, "message")));
     json_decref (errors);
     json_decref (obj);
+    //  a body that could not be fully checked is never passed on
+    if (encoded != 0 && json_array_size (json_object_get (*problem, "errors")) == 0)
+        s_add_field_error (*problem, route, "", "the request body could not be checked; nothing was done");
     if (json_array_size (json_object_get (*problem, "errors")) == 0) {
         json_decref (*problem);
         *problem = NULL;

@@ -5,7 +5,7 @@
 //  Then the eight send one and the same order at the same moment: one
 //  order, one reservation.
 #include "clock.h"
-#include "harness.h"
+#include "http.h"
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -141,27 +141,23 @@ static void *
 s_watch (void *arg)
 {
     watcher_t *w = arg;
-    char url[128];
-    snprintf (url, sizeof url, "%s/v1/availability?sku=HOT", mesh.base_url);
     w->min_available = INT64_MAX;
     w->max_reserved = 0;
     while (!atomic_load (&w->stop) && clock_mono_ms () < s_race_end) {
-        harness_http_t res;
-        int rc = harness_http (&res, "GET", url, mesh.api_key, NULL, NULL, 0, NULL);
-        json_t *item = json_array_get (json_object_get (res.json, "items"), 0);
-        if (rc != 0 || res.status != 200 || !item)
+        json_t *item = http_stock (&mesh, "HOT", NULL);
+        if (!item)
             w->failures++;
         else {
-            int64_t on_hand = json_integer_value (json_object_get (item, "on_hand"));
-            int64_t reserved = json_integer_value (json_object_get (item, "reserved"));
-            int64_t available = json_integer_value (json_object_get (item, "available"));
+            int64_t on_hand = http_json_int (item, "on_hand");
+            int64_t reserved = http_json_int (item, "reserved");
+            int64_t available = http_json_int (item, "available");
             w->polls++;
             w->min_available = available < w->min_available ? available : w->min_available;
             w->went_back += reserved < w->max_reserved;
             w->max_reserved = reserved > w->max_reserved ? reserved : w->max_reserved;
             w->inconsistent += on_hand != ON_HAND || reserved + available != on_hand;
         }
-        harness_http_free (&res);
+        json_decref (item);
         usleep (5 * 1000);
     }
     return NULL;
@@ -170,33 +166,13 @@ s_watch (void *arg)
 static json_t *
 s_get (const char *path)
 {
-    char url[256];
-    snprintf (url, sizeof url, "%s%s", mesh.base_url, path);
     harness_http_t res;
     json_t *json = NULL;
-    CHECK_EQ_INT (harness_http (&res, "GET", url, mesh.api_key, NULL, NULL, 0, NULL), 0);
+    CHECK_EQ_INT (http_call (&mesh, &res, "GET", path, NULL), 0);
     if (res.status == 200)
         json = json_incref (res.json);
     harness_http_free (&res);
     return json;
-}
-
-static void
-s_put (const char *path, const char *body)
-{
-    char url[256];
-    snprintf (url, sizeof url, "%s%s", mesh.base_url, path);
-    harness_http_t res;
-    CHECK_EQ_INT (harness_http (&res, "PUT", url, mesh.api_key, "application/json", body, strlen (body), NULL), 0);
-    CHECK_EQ_INT (res.status, 200);
-    harness_http_free (&res);
-}
-
-static const char *
-s_str (json_t *obj, const char *key)
-{
-    const char *s = json_string_value (json_object_get (obj, key));
-    return s ? s : "";
 }
 
 //  Runs CLIENTS clients, each sending count orders into its part of
@@ -236,9 +212,9 @@ static void
 test_race (void)
 {
     //  the stock is spread over two locations, so a reservation may span them
-    s_put ("/v1/prices/USD/HOT", "{\"unit_price\":700}");
-    s_put ("/v1/stock/WH-EAST/HOT", "{\"on_hand\":60}");
-    s_put ("/v1/stock/WH-WEST/HOT", "{\"on_hand\":40}");
+    http_put (&mesh, "/v1/prices/USD/HOT", "{\"unit_price\":700}");
+    http_put (&mesh, "/v1/stock/WH-EAST/HOT", "{\"on_hand\":60}");
+    http_put (&mesh, "/v1/stock/WH-WEST/HOT", "{\"on_hand\":40}");
 
     pthread_t watcher_thread;
     watcher_t watcher = {.stop = false};
@@ -272,9 +248,9 @@ test_race (void)
 
     json_t *stock = s_get ("/v1/availability?sku=HOT");
     json_t *item = json_array_get (json_object_get (stock, "items"), 0);
-    CHECK_EQ_INT (json_integer_value (json_object_get (item, "on_hand")), ON_HAND);
-    CHECK_EQ_INT (json_integer_value (json_object_get (item, "reserved")), ON_HAND);
-    CHECK_EQ_INT (json_integer_value (json_object_get (item, "available")), 0);
+    CHECK_EQ_INT (http_json_int (item, "on_hand"), ON_HAND);
+    CHECK_EQ_INT (http_json_int (item, "reserved"), ON_HAND);
+    CHECK_EQ_INT (http_json_int (item, "available"), 0);
     json_decref (stock);
 
     //  each winner's order is stored under its external ID with one unit
@@ -287,8 +263,8 @@ test_race (void)
         json_t *line = json_array_get (json_object_get (order, "lines"), 0);
         json_t *held = json_array_get (json_object_get (line, "reservations"), 0);
         bool ok = s_outcomes[i].status == 201
-                ? strcmp (s_str (order, "order_id"), s_outcomes[i].order_id) == 0
-                  && json_integer_value (json_object_get (held, "quantity")) == 1
+                ? strcmp (http_json_str (order, "order_id"), s_outcomes[i].order_id) == 0
+                  && http_json_int (held, "quantity") == 1
                 : order == NULL;
         mismatched += !ok;
         json_decref (order);
@@ -306,8 +282,8 @@ test_race (void)
 static void
 test_duplicates_at_once (void)
 {
-    s_put ("/v1/prices/USD/DUP", "{\"unit_price\":300}");
-    s_put ("/v1/stock/WH-EAST/DUP", "{\"on_hand\":50}");
+    http_put (&mesh, "/v1/prices/USD/DUP", "{\"unit_price\":300}");
+    http_put (&mesh, "/v1/stock/WH-EAST/DUP", "{\"on_hand\":50}");
     outcome_t outcomes[CLIENTS];
     memset (outcomes, 0, sizeof outcomes);
     s_race_end = clock_mono_ms () + RACE_MS;
@@ -324,25 +300,16 @@ test_duplicates_at_once (void)
     CHECK_EQ_INT (repeated, CLIENTS - 1);
     CHECK_EQ_INT (other_id, 0);
     json_t *stock = s_get ("/v1/availability?sku=DUP");
-    CHECK_EQ_INT (json_integer_value (json_object_get (json_array_get (json_object_get (stock, "items"), 0),
-                                                       "reserved")), 1);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (stock, "items"), 0), "reserved"), 1);
     json_decref (stock);
     json_t *order = s_get ("/v1/orders?external_id=DUP-1");
-    CHECK_STR (s_str (order, "order_id"), outcomes[0].order_id);
+    CHECK_STR (http_json_str (order, "order_id"), outcomes[0].order_id);
     json_decref (order);
 }
 
 int
 main (void)
 {
-    if (harness_mesh_start (&mesh, MESH_ALL) != 0) {
-        CHECK (!"mesh started");
-        harness_mesh_destroy (&mesh);
-        return harness_report ("test_e2e_race");
-    }
-    test_race ();
-    test_duplicates_at_once ();
-    CHECK_EQ_INT (harness_mesh_stop (&mesh), 0);
-    harness_mesh_destroy (&mesh);
-    return harness_report ("test_e2e_race");
+    static void (*const tests[]) (void) = {test_race, test_duplicates_at_once, NULL};
+    return http_main (&mesh, "test_e2e_race", tests);
 }

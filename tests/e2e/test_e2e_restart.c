@@ -2,38 +2,21 @@
 //  write, then started again on the same data. What it acknowledged is
 //  still there: the order (and its idempotency), the stock and its
 //  reservations, the prices. The services run durable (no --nosync).
-#include "harness.h"
+#include "http.h"
 #include <stdlib.h>
 
 static harness_mesh_t mesh;
-
-static int64_t
-s_int (json_t *obj, const char *key)
-{
-    return json_integer_value (json_object_get (obj, key));
-}
-
-static const char *
-s_str (json_t *obj, const char *key)
-{
-    const char *s = json_string_value (json_object_get (obj, key));
-    return s ? s : "";
-}
 
 //  Makes the request, checks its status and returns the JSON answer (free
 //  it), or an empty object.
 static json_t *
 s_expect (const char *method, const char *path, const char *body, long status)
 {
-    char url[512];
-    snprintf (url, sizeof url, "%s%s", mesh.base_url, path);
     harness_http_t res;
-    int rc = harness_http (&res, method, url, mesh.api_key, body ? "application/json" : NULL, body,
-                           body ? strlen (body) : 0, NULL);
-    CHECK_EQ_INT (rc, 0);
-    CHECK_EQ_INT (res.status, status);
-    if (rc == 0 && res.status != status)
-        fprintf (stderr, "  %s %s: %ld %s\n", method, path, res.status, res.body);
+    CHECK_EQ_INT (http_call (&mesh, &res, method, path, body), 0);
+    char what[256];
+    snprintf (what, sizeof what, "%s %s", method, path);
+    http_expect_status (&res, status, what);
     json_t *json = res.json ? json_incref (res.json) : json_object ();
     harness_http_free (&res);
     return json;
@@ -65,7 +48,7 @@ test_crashes_keep_data (void)
     //  orders dies right after accepting
     json_t *order = s_expect ("POST", "/v1/orders", s_order, 201);
     char path[128];
-    snprintf (path, sizeof path, "/v1/orders/%s", s_str (order, "order_id"));
+    snprintf (path, sizeof path, "/v1/orders/%s", http_json_str (order, "order_id"));
     s_crash (MESH_ORDERS);
     json_t *got = s_expect ("GET", path, NULL, 200);
     CHECK (json_equal (got, order));
@@ -75,30 +58,30 @@ test_crashes_keep_data (void)
     json_decref (got);
     //  the repeat is still recognised: no second order, no second reservation
     got = s_expect ("POST", "/v1/orders", s_order, 200);
-    CHECK_STR (s_str (got, "order_id"), s_str (order, "order_id"));
+    CHECK_STR (http_json_str (got, "order_id"), http_json_str (order, "order_id"));
     json_decref (got);
 
     json_t *stock = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
     json_t *keep = json_array_get (json_object_get (stock, "items"), 0);
-    CHECK_EQ_INT (s_int (keep, "on_hand"), 35);
-    CHECK_EQ_INT (s_int (keep, "reserved"), 33);
-    CHECK_EQ_INT (s_int (json_array_get (json_object_get (stock, "items"), 1), "reserved"), 1);
+    CHECK_EQ_INT (http_json_int (keep, "on_hand"), 35);
+    CHECK_EQ_INT (http_json_int (keep, "reserved"), 33);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (stock, "items"), 1), "reserved"), 1);
 
     //  inventory dies right after a stock change; the reservations survive too
     json_t *set = s_expect ("PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":7}", 200);
-    CHECK_EQ_INT (s_int (set, "reserved"), 3);
+    CHECK_EQ_INT (http_json_int (set, "reserved"), 3);
     json_decref (set);
     s_crash (MESH_INVENTORY);
     json_t *after = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
     json_t *changed = json_array_get (json_object_get (after, "items"), 0);
-    CHECK_EQ_INT (s_int (changed, "on_hand"), 37);
-    CHECK_EQ_INT (s_int (changed, "reserved"), 33);
-    CHECK_EQ_INT (s_int (changed, "available"), 4);
+    CHECK_EQ_INT (http_json_int (changed, "on_hand"), 37);
+    CHECK_EQ_INT (http_json_int (changed, "reserved"), 33);
+    CHECK_EQ_INT (http_json_int (changed, "available"), 4);
     //  apart from WH-B's on_hand, nothing moved
     json_t *wh_b = json_array_get (json_object_get (keep, "locations"), 1);
-    CHECK_STR (s_str (wh_b, "location"), "WH-B");
+    CHECK_STR (http_json_str (wh_b, "location"), "WH-B");
     json_object_set_new (wh_b, "on_hand", json_integer (7));
-    json_object_set_new (wh_b, "available", json_integer (7 - s_int (wh_b, "reserved")));
+    json_object_set_new (wh_b, "available", json_integer (7 - http_json_int (wh_b, "reserved")));
     json_object_set_new (keep, "on_hand", json_integer (37));
     json_object_set_new (keep, "available", json_integer (4));
     CHECK (json_equal (after, stock));
@@ -113,7 +96,7 @@ test_crashes_keep_data (void)
 
     //  pricing dies right after a price change
     json_t *quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
-    CHECK_EQ_INT (s_int (quote, "total"), 2 * 1234 + 3 * 99);
+    CHECK_EQ_INT (http_json_int (quote, "total"), 2 * 1234 + 3 * 99);
     s_crash (MESH_PRICING);
     json_t *again = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
     CHECK (json_equal (again, quote));
@@ -122,7 +105,7 @@ test_crashes_keep_data (void)
     json_decref (s_expect ("PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":101}", 200));
     s_crash (MESH_PRICING);
     quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
-    CHECK_EQ_INT (s_int (quote, "total"), 2 * 1234 + 3 * 101);
+    CHECK_EQ_INT (http_json_int (quote, "total"), 2 * 1234 + 3 * 101);
     json_decref (quote);
 
     //  the mesh still takes orders, at the price set before the crash
@@ -130,7 +113,7 @@ test_crashes_keep_data (void)
                            "{\"external_id\":\"R-2\",\"account_id\":\"001A\",\"currency\":\"USD\","
                            "\"lines\":[{\"sku\":\"ALSO\",\"quantity\":1,\"unit_price\":101}]}", 201));
     stock = s_expect ("GET", "/v1/availability?sku=ALSO", NULL, 200);
-    CHECK_EQ_INT (s_int (json_array_get (json_object_get (stock, "items"), 0), "reserved"), 2);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (stock, "items"), 0), "reserved"), 2);
     json_decref (stock);
     //  and the first order is untouched by all of it
     got = s_expect ("GET", path, NULL, 200);
@@ -142,13 +125,6 @@ test_crashes_keep_data (void)
 int
 main (void)
 {
-    if (harness_mesh_start (&mesh, MESH_ALL) != 0) {
-        CHECK (!"mesh started");
-        harness_mesh_destroy (&mesh);
-        return harness_report ("test_e2e_restart");
-    }
-    test_crashes_keep_data ();
-    CHECK_EQ_INT (harness_mesh_stop (&mesh), 0);
-    harness_mesh_destroy (&mesh);
-    return harness_report ("test_e2e_restart");
+    static void (*const tests[]) (void) = {test_crashes_keep_data, NULL};
+    return http_main (&mesh, "test_e2e_restart", tests);
 }

@@ -1,11 +1,13 @@
 //  The gateway's JSON <-> MessagePack translation: every kind of body
-//  error is named by its exact JSON Pointer, nothing is packed when a body
-//  is wrong, and replies come back as JSON with times in RFC 3339.
+//  error is named by its exact JSON Pointer, every fault of a body is
+//  listed at once, a body is refused exactly when the catalogue refuses
+//  it, and replies come back as JSON with times in RFC 3339.
 #include "catalog.h"
 #include "err.h"
 #include "harness.h"
 #include "jsonmp.h"
 #include "mp.h"
+#include "mpjson.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,38 @@ s_encode (const char *op, const char *text, msgpack_sbuffer *out, int *rc)
     return errors;
 }
 
+//  Encodes text against op's request spec, which must refuse it; returns
+//  the error list (free it).
+static json_t *
+s_refused (const char *op, const char *text)
+{
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init (&out);
+    int rc;
+    json_t *errors = s_encode (op, text, &out, &rc);
+    CHECK_EQ_INT (rc, RM_EINVAL);
+    msgpack_sbuffer_destroy (&out);
+    return errors;
+}
+
+//  A pricing.quote body: head (members before "lines", each followed by a
+//  comma), then count lines, of quantity 0 where zero (i) is true.
+static char *
+s_quote_body (const char *head, int count, bool (*zero) (int))
+{
+    size_t size = strlen (head) + 32 + (size_t) count * 40;
+    char *text = malloc (size);
+    if (!text)
+        return NULL;
+    size_t used = (size_t) snprintf (text, size, "{%s\"lines\":[", head);
+    for (int i = 0; i < count && used < size; i++)
+        used += (size_t) snprintf (text + used, size - used, "%s{\"sku\":\"S%d\",\"quantity\":%d}",
+                                   i ? "," : "", i, zero (i) ? 0 : 1);
+    if (used < size)
+        snprintf (text + used, size - used, "]}");
+    return text;
+}
+
 //  True when errors holds an item with this pointer and message.
 static bool
 s_has (json_t *errors, const char *pointer, const char *message)
@@ -43,6 +77,16 @@ s_has (json_t *errors, const char *pointer, const char *message)
     fprintf (stderr, "  no error {%s: %s} in %s\n", pointer, message, text);
     free (text);
     return false;
+}
+
+//  errors holds exactly the n {pointer, message} pairs of expected, in
+//  any order (messages compared by their start).
+static void
+s_has_exactly (json_t *errors, const char *const expected[][2], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        CHECK (s_has (errors, expected[i][0], expected[i][1]));
+    CHECK_EQ_INT (json_array_size (errors), n);
 }
 
 static void
@@ -79,58 +123,45 @@ test_valid_submit (void)
 static void
 test_type_errors (void)
 {
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init (&out);
-    int rc;
-    json_t *errors = s_encode ("orders.submit",
+    json_t *errors = s_refused ("orders.submit",
         "{\"external_id\":7,\"account_id\":\"A\",\"currency\":\"EUR\",\"colour\":\"red\","
         "\"lines\":[{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1.0},"
         "{\"sku\":\"B\",\"quantity\":\"2\",\"unit_price\":5,\"gift\":true},"
         "{\"sku\":[],\"quantity\":1e2},\"x\"],"
-        "\"ship_to\":{\"city\":1}}", &out, &rc);
-    CHECK_EQ_INT (rc, RM_EINVAL);
-    CHECK (s_has (errors, "/external_id", "must be a string"));
-    CHECK (s_has (errors, "/colour", "is not a known field"));
-    CHECK (s_has (errors, "/lines/0/unit_price", "must be an integer"));
-    CHECK (s_has (errors, "/lines/1/quantity", "must be an integer"));
-    CHECK (s_has (errors, "/lines/1/gift", "is not a known field"));
-    CHECK (s_has (errors, "/lines/2/sku", "must be a string"));
-    CHECK (s_has (errors, "/lines/2/quantity", "must be an integer"));
-    CHECK (s_has (errors, "/lines/2/unit_price", "is required"));
-    CHECK (s_has (errors, "/lines/3", "must be an object"));
-    CHECK (s_has (errors, "/ship_to/city", "must be a string"));
-    CHECK_EQ_INT (json_array_size (errors), 10);
+        "\"ship_to\":{\"city\":1}}");
+    static const char *const expected[][2] = {
+        {"/external_id", "must be a string"},
+        {"/colour", "is not a known field"},
+        {"/lines/0/unit_price", "must be an integer"},
+        {"/lines/1/quantity", "must be an integer"},
+        {"/lines/1/gift", "is not a known field"},
+        {"/lines/2/sku", "must be a string"},
+        {"/lines/2/quantity", "must be an integer"},
+        {"/lines/2/unit_price", "is required"},
+        {"/lines/3", "must be an object"},
+        {"/ship_to/city", "must be a string"},
+    };
+    s_has_exactly (errors, expected, sizeof expected / sizeof expected[0]);
     json_decref (errors);
-    msgpack_sbuffer_destroy (&out);
 }
 
 static void
 test_missing_and_shape (void)
 {
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init (&out);
-    int rc;
-    json_t *errors = s_encode ("pricing.quote", "{\"lines\":{}}", &out, &rc);
-    CHECK_EQ_INT (rc, RM_EINVAL);
+    json_t *errors = s_refused ("pricing.quote", "{\"lines\":{}}");
     CHECK (s_has (errors, "/currency", "is required"));
     CHECK (s_has (errors, "/lines", "must be an array"));
     json_decref (errors);
-    msgpack_sbuffer_destroy (&out);
 
-    msgpack_sbuffer_init (&out);
-    errors = s_encode ("pricing.quote", "[1,2]", &out, &rc);
-    CHECK_EQ_INT (rc, RM_EINVAL);
+    errors = s_refused ("pricing.quote", "[1,2]");
     CHECK (s_has (errors, "", "must be an object"));
     json_decref (errors);
-    msgpack_sbuffer_destroy (&out);
 
     //  pointer escaping (RFC 6901) of an unknown key
-    msgpack_sbuffer_init (&out);
-    errors = s_encode ("pricing.quote", "{\"a/b~c\":1,\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":1}]}",
-                       &out, &rc);
+    errors = s_refused ("pricing.quote",
+                        "{\"a/b~c\":1,\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":1}]}");
     CHECK (s_has (errors, "/a~1b~0c", "is not a known field"));
     json_decref (errors);
-    msgpack_sbuffer_destroy (&out);
 }
 
 //  Shape is right, values are not: the catalogue's rules apply, and the
@@ -155,15 +186,149 @@ test_catalogue_rules (void)
         {"orders.cancel", "{\"reason\":\"r\"}", "/order_id", "is required"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        msgpack_sbuffer out;
-        msgpack_sbuffer_init (&out);
-        int rc;
-        json_t *errors = s_encode (cases[i][0], cases[i][1], &out, &rc);
-        CHECK_EQ_INT (rc, RM_EINVAL);
+        json_t *errors = s_refused (cases[i][0], cases[i][1]);
         CHECK_EQ_INT (json_array_size (errors), 1);
         CHECK (s_has (errors, cases[i][2], cases[i][3]));
         json_decref (errors);
+    }
+}
+
+//  Every fault of a body at once, whatever kind it is and however deep,
+//  each listed once.
+static void
+test_every_fault (void)
+{
+    char long_id[130];
+    memset (long_id, 'x', 129);
+    long_id[129] = '\0';
+    char text[1024];
+    snprintf (text, sizeof text,
+              "{\"external_id\":\"%s\",\"currency\":\"usd\",\"coupon\":\"FREE\",\"lines\":["
+              "{\"sku\":\"A B\",\"quantity\":0,\"unit_price\":500},"
+              "{\"sku\":\"B\",\"quantity\":1,\"unit_price\":-1,\"gift\":true},"
+              "{\"quantity\":2000000,\"unit_price\":\"5\"},"
+              "{\"sku\":\"OK\",\"quantity\":1,\"unit_price\":1}],"
+              "\"ship_to\":{\"bad key\":\"x\",\"city\":\"\"}}", long_id);
+    json_t *errors = s_refused ("orders.submit", text);
+    static const char *const expected[][2] = {
+        {"/external_id", "must be at most 128 bytes long (got 129)"},
+        {"/account_id", "is required"},
+        {"/currency", "is not an ISO 4217 currency code"},
+        {"/coupon", "is not a known field"},
+        {"/lines/0/sku", "must be printable ASCII"},
+        {"/lines/0/quantity", "must be between 1 and 1000000 (got 0)"},
+        {"/lines/1/unit_price", "must be between 0 and"},
+        {"/lines/1/gift", "is not a known field"},
+        {"/lines/2/sku", "is required"},
+        {"/lines/2/quantity", "must be between 1 and 1000000 (got 2000000)"},
+        {"/lines/2/unit_price", "must be an integer"},
+        {"/ship_to/bad key", "is not a valid key"},
+        {"/ship_to/city", "must not be empty"},
+    };
+    s_has_exactly (errors, expected, sizeof expected / sizeof expected[0]);
+    json_decref (errors);
+}
+
+static bool
+s_lines_7_and_300 (int i)
+{
+    return i == 7 || i == 300;
+}
+
+static bool
+s_every_line (int i)
+{
+    (void) i;
+    return true;
+}
+
+//  An array with too many items is at fault, and so are its bad items.
+static void
+test_array_and_items (void)
+{
+    char *text = s_quote_body ("\"currency\":\"EUR\",", 501, s_lines_7_and_300);
+    CHECK (text != NULL);
+    json_t *errors = s_refused ("pricing.quote", text ? text : "");
+    static const char *const expected[][2] = {
+        {"/lines", "must have at most 500 items (got 501)"},
+        {"/lines/7/quantity", "must be between 1 and"},
+        {"/lines/300/quantity", "must be between 1 and"},
+    };
+    s_has_exactly (errors, expected, sizeof expected / sizeof expected[0]);
+    json_decref (errors);
+    free (text);
+}
+
+//  However many faults a body has, the list stops at JSONMP_ERRORS_MAX;
+//  the body is refused all the same.
+static void
+test_error_cap (void)
+{
+    char *text = s_quote_body ("", 300, s_every_line);
+    CHECK (text != NULL);
+    json_t *errors = s_refused ("pricing.quote", text ? text : "");
+    CHECK_EQ_INT (json_array_size (errors), JSONMP_ERRORS_MAX);
+    CHECK (s_has (errors, "/currency", "is required"));
+    CHECK (s_has (errors, "/lines/0/quantity", "must be between 1 and"));
+    json_decref (errors);
+    free (text);
+}
+
+//  Bodies of the right JSON shape: the gateway refuses one exactly when
+//  catalog_validate does, and lists the fault the catalogue names first.
+static void
+test_same_verdict_as_catalogue (void)
+{
+    const char *cases[][2] = {
+        {"orders.submit", "{\"external_id\":\"E\",\"account_id\":\"A\",\"currency\":\"EUR\","
+                          "\"lines\":[{\"sku\":\"A\",\"quantity\":1,\"unit_price\":0}],\"ship_to\":{\"city\":\"Paris\"}}"},
+        {"orders.submit", "{\"external_id\":\"E\",\"channel\":\"web shop\",\"account_id\":\"A\",\"currency\":\"EUR\","
+                          "\"lines\":[{\"sku\":\"A\",\"quantity\":1,\"unit_price\":0}]}"},
+        {"orders.submit", "{\"external_id\":\"E\",\"account_id\":\"A\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\","
+                          "\"quantity\":1,\"unit_price\":0}],\"ship_to\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\","
+                          "\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\",\"j\":\"10\",\"k\":\"11\",\"l\":\"12\","
+                          "\"m\":\"13\",\"n\":\"14\",\"o\":\"15\",\"p\":\"16\",\"q\":\"17\"}}"},
+        {"orders.submit", "{\"external_id\":\"\",\"account_id\":\"A\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\","
+                          "\"quantity\":1,\"unit_price\":1000000000001}]}"},
+        {"pricing.quote", "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"A\",\"quantity\":1000000}]}"},
+        {"pricing.set", "{\"currency\":\"XXX1\",\"sku\":\"A\",\"unit_price\":5}"},
+        {"inventory.availability", "{\"skus\":[\"A\",\"B\"]}"},
+        {"inventory.availability", "{\"skus\":[\"A\",\"B C\",\"\"]}"},
+        {"inventory.set_stock", "{\"location\":\"WH\",\"sku\":\"A\",\"on_hand\":-1}"},
+        {"orders.cancel", "{\"order_id\":\"0190a4b2-0000-7000-8000-000000000001\",\"reason\":\"late\"}"},
+        {"orders.cancel", "{\"order_id\":\"0190A4B2-0000-7000-8000-000000000001\",\"reason\":\"\"}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const field_spec_t *fields = catalog_find (cases[i][0])->request;
+        json_t *body = json_loads (cases[i][1], JSON_REJECT_DUPLICATES, NULL);
+        msgpack_sbuffer packed;
+        msgpack_sbuffer_init (&packed);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &packed, msgpack_sbuffer_write);
+        CHECK (body && mpjson_pack (&pk, body) == 0);
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        size_t off = 0;
+        proto_error_t perr;
+        int verdict = msgpack_unpack_next (&unpacked, packed.data, packed.size, &off) == MSGPACK_UNPACK_SUCCESS
+                    ? catalog_validate (fields, &unpacked.data, &perr) : RM_EINTERNAL;
+        CHECK (verdict == 0 || verdict == RM_EINVAL);
+
+        msgpack_sbuffer out;
+        msgpack_sbuffer_init (&out);
+        json_t *errors = json_array ();
+        int rc = jsonmp_encode (fields, body, &out, errors);
+        CHECK_EQ_INT (rc, verdict);
+        if (rc != verdict)
+            fprintf (stderr, "  case %zu: %s\n", i, cases[i][1]);
+        if (verdict == RM_EINVAL)
+            CHECK (s_has (errors, perr.field, jsonmp_message (perr.message, perr.field)));
+        CHECK_EQ_INT (json_array_size (errors) > 0, verdict != 0);
+        json_decref (errors);
         msgpack_sbuffer_destroy (&out);
+        msgpack_unpacked_destroy (&unpacked);
+        msgpack_sbuffer_destroy (&packed);
+        json_decref (body);
     }
 }
 
@@ -241,6 +406,10 @@ main (int argc, char **argv)
     test_type_errors ();
     test_missing_and_shape ();
     test_catalogue_rules ();
+    test_every_fault ();
+    test_array_and_items ();
+    test_error_cap ();
+    test_same_verdict_as_catalogue ();
     test_decode ();
     test_message_lead ();
     return harness_report (argv[0]);

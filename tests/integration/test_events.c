@@ -351,6 +351,60 @@ test_dead_letters (void)
     CHECK (itest_wait_reserved (inventory, "DLQ", 0, 5000));
 }
 
+//  A consumer that fell behind the source's retention says so (log and
+//  health) instead of skipping events silently; consumer.replay lets an
+//  operator move it on.
+static void
+test_behind_retention (void)
+{
+    enum { N = 12 };
+    char ids[N][40];
+    s_stock ("RET", N);
+    s_place ("RET", N, ids);
+    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
+    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (s_burst ("orders.cancel", N, "{\"order_id\":\"%s\"}", NULL, ids), N);
+    static const char *const keep_five[] = {"--event-retention-count", "5", NULL};
+    mesh.extra_args[MESH_IX_ORDERS] = keep_five;
+    CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_ORDERS), 0);
+    mesh.extra_args[MESH_IX_ORDERS] = NULL;
+    s_clients ();
+    int64_t first = 0;
+    for (int i = 0; i < 50 && (first = s_orders_log ("first_seq")) <= 1; i++)
+        usleep (100000);
+    CHECK (first > 1);
+    CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
+    s_clients ();
+    json_t *status = NULL;
+    for (int i = 0; i < 50; i++) {
+        json_decref (status);
+        status = s_consumer_status ();
+        if (json_is_true (json_object_get (status, "stalled")))
+            break;
+        usleep (100000);
+    }
+    CHECK (json_is_true (json_object_get (status, "stalled")));
+    CHECK (strstr (itest_str (status, "stalled_reason"), "retention") != NULL);
+    json_decref (status);
+    //  the operator accepts the loss and moves the consumer to what is kept
+    json_t *r = itest_callf (inventory, "consumer.replay", true, "{\"source\":\"orders\",\"from\":%lld}",
+                             (long long) first);
+    CHECK_EQ_INT (itest_int (r, "position"), first - 1);
+    json_decref (r);
+    for (int i = 0; i < 50; i++) {
+        status = s_consumer_status ();
+        bool caught_up = !json_is_true (json_object_get (status, "stalled")) && itest_int (status, "lag") == 0;
+        json_decref (status);
+        if (caught_up)
+            break;
+        usleep (100000);
+    }
+    status = s_consumer_status ();
+    CHECK (!json_is_true (json_object_get (status, "stalled")));
+    CHECK_EQ_INT (itest_int (status, "position"), s_orders_log ("last_seq"));
+    json_decref (status);
+}
+
 int
 main (void)
 {
@@ -366,6 +420,7 @@ main (void)
     test_producer_crash ();
     test_lossy_subscription ();
     test_dead_letters ();
+    test_behind_retention ();
     rpc_client_destroy (&pricing);
     rpc_client_destroy (&inventory);
     rpc_client_destroy (&orders);

@@ -94,7 +94,7 @@ s_place (const char *sku, int n, char ids[][40])
     for (int i = 0; i < n; i++) {
         json_t *found = itest_callf (orders, "orders.find", true,
                                      "{\"channel\":\"salesforce\",\"external_id\":\"%s-%d\"}", sku, i);
-        snprintf (ids[i], 40, "%s", itest_str (found, "order_id"));
+        snprintf (ids[i], 40, "%.36s", itest_str (found, "order_id"));
         json_decref (found);
     }
 }

@@ -1,0 +1,585 @@
+#include "launcher.h"
+#include "apikey.h"
+#include "backoff.h"
+#include "clock.h"
+#include "command.h"
+#include "demo.h"
+#include "err.h"
+#include "log.h"
+#include "mesh.h"
+#include "paths.h"
+#include "pidfile.h"
+#include "probe.h"
+#include "sha256.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LAUNCHER_START_MS 10000       //  a service must answer this soon after it starts
+#define LAUNCHER_STOP_MS 10000        //  SIGTERM, then SIGKILL after this
+#define LAUNCHER_PROBE_MS 500         //  one health attempt while waiting
+#define LAUNCHER_DEMO_MS 30000        //  loading the demo catalogue
+#define LAUNCHER_BACKOFF_MS 200       //  first restart delay, doubled per quick exit...
+#define LAUNCHER_BACKOFF_MAX_MS 10000 //  ...up to this
+#define LAUNCHER_STABLE_MS 30000      //  a run this long starts the delays over
+#define LAUNCHER_ARGS_MAX 24
+#define LAUNCHER_MARKER ".demo-loaded"
+
+enum { CHILD_GATEWAY = MESH_RPC_COUNT, CHILD_COUNT };
+
+typedef struct {
+    const char *name;
+    char path[PATH_MAX];
+    char *argv[LAUNCHER_ARGS_MAX + 1];
+    int argc;
+    pid_t pid;                        //  0 when not running
+    int64_t started_ms;
+    int64_t restart_ms;               //  when to start it again; 0 when not due
+    unsigned restarts;
+    bool argv_failed;                 //  a command-line argument could not be added
+    backoff_t backoff;
+    bool exited;                      //  it exited at least once since the first start
+    int status;                       //  its last wait status
+} child_t;
+
+typedef struct {
+    config_t *cfg;
+    const char *var_dir;
+    char bin_dir[PATH_MAX];
+    int http_port;
+    char gateway_url[64];
+    child_t children[CHILD_COUNT];
+    sigset_t signals;                 //  blocked, and taken with sigtimedwait
+    log_level_t log_level;
+    pid_t self_pid;
+    bool stopping;
+    bool hurry;                       //  a second Ctrl-C: do not wait for stragglers
+} launcher_t;
+
+//  ---- child processes ------------------------------------------------
+
+static void
+s_arg (child_t *child, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_arg (child_t *child, const char *fmt, ...)
+{
+    if (child->argc == LAUNCHER_ARGS_MAX) {
+        child->argv_failed = true;
+        return;
+    }
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vasprintf (&child->argv[child->argc], fmt, ap);
+    va_end (ap);
+    if (n < 0) {
+        child->argv[child->argc] = NULL;
+        child->argv_failed = true;
+        return;
+    }
+    child->argv[++child->argc] = NULL;
+}
+
+static void
+s_describe_status (int status, char *out, size_t size)
+{
+    if (WIFEXITED (status))
+        snprintf (out, size, "exited with status %d", WEXITSTATUS (status));
+    else if (WIFSIGNALED (status))
+        snprintf (out, size, "was killed by signal %d (%s)", WTERMSIG (status),
+                  strsignal (WTERMSIG (status)));
+    else
+        snprintf (out, size, "stopped with wait status %d", status);
+}
+
+static int
+s_spawn (launcher_t *self, child_t *child)
+{
+    fflush (stdout);
+    fflush (stderr);
+    pid_t pid = fork ();
+    if (pid < 0) {
+        log_error (NULL, "cannot start %s: fork: %s", child->name, strerror (errno));
+        return RM_EUNAVAIL;
+    }
+    if (pid == 0) {
+        //  Only async-signal-safe calls until exec: the parent has threads.
+        //  The child gets its own process group, so a Ctrl-C in the
+        //  terminal reaches the supervisor alone, which then stops every
+        //  child the same way; and it dies with the supervisor.
+        setpgid (0, 0);
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid () != self->self_pid)
+            _exit (1);
+        int null = open ("/dev/null", O_RDONLY);
+        if (null >= 0 && null != STDIN_FILENO) {
+            dup2 (null, STDIN_FILENO);
+            close (null);
+        }
+        //  a service logs on stderr; its stdout joins it so ours stays ours
+        dup2 (STDERR_FILENO, STDOUT_FILENO);
+        sigset_t none;
+        sigemptyset (&none);
+        sigprocmask (SIG_SETMASK, &none, NULL);
+        execv (child->path, child->argv);
+        static const char msg[] = "retailmesh: exec of a service binary failed\n";
+        ssize_t ignored = write (STDERR_FILENO, msg, sizeof msg - 1);
+        (void) ignored;
+        _exit (127);
+    }
+    setpgid (pid, pid);
+    child->pid = pid;
+    child->started_ms = clock_mono_ms ();
+    child->restart_ms = 0;
+    log_info (NULL, "%s started (pid %d)", child->name, (int) pid);
+    return 0;
+}
+
+static child_t *
+s_child_by_pid (launcher_t *self, pid_t pid)
+{
+    for (int i = 0; i < CHILD_COUNT; i++)
+        if (self->children[i].pid == pid)
+            return &self->children[i];
+    return NULL;
+}
+
+static void
+s_reap (launcher_t *self)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid (-1, &status, WNOHANG)) > 0) {
+        child_t *child = s_child_by_pid (self, pid);
+        if (!child)
+            continue;
+        int64_t now = clock_mono_ms ();
+        int64_t uptime_ms = now - child->started_ms;
+        child->pid = 0;
+        child->exited = true;
+        child->status = status;
+        char how[128];
+        s_describe_status (status, how, sizeof how);
+        if (self->stopping)
+            log_info (NULL, "%s stopped (%s)", child->name, how);
+        else {
+            int64_t delay = backoff_delay (&child->backoff, uptime_ms);
+            child->restart_ms = now + delay;
+            child->restarts++;
+            log_warn (NULL, "%s %s after %.1f s; restarting it in %lld ms (restart %u)",
+                      child->name, how, (double) uptime_ms / 1000, (long long) delay,
+                      child->restarts);
+        }
+    }
+}
+
+//  Waits up to timeout_ms for a signal and acts on it; reaps children
+//  either way, so no exit goes unnoticed.
+static void
+s_wait_signal (launcher_t *self, int64_t timeout_ms)
+{
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    struct timespec ts = {(time_t) (timeout_ms / 1000), (long) (timeout_ms % 1000) * 1000000L};
+    siginfo_t info;
+    int sig = sigtimedwait (&self->signals, &info, &ts);
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+        if (self->stopping) {
+            self->hurry = true;
+            log_warn (NULL, "received %s again: killing what is left", strsignal (sig));
+        }
+        else {
+            self->stopping = true;
+            log_info (NULL, "received %s: stopping every service", strsignal (sig));
+        }
+    }
+    s_reap (self);
+}
+
+static bool
+s_any_running (launcher_t *self)
+{
+    for (int i = 0; i < CHILD_COUNT; i++)
+        if (self->children[i].pid)
+            return true;
+    return false;
+}
+
+static void
+s_stop_all (launcher_t *self)
+{
+    self->stopping = true;
+    for (int i = 0; i < CHILD_COUNT; i++)
+        if (self->children[i].pid && kill (self->children[i].pid, SIGTERM) != 0)
+            log_warn (NULL, "cannot signal %s: %s", self->children[i].name, strerror (errno));
+    int64_t deadline = clock_mono_ms () + LAUNCHER_STOP_MS;
+    while (s_any_running (self) && !self->hurry && clock_mono_ms () < deadline)
+        s_wait_signal (self, deadline - clock_mono_ms ());
+    for (int i = 0; i < CHILD_COUNT; i++) {
+        child_t *child = &self->children[i];
+        if (!child->pid)
+            continue;
+        log_warn (NULL, "%s (pid %d) did not stop in time: killing it", child->name, (int) child->pid);
+        kill (child->pid, SIGKILL);
+        if (waitpid (child->pid, &child->status, 0) == child->pid)
+            child->pid = 0;
+    }
+}
+
+//  ---- startup -----------------------------------------------------------
+
+//  Waits until the child answers its health check. Returns 0, 1 when the
+//  launcher was told to stop meanwhile, or a negative code after logging.
+static int
+s_wait_ready (launcher_t *self, child_t *child, const char *endpoint)
+{
+    int64_t deadline = child->started_ms + LAUNCHER_START_MS;
+    probe_t probe = {.error = "no attempt made"};
+    while (true) {
+        if (self->stopping)
+            return 1;
+        //  a service that fails as it starts is misconfigured: restarting
+        //  it would only repeat the failure
+        if (child->exited) {
+            char how[128];
+            s_describe_status (child->status, how, sizeof how);
+            log_error (NULL, "%s %s while starting; its log lines above say why", child->name, how);
+            return RM_EUNAVAIL;
+        }
+        if (clock_mono_ms () >= deadline) {
+            log_error (NULL, "%s did not answer at %s within %d s: %s", child->name, endpoint,
+                       LAUNCHER_START_MS / 1000, probe.error);
+            return RM_ETIMEOUT;
+        }
+        //  a service still starting is expected to miss a few probes: the
+        //  client's warnings about them would only alarm
+        log_init ("retailmesh", RM_LOG_ERROR);
+        int rc = probe_any (endpoint, LAUNCHER_PROBE_MS, &probe);
+        log_init ("retailmesh", self->log_level);
+        //  the pid tells our child from a service of another mesh that
+        //  holds the same port (ours then fails to bind and exits)
+        if (rc == 0 && probe.pid > 0 && probe.pid != child->pid) {
+            log_error (NULL, "another process (pid %lld, %s) already answers at %s: is another "
+                       "mesh running? Stop it, or give this one other endpoints (see --help)",
+                       (long long) probe.pid, probe.service, endpoint);
+            return RM_ECONFLICT;
+        }
+        if (rc == 0) {
+            log_info (NULL, "%s is up at %s", child->name, endpoint);
+            return 0;
+        }
+        //  a refused HTTP connection fails at once: pace the attempts
+        s_wait_signal (self, 100);
+    }
+}
+
+static int
+s_find_binary (launcher_t *self, child_t *child)
+{
+    snprintf (child->path, sizeof child->path, "%.3000s/%s", self->bin_dir, child->name);
+    if (access (child->path, X_OK) != 0) {
+        log_error (NULL, "cannot run %s: %s; build it (./scripts/dev build) or pass --bin-dir",
+                   child->path, strerror (errno));
+        return RM_ENOTFOUND;
+    }
+    return 0;
+}
+
+//  Fills in each child's binary and command line.
+static int
+s_prepare (launcher_t *self, const char *key_hash)
+{
+    config_t *cfg = self->cfg;
+    const char *log_level = config_get (cfg, "log-level");
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < CHILD_COUNT; i++) {
+        child_t *child = &self->children[i];
+        child->name = i < MESH_RPC_COUNT ? mesh_services[i].name : "gateway";
+        backoff_init (&child->backoff, LAUNCHER_BACKOFF_MS, LAUNCHER_BACKOFF_MAX_MS,
+                      LAUNCHER_STABLE_MS);
+        rc = s_find_binary (self, child);
+        if (rc)
+            break;
+        s_arg (child, "%s", child->path);
+        s_arg (child, "--log-level=%s", log_level);
+        //  the services keep stores; the gateway keeps nothing
+        if (i < MESH_RPC_COUNT) {
+            char data_dir[PATH_MAX], pub[64];
+            snprintf (data_dir, sizeof data_dir, "%.3000s/%s", self->var_dir, child->name);
+            rc = paths_mkdirs (data_dir, 0700);
+            if (rc)
+                break;
+            s_arg (child, "--data-dir=%s", data_dir);
+            snprintf (pub, sizeof pub, "%s-pub-endpoint", child->name);
+            s_arg (child, "--rpc-endpoint=%s", mesh_endpoint (cfg, &mesh_services[i]));
+            s_arg (child, "--pub-endpoint=%s", config_get (cfg, pub));
+        }
+        //  orders calls pricing and inventory; the gateway calls all three
+        for (int peer = 0; i >= MESH_SVC_ORDERS && peer < i; peer++)
+            s_arg (child, "--%s-endpoint=%s", mesh_services[peer].name,
+                   mesh_endpoint (cfg, &mesh_services[peer]));
+        if (i == CHILD_GATEWAY) {
+            s_arg (child, "--http-port=%d", self->http_port);
+            s_arg (child, "--api-key-hashes=%s", key_hash);
+        }
+        if (child->argv_failed) {
+            log_error (NULL, "out of memory building the command line of %s", child->name);
+            rc = RM_ENOMEM;
+        }
+    }
+    return rc;
+}
+
+//  Loads the demo catalogue unless the marker says it was loaded before.
+static int
+s_load_demo (launcher_t *self)
+{
+    char marker[PATH_MAX];
+    snprintf (marker, sizeof marker, "%s/%s", self->var_dir, LAUNCHER_MARKER);
+    if (access (marker, F_OK) == 0 || strcmp (config_get (self->cfg, "demo"), "true") != 0)
+        return 0;
+    log_info (NULL, "empty store: loading the demo catalogue");
+    int rc = demo_load_dir (config_get (self->cfg, "demo-dir"),
+                            mesh_endpoint (self->cfg, &mesh_services[MESH_SVC_PRICING]),
+                            mesh_endpoint (self->cfg, &mesh_services[MESH_SVC_INVENTORY]),
+                            LAUNCHER_DEMO_MS);
+    if (rc != 0) {
+        log_error (NULL, "the demo catalogue did not load (see above); fix that, or start "
+                   "with --demo=false for an empty mesh");
+        return rc;
+    }
+    FILE *file = fopen (marker, "w");
+    bool written = file && fprintf (file, "demo catalogue loaded at %lld (unix ms)\n",
+                                    (long long) clock_now_ms ()) > 0;
+    if ((file && fclose (file) != 0) || !written) {
+        log_error (NULL, "cannot write %s: %s", marker, strerror (errno));
+        return RM_EUNAVAIL;
+    }
+    return 0;
+}
+
+//  Picks the first USD price (else the first price) of the demo catalogue
+//  for the example order. Returns false when the catalogue cannot be read.
+static bool
+s_example_line (launcher_t *self, demo_price_t *out)
+{
+    char dir[PATH_MAX], err[512];
+    const char *given = config_get (self->cfg, "demo-dir");
+    if (strcmp (config_get (self->cfg, "demo"), "true") != 0
+        || paths_demo_dir (given, dir, sizeof dir) != 0)
+        return false;
+    demo_data_t *data = demo_data_new ();
+    bool found = data && demo_data_load (data, dir, err, sizeof err) == 0 && data->nprices > 0;
+    if (found) {
+        *out = data->prices[0];
+        for (size_t i = 0; i < data->nprices; i++)
+            if (strcmp (data->prices[i].currency, "USD") == 0) {
+                *out = data->prices[i];
+                break;
+            }
+    }
+    demo_data_destroy (&data);
+    return found;
+}
+
+static void
+s_print_ready (launcher_t *self, const char *key, bool key_created)
+{
+    printf ("\nretailmesh is up: pricing, inventory, orders and the gateway run under this "
+            "process.\nCtrl-C stops them all.\n\n");
+    printf ("  Gateway   %s   (OpenAPI document: %s/v1/openapi.json)\n",
+            self->gateway_url, self->gateway_url);
+    printf ("  API key   %s   (%s %s/api-key)\n", key, key_created ? "new, saved in" : "from",
+            self->var_dir);
+    printf ("  Data      %s\n\n", self->var_dir);
+    demo_price_t line;
+    if (s_example_line (self, &line)) {
+        long long id = (long long) (clock_now_ms () / 1000);
+        printf ("Place an order for two %s (paste it twice: the Idempotency-Key makes the second\n"
+                "call return the same order):\n\n", line.sku);
+        printf ("  curl -sS -w '\\n' -X POST %s/v1/orders \\\n"
+                "    -H 'Authorization: Bearer %s' \\\n"
+                "    -H 'Content-Type: application/json' \\\n"
+                "    -H 'Idempotency-Key: demo-%lld' \\\n"
+                "    -d '{\"external_id\": \"demo-%lld\", \"account_id\": \"ACCT-DEMO-1\", "
+                "\"currency\": \"%s\",\n"
+                "         \"lines\": [{\"sku\": \"%s\", \"quantity\": 2, \"unit_price\": %lld}]}'\n\n",
+                self->gateway_url, key, id, id, line.currency, line.sku, (long long) line.unit_price);
+    }
+    else
+        printf ("Try:\n\n  curl -sS %s/v1/openapi.json\n\n", self->gateway_url);
+    fflush (stdout);
+}
+
+//  Starts every child and waits until each answers. Returns 0, 1 when told
+//  to stop meanwhile, or a negative code after logging.
+static int
+s_start (launcher_t *self)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < CHILD_COUNT; i++)
+        rc = s_spawn (self, &self->children[i]);
+    for (int i = 0; rc == 0 && i < MESH_RPC_COUNT; i++)
+        rc = s_wait_ready (self, &self->children[i], mesh_endpoint (self->cfg, &mesh_services[i]));
+    if (rc == 0) {
+        char url[128];
+        snprintf (url, sizeof url, "%s/healthz", self->gateway_url);
+        rc = s_wait_ready (self, &self->children[CHILD_GATEWAY], url);
+    }
+    if (rc == 0) {
+        const char *endpoints[MESH_RPC_COUNT];
+        for (int i = 0; i < MESH_RPC_COUNT; i++)
+            endpoints[i] = mesh_endpoint (self->cfg, &mesh_services[i]);
+        rc = mesh_write_endpoints (self->var_dir, endpoints, self->gateway_url);
+    }
+    if (rc == 0)
+        rc = s_load_demo (self);
+    return rc;
+}
+
+static void
+s_supervise (launcher_t *self)
+{
+    while (!self->stopping) {
+        int64_t now = clock_mono_ms ();
+        int64_t wait = 1000;
+        for (int i = 0; i < CHILD_COUNT; i++) {
+            child_t *child = &self->children[i];
+            if (child->pid || !child->restart_ms)
+                continue;
+            if (child->restart_ms <= now) {
+                if (s_spawn (self, child) != 0)
+                    child->restart_ms = now + backoff_delay (&child->backoff, 0);
+            }
+            else if (child->restart_ms - now < wait)
+                wait = child->restart_ms - now;
+        }
+        s_wait_signal (self, wait);
+    }
+}
+
+//  ---- the command -----------------------------------------------------
+
+static void
+s_define (config_t *cfg)
+{
+    mesh_define_endpoints (cfg);
+    for (int i = 0; i < MESH_RPC_COUNT; i++) {
+        char name[64], help[128];
+        snprintf (name, sizeof name, "%s-pub-endpoint", mesh_services[i].name);
+        snprintf (help, sizeof help, "Event (ZeroMQ PUB) endpoint of the %s service.",
+                  mesh_services[i].name);
+        config_define (cfg, name, mesh_services[i].pub, help);
+    }
+    config_define (cfg, "http-port", MESH_HTTP_PORT, "Port of the gateway on 127.0.0.1.");
+    config_define (cfg, "bin-dir", NULL, "Directory of the service binaries "
+                   "(default: the directory of this program).");
+    config_define (cfg, "demo-dir", NULL, "Directory with the demo prices.csv and stock.csv "
+                   "(default: next to this program, else the source tree).");
+    config_define (cfg, "demo", "true", "Load the demo catalogue into an empty mesh.");
+    config_define (cfg, "log-level", "info", "Log level of every service: debug, info, warn, error.");
+}
+
+static int
+s_configure (launcher_t *self)
+{
+    config_t *cfg = self->cfg;
+    int64_t port;
+    if (config_get_int (cfg, "http-port", &port) != 0 || port < 1 || port > 65535) {
+        fprintf (stderr, "retailmesh up: --http-port must be a port number (1-65535)\n");
+        return RM_EINVAL;
+    }
+    self->http_port = (int) port;
+    snprintf (self->gateway_url, sizeof self->gateway_url, "http://127.0.0.1:%d", self->http_port);
+    int level = log_level_parse (config_get (cfg, "log-level"));
+    if (level < 0) {
+        fprintf (stderr, "retailmesh up: --log-level must be debug, info, warn or error\n");
+        return RM_EINVAL;
+    }
+    self->log_level = (log_level_t) level;
+    log_init ("retailmesh", self->log_level);
+    self->var_dir = config_get (cfg, "var-dir");
+    const char *bin_dir = config_get (cfg, "bin-dir");
+    if (bin_dir)
+        snprintf (self->bin_dir, sizeof self->bin_dir, "%s", bin_dir);
+    else if (paths_exe_dir (self->bin_dir, sizeof self->bin_dir) != 0)
+        return RM_EINVAL;
+    return 0;
+}
+
+static int
+s_run (launcher_t *self)
+{
+    int rc = paths_mkdirs (self->var_dir, 0700);
+    char path[PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", self->var_dir, PIDFILE_NAME);
+    int lock_fd = rc == 0 ? pidfile_acquire (path) : rc;
+    if (lock_fd < 0)
+        return 1;
+    char key[APIKEY_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+    bool key_created = false;
+    snprintf (path, sizeof path, "%s/api-key", self->var_dir);
+    rc = apikey_load_or_create (path, key, &key_created);
+    if (rc == 0) {
+        sha256_hex (key, strlen (key), key_hash);
+        rc = s_prepare (self, key_hash);
+    }
+    if (rc == 0) {
+        rc = s_start (self);
+        if (rc == 0) {
+            s_print_ready (self, key, key_created);
+            s_supervise (self);
+        }
+        s_stop_all (self);
+        log_info (NULL, "every service has stopped");
+    }
+    close (lock_fd);
+    return rc < 0 ? 1 : 0;
+}
+
+int
+launcher_main (int argc, char **argv)
+{
+    launcher_t *self = (launcher_t *) calloc (1, sizeof *self);
+    if (!self)
+        return 1;
+    self->self_pid = getpid ();
+    self->cfg = command_new (argv[0], "[options]\n\n"
+        "Starts pricing, inventory, orders and the gateway on 127.0.0.1 with their data\n"
+        "in --var-dir, waits until each answers, loads the demo catalogue into an empty\n"
+        "mesh, prints the gateway URL, an API key and an example order, and restarts a\n"
+        "service that exits. Ctrl-C or SIGTERM stops them all.", NULL);
+    int code = self->cfg ? COMMAND_GO_ON : 1;
+    if (code == COMMAND_GO_ON) {
+        s_define (self->cfg);
+        code = command_load (self->cfg, argc, argv, false, 0, 0, NULL);
+    }
+    if (code == COMMAND_GO_ON && s_configure (self) != 0)
+        code = 2;
+    if (code == COMMAND_GO_ON) {
+        //  Signals are taken synchronously by the loop; blocking them before
+        //  any ZeroMQ thread exists keeps every thread from taking them.
+        sigemptyset (&self->signals);
+        sigaddset (&self->signals, SIGINT);
+        sigaddset (&self->signals, SIGTERM);
+        sigaddset (&self->signals, SIGHUP);
+        sigaddset (&self->signals, SIGCHLD);
+        sigprocmask (SIG_BLOCK, &self->signals, NULL);
+        code = s_run (self);
+    }
+    for (int i = 0; i < CHILD_COUNT; i++)
+        for (int j = 0; j < self->children[i].argc; j++)
+            free (self->children[i].argv[j]);
+    config_destroy (&self->cfg);
+    free (self);
+    return code;
+}

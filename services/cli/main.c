@@ -1,0 +1,114 @@
+//  retailmesh — the command that runs a retailmesh on one machine: starts
+//  and supervises the services, reports their health, and loads the demo
+//  catalogue. Each subcommand lives in its own module.
+#include "demo.h"
+#include "launcher.h"
+#include "log.h"
+#include "sha256.h"
+#include "status.h"
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run) (int argc, char **argv);
+    bool quiet;                   //  the command's output is its report: no library warnings
+    const char *summary;
+} command_t;
+
+static int s_keyhash (int argc, char **argv);
+
+static const command_t s_commands[] = {
+    {"up", launcher_main, false,
+     "start pricing, inventory, orders and the gateway on 127.0.0.1 and supervise them"},
+    {"status", status_main, true,
+     "show whether each service is up, with its version, uptime and store size"},
+    {"health", health_main, true,
+     "check one endpoint; exit 0 when it answers (a container health check)"},
+    {"keyhash", s_keyhash, true,
+     "print the SHA-256 of an API key, for the gateway's --api-key-hashes"},
+    {"load-demo", demo_main, true,
+     "load the demo catalogue into running pricing and inventory services"},
+    {NULL, NULL, false, NULL},
+};
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out, "Usage: retailmesh COMMAND [options]\n\nCommands:\n");
+    for (const command_t *cmd = s_commands; cmd->name; cmd++)
+        fprintf (out, "  %-10s %s\n", cmd->name, cmd->summary);
+    fprintf (out, "\nRun 'retailmesh COMMAND --help' for the options of a command.\n");
+}
+
+static int
+s_keyhash (int argc, char **argv)
+{
+    if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
+        printf ("Usage: %s KEY\n       %s -    (reads the key from the first line of stdin)\n\n"
+                "Prints the SHA-256 of KEY as hex: the gateway takes these in --api-key-hashes\n"
+                "(comma-separated) and never the keys themselves.\n", argv[0], argv[0]);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf (stderr, "%s: expected exactly one KEY (see %s --help)\n", argv[0], argv[0]);
+        return 2;
+    }
+    char line[1024];
+    const char *key = argv[1];
+    //  "-" keeps the key out of the shell history and the process list
+    if (strcmp (key, "-") == 0) {
+        if (!fgets (line, sizeof line, stdin)) {
+            fprintf (stderr, "%s: no key on stdin\n", argv[0]);
+            return 2;
+        }
+        line[strcspn (line, "\r\n")] = '\0';
+        key = line;
+    }
+    if (!*key) {
+        fprintf (stderr, "%s: the key is empty\n", argv[0]);
+        return 2;
+    }
+    char hex[SHA256_HEX_LEN + 1];
+    sha256_hex (key, strlen (key), hex);
+    printf ("%s\n", hex);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage (stderr);
+        return 2;
+    }
+    if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+        || strcmp (argv[1], "help") == 0) {
+        s_usage (stdout);
+        return 0;
+    }
+    if (strcmp (argv[1], "--version") == 0) {
+        printf ("retailmesh %s\n", RETAILMESH_VERSION);
+        return 0;
+    }
+    for (const command_t *cmd = s_commands; cmd->name; cmd++) {
+        if (strcmp (argv[1], cmd->name) != 0)
+            continue;
+        log_init ("retailmesh", cmd->quiet ? RM_LOG_ERROR : RM_LOG_INFO);
+        if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            fprintf (stderr, "retailmesh: cannot initialise libcurl\n");
+            return 1;
+        }
+        //  the subcommand sees itself as argv[0], named in full in messages
+        char name[64];
+        snprintf (name, sizeof name, "retailmesh %s", cmd->name);
+        argv[1] = name;
+        int code = cmd->run (argc - 1, argv + 1);
+        curl_global_cleanup ();
+        return code;
+    }
+    fprintf (stderr, "retailmesh: unknown command '%s'\n\n", argv[1]);
+    s_usage (stderr);
+    return 2;
+}

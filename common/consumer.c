@@ -33,22 +33,6 @@ struct consumer_t {
     uint64_t received;
 };
 
-static void
-s_be64 (uint64_t v, uint8_t out[8])
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        out[i] = (uint8_t) (v & 0xff);
-}
-
-static uint64_t
-s_from_be64 (const uint8_t *in)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | in[i];
-    return v;
-}
-
 //  DLQ keys: "<source>\0" + big-endian sequence.
 static size_t
 s_dlq_key (consumer_t *self, uint64_t seq, uint8_t *key, size_t size)
@@ -57,7 +41,7 @@ s_dlq_key (consumer_t *self, uint64_t seq, uint8_t *key, size_t size)
     if (n + 8 > size)
         return 0;
     memcpy (key, self->def->source, n);
-    s_be64 (seq, key + n);
+    store_key_u64 (seq, key + n);
     return n + 8;
 }
 
@@ -70,7 +54,7 @@ s_load_position (consumer_t *self)
         return rc;
     MDB_val val;
     rc = store_get (txn, self->positions, self->position_key, strlen (self->position_key), &val);
-    self->position = rc == 0 && val.mv_size == 8 ? s_from_be64 ((const uint8_t *) val.mv_data) : 0;
+    self->position = rc == 0 ? store_u64_of (&val) : 0;
     store_abort (&txn);
     return rc == RM_ENOTFOUND ? 0 : rc;
 }
@@ -180,7 +164,7 @@ static int
 s_write_position (consumer_t *self, MDB_txn *txn, uint64_t seq)
 {
     uint8_t value[8];
-    s_be64 (seq, value);
+    store_key_u64 (seq, value);
     return store_put (txn, self->positions, self->position_key, strlen (self->position_key), value, 8, 0);
 }
 

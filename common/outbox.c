@@ -23,24 +23,6 @@ struct outbox_t {
     char heartbeat_topic[48];
 };
 
-//  Keys are big-endian so LMDB's byte order is sequence order and appends
-//  go at the end of the tree.
-static void
-s_key (uint64_t seq, uint8_t key[8])
-{
-    for (int i = 7; i >= 0; i--, seq >>= 8)
-        key[i] = (uint8_t) (seq & 0xff);
-}
-
-static uint64_t
-s_seq (const MDB_val *key)
-{
-    uint64_t seq = 0;
-    for (size_t i = 0; i < key->mv_size && i < 8; i++)
-        seq = (seq << 8) | ((const uint8_t *) key->mv_data)[i];
-    return seq;
-}
-
 //  The last key of the log, 0 when it is empty.
 static int
 s_read_last (outbox_t *self, MDB_txn *txn, uint64_t *last)
@@ -50,7 +32,7 @@ s_read_last (outbox_t *self, MDB_txn *txn, uint64_t *last)
         return RM_ESTORE;
     MDB_val key, val;
     int rc = mdb_cursor_get (cursor, &key, &val, MDB_LAST);
-    *last = rc == 0 ? s_seq (&key) : 0;
+    *last = rc == 0 ? store_u64_of (&key) : 0;
     mdb_cursor_close (cursor);
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : RM_ESTORE;
 }
@@ -88,7 +70,7 @@ outbox_new (MDB_env *env, MDB_dbi events, MDB_dbi positions, const char *source,
     MDB_val val;
     int rc = store_get (txn, positions, RELAY_KEY, strlen (RELAY_KEY), &val);
     if (rc == 0 && val.mv_size == 8)
-        self->published = self->saved = s_seq (&val);
+        self->published = self->saved = store_u64_of (&val);
     rc = s_read_last (self, txn, &self->last);
     mdb_txn_abort (txn);
     if (rc != 0) {
@@ -136,7 +118,7 @@ outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
     int rc = envelope_pack_raw (&buf, &env, body, body_len);
     if (rc == 0) {
         uint8_t key[8];
-        s_key (env.seq, key);
+        store_key_u64 (env.seq, key);
         MDB_val k = {8, key}, v = {buf.size, buf.data};
         int mrc = mdb_put (txn, self->events, &k, &v, MDB_APPEND);
         if (mrc != 0) {
@@ -165,7 +147,7 @@ outbox_relay (outbox_t *self, zsock_t *pub, int max)
         return RM_ESTORE;
     }
     uint8_t start[8];
-    s_key (self->published + 1, start);
+    store_key_u64 (self->published + 1, start);
     MDB_val key = {8, start}, val;
     int sent = 0;
     for (int rc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE); rc == 0 && sent < max;
@@ -174,8 +156,8 @@ outbox_relay (outbox_t *self, zsock_t *pub, int max)
         envelope_t env;
         proto_error_t perr;
         if (envelope_decode (val.mv_data, val.mv_size, &unpacked, &env, &perr) != 0) {
-            log_error (NULL, "event %llu in the log is unreadable: %s", (unsigned long long) s_seq (&key), perr.message);
-            self->published = s_seq (&key);
+            log_error (NULL, "event %llu in the log is unreadable: %s", (unsigned long long) store_u64_of (&key), perr.message);
+            self->published = store_u64_of (&key);
             continue;
         }
         zmsg_t *msg = zmsg_new ();
@@ -187,7 +169,7 @@ outbox_relay (outbox_t *self, zsock_t *pub, int max)
             zmsg_destroy (&msg);
             break;
         }
-        self->published = s_seq (&key);
+        self->published = store_u64_of (&key);
         sent++;
     }
     mdb_cursor_close (cursor);
@@ -201,7 +183,7 @@ outbox_save_position (outbox_t *self, MDB_txn *txn)
     if (self->published == self->saved)
         return 0;
     uint8_t value[8];
-    s_key (self->published, value);
+    store_key_u64 (self->published, value);
     int rc = store_put (txn, self->positions, RELAY_KEY, strlen (RELAY_KEY), value, 8, 0);
     if (rc == 0)
         self->saved = self->published;
@@ -251,7 +233,7 @@ outbox_first_seq (outbox_t *self, MDB_txn *txn, uint64_t *first)
     }
     if (rc != 0)
         return RM_ESTORE;
-    *first = s_seq (&key);
+    *first = store_u64_of (&key);
     return 0;
 }
 
@@ -279,7 +261,7 @@ outbox_since (outbox_t *self, MDB_txn *txn, uint64_t from, uint32_t max, msgpack
     mp_pack_str (pk, "events");
     msgpack_pack_array (pk, count);
     uint8_t start[8];
-    s_key (from, start);
+    store_key_u64 (from, start);
     MDB_val key = {8, start}, val;
     uint32_t packed = 0;
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE); mrc == 0 && packed < count;
@@ -301,7 +283,7 @@ outbox_trim (outbox_t *self, MDB_txn *txn, uint64_t keep_count, int64_t min_time
     int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
     //  bounded per call so trimming a huge backlog never stalls the loop
     while (rc == 0 && deleted < 10000) {
-        uint64_t seq = s_seq (&key);
+        uint64_t seq = store_u64_of (&key);
         bool over_count = self->last - seq + 1 > keep_count;
         bool too_old = false;
         if (!over_count && min_time_ms > 0) {
@@ -323,7 +305,7 @@ outbox_trim (outbox_t *self, MDB_txn *txn, uint64_t keep_count, int64_t min_time
         }
         deleted++;
         rc = mdb_cursor_get (cursor, &key, &val, MDB_GET_CURRENT);
-        if (rc == 0 && s_seq (&key) == seq)
+        if (rc == 0 && store_u64_of (&key) == seq)
             rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close (cursor);

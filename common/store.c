@@ -323,3 +323,33 @@ store_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
         return RM_ENOTFOUND;
     return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "delete") : 0;
 }
+
+size_t
+store_key_pair (char *key, size_t size, const char *a, const char *b)
+{
+    size_t alen = strlen (a), blen = strlen (b);
+    if (alen + 1 + blen > size)
+        return 0;
+    memcpy (key, a, alen);
+    key[alen] = '\0';
+    memcpy (key + alen + 1, b, blen);
+    return alen + 1 + blen;
+}
+
+void
+store_key_u64 (uint64_t value, uint8_t key[8])
+{
+    for (int i = 7; i >= 0; i--, value >>= 8)
+        key[i] = (uint8_t) (value & 0xff);
+}
+
+uint64_t
+store_u64_of (const MDB_val *val)
+{
+    if (val->mv_size != 8)
+        return 0;
+    uint64_t value = 0;
+    for (size_t i = 0; i < 8; i++)
+        value = (value << 8) | ((const uint8_t *) val->mv_data)[i];
+    return value;
+}

@@ -55,4 +55,15 @@ int store_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags);
 int store_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen);
 
+//  Composite keys "<a>\0<b>": one a's entries sit together, so a cursor
+//  from "<a>\0" walks them. Returns the length, 0 when it does not fit.
+size_t store_key_pair (char *key, size_t size, const char *a, const char *b);
+
+//  Big-endian 64-bit keys, so LMDB's byte order is numeric order and
+//  increasing numbers append at the end of the tree.
+void store_key_u64 (uint64_t value, uint8_t key[8]);
+
+//  Reads a big-endian 64-bit key or value (0 when it is not 8 bytes).
+uint64_t store_u64_of (const MDB_val *val);
+
 #endif

@@ -6,21 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Stock keys are "<sku>\0<location>" (store_key_pair), so a SKU's
+//  locations sit together; reservations are keyed by the order's 16-byte ID.
 const char *const inventory_dbs[] = {"stock", "reservations", NULL};
-
-//  Stock keys are "<sku>\0<location>", so a SKU's locations sit together.
-static size_t
-s_key (char *key, size_t size, const char *sku, const char *location)
-{
-    int n = snprintf (key, size, "%s%c%s", sku, '\0', location);
-    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
-}
 
 int
 inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock)
 {
     char key[160];
-    size_t klen = s_key (key, sizeof key, sku, location);
+    size_t klen = store_key_pair (key, sizeof key, sku, location);
     MDB_val val;
     int rc = klen ? store_get (txn, dbi, key, klen, &val) : RM_EINVAL;
     if (rc != 0)
@@ -35,7 +29,7 @@ int
 inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock)
 {
     char key[160];
-    size_t klen = s_key (key, sizeof key, sku, location);
+    size_t klen = store_key_pair (key, sizeof key, sku, location);
     return klen ? store_put (txn, dbi, key, klen, stock, sizeof *stock, 0) : RM_EINVAL;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  by_external keys are "<channel>\0<external_id>" (store_key_pair).
 const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", "history", NULL};
 
 #define HASH_LEN 32
@@ -17,13 +18,6 @@ orders_dbs_of (service_t *svc)
     return (orders_dbs_t) {service_dbi (svc, ORDERS_DB_ORDERS), service_dbi (svc, ORDERS_DB_BY_EXTERNAL),
                            service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES),
                            service_dbi (svc, ORDERS_DB_HISTORY)};
-}
-
-static size_t
-s_external_key (char *key, size_t size, const char *channel, const char *external_id)
-{
-    int n = snprintf (key, size, "%s%c%s", channel, '\0', external_id);
-    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
 }
 
 int
@@ -62,7 +56,7 @@ orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *chann
             return rc;
     }
     char key[200];
-    size_t klen = s_external_key (key, sizeof key, channel, external_id);
+    size_t klen = store_key_pair (key, sizeof key, channel, external_id);
     if (!klen)
         return RM_EINVAL;
     rc = store_get (txn, dbs->by_external, key, klen, &val);
@@ -91,7 +85,7 @@ orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
     memcpy (val.mv_data, hash, HASH_LEN);
     memcpy ((char *) val.mv_data + HASH_LEN, order, order_len);
     char ekey[200];
-    size_t klen = s_external_key (ekey, sizeof ekey, channel, external_id);
+    size_t klen = store_key_pair (ekey, sizeof ekey, channel, external_id);
     rc = klen ? store_put (txn, dbs->by_external, ekey, klen, order_id, 16, 0) : RM_EINVAL;
     if (rc == 0 && idem && *idem)
         rc = store_put (txn, dbs->by_idem, idem, strlen (idem), order_id, 16, 0);
@@ -110,7 +104,7 @@ orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]
                const char *channel, const char *external_id, const char *idem)
 {
     char ekey[200];
-    size_t klen = s_external_key (ekey, sizeof ekey, channel, external_id);
+    size_t klen = store_key_pair (ekey, sizeof ekey, channel, external_id);
     int rc = s_del_absent_ok (txn, dbs->orders, order_id, 16);
     if (rc == 0 && klen)
         rc = s_del_absent_ok (txn, dbs->by_external, ekey, klen);

@@ -7,21 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Price keys are "<currency>\0<sku>" (store_key_pair), so one currency's
+//  prices sit together.
 const char *const pricing_dbs[] = {"prices", NULL};
-
-//  Keys are "<currency>\0<sku>", so one currency's prices sit together.
-static size_t
-s_key (char *key, size_t size, const char *currency, const char *sku)
-{
-    int n = snprintf (key, size, "%s%c%s", currency, '\0', sku);
-    return n < 0 || (size_t) n >= size ? 0 : (size_t) n;
-}
 
 int
 pricing_get (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, price_t *price)
 {
     char key[96];
-    size_t klen = s_key (key, sizeof key, currency, sku);
+    size_t klen = store_key_pair (key, sizeof key, currency, sku);
     if (!klen)
         return RM_EINVAL;
     MDB_val val;
@@ -38,7 +32,7 @@ int
 pricing_put (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, const price_t *price)
 {
     char key[96];
-    size_t klen = s_key (key, sizeof key, currency, sku);
+    size_t klen = store_key_pair (key, sizeof key, currency, sku);
     if (!klen)
         return RM_EINVAL;
     return store_put (txn, dbi, key, klen, price, sizeof *price, 0);

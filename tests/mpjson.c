@@ -1,4 +1,5 @@
 #include "mpjson.h"
+#include "clock.h"
 #include "err.h"
 #include "mp.h"
 #include <stdarg.h>
@@ -82,9 +83,9 @@ mpjson_from (const msgpack_object *obj)
     }
 }
 
-int
-mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *idem,
-             const char *json_body, int timeout_ms, bool *ok, json_t **body)
+//  Packs a JSON text; RM_EINVAL (and a message) when it is not JSON.
+static int
+s_pack_text (const char *json_body, msgpack_sbuffer *buf)
 {
     json_error_t jerr;
     json_t *value = json_loads (json_body, 0, &jerr);
@@ -92,12 +93,33 @@ mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *
         fprintf (stderr, "mpjson: bad JSON in test: %s: %s\n", jerr.text, json_body);
         return RM_EINVAL;
     }
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
     int rc = mpjson_pack (&pk, value);
     json_decref (value);
+    return rc;
+}
+
+int
+mpjson_send (rpc_client_t *client, const char *op, const char *cid, const char *json_body,
+             int timeout_ms, rpc_client_fn *fn, void *arg)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    int rc = s_pack_text (json_body, &buf);
+    if (rc == 0)
+        rc = rpc_client_send (client, op, cid, NULL, clock_mono_ms () + timeout_ms, buf.data, buf.size, fn, arg);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+int
+mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *idem,
+             const char *json_body, int timeout_ms, bool *ok, json_t **body)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    int rc = s_pack_text (json_body, &buf);
     msgpack_unpacked unpacked;
     envelope_t reply;
     if (rc == 0)

@@ -19,6 +19,11 @@ json_t *mpjson_from (const msgpack_object *obj);
 int mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *idem,
                  const char *json_body, int timeout_ms, bool *ok, json_t **body);
 
+//  Queues a call with a JSON body text without waiting (pipelining);
+//  returns rpc_client_send's code.
+int mpjson_send (rpc_client_t *client, const char *op, const char *cid, const char *json_body,
+                 int timeout_ms, rpc_client_fn *fn, void *arg);
+
 //  Same, formatting the body with printf-style arguments.
 int mpjson_callf (rpc_client_t *client, const char *op, bool *ok, json_t **body, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));

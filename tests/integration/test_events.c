@@ -66,16 +66,7 @@ s_burst (const char *op, int n, const char *fmt, const char *sku, char ids[][40]
             snprintf (text, sizeof text, fmt, ids[i]);
         else
             snprintf (text, sizeof text, fmt, sku, i, sku);
-        json_t *value = json_loads (text, 0, NULL);
-        msgpack_sbuffer buf;
-        msgpack_sbuffer_init (&buf);
-        msgpack_packer pk;
-        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-        mpjson_pack (&pk, value);
-        json_decref (value);
-        CHECK_EQ_INT (rpc_client_send (client, op, "burst", NULL, clock_mono_ms () + 60000, buf.data, buf.size,
-                                       s_answer, &ok), 0);
-        msgpack_sbuffer_destroy (&buf);
+        CHECK_EQ_INT (mpjson_send (client, op, "burst", text, 60000, s_answer, &ok), 0);
     }
     s_drain (client, 0, until);
     rpc_client_destroy (&client);
@@ -174,16 +165,8 @@ test_consumer_killed (void)
     for (int i = 0; i < N; i++) {
         s_drain (client, 100, until);
         char body[128];
-        msgpack_sbuffer buf;
-        msgpack_sbuffer_init (&buf);
-        msgpack_packer pk;
-        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
         snprintf (body, sizeof body, "{\"order_id\":\"%s\"}", ids[i]);
-        json_t *value = json_loads (body, 0, NULL);
-        mpjson_pack (&pk, value);
-        json_decref (value);
-        rpc_client_send (client, "orders.cancel", "kill", NULL, clock_mono_ms () + 60000, buf.data, buf.size, s_answer, &ok);
-        msgpack_sbuffer_destroy (&buf);
+        CHECK_EQ_INT (mpjson_send (client, "orders.cancel", "kill", body, 60000, s_answer, &ok), 0);
         if (i == N / 4)
             harness_mesh_kill_one (&mesh, MESH_INVENTORY);
     }

@@ -199,16 +199,7 @@ test_orders_crash (void)
         snprintf (text, sizeof text,
                   "{\"external_id\":\"CRASH-%d\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":"
                   "[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}", i);
-        json_t *value = json_loads (text, 0, NULL);
-        msgpack_sbuffer buf;
-        msgpack_sbuffer_init (&buf);
-        msgpack_packer pk;
-        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-        mpjson_pack (&pk, value);
-        json_decref (value);
-        CHECK_EQ_INT (rpc_client_send (burst, "orders.submit", "crash", NULL, clock_mono_ms () + 60000,
-                                       buf.data, buf.size, s_count_answer, &answered), 0);
-        msgpack_sbuffer_destroy (&buf);
+        CHECK_EQ_INT (mpjson_send (burst, "orders.submit", "crash", text, 60000, s_count_answer, &answered), 0);
         //  after the first batch is partly answered, send the rest and kill at once
         for (int64_t until = clock_mono_ms () + 20000;
              i == FIRST - 1 && answered < FIRST / 2 && clock_mono_ms () < until;) {

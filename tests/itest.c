@@ -96,3 +96,20 @@ itest_wait_reserved (rpc_client_t *inventory, const char *sku, int64_t expected,
              (long long) expected, timeout_ms);
     return false;
 }
+
+void
+itest_clients_connect (itest_clients_t *clients, const harness_mesh_t *mesh)
+{
+    itest_clients_close (clients);
+    clients->pricing = rpc_client_new (mesh->pricing_rpc, 1000);
+    clients->inventory = rpc_client_new (mesh->inventory_rpc, 1000);
+    clients->orders = rpc_client_new (mesh->orders_rpc, 1000);
+}
+
+void
+itest_clients_close (itest_clients_t *clients)
+{
+    rpc_client_destroy (&clients->pricing);
+    rpc_client_destroy (&clients->inventory);
+    rpc_client_destroy (&clients->orders);
+}

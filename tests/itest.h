@@ -7,6 +7,16 @@
 #include "harness.h"
 #include "mpjson.h"
 
+//  The clients a test keeps to the mesh's three services.
+typedef struct {
+    rpc_client_t *pricing, *inventory, *orders;
+} itest_clients_t;
+
+//  (Re)connects every client, e.g. after a service restarted; attempts of
+//  1 s so a restarted peer is reached again quickly.
+void itest_clients_connect (itest_clients_t *clients, const harness_mesh_t *mesh);
+void itest_clients_close (itest_clients_t *clients);
+
 //  Calls op and CHECKs that the reply's ok flag is expect_ok. Never NULL:
 //  an empty object stands in for a missing reply.
 json_t *itest_call (rpc_client_t *client, const char *op, bool expect_ok, const char *body);

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 config_t *
 command_new (const char *name, const char *usage, const char *timeout_def)
@@ -44,4 +45,80 @@ command_load (config_t *cfg, int argc, char **argv, bool recorded,
         *timeout_ms = (int) value;
     }
     return COMMAND_GO_ON;
+}
+
+int
+command_int (config_t *cfg, const char *prog, const char *name, bool required,
+             int64_t min, int64_t *value)
+{
+    if (!config_get (cfg, name)) {
+        if (!required)
+            return COMMAND_GO_ON;
+        fprintf (stderr, "%s: --%s is required (see %s --help)\n", prog, name, prog);
+        return 2;
+    }
+    int64_t number;
+    if (config_get_int (cfg, name, &number) != 0)
+        return 2;
+    if (number < min) {
+        fprintf (stderr, "%s: --%s must be at least %lld (got %lld)\n", prog, name,
+                 (long long) min, (long long) number);
+        return 2;
+    }
+    *value = number;
+    return COMMAND_GO_ON;
+}
+
+int
+command_service (config_t *cfg, const char *prog, const char *name, bool required,
+                 const mesh_service_t **svc)
+{
+    const char *value = config_get (cfg, name);
+    *svc = mesh_find (value);
+    if (*svc || (!value && !required))
+        return COMMAND_GO_ON;
+    if (!value)
+        fprintf (stderr, "%s: --%s is required (see %s --help)\n", prog, name, prog);
+    else {
+        fprintf (stderr, "%s: --%s must name a service: ", prog, name);
+        for (int i = 0; i < MESH_RPC_COUNT; i++)
+            fprintf (stderr, "%s%s", mesh_services[i].name,
+                     i == MESH_RPC_COUNT - 1 ? "" : i == MESH_RPC_COUNT - 2 ? " or " : ", ");
+        fprintf (stderr, " (got '%s')\n", value);
+    }
+    return 2;
+}
+
+static void
+s_sub_usage (FILE *out, const char *prog, const command_sub_t *subs, const char *about)
+{
+    fprintf (out, "Usage: %s SUBCOMMAND [options]\n\n%s\n\nSubcommands:\n", prog, about);
+    for (const command_sub_t *sub = subs; sub->name; sub++)
+        fprintf (out, "  %-8s %s\n", sub->name, sub->summary);
+    fprintf (out, "\nRun '%s SUBCOMMAND --help' for the options of a subcommand.\n", prog);
+}
+
+int
+command_run_sub (int argc, char **argv, const command_sub_t *subs, const char *about)
+{
+    if (argc < 2) {
+        s_sub_usage (stderr, argv[0], subs, about);
+        return 2;
+    }
+    if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+        || strcmp (argv[1], "help") == 0) {
+        s_sub_usage (stdout, argv[0], subs, about);
+        return 0;
+    }
+    for (const command_sub_t *sub = subs; sub->name; sub++) {
+        if (strcmp (argv[1], sub->name) != 0)
+            continue;
+        char name[96];
+        snprintf (name, sizeof name, "%s %s", argv[0], sub->name);
+        argv[1] = name;
+        return sub->run (argc - 1, argv + 1);
+    }
+    fprintf (stderr, "%s: unknown subcommand '%s'\n\n", argv[0], argv[1]);
+    s_sub_usage (stderr, argv[0], subs, about);
+    return 2;
 }

@@ -313,15 +313,20 @@ s_prepare (launcher_t *self, const char *key_hash)
         s_arg (child, "--log-level=%s", log_level);
         //  the services keep stores; the gateway keeps nothing
         if (i < MESH_RPC_COUNT) {
-            char data_dir[PATH_MAX], pub[64];
+            char data_dir[PATH_MAX];
             snprintf (data_dir, sizeof data_dir, "%.3000s/%s", self->var_dir, child->name);
             rc = paths_mkdirs (data_dir, 0700);
             if (rc)
                 break;
             s_arg (child, "--data-dir=%s", data_dir);
-            snprintf (pub, sizeof pub, "%s-pub-endpoint", child->name);
             s_arg (child, "--rpc-endpoint=%s", mesh_endpoint (cfg, &mesh_services[i]));
-            s_arg (child, "--pub-endpoint=%s", config_get (cfg, pub));
+            s_arg (child, "--pub-endpoint=%s", mesh_pub_endpoint (cfg, &mesh_services[i]));
+            //  a consumer reads its source's log and subscribes to its events
+            const mesh_service_t *source = mesh_find (mesh_services[i].consumes);
+            if (source) {
+                s_arg (child, "--%s-endpoint=%s", source->name, mesh_endpoint (cfg, source));
+                s_arg (child, "--%s-pub-endpoint=%s", source->name, mesh_pub_endpoint (cfg, source));
+            }
         }
         //  orders calls pricing and inventory; the gateway calls all three
         for (int peer = 0; i >= MESH_SVC_ORDERS && peer < i; peer++)
@@ -435,12 +440,8 @@ s_start (launcher_t *self)
         snprintf (url, sizeof url, "%s/healthz", self->gateway_url);
         rc = s_wait_ready (self, &self->children[CHILD_GATEWAY], url);
     }
-    if (rc == 0) {
-        const char *endpoints[MESH_RPC_COUNT];
-        for (int i = 0; i < MESH_RPC_COUNT; i++)
-            endpoints[i] = mesh_endpoint (self->cfg, &mesh_services[i]);
-        rc = mesh_write_endpoints (self->var_dir, endpoints, self->gateway_url);
-    }
+    if (rc == 0)
+        rc = mesh_write_endpoints (self->var_dir, self->cfg, self->gateway_url);
     if (rc == 0)
         rc = s_load_demo (self);
     return rc;
@@ -473,13 +474,7 @@ static void
 s_define (config_t *cfg)
 {
     mesh_define_endpoints (cfg);
-    for (int i = 0; i < MESH_RPC_COUNT; i++) {
-        char name[64], help[128];
-        snprintf (name, sizeof name, "%s-pub-endpoint", mesh_services[i].name);
-        snprintf (help, sizeof help, "Event (ZeroMQ PUB) endpoint of the %s service.",
-                  mesh_services[i].name);
-        config_define (cfg, name, mesh_services[i].pub, help);
-    }
+    mesh_define_pub_endpoints (cfg);
     config_define (cfg, "http-port", MESH_HTTP_PORT, "Port of the gateway on 127.0.0.1.");
     config_define (cfg, "bin-dir", NULL, "Directory of the service binaries "
                    "(default: the directory of this program).");

@@ -1,7 +1,10 @@
 //  retailmesh — the command that runs a retailmesh on one machine: starts
-//  and supervises the services, reports their health, and loads the demo
-//  catalogue. Each subcommand lives in its own module.
+//  and supervises the services, reports their health, loads the demo
+//  catalogue, and shows and repairs the flow of events between services.
+//  Each subcommand lives in its own module.
 #include "demo.h"
+#include "dlq.h"
+#include "events.h"
 #include "launcher.h"
 #include "log.h"
 #include "sha256.h"
@@ -30,6 +33,12 @@ static const command_t s_commands[] = {
      "print the SHA-256 of an API key, for the gateway's --api-key-hashes"},
     {"load-demo", demo_main, true,
      "load the demo catalogue into running pricing and inventory services"},
+    {"events", events_main, true,
+     "print the services' events (tail, --follow) and how far behind consumers are (lag)"},
+    {"dlq", dlq_main, true,
+     "list, show, retry or drop dead letters: events a consumer set aside after failures"},
+    {"replay", replay_main, true,
+     "move a consumer's position to apply a source's events again from a seq (or skip)"},
     {NULL, NULL, false, NULL},
 };
 

@@ -8,25 +8,28 @@
 #include <unistd.h>
 
 const mesh_service_t mesh_services[MESH_RPC_COUNT] = {
-    {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102"},
-    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202"},
-    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302"},
+    {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", NULL},
+    //  inventory releases the stock of cancelled orders
+    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "orders"},
+    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", NULL},
 };
 
 static const char *s_gateway_help = "Base URL of the gateway.";
 
+//  "pricing-endpoint", or with pub "pricing-pub-endpoint"
 static void
-s_option_name (const mesh_service_t *svc, char *out, size_t size)
+s_option_name (const mesh_service_t *svc, bool pub, char *out, size_t size)
 {
-    snprintf (out, size, "%s-endpoint", svc->name);
+    snprintf (out, size, "%s-%sendpoint", svc->name, pub ? "pub-" : "");
 }
 
 static void
-s_define_endpoint (config_t *cfg, const mesh_service_t *svc, const char *def)
+s_define_endpoint (config_t *cfg, const mesh_service_t *svc, bool pub, const char *def)
 {
     char name[64], help[128];
-    s_option_name (svc, name, sizeof name);
-    snprintf (help, sizeof help, "Request (ZeroMQ) endpoint of the %s service.", svc->name);
+    s_option_name (svc, pub, name, sizeof name);
+    snprintf (help, sizeof help, pub ? "Event (ZeroMQ PUB) endpoint of the %s service."
+                                     : "Request (ZeroMQ) endpoint of the %s service.", svc->name);
     config_define (cfg, name, def, help);
 }
 
@@ -35,7 +38,14 @@ mesh_define_endpoints (config_t *cfg)
 {
     config_define (cfg, "var-dir", "./var", "Directory of the mesh's data, API key and endpoints.conf.");
     for (int i = 0; i < MESH_RPC_COUNT; i++)
-        s_define_endpoint (cfg, &mesh_services[i], mesh_services[i].rpc);
+        s_define_endpoint (cfg, &mesh_services[i], false, mesh_services[i].rpc);
+}
+
+void
+mesh_define_pub_endpoints (config_t *cfg)
+{
+    for (int i = 0; i < MESH_RPC_COUNT; i++)
+        s_define_endpoint (cfg, &mesh_services[i], true, mesh_services[i].pub);
 }
 
 void
@@ -48,8 +58,25 @@ const char *
 mesh_endpoint (config_t *cfg, const mesh_service_t *svc)
 {
     char name[64];
-    s_option_name (svc, name, sizeof name);
+    s_option_name (svc, false, name, sizeof name);
     return config_get (cfg, name);
+}
+
+const char *
+mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc)
+{
+    char name[64];
+    s_option_name (svc, true, name, sizeof name);
+    return config_get (cfg, name);
+}
+
+const mesh_service_t *
+mesh_find (const char *name)
+{
+    for (int i = 0; name && i < MESH_RPC_COUNT; i++)
+        if (strcmp (name, mesh_services[i].name) == 0)
+            return &mesh_services[i];
+    return NULL;
 }
 
 //  Makes one recorded value the default of the option it names, if this
@@ -57,14 +84,15 @@ mesh_endpoint (config_t *cfg, const mesh_service_t *svc)
 static void
 s_adopt (config_t *cfg, const char *name, const char *value)
 {
-    for (int i = 0; i < MESH_RPC_COUNT; i++) {
-        char option[64];
-        s_option_name (&mesh_services[i], option, sizeof option);
-        if (strcmp (name, option) == 0 && config_get (cfg, option)) {
-            s_define_endpoint (cfg, &mesh_services[i], value);
-            return;
+    for (int i = 0; i < MESH_RPC_COUNT; i++)
+        for (int pub = 0; pub < 2; pub++) {
+            char option[64];
+            s_option_name (&mesh_services[i], pub, option, sizeof option);
+            if (strcmp (name, option) == 0 && config_get (cfg, option)) {
+                s_define_endpoint (cfg, &mesh_services[i], pub, value);
+                return;
+            }
         }
-    }
     if (strcmp (name, "gateway-url") == 0 && config_get (cfg, "gateway-url"))
         config_define (cfg, "gateway-url", value, s_gateway_help);
 }
@@ -95,8 +123,7 @@ mesh_config_load (config_t *cfg, int argc, char **argv)
 }
 
 int
-mesh_write_endpoints (const char *var_dir, const char *const *endpoints,
-                      const char *gateway_url)
+mesh_write_endpoints (const char *var_dir, config_t *cfg, const char *gateway_url)
 {
     char path[PATH_MAX], temp[PATH_MAX];
     snprintf (path, sizeof path, "%.4000s/%s", var_dir, MESH_ENDPOINTS_FILE);
@@ -108,8 +135,11 @@ mesh_write_endpoints (const char *var_dir, const char *const *endpoints,
     }
     fprintf (file, "# Written by `retailmesh up` (pid %d): the endpoints of the mesh it runs.\n",
              (int) getpid ());
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
-        fprintf (file, "%s-endpoint = %s\n", mesh_services[i].name, endpoints[i]);
+    for (int i = 0; i < MESH_RPC_COUNT; i++) {
+        fprintf (file, "%s-endpoint = %s\n", mesh_services[i].name, mesh_endpoint (cfg, &mesh_services[i]));
+        fprintf (file, "%s-pub-endpoint = %s\n", mesh_services[i].name,
+                 mesh_pub_endpoint (cfg, &mesh_services[i]));
+    }
     fprintf (file, "gateway-url = %s\n", gateway_url);
     bool failed = ferror (file) != 0;
     failed |= fclose (file) != 0;

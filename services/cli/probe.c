@@ -1,8 +1,7 @@
 #include "probe.h"
+#include "call.h"
 #include "err.h"
 #include "mp.h"
-#include "rpc_client.h"
-#include "uuid.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -32,42 +31,22 @@ int
 probe_rpc (const char *endpoint, int timeout_ms, probe_t *out)
 {
     s_reset (out);
-    //  one attempt as long as the whole timeout: a probe never resends
-    rpc_client_t *client = rpc_client_new (endpoint, timeout_ms);
-    if (!client) {
-        snprintf (out->error, sizeof out->error, "cannot connect to '%s' (not a ZeroMQ endpoint?)",
-                  endpoint);
-        return RM_EINVAL;
-    }
-    char cid[UUID_STR_LEN + 1];
-    uuid_new_str (cid);
-    static const char empty_map[] = {(char) 0x80};
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    envelope_t reply;
-    int rc = rpc_client_call (client, "sys.health", cid, NULL, timeout_ms,
-                              empty_map, sizeof empty_map, &unpacked, &reply);
-    if (rc == RM_ETIMEOUT)
-        snprintf (out->error, sizeof out->error, "no answer within %d ms", timeout_ms);
+    call_t call;
+    int rc = call_make (&call, endpoint, "sys.health", NULL, timeout_ms);
+    if (*call.code)
+        snprintf (out->error, sizeof out->error, "answered with error %.200s", call.error);
     else if (rc != 0)
-        snprintf (out->error, sizeof out->error, "call failed: %s", rm_strerror (rc));
-    else if (!reply.ok) {
-        char code[32] = "", message[160] = "";
-        mp_get_str (&reply.body, "code", code, sizeof code);
-        mp_get_str (&reply.body, "message", message, sizeof message);
-        snprintf (out->error, sizeof out->error, "answered with error %s: %s", code, message);
-        rc = RM_EPROTO;
-    }
+        snprintf (out->error, sizeof out->error, "%.250s", call.error);
     else {
-        mp_get_str (&reply.body, "service", out->service, sizeof out->service);
-        mp_get_str (&reply.body, "version", out->version, sizeof out->version);
-        s_copy_int (&reply.body, "uptime_s", &out->uptime_s);
-        s_copy_int (&reply.body, "store_bytes", &out->store_bytes);
-        s_copy_int (&reply.body, "pid", &out->pid);
+        const msgpack_object *body = &call.reply.body;
+        mp_get_str (body, "service", out->service, sizeof out->service);
+        mp_get_str (body, "version", out->version, sizeof out->version);
+        s_copy_int (body, "uptime_s", &out->uptime_s);
+        s_copy_int (body, "store_bytes", &out->store_bytes);
+        s_copy_int (body, "pid", &out->pid);
         out->up = true;
     }
-    msgpack_unpacked_destroy (&unpacked);
-    rpc_client_destroy (&client);
+    call_release (&call);
     return rc;
 }
 

@@ -11,24 +11,19 @@
 #include <unistd.h>
 
 static harness_mesh_t mesh;
-static rpc_client_t *pricing, *inventory, *orders;
+static itest_clients_t clients;
 
 static void
 s_clients (void)
 {
-    rpc_client_destroy (&pricing);
-    rpc_client_destroy (&inventory);
-    rpc_client_destroy (&orders);
-    pricing = rpc_client_new (mesh.pricing_rpc, 1000);
-    inventory = rpc_client_new (mesh.inventory_rpc, 1000);
-    orders = rpc_client_new (mesh.orders_rpc, 1000);
+    itest_clients_connect (&clients, &mesh);
 }
 
 static void
 s_stock (const char *sku, int on_hand)
 {
-    json_decref (itest_callf (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"%s\",\"unit_price\":100}", sku));
-    json_decref (itest_callf (inventory, "inventory.set_stock", true,
+    json_decref (itest_callf (clients.pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"%s\",\"unit_price\":100}", sku));
+    json_decref (itest_callf (clients.inventory, "inventory.set_stock", true,
                               "{\"location\":\"WH-1\",\"sku\":\"%s\",\"on_hand\":%d}", sku, on_hand));
 }
 
@@ -83,7 +78,7 @@ s_place (const char *sku, int n, char ids[][40])
 {
     CHECK_EQ_INT (s_burst ("orders.submit", n, s_order_fmt, sku, NULL), n);
     for (int i = 0; i < n; i++) {
-        json_t *found = itest_callf (orders, "orders.find", true,
+        json_t *found = itest_callf (clients.orders, "orders.find", true,
                                      "{\"channel\":\"salesforce\",\"external_id\":\"%s-%d\"}", sku, i);
         snprintf (ids[i], 40, "%.36s", itest_str (found, "order_id"));
         json_decref (found);
@@ -93,7 +88,7 @@ s_place (const char *sku, int n, char ids[][40])
 static json_t *
 s_consumer_status (void)
 {
-    json_t *health = itest_call (inventory, "sys.health", true, "{}");
+    json_t *health = itest_call (clients.inventory, "sys.health", true, "{}");
     json_t *status = json_incref (json_array_get (json_object_get (health, "consumers"), 0));
     json_decref (health);
     return status ? status : json_object ();
@@ -105,23 +100,23 @@ test_cancel (void)
     s_stock ("CXL", 10);
     char ids[1][40];
     s_place ("CXL", 1, ids);
-    CHECK_EQ_INT (itest_reserved (inventory, "CXL"), 1);
-    json_t *r = itest_callf (orders, "orders.cancel", true, "{\"order_id\":\"%s\",\"reason\":\"customer asked\"}", ids[0]);
+    CHECK_EQ_INT (itest_reserved (clients.inventory, "CXL"), 1);
+    json_t *r = itest_callf (clients.orders, "orders.cancel", true, "{\"order_id\":\"%s\",\"reason\":\"customer asked\"}", ids[0]);
     CHECK_STR (itest_str (r, "status"), "cancelled");
     CHECK (json_is_true (json_object_get (r, "changed")));
     CHECK_STR (itest_str (r, "cancel_reason"), "customer asked");
     json_decref (r);
-    CHECK (itest_wait_reserved (inventory, "CXL", 0, 5000));
-    r = itest_callf (orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[0]);
+    CHECK (itest_wait_reserved (clients.inventory, "CXL", 0, 5000));
+    r = itest_callf (clients.orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[0]);
     CHECK (json_is_false (json_object_get (r, "changed")));
     json_decref (r);
-    r = itest_call (orders, "orders.cancel", false, "{\"order_id\":\"01a21a6b-7439-770c-8df8-07418e8bd823\"}");
+    r = itest_call (clients.orders, "orders.cancel", false, "{\"order_id\":\"01a21a6b-7439-770c-8df8-07418e8bd823\"}");
     CHECK_STR (itest_str (r, "code"), "not_found");
     json_decref (r);
-    r = itest_callf (orders, "orders.get", true, "{\"order_id\":\"%s\"}", ids[0]);
+    r = itest_callf (clients.orders, "orders.get", true, "{\"order_id\":\"%s\"}", ids[0]);
     CHECK_STR (itest_str (r, "status"), "cancelled");
     json_decref (r);
-    r = itest_callf (orders, "orders.history", true, "{\"order_id\":\"%s\"}", ids[0]);
+    r = itest_callf (clients.orders, "orders.history", true, "{\"order_id\":\"%s\"}", ids[0]);
     json_t *events = json_object_get (r, "events");
     CHECK_EQ_INT (json_array_size (events), 2);
     CHECK_STR (itest_str (json_array_get (events, 0), "status"), "accepted");
@@ -129,7 +124,7 @@ test_cancel (void)
     CHECK_STR (itest_str (json_array_get (events, 1), "correlation_id"), "itest");
     json_decref (r);
     //  one release for one cancellation, and the on-hand count untouched
-    CHECK_EQ_INT (itest_count_events (inventory, "inventory.reservation.released"), 1);
+    CHECK_EQ_INT (itest_count_events (clients.inventory, "inventory.reservation.released"), 1);
 }
 
 //  Events produced while the consumer is down are applied when it starts.
@@ -145,7 +140,7 @@ test_late_consumer (void)
     CHECK_EQ_INT (s_burst ("orders.cancel", N, "{\"order_id\":\"%s\"}", NULL, ids), N);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     s_clients ();
-    CHECK (itest_wait_reserved (inventory, "LATE", 0, 10000));
+    CHECK (itest_wait_reserved (clients.inventory, "LATE", 0, 10000));
 }
 
 //  Thousands of cancellations flow while the consumer is killed with
@@ -157,8 +152,8 @@ test_consumer_killed (void)
     static char ids[N][40];
     s_stock ("KILL", N);
     s_place ("KILL", N, ids);
-    CHECK_EQ_INT (itest_reserved (inventory, "KILL"), N);
-    int before = itest_count_events (inventory, "inventory.reservation.released");
+    CHECK_EQ_INT (itest_reserved (clients.inventory, "KILL"), N);
+    int before = itest_count_events (clients.inventory, "inventory.reservation.released");
     rpc_client_t *client = rpc_client_new (mesh.orders_rpc, 30000);
     int ok = 0;
     int64_t until = clock_mono_ms () + 120000;
@@ -175,8 +170,8 @@ test_consumer_killed (void)
     CHECK_EQ_INT (ok, N);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     s_clients ();
-    CHECK (itest_wait_reserved (inventory, "KILL", 0, 20000));
-    CHECK_EQ_INT (itest_count_events (inventory, "inventory.reservation.released") - before, N);
+    CHECK (itest_wait_reserved (clients.inventory, "KILL", 0, 20000));
+    CHECK_EQ_INT (itest_count_events (clients.inventory, "inventory.reservation.released") - before, N);
     json_t *status = s_consumer_status ();
     CHECK_EQ_INT (itest_int (status, "lag"), 0);
     json_decref (status);
@@ -185,7 +180,7 @@ test_consumer_killed (void)
 static int64_t
 s_orders_log (const char *key)
 {
-    json_t *health = itest_call (orders, "sys.health", true, "{}");
+    json_t *health = itest_call (clients.orders, "sys.health", true, "{}");
     int64_t value = itest_int (json_object_get (health, "events"), key);
     json_decref (health);
     return value;
@@ -210,7 +205,7 @@ test_producer_crash (void)
     json_t *reply = NULL;
     char body[128];
     snprintf (body, sizeof body, "{\"order_id\":\"%s\"}", ids[0]);
-    CHECK (mpjson_call (orders, "orders.cancel", "crash", NULL, body, 1500, &ok, &reply) == RM_ETIMEOUT);
+    CHECK (mpjson_call (clients.orders, "orders.cancel", "crash", NULL, body, 1500, &ok, &reply) == RM_ETIMEOUT);
     json_decref (reply);
     int status = 0;
     for (int i = 0; i < 50 && harness_alive (&mesh.procs[MESH_IX_ORDERS], &status); i++)
@@ -221,7 +216,7 @@ test_producer_crash (void)
     s_clients ();
     //  the cancellation committed before the crash: it is in the log...
     CHECK_EQ_INT (s_orders_log ("last_seq"), last_before + 1);
-    json_t *r = itest_callf (orders, "orders.get", true, "{\"order_id\":\"%s\"}", ids[0]);
+    json_t *r = itest_callf (clients.orders, "orders.get", true, "{\"order_id\":\"%s\"}", ids[0]);
     CHECK_STR (itest_str (r, "status"), "cancelled");
     json_decref (r);
     //  ...the relay sent it after the restart...
@@ -230,7 +225,7 @@ test_producer_crash (void)
         usleep (100000);
     CHECK (published >= last_before + 1);
     //  ...and the consumer applied it
-    CHECK (itest_wait_reserved (inventory, "CRASH", 0, 5000));
+    CHECK (itest_wait_reserved (clients.inventory, "CRASH", 0, 5000));
 }
 
 //  A subscription that holds one message at a time, and a consumer told
@@ -260,10 +255,10 @@ test_lossy_subscription (void)
             break;
         usleep (50000);
     }
-    int before = itest_count_events (inventory, "inventory.reservation.released");
+    int before = itest_count_events (clients.inventory, "inventory.reservation.released");
     CHECK_EQ_INT (s_burst ("orders.cancel", N, "{\"order_id\":\"%s\"}", NULL, ids), N);
-    CHECK (itest_wait_reserved (inventory, "LOSSY", 0, 20000));
-    CHECK_EQ_INT (itest_count_events (inventory, "inventory.reservation.released") - before, N);
+    CHECK (itest_wait_reserved (clients.inventory, "LOSSY", 0, 20000));
+    CHECK_EQ_INT (itest_count_events (clients.inventory, "inventory.reservation.released") - before, N);
     json_t *status = s_consumer_status ();
     CHECK (itest_int (status, "gaps") > 0);
     CHECK (itest_int (status, "duplicates") > 0);
@@ -290,12 +285,12 @@ test_dead_letters (void)
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     unsetenv ("RETAILMESH_FAIL_EVENTS");
     s_clients ();
-    json_t *r = itest_callf (orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[0]);
+    json_t *r = itest_callf (clients.orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[0]);
     json_decref (r);
     json_t *entries = NULL;
     for (int i = 0; i < 100; i++) {
         json_decref (entries);
-        json_t *list = itest_call (inventory, "dlq.list", true, "{\"source\":\"orders\"}");
+        json_t *list = itest_call (clients.inventory, "dlq.list", true, "{\"source\":\"orders\"}");
         entries = json_incref (json_object_get (list, "entries"));
         json_decref (list);
         if (json_array_size (entries) == 1)
@@ -308,30 +303,30 @@ test_dead_letters (void)
     CHECK_EQ_INT (itest_int (entry, "attempts"), 3);
     int64_t seq = itest_int (entry, "seq");
     json_decref (entries);
-    CHECK_EQ_INT (itest_reserved (inventory, "DLQ"), 2);
+    CHECK_EQ_INT (itest_reserved (clients.inventory, "DLQ"), 2);
     //  a later event still applies: a stock feed after the dead letter
-    json_t *shown = itest_callf (inventory, "dlq.show", true, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
+    json_t *shown = itest_callf (clients.inventory, "dlq.show", true, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
     CHECK_STR (itest_str (json_object_get (json_object_get (shown, "event"), "body"), "order_id"), ids[0]);
     json_decref (shown);
-    json_t *still = itest_callf (inventory, "dlq.retry", false, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
+    json_t *still = itest_callf (clients.inventory, "dlq.retry", false, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
     json_decref (still);
     //  the cause is fixed: inventory restarts without the fault
     CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_INVENTORY), 0);
     mesh.extra_args[MESH_IX_INVENTORY] = NULL;
     s_clients ();
-    json_t *done = itest_callf (inventory, "dlq.retry", true, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
+    json_t *done = itest_callf (clients.inventory, "dlq.retry", true, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
     CHECK (json_is_true (json_object_get (done, "applied")));
     json_decref (done);
-    CHECK_EQ_INT (itest_reserved (inventory, "DLQ"), 1);
-    json_t *list = itest_call (inventory, "dlq.list", true, "{}");
+    CHECK_EQ_INT (itest_reserved (clients.inventory, "DLQ"), 1);
+    json_t *list = itest_call (clients.inventory, "dlq.list", true, "{}");
     CHECK_EQ_INT (json_array_size (json_object_get (list, "entries")), 0);
     json_decref (list);
-    json_t *again = itest_callf (inventory, "dlq.retry", false, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
+    json_t *again = itest_callf (clients.inventory, "dlq.retry", false, "{\"source\":\"orders\",\"seq\":%lld}", (long long) seq);
     CHECK_STR (itest_str (again, "code"), "not_found");
     json_decref (again);
     //  events after the dead letter apply normally
-    json_decref (itest_callf (orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[1]));
-    CHECK (itest_wait_reserved (inventory, "DLQ", 0, 5000));
+    json_decref (itest_callf (clients.orders, "orders.cancel", true, "{\"order_id\":\"%s\"}", ids[1]));
+    CHECK (itest_wait_reserved (clients.inventory, "DLQ", 0, 5000));
 }
 
 //  A consumer that fell behind the source's retention says so (log and
@@ -370,7 +365,7 @@ test_behind_retention (void)
     CHECK (strstr (itest_str (status, "stalled_reason"), "retention") != NULL);
     json_decref (status);
     //  the operator accepts the loss and moves the consumer to what is kept
-    json_t *r = itest_callf (inventory, "consumer.replay", true, "{\"source\":\"orders\",\"from\":%lld}",
+    json_t *r = itest_callf (clients.inventory, "consumer.replay", true, "{\"source\":\"orders\",\"from\":%lld}",
                              (long long) first);
     CHECK_EQ_INT (itest_int (r, "position"), first - 1);
     json_decref (r);
@@ -404,9 +399,7 @@ main (void)
     test_lossy_subscription ();
     test_dead_letters ();
     test_behind_retention ();
-    rpc_client_destroy (&pricing);
-    rpc_client_destroy (&inventory);
-    rpc_client_destroy (&orders);
+    itest_clients_close (&clients);
     harness_mesh_destroy (&mesh);
     return harness_report ("test_events");
 }

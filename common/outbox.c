@@ -226,7 +226,7 @@ outbox_first_seq (outbox_t *self, MDB_txn *txn, uint64_t *first)
     int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
     mdb_cursor_close (cursor);
     if (rc == MDB_NOTFOUND) {
-        uint64_t last;
+        uint64_t last = 0;
         int lrc = s_read_last (self, txn, &last);
         *first = last + 1;
         return lrc;
@@ -240,7 +240,7 @@ outbox_first_seq (outbox_t *self, MDB_txn *txn, uint64_t *first)
 int
 outbox_since (outbox_t *self, MDB_txn *txn, uint64_t from, uint32_t max, msgpack_packer *pk)
 {
-    uint64_t first, last;
+    uint64_t first = 0, last = 0;
     int rc = outbox_first_seq (self, txn, &first);
     if (rc == 0)
         rc = s_read_last (self, txn, &last);

@@ -1,4 +1,5 @@
 #include "inventory.h"
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "mp.h"
@@ -8,7 +9,7 @@
 
 //  Stock keys are "<sku>\0<location>" (store_key_pair), so a SKU's
 //  locations sit together; reservations are keyed by the order's 16-byte ID.
-const char *const inventory_dbs[] = {"stock", "reservations", NULL};
+const char *const inventory_dbs[] = {"stock", "reservations", "released", NULL};
 
 int
 inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock)
@@ -148,7 +149,13 @@ inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
 {
     *existing = false;
     *nshort = 0;
-    int rc = s_record_get (txn, dbs, order_id, record);
+    MDB_val tombstone;
+    int rc = store_get (txn, dbs->released, order_id, 16, &tombstone);
+    if (rc == 0)
+        return RM_ECONFLICT;
+    if (rc != RM_ENOTFOUND)
+        return rc;
+    rc = s_record_get (txn, dbs, order_id, record);
     if (rc == 0) {
         *existing = true;
         return 0;
@@ -204,7 +211,10 @@ int
 inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
                    msgpack_sbuffer *record)
 {
-    int rc = s_record_get (txn, dbs, order_id, record);
+    int64_t now = clock_now_ms ();
+    int rc = store_put (txn, dbs->released, order_id, 16, &now, sizeof now, 0);
+    if (rc == 0)
+        rc = s_record_get (txn, dbs, order_id, record);
     if (rc == RM_ENOTFOUND)
         return 0;
     if (rc != 0)
@@ -228,7 +238,8 @@ inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
 static inventory_dbs_t
 s_dbs (service_t *svc)
 {
-    return (inventory_dbs_t) {service_dbi (svc, INVENTORY_DB_STOCK), service_dbi (svc, INVENTORY_DB_RESERVATIONS)};
+    return (inventory_dbs_t) {service_dbi (svc, INVENTORY_DB_STOCK), service_dbi (svc, INVENTORY_DB_RESERVATIONS),
+                              service_dbi (svc, INVENTORY_DB_RELEASED)};
 }
 
 static void
@@ -357,6 +368,8 @@ s_reserve (service_t *svc, request_t *req)
             mp_pack_kv_int (pk, "available", s->available);
         }
     }
+    else if (rc == RM_ECONFLICT)
+        request_reply_error (req, rc, "/order_id", "the hold of order %s was already released", ctx.order_text);
     else if (rc == RM_ENOTFOUND) {
         char field[48];
         snprintf (field, sizeof field, "/lines/%d/sku", ctx.bad_line);

@@ -10,7 +10,7 @@
 #include <lmdb.h>
 #include <stdint.h>
 
-enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1 };
+enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1, INVENTORY_DB_RELEASED = 2 };
 extern const char *const inventory_dbs[];
 
 #define INVENTORY_LOCATION_MAX 64
@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
     MDB_dbi stock;
     MDB_dbi reservations;
+    MDB_dbi released;             //  orders whose hold is over: never reserved again
 } inventory_dbs_t;
 
 int inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock);
@@ -59,6 +60,8 @@ int inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const cha
 //  reservation record (packed MessagePack, see inventory.c) is stored under
 //  the order's 16-byte ID and copied to *record (caller frees). When the
 //  order already holds a reservation, nothing changes and *existing is set.
+//  RM_ECONFLICT when the order's hold was already released (a late or
+//  resent reserve must not hold stock for an order that gave it back);
 //  RM_ESHORT with shortages[*nshort] filled when some line cannot be met;
 //  RM_ENOTFOUND with *bad_line when a SKU is unknown. On error the caller
 //  must abort the transaction (partial allocations are in it).
@@ -67,7 +70,8 @@ int inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t o
                        bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line);
 
 //  Releases an order's reservation and returns its record in *record
-//  (empty when there was none: releasing twice is harmless).
+//  (empty when there was none: releasing twice is harmless). Either way the
+//  order is marked released, so no later reserve holds stock for it.
 int inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
                        msgpack_sbuffer *record);
 

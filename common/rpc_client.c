@@ -32,7 +32,7 @@ struct rpc_client_t {
     zsock_t *sock;
     int attempt_ms;
     zhashx_t *calls;              //  message id -> call_t
-    int64_t last_heard;           //  monotonic ms of the last reply
+    int64_t last_heard;           //  monotonic ms of the last reply (0: never heard from)
     unsigned reconnects;
 };
 
@@ -76,7 +76,6 @@ rpc_client_new (const char *endpoint, int attempt_ms)
         rpc_client_destroy (&self);
         return NULL;
     }
-    self->last_heard = clock_mono_ms ();
     return self;
 }
 
@@ -228,49 +227,58 @@ rpc_client_handle (rpc_client_t *self)
 
 //  Lazy Pirate: a peer that stayed silent for a whole attempt is presumed
 //  gone; a fresh socket drops whatever sat in the old pipe and reconnects.
-static void
+static bool
 s_reconnect (rpc_client_t *self)
 {
     zsock_t *fresh = s_socket_new (self->endpoint);
     if (!fresh)
-        return;
+        return false;
     zsock_destroy (&self->sock);
     self->sock = fresh;
     self->reconnects++;
     log_info (NULL, "rpc client: %s silent for %d ms, reconnected", self->endpoint, self->attempt_ms);
+    return true;
 }
 
 void
 rpc_client_expire (rpc_client_t *self)
 {
     int64_t now = clock_mono_ms ();
-    zlistx_t *due = zlistx_new ();
-    if (!due)
-        return;
-    bool peer_silent = false;
+    bool any_due = false, peer_silent = false;
     for (call_t *call = (call_t *) zhashx_first (self->calls); call;
          call = (call_t *) zhashx_next (self->calls)) {
         if (call->deadline <= now || call->attempt_end <= now) {
-            zlistx_add_end (due, call);
+            any_due = true;
             if (call->deadline > now && self->last_heard < call->sent_at)
                 peer_silent = true;
         }
     }
-    if (peer_silent)
-        s_reconnect (self);
-    for (call_t *call = (call_t *) zlistx_first (due); call; call = (call_t *) zlistx_next (due)) {
+    if (!any_due)
+        return;
+    //  after a reconnect every reply owed on the old socket is lost, so
+    //  every idempotent call is sent again, not only the ones now due
+    bool reconnected = peer_silent && s_reconnect (self);
+    zlistx_t *todo = zlistx_new ();
+    if (!todo)
+        return;
+    for (call_t *call = (call_t *) zhashx_first (self->calls); call;
+         call = (call_t *) zhashx_next (self->calls))
+        if (reconnected || call->deadline <= now || call->attempt_end <= now)
+            zlistx_add_end (todo, call);
+    for (call_t *call = (call_t *) zlistx_first (todo); call; call = (call_t *) zlistx_next (todo)) {
         if (call->deadline <= now) {
             log_warn (call->cid, "rpc client: %s to %s timed out", call->op, self->endpoint);
             s_finish (self, call, RM_ETIMEOUT, NULL);
         }
-        else if (call->idempotent && peer_silent) {
+        else if (call->idempotent && (reconnected || peer_silent)) {
             if (s_transmit (self, call) != 0)
                 call->attempt_end = now + self->attempt_ms;
         }
-        else
+        else if (call->attempt_end <= now)
+            //  the peer is alive but slow: wait for this answer until the deadline
             call->attempt_end = call->deadline;
     }
-    zlistx_destroy (&due);
+    zlistx_destroy (&todo);
 }
 
 int

@@ -387,8 +387,8 @@ s_curl_init (void)
     done = true;
 }
 
-static size_t
-s_on_body (char *data, size_t size, size_t nmemb, void *arg)
+size_t
+harness_http_collect (char *data, size_t size, size_t nmemb, void *arg)
 {
     harness_http_t *res = arg;
     size_t len = size * nmemb;
@@ -474,7 +474,7 @@ s_http (harness_http_t *res, const char *method, const char *url, const char *ap
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-    if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_on_body);
+    if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, harness_http_collect);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_WRITEDATA, res);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, s_on_header);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_HEADERDATA, res);
@@ -775,6 +775,23 @@ harness_mesh_kill_one (harness_mesh_t *m, unsigned which)
     if (ix < 0)
         return;
     harness_kill (&m->procs[ix]);
+    m->running &= ~which;
+}
+
+int
+harness_mesh_stop_one (harness_mesh_t *m, unsigned which)
+{
+    int ix = s_mesh_index (which);
+    if (ix < 0)
+        return RM_EINVAL;
+    int status = harness_stop (&m->procs[ix], 5000);
+    m->running &= ~which;
+    return status == 0 ? 0 : RM_EINTERNAL;
+}
+
+void
+harness_mesh_forget_one (harness_mesh_t *m, unsigned which)
+{
     m->running &= ~which;
 }
 

@@ -161,6 +161,14 @@ int harness_mesh_start (harness_mesh_t *m, unsigned which);
 //  harness_mesh_kill_one and then harness_mesh_start with its bit.
 int harness_mesh_restart_one (harness_mesh_t *m, unsigned which);
 
+//  SIGTERMs one service and waits for it (at most 5 s); returns 0 when it
+//  exited with status 0. Start it again with harness_mesh_start.
+int harness_mesh_stop_one (harness_mesh_t *m, unsigned which);
+
+//  Marks one service as no longer running once it has exited by itself
+//  (e.g. at a crash point).
+void harness_mesh_forget_one (harness_mesh_t *m, unsigned which);
+
 //  SIGKILLs one service (a crash: no clean shutdown).
 void harness_mesh_kill_one (harness_mesh_t *m, unsigned which);
 
@@ -195,5 +203,9 @@ int harness_http (harness_http_t *res, const char *method, const char *url,
                   const char *body, size_t body_len, const char *const *extra_headers);
 
 void harness_http_free (harness_http_t *res);
+
+//  A libcurl write callback that appends to res->body (NUL-terminated) for
+//  tests that drive their own curl handles.
+size_t harness_http_collect (char *data, size_t size, size_t nmemb, void *res);
 
 #endif

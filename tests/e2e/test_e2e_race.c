@@ -52,31 +52,11 @@ typedef struct {
     int inconsistent;          //  on_hand != 100 or reserved + available != on_hand
 } watcher_t;
 
-typedef struct {
-    char *data;
-    size_t len;
-} buffer_t;
-
-static size_t
-s_collect (char *data, size_t size, size_t nmemb, void *arg)
-{
-    buffer_t *buf = arg;
-    size_t len = size * nmemb;
-    char *grown = realloc (buf->data, buf->len + len + 1);
-    if (!grown)
-        return 0;
-    memcpy (grown + buf->len, data, len);
-    buf->data = grown;
-    buf->len += len;
-    buf->data[buf->len] = '\0';
-    return len;
-}
-
 static void
-s_record (outcome_t *out, long status, const buffer_t *buf)
+s_record (outcome_t *out, long status, const harness_http_t *buf)
 {
     out->status = status;
-    json_t *json = buf->data ? json_loadb (buf->data, buf->len, 0, NULL) : NULL;
+    json_t *json = buf->body ? json_loadb (buf->body, buf->body_len, 0, NULL) : NULL;
     bool order = status == 200 || status == 201;
     const char *text = json_string_value (json_object_get (json, order ? "order_id" : "type"));
     if (order && text)
@@ -105,7 +85,7 @@ s_client (void *arg)
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) REQUEST_MS);
     if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-    if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    if (rc == CURLE_OK) rc = curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, harness_http_collect);
     pthread_barrier_wait (client->start);
     for (int i = 0; rc == CURLE_OK && i < client->count && clock_mono_ms () < s_race_end; i++) {
         int n = client->index * client->count + i;
@@ -118,7 +98,7 @@ s_client (void *arg)
             snprintf (body, sizeof body,
                       "{\"external_id\":\"RACE-%03d\",\"account_id\":\"A%d\",\"currency\":\"USD\","
                       "\"lines\":[{\"sku\":\"HOT\",\"quantity\":1,\"unit_price\":700}]}", n, client->index);
-        buffer_t buf = {NULL, 0};
+        harness_http_t buf = {0};
         long status = 0;
         CURLcode sent = curl_easy_setopt (curl, CURLOPT_WRITEDATA, &buf);
         if (sent == CURLE_OK) sent = curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
@@ -128,7 +108,7 @@ s_client (void *arg)
             s_record (&client->outcomes[i], status, &buf);
         else
             client->curl_errors++;
-        free (buf.data);
+        free (buf.body);
     }
     if (rc != CURLE_OK)
         client->curl_errors++;

@@ -264,8 +264,7 @@ s_check_no_dead_letters (void)
 static void
 s_restart_inventory (const char *const *extra)
 {
-    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     mesh.extra_args[MESH_IX_INVENTORY] = extra;
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     s_clients ();
@@ -297,8 +296,7 @@ test_dead_letter_round_trip (void)
     s_order ("CLI", "cli-dlq", id);
     CHECK_EQ_INT (itest_reserved (clients.inventory, "CLI"), 1);
     static const char *const fast[] = {"--consumer-max-attempts", "2", "--consumer-backoff-ms", "20", NULL};
-    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     //  a consumer down is a failed check
     char *out = NULL;
     static const char *const lag[] = {"events", "lag", "--timeout", "300", NULL};

@@ -135,8 +135,7 @@ test_late_consumer (void)
     char ids[N][40];
     s_stock ("LATE", N);
     s_place ("LATE", N, ids);
-    CHECK (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000) == 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     CHECK_EQ_INT (s_burst ("orders.cancel", N, "{\"order_id\":\"%s\"}", NULL, ids), N);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
     s_clients ();
@@ -211,7 +210,7 @@ test_producer_crash (void)
     for (int i = 0; i < 50 && harness_alive (&mesh.procs[MESH_IX_ORDERS], &status); i++)
         usleep (100000);
     CHECK (!harness_alive (&mesh.procs[MESH_IX_ORDERS], &status));
-    mesh.running &= ~MESH_ORDERS;
+    harness_mesh_forget_one (&mesh, MESH_ORDERS);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_ORDERS), 0);
     s_clients ();
     //  the cancellation committed before the crash: it is in the log...
@@ -239,8 +238,7 @@ test_lossy_subscription (void)
     static const char *const hwm[] = {"--sub-hwm", "1", NULL};
     s_stock ("LOSSY", N);
     s_place ("LOSSY", N, ids);
-    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     mesh.extra_args[MESH_IX_INVENTORY] = hwm;
     setenv ("RETAILMESH_CHAOS_EVENTS", "drop=7,dup=5", 1);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
@@ -278,8 +276,7 @@ test_dead_letters (void)
     char ids[2][40];
     s_place ("DLQ", 2, ids);
     static const char *const fast[] = {"--consumer-max-attempts", "3", "--consumer-backoff-ms", "20", NULL};
-    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     mesh.extra_args[MESH_IX_INVENTORY] = fast;
     setenv ("RETAILMESH_FAIL_EVENTS", "orders.order.cancelled", 1);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_INVENTORY), 0);
@@ -339,8 +336,7 @@ test_behind_retention (void)
     char ids[N][40];
     s_stock ("RET", N);
     s_place ("RET", N, ids);
-    CHECK_EQ_INT (harness_stop (&mesh.procs[MESH_IX_INVENTORY], 5000), 0);
-    mesh.running &= ~MESH_INVENTORY;
+    CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     CHECK_EQ_INT (s_burst ("orders.cancel", N, "{\"order_id\":\"%s\"}", NULL, ids), N);
     static const char *const keep_five[] = {"--event-retention-count", "5", NULL};
     mesh.extra_args[MESH_IX_ORDERS] = keep_five;

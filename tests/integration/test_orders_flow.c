@@ -120,28 +120,24 @@ test_rejections_reserve_nothing (void)
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
     json_decref (r);
 
-    r = itest_call (orders, "orders.submit", false,
-                "{\"external_id\":\"SF-U\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
-                "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999},{\"sku\":\"NOPE\",\"quantity\":1,\"unit_price\":1}]}");
-    CHECK_STR (itest_str (r, "code"), "not_found");
-    CHECK_STR (itest_str (r, "field"), "/lines/1/sku");
-    CHECK_EQ_INT (s_reserved ("TEE"), tee);
-    json_decref (r);
-
-    r = itest_call (orders, "orders.submit", false,
-                "{\"external_id\":\"SF-C\",\"account_id\":\"A\",\"currency\":\"JPY\",\"lines\":["
-                "{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999}]}");
-    CHECK_STR (itest_str (r, "code"), "not_found");
-    CHECK_STR (itest_str (r, "field"), "/currency");
-    CHECK_EQ_INT (s_reserved ("TEE"), tee);
-    json_decref (r);
-
-    r = itest_call (orders, "orders.submit", false,
-                "{\"external_id\":\"SF-T\",\"account_id\":\"A\",\"currency\":\"USD\",\"lines\":["
-                "{\"sku\":\"TEE\",\"quantity\":\"1\",\"unit_price\":1999}]}");
-    CHECK_STR (itest_str (r, "code"), "invalid");
-    CHECK_STR (itest_str (r, "field"), "/lines/0/quantity");
-    json_decref (r);
+    //  refused with the field named, and nothing held
+    static const struct {
+        const char *lines, *currency, *code, *field;
+    } refusals[] = {
+        {"{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999},{\"sku\":\"NOPE\",\"quantity\":1,\"unit_price\":1}",
+         "USD", "not_found", "/lines/1/sku"},
+        {"{\"sku\":\"TEE\",\"quantity\":1,\"unit_price\":1999}", "JPY", "not_found", "/currency"},
+        {"{\"sku\":\"TEE\",\"quantity\":\"1\",\"unit_price\":1999}", "USD", "invalid", "/lines/0/quantity"},
+    };
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+        r = itest_callf (orders, "orders.submit", false,
+                         "{\"external_id\":\"SF-R%zu\",\"account_id\":\"A\",\"currency\":\"%s\",\"lines\":[%s]}", i,
+                         refusals[i].currency, refusals[i].lines);
+        CHECK_STR (itest_str (r, "code"), refusals[i].code);
+        CHECK_STR (itest_str (r, "field"), refusals[i].field);
+        CHECK_EQ_INT (s_reserved ("TEE"), tee);
+        json_decref (r);
+    }
 
     //  a rejected external_id may be submitted again once corrected
     r = itest_call (orders, "orders.submit", true,

@@ -1,6 +1,7 @@
 #include "consumer.h"
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 #include "log.h"
 #include "mp.h"
 #include "service.h"
@@ -28,9 +29,7 @@ struct consumer_t {
     int attempts;
     int64_t retry_at;             //  monotonic ms
     uint64_t gaps, replays, applied, rejected, duplicates, dead_letters;
-    char fail_types[256];         //  test hook: event types whose handler is made to fail
-    int chaos_drop, chaos_dup;    //  test hook: drop every nth live event, deliver every mth twice
-    uint64_t received;
+    uint64_t received;            //  live events, counted for FAILPOINT_EVENT_COPIES
 };
 
 //  DLQ keys: "<source>\0" + big-endian sequence.
@@ -72,16 +71,6 @@ consumer_new (service_t *svc, const consumer_def_t *def, const consumer_opts_t *
     self->positions = positions;
     self->dlq = dlq;
     snprintf (self->position_key, sizeof self->position_key, POSITION_PREFIX "%s", def->source);
-    //  RETAILMESH_FAIL_EVENTS=type,type: those events fail as if the handler
-    //  could not reach a resource, to exercise retries and dead letters
-    const char *fail = getenv ("RETAILMESH_FAIL_EVENTS");
-    if (fail && *fail)
-        snprintf (self->fail_types, sizeof self->fail_types, ",%s,", fail);
-    //  RETAILMESH_CHAOS_EVENTS=drop=N,dup=M: lose and duplicate live events
-    //  on purpose, so tests can show that replay makes up for the wire
-    const char *chaos = getenv ("RETAILMESH_CHAOS_EVENTS");
-    if (chaos && sscanf (chaos, "drop=%d,dup=%d", &self->chaos_drop, &self->chaos_dup) != 2)
-        self->chaos_drop = self->chaos_dup = 0;
     int rc = s_load_position (self);
     if (rc == 0) {
         self->sub = zsock_new (ZMQ_SUB);
@@ -147,11 +136,8 @@ s_handles (consumer_t *self, const char *type)
 static int
 s_run_handler (consumer_t *self, MDB_txn *txn, const envelope_t *event)
 {
-    char needle[ENVELOPE_TYPE_MAX + 2];
-    snprintf (needle, sizeof needle, ",%s,", event->type);
-    if (*self->fail_types && strstr (self->fail_types, needle))
-        return RM_EUNAVAIL;
-    return self->def->apply (self->svc, txn, event);
+    int rc = FAILPOINT_EVENT_ERROR (event->type);
+    return rc != 0 ? rc : self->def->apply (self->svc, txn, event);
 }
 
 static bool
@@ -317,10 +303,7 @@ consumer_handle (consumer_t *self)
             }
         }
         else if (data) {
-            self->received++;
-            bool drop = self->chaos_drop > 0 && self->received % (uint64_t) self->chaos_drop == 0;
-            bool dup = self->chaos_dup > 0 && self->received % (uint64_t) self->chaos_dup == 0;
-            for (int copies = drop ? 0 : dup ? 2 : 1; copies > 0; copies--)
+            for (int copies = FAILPOINT_EVENT_COPIES (++self->received); copies > 0; copies--)
                 s_offer (self, (const char *) zframe_data (data), zframe_size (data));
         }
         zmsg_destroy (&msg);

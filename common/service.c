@@ -3,6 +3,7 @@
 #include "eventops.h"
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 #include "log.h"
 #include "mp.h"
 #include "uuid.h"
@@ -92,7 +93,6 @@ struct service_t {
     int64_t last_trim;              //  monotonic ms
     int64_t retention_count;
     int64_t retention_ms;
-    bool crash_after_commit;        //  test hook, see s_commit
     bool batch_has_events;          //  the open batch appended to the event log
     bool again;                     //  service_continue: do not wait in the next poll
     int64_t started_ms;
@@ -265,8 +265,6 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
         return RM_EINVAL;
     }
     self->retention_ms = retention_days * 86400000;
-    const char *crash = getenv ("RETAILMESH_CRASH_POINT");
-    self->crash_after_commit = crash && strcmp (crash, "after-commit") == 0;
     store_opts_t opts = {
         .dir = config_get (cfg, "data-dir"),
         .map_size = (size_t) map_size,
@@ -670,12 +668,9 @@ s_commit (service_t *self)
         rc = store_commit (&self->batch);
     else
         store_abort (&self->batch);
-    //  RETAILMESH_CRASH_POINT=after-commit: die between the commit and the
-    //  relay, so tests can show that committed events are still published
-    if (rc == 0 && had_events && self->crash_after_commit) {
-        log_error (NULL, "crash point after-commit reached: exiting without publishing");
-        _exit (137);
-    }
+    //  between the commit and the relay: committed events must still go out
+    if (rc == 0 && had_events)
+        FAILPOINT_CRASH ("after-commit");
     if (rc == 0)
         return true;
     outbox_reload (self->outbox);

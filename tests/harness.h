@@ -49,8 +49,13 @@ extern int harness_checks;
 
 //  Prints "<name>: N passed, N failed" on its own line (CI reads it; name
 //  is reduced to its last path component, one word) and returns the
-//  process exit code: 0 when nothing failed, else 1.
+//  process exit code: 1 when something failed, else 77 (ctest's skip code,
+//  tests/CMakeLists.txt) when a part was skipped, else 0.
 int harness_report (const char *name);
+
+//  Whether this build's services have the failure hooks (common/failpoint.h).
+//  When not, says that the named part is skipped, for harness_report.
+bool harness_failpoints (const char *part);
 
 //  Creates a fresh directory under $TMPDIR (or /tmp) named
 //  <prefix>-XXXXXX and returns its path (free it). Aborts when it cannot,

@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define COMMAND_GO_ON (-1)
+//  "Carry on": neither an exit code (0..255) nor an error code (err.h's
+//  are negative), so it cannot be mistaken for either.
+#define COMMAND_GO_ON 256
 
 //  Creates the options of a subcommand; with timeout_def, it has
 //  --timeout (milliseconds) with that default. NULL when out of memory.

@@ -283,6 +283,9 @@ s_load (config_t *cfg, const char *const *args)
 static void
 test_shared_options (void)
 {
+    //  "carry on" is neither an exit code nor one of err.h's codes
+    CHECK (COMMAND_GO_ON < 0 || COMMAND_GO_ON > 255);
+    CHECK (rm_errcode (rm_errname (COMMAND_GO_ON)) != COMMAND_GO_ON);
     config_t *cfg = command_new ("retailmesh test", "[options]", NULL);
     config_define (cfg, "from", NULL, "a seq");
     config_define (cfg, "service", NULL, "a service");

@@ -1,6 +1,7 @@
 //  catalog — the message catalogue: every operation and event of the mesh,
 //  its version, its fields, their types and which are required. Decoders
-//  validate bodies against it; the docs and `retailmesh catalog` print it.
+//  validate bodies against it; proto/README.md and `retailmesh catalog`
+//  print it (proto/msgdoc.h).
 #ifndef RM_CATALOG_H
 #define RM_CATALOG_H
 

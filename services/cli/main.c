@@ -2,6 +2,7 @@
 //  and supervises the services, reports their health, loads the demo
 //  catalogue, and shows and repairs the flow of events between services.
 //  Each subcommand lives in its own module.
+#include "catalogue.h"
 #include "demo.h"
 #include "dlq.h"
 #include "events.h"
@@ -39,6 +40,8 @@ static const command_t s_commands[] = {
      "list, show, retry or drop dead letters: events a consumer set aside after failures"},
     {"replay", replay_main, true,
      "move a consumer's position to apply a source's events again from a seq (or skip)"},
+    {"catalog", catalogue_main, true,
+     "print every operation and event (or one) with its version and fields"},
     {NULL, NULL, false, NULL},
 };
 

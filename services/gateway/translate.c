@@ -75,6 +75,107 @@ translate_body_given (const route_t *route, size_t received)
     return route->body == ROUTE_BODY_REQUIRED || (route->body == ROUTE_BODY_OPTIONAL && received > 0);
 }
 
+static json_t *s_validation_problem (const char *cid);
+static void s_validation_detail (json_t *problem);
+
+//  ---- numbers jansson cannot hold --------------------------------------
+//  An integer outside 64 bits, or a number with a fraction or exponent
+//  outside a double, is valid JSON that jansson refuses to load; it is bad
+//  input in a field, like any value out of range. To name the fields, each
+//  such number is replaced by a marker that jansson holds and no accepted
+//  body can contain (a string that starts with NUL: bodies are loaded
+//  without JSON_ALLOW_NUL), and the markers are then found in the tree.
+
+#define S_HUGE_MAX 16             //  more than this many: answered 400
+#define S_HUGE_DIGITS 40          //  of a number quoted in the message
+
+typedef struct {
+    int count;
+    char text[S_HUGE_MAX][S_HUGE_DIGITS + 4];
+    bool real[S_HUGE_MAX];        //  had a fraction or an exponent
+} s_huge_t;
+
+static void
+s_list_huge (json_t *problem, json_t *value, char *pointer, const s_huge_t *huge)
+{
+    if (json_is_string (value)) {
+        const char *s = json_string_value (value);
+        char *end = NULL;
+        long i = json_string_length (value) > 1 && s[0] == '\0' ? strtol (s + 1, &end, 10) : -1;
+        if (i < 0 || i >= huge->count || !end || *end != '\0')
+            return;
+        char message[128];
+        snprintf (message, sizeof message, huge->real[i] ? "is out of range: %s is too large a number"
+                                                         : "is out of range: %s is not a 64-bit integer",
+                  huge->text[i]);
+        problem_add_error (problem, pointer, message);
+        return;
+    }
+    const char *key;
+    size_t index;
+    json_t *item;
+    json_object_foreach (value, key, item) {
+        size_t len = jsonmp_pointer_push (pointer, key);
+        s_list_huge (problem, item, pointer, huge);
+        pointer[len] = '\0';
+    }
+    json_array_foreach (value, index, item) {
+        char token[24];
+        snprintf (token, sizeof token, "%zu", index);
+        size_t len = jsonmp_pointer_push (pointer, token);
+        s_list_huge (problem, item, pointer, huge);
+        pointer[len] = '\0';
+    }
+}
+
+//  The 422 for a body whose only faults as JSON are numbers too large
+//  (jerr: the first of them), or NULL when it has others.
+static json_t *
+s_huge_problem (const char *data, size_t len, const json_error_t *first, const char *cid)
+{
+    s_huge_t huge = {0};
+    json_error_t jerr = *first;
+    json_t *body = NULL;
+    size_t n = len;
+    char *text = malloc (len + 1);
+    if (text)
+        memcpy (text, data, len);
+    while (text && !body && huge.count < S_HUGE_MAX && json_error_code (&jerr) == json_error_numeric_overflow) {
+        //  jansson stops right after the number
+        size_t end = (size_t) jerr.position, start = end;
+        while (start > 0 && text[start - 1] && strchr ("0123456789+-.eE", text[start - 1]))
+            start--;
+        if (start == end || end > n)
+            break;
+        int i = huge.count++;
+        size_t digits = end - start;
+        snprintf (huge.text[i], sizeof huge.text[i], "%.*s%s", (int) (digits < S_HUGE_DIGITS ? digits : S_HUGE_DIGITS),
+                  text + start, digits > S_HUGE_DIGITS ? "..." : "");
+        huge.real[i] = strcspn (huge.text[i], ".eE") < strlen (huge.text[i]);
+        char marker[24];
+        size_t mlen = (size_t) snprintf (marker, sizeof marker, "\"\\u0000%d\"", i);
+        char *next = malloc (n - digits + mlen + 1);
+        if (next) {
+            memcpy (next, text, start);
+            memcpy (next + start, marker, mlen);
+            memcpy (next + start + mlen, text + end, n - end);
+            n = n - digits + mlen;
+            body = json_loadb (next, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+        }
+        free (text);
+        text = next;
+    }
+    free (text);
+    json_t *problem = body ? s_validation_problem (cid) : NULL;
+    if (problem) {
+        char pointer[JSONMP_POINTER_MAX] = "";
+        s_list_huge (problem, body, pointer, &huge);
+        s_validation_detail (problem);
+    }
+    json_decref (body);
+    return problem;
+}
+
 json_t *
 translate_parse_body (const char *data, size_t len, const char *cid, json_t **problem)
 {
@@ -82,6 +183,8 @@ translate_parse_body (const char *data, size_t len, const char *cid, json_t **pr
     json_t *body = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (body)
         return body;
+    if (json_error_code (&jerr) == json_error_numeric_overflow && (*problem = s_huge_problem (data, len, &jerr, cid)))
+        return NULL;
     char detail[256];
     snprintf (detail, sizeof detail, "The body is not valid JSON: line %d, column %d: %s",
               jerr.line, jerr.column, jerr.text);

@@ -34,7 +34,9 @@ bool translate_body_given (const route_t *route, size_t received);
 
 //  Parses a request body. Returns the JSON value, or NULL with *problem
 //  set to a 400 problem naming the line and column (duplicate keys count
-//  as malformed).
+//  as malformed), or to a 422 naming the field of each number too large to
+//  hold (an integer outside 64 bits, a real outside a double), which is
+//  valid JSON.
 json_t *translate_parse_body (const char *data, size_t len, const char *cid, json_t **problem);
 
 //  Builds the route's operation body from the path parameters in match,

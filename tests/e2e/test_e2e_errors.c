@@ -124,6 +124,19 @@ test_refusals (void)
          "{\"external_id\":\"E2E-T\",\"account_id\":\"001A\",\"currency\":\"USD\",\"lines\":["
          "{\"sku\":\"CAP\",\"quantity\":\"1\",\"unit_price\":500}]}",
          NULL, NULL, 422, "validation", "/lines/0/quantity", "E2E-T"},
+        //  valid JSON that jansson cannot hold: still the field's fault
+        {"integer past 64 bits", NULL,
+         "{\"external_id\":\"E2E-B\",\"account_id\":\"001A\",\"currency\":\"USD\",\"lines\":["
+         "{\"sku\":\"CAP\",\"quantity\":9223372036854775808,\"unit_price\":500}]}",
+         NULL, NULL, 422, "validation", "/lines/0/quantity", "E2E-B"},
+        {"number past a double", NULL,
+         "{\"external_id\":\"E2E-D\",\"account_id\":\"001A\",\"currency\":\"USD\",\"lines\":["
+         "{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":1e400}]}",
+         NULL, NULL, 422, "validation", "/lines/0/unit_price", "E2E-D"},
+        {"fraction for an integer", NULL,
+         "{\"external_id\":\"E2E-R\",\"account_id\":\"001A\",\"currency\":\"USD\",\"lines\":["
+         "{\"sku\":\"CAP\",\"quantity\":1.5,\"unit_price\":500}]}",
+         NULL, NULL, 422, "validation", "/lines/0/quantity", "E2E-R"},
         {"unknown member", NULL,
          "{\"external_id\":\"E2E-X\",\"account_id\":\"001A\",\"currency\":\"USD\",\"coupon\":\"FREE\",\"lines\":["
          "{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}",

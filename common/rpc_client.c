@@ -43,40 +43,39 @@ s_call_free (call_t *call)
     free (call);
 }
 
-static zsock_t *
-s_socket_new (const char *endpoint)
+static int
+s_socket_new (const char *endpoint, zsock_t **sock_p)
 {
     zsock_t *sock = zsock_new (ZMQ_DEALER);
-    if (!sock) {
-        log_error (NULL, "rpc client: cannot create DEALER socket: %s", zmq_strerror (zmq_errno ()));
-        return NULL;
-    }
+    if (!sock)
+        return RM_ENOMEM;
     zsock_set_linger (sock, 0);
     zsock_set_sndhwm (sock, RPC_SNDHWM);
     zsock_set_rcvhwm (sock, RPC_SNDHWM);
     if (zsock_connect (sock, "%s", endpoint) != 0) {
-        log_error (NULL, "rpc client: cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
-        return NULL;
+        return RM_EINVAL;
     }
-    return sock;
+    *sock_p = sock;
+    return 0;
 }
 
-rpc_client_t *
-rpc_client_new (const char *endpoint, int attempt_ms)
+int
+rpc_client_new (const char *endpoint, int attempt_ms, rpc_client_t **self_p)
 {
     rpc_client_t *self = (rpc_client_t *) calloc (1, sizeof *self);
     if (!self)
-        return NULL;
-    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
+        return RM_ENOMEM;
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint ? endpoint : "");
     self->attempt_ms = attempt_ms > 0 ? attempt_ms : 1000;
     self->calls = zhashx_new ();
-    self->sock = s_socket_new (endpoint);
-    if (!self->calls || !self->sock) {
+    int rc = self->calls ? s_socket_new (self->endpoint, &self->sock) : RM_ENOMEM;
+    if (rc != 0) {
         rpc_client_destroy (&self);
-        return NULL;
+        return rc;
     }
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 void
@@ -155,7 +154,6 @@ rpc_client_send (rpc_client_t *self, const char *op, const char *cid,
     call->arg = arg;
     int rc = s_transmit (self, call);
     if (rc != 0) {
-        log_warn (cid, "rpc client: %s to %s not sent: %s", op, self->endpoint, rm_strerror (rc));
         s_call_free (call);
         return rc;
     }
@@ -230,9 +228,13 @@ rpc_client_handle (rpc_client_t *self)
 static bool
 s_reconnect (rpc_client_t *self)
 {
-    zsock_t *fresh = s_socket_new (self->endpoint);
-    if (!fresh)
+    zsock_t *fresh = NULL;
+    int rc = s_socket_new (self->endpoint, &fresh);
+    if (rc != 0) {
+        log_warn (NULL, "rpc client: cannot reconnect to %s: %s; keeping the old socket", self->endpoint,
+                  rm_strerror (rc));
         return false;
+    }
     zsock_destroy (&self->sock);
     self->sock = fresh;
     self->reconnects++;
@@ -266,10 +268,8 @@ rpc_client_expire (rpc_client_t *self)
         if (reconnected || call->deadline <= now || call->attempt_end <= now)
             zlistx_add_end (todo, call);
     for (call_t *call = (call_t *) zlistx_first (todo); call; call = (call_t *) zlistx_next (todo)) {
-        if (call->deadline <= now) {
-            log_warn (call->cid, "rpc client: %s to %s timed out", call->op, self->endpoint);
+        if (call->deadline <= now)
             s_finish (self, call, RM_ETIMEOUT, NULL);
-        }
         else if (call->idempotent && (reconnected || peer_silent)) {
             if (s_transmit (self, call) != 0)
                 call->attempt_end = now + self->attempt_ms;

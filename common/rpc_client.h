@@ -22,15 +22,18 @@ typedef void (rpc_client_fn) (void *arg, int err, const envelope_t *reply);
 
 //  Creates a client connected to endpoint ("tcp://127.0.0.1:7101").
 //  attempt_ms is the time after which an unanswered idempotent call is
-//  resent on a fresh socket. Returns NULL and logs when zmq fails.
-rpc_client_t *rpc_client_new (const char *endpoint, int attempt_ms);
+//  resent on a fresh socket. Returns 0, RM_EINVAL when endpoint is not one
+//  ZeroMQ can connect to, or RM_ENOMEM; logs nothing (the caller knows
+//  which option the endpoint came from).
+int rpc_client_new (const char *endpoint, int attempt_ms, rpc_client_t **self_p);
 
 void rpc_client_destroy (rpc_client_t **self_p);
 
 //  Queues a call. body is packed MessagePack (one map). deadline_ms is an
 //  absolute monotonic time (clock_mono_ms). Idempotency decides resends
 //  (from the catalogue when the operation is known). Returns 0, or a
-//  negative code after which fn is NOT called.
+//  negative code after which fn is NOT called. Logs nothing: the caller
+//  handles a failure, here or in fn, and says what it means.
 int rpc_client_send (rpc_client_t *self, const char *op, const char *cid,
                      const char *idem, int64_t deadline_ms,
                      const char *body, size_t body_len,

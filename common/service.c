@@ -216,9 +216,13 @@ s_add_peer (service_t *self, const char *peer)
     peer_t *slot = &self->peers[self->npeers];
     snprintf (slot->name, sizeof slot->name, "%s", peer);
     //  a few attempts fit in one call timeout, so a restarted peer is retried
-    slot->client = rpc_client_new (config_get (self->cfg, name), self->call_timeout / 3 + 1);
-    if (!slot->client)
-        return RM_EUNAVAIL;
+    const char *endpoint = config_get (self->cfg, name);
+    int rc = rpc_client_new (endpoint, self->call_timeout / 3 + 1, &slot->client);
+    if (rc != 0) {
+        log_error (NULL, "cannot connect to %s at '%s' (option --%s): %s", peer, endpoint ? endpoint : "",
+                   name, rm_strerror (rc));
+        return rc;
+    }
     self->npeers++;
     return 0;
 }

@@ -357,8 +357,8 @@ s_health_once (rpc_client_t *client, int timeout_ms)
 static int
 s_wait_rpc (const char *endpoint, int timeout_ms, harness_proc_t *proc)
 {
-    rpc_client_t *client = rpc_client_new (endpoint, 200);
-    if (!client)
+    rpc_client_t *client = NULL;
+    if (rpc_client_new (endpoint, 200, &client) != 0)
         return RM_EINTERNAL;
     int64_t deadline = clock_mono_ms () + timeout_ms;
     int rc = RM_ETIMEOUT;

@@ -101,9 +101,9 @@ void
 itest_clients_connect (itest_clients_t *clients, const harness_mesh_t *mesh)
 {
     itest_clients_close (clients);
-    clients->pricing = rpc_client_new (mesh->pricing_rpc, 1000);
-    clients->inventory = rpc_client_new (mesh->inventory_rpc, 1000);
-    clients->orders = rpc_client_new (mesh->orders_rpc, 1000);
+    CHECK_EQ_INT (rpc_client_new (mesh->pricing_rpc, 1000, &clients->pricing), 0);
+    CHECK_EQ_INT (rpc_client_new (mesh->inventory_rpc, 1000, &clients->inventory), 0);
+    CHECK_EQ_INT (rpc_client_new (mesh->orders_rpc, 1000, &clients->orders), 0);
 }
 
 void

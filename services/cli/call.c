@@ -36,15 +36,16 @@ int
 call_make (call_t *self, const char *endpoint, const char *op, const msgpack_sbuffer *body,
            int timeout_ms)
 {
-    rpc_client_t *client = rpc_client_new (endpoint, timeout_ms);
-    if (!client) {
+    rpc_client_t *client = NULL;
+    int rc = rpc_client_new (endpoint, timeout_ms, &client);
+    if (rc != 0) {
         memset (self, 0, sizeof *self);
         msgpack_unpacked_init (&self->unpacked);
-        snprintf (self->error, sizeof self->error,
-                  "cannot connect to '%s' (not a ZeroMQ endpoint?)", endpoint);
-        return RM_EINVAL;
+        snprintf (self->error, sizeof self->error, rc == RM_EINVAL ? "cannot connect to '%s' (not a ZeroMQ endpoint?)"
+                                                                   : "cannot connect to '%s': out of memory", endpoint);
+        return rc;
     }
-    int rc = call_on (self, client, op, body, timeout_ms);
+    rc = call_on (self, client, op, body, timeout_ms);
     rpc_client_destroy (&client);
     return rc;
 }

@@ -112,17 +112,19 @@ demo_load (const demo_data_t *data, const char *pricing_endpoint,
     s_load_t load = {.cid = cid};
     size_t count = data->nprices + data->nstock;
     s_item_t *items = (s_item_t *) calloc (count ? count : 1, sizeof *items);
-    rpc_client_t *clients[2] = {
-        rpc_client_new (pricing_endpoint, 2000),
-        rpc_client_new (inventory_endpoint, 2000),
-    };
+    rpc_client_t *clients[2] = {NULL, NULL};
+    int rc = items ? 0 : RM_ENOMEM;
+    if (rc == 0)
+        rc = rpc_client_new (pricing_endpoint, 2000, &clients[0]);
+    if (rc == 0)
+        rc = rpc_client_new (inventory_endpoint, 2000, &clients[1]);
     msgpack_sbuffer body;
     msgpack_sbuffer_init (&body);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    int rc = items && clients[0] && clients[1] ? 0 : RM_ENOMEM;
     if (rc)
-        log_error (cid, "cannot set up the calls to %s and %s", pricing_endpoint, inventory_endpoint);
+        log_error (cid, "cannot set up the calls to %s and %s: %s", pricing_endpoint, inventory_endpoint,
+                   rm_strerror (rc));
     int64_t deadline = clock_mono_ms () + timeout_ms;
     for (size_t i = 0; rc == 0 && i < data->nprices; i++) {
         const demo_price_t *price = &data->prices[i];

@@ -382,11 +382,11 @@ s_connect (s_tail_t *self, config_t *cfg, bool follow)
         s_source_t *src = &self->sources[i];
         src->endpoint = mesh_endpoint (cfg, src->svc);
         msgpack_unpacked_init (&src->page.unpacked);
-        src->client = rpc_client_new (src->endpoint, self->timeout_ms);
-        if (!src->client) {
-            fprintf (stderr, "%s: cannot connect to %s at '%s' (not a ZeroMQ endpoint?)\n",
-                     self->prog, src->svc->name, src->endpoint);
-            return RM_EINVAL;
+        int rc = rpc_client_new (src->endpoint, self->timeout_ms, &src->client);
+        if (rc != 0) {
+            fprintf (stderr, "%s: cannot connect to %s at '%s' (%s)\n", self->prog, src->svc->name, src->endpoint,
+                     rc == RM_EINVAL ? "not a ZeroMQ endpoint?" : rm_strerror (rc));
+            return rc;
         }
         if (!follow)
             continue;

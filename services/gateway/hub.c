@@ -67,9 +67,9 @@ hub_add_service (hub_t *self, const char *name, const char *endpoint)
     if (self->nservices == HUB_SERVICES_MAX || strlen (name) >= sizeof self->services[0].name)
         return RM_EINVAL;
     hub_service_t *svc = &self->services[self->nservices];
-    svc->client = rpc_client_new (endpoint, self->attempt_ms);
-    if (!svc->client)
-        return RM_EUNAVAIL;
+    int rc = rpc_client_new (endpoint, self->attempt_ms, &svc->client);
+    if (rc != 0)
+        return rc;
     snprintf (svc->name, sizeof svc->name, "%s", name);
     self->nservices++;
     return 0;

@@ -451,6 +451,7 @@ s_call_failed (const hub_call_t *call, const char *cid, translate_reply_t *out)
     int len = (int) strcspn (service, ".");
     char detail[160];
     if (call->err == RM_ETIMEOUT || call->err == RM_EUNAVAIL) {
+        log_warn (cid, "gateway: %s: %s", call->op, rm_strerror (call->err));
         snprintf (detail, sizeof detail, "The %.*s service %s.", len, service,
                   call->err == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached");
         translate_problem (out, 503, "unavailable", "Service unavailable", detail, cid);

@@ -51,7 +51,8 @@ s_drain (rpc_client_t *client, size_t window, int64_t until)
 static int
 s_burst (const char *op, int n, const char *fmt, const char *sku, char ids[][40])
 {
-    rpc_client_t *client = rpc_client_new (mesh.orders_rpc, 30000);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 30000, &client), 0);
     int ok = 0;
     int64_t until = clock_mono_ms () + 120000;
     for (int i = 0; i < n; i++) {
@@ -153,7 +154,8 @@ test_consumer_killed (void)
     s_place ("KILL", N, ids);
     CHECK_EQ_INT (itest_reserved (clients.inventory, "KILL"), N);
     int before = itest_count_events (clients.inventory, "inventory.reservation.released");
-    rpc_client_t *client = rpc_client_new (mesh.orders_rpc, 30000);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 30000, &client), 0);
     int ok = 0;
     int64_t until = clock_mono_ms () + 120000;
     for (int i = 0; i < N; i++) {

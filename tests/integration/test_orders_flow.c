@@ -188,7 +188,8 @@ test_orders_crash (void)
     json_decref (itest_call (inventory, "inventory.set_stock", true, "{\"location\":\"WH-EAST\",\"sku\":\"CAP\",\"on_hand\":1000}"));
     json_decref (itest_call (pricing, "pricing.set", true, "{\"currency\":\"USD\",\"sku\":\"CAP\",\"unit_price\":500}"));
     enum { N = 400, FIRST = 100 };
-    rpc_client_t *burst = rpc_client_new (mesh.orders_rpc, 60000);
+    rpc_client_t *burst = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 60000, &burst), 0);
     int answered = 0;
     for (int i = 0; i < N; i++) {
         char text[256];
@@ -209,7 +210,7 @@ test_orders_crash (void)
     rpc_client_destroy (&burst);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_ORDERS), 0);
     rpc_client_destroy (&orders);
-    orders = rpc_client_new (mesh.orders_rpc, 1000);
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 1000, &orders), 0);
     //  start-up queues the releases; give them a bounded time to land
     int accepted = 0;
     int64_t reserved = -1;
@@ -242,7 +243,7 @@ test_restarts_keep_data (void)
     CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_INVENTORY), 0);
     CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_ORDERS), 0);
     rpc_client_destroy (&orders);
-    orders = rpc_client_new (mesh.orders_rpc, 1000);
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 1000, &orders), 0);
     json_t *q = itest_call (pricing, "pricing.quote", true, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"TEE\",\"quantity\":2}]}");
     CHECK_EQ_INT (itest_int (q, "total"), 3700);
     json_decref (q);
@@ -263,9 +264,9 @@ main (void)
         return harness_report ("test_orders_flow");
     }
     //  short attempts so a restarted peer is reached again quickly
-    pricing = rpc_client_new (mesh.pricing_rpc, 1000);
-    inventory = rpc_client_new (mesh.inventory_rpc, 1000);
-    orders = rpc_client_new (mesh.orders_rpc, 1000);
+    CHECK_EQ_INT (rpc_client_new (mesh.pricing_rpc, 1000, &pricing), 0);
+    CHECK_EQ_INT (rpc_client_new (mesh.inventory_rpc, 1000, &inventory), 0);
+    CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 1000, &orders), 0);
     s_seed ();
     test_accept_and_repeat ();
     test_idempotency_key ();

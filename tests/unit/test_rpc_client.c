@@ -102,7 +102,8 @@ test_idempotent_resent (void)
 {
     s_new_endpoint ();
     zsock_t *server = s_server ();
-    rpc_client_t *client = rpc_client_new (s_endpoint, 200);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (s_endpoint, 200, &client), 0);
     outcome_t out = {0};
     CHECK_EQ_INT (rpc_client_send (client, "sys.health", "t1", NULL, clock_mono_ms () + 3000, s_body, 1, s_done, &out), 0);
     //  the first copy is dropped: the silent peer gets a resend on a fresh socket
@@ -120,7 +121,8 @@ test_not_idempotent_not_resent (void)
 {
     s_new_endpoint ();
     zsock_t *server = s_server ();
-    rpc_client_t *client = rpc_client_new (s_endpoint, 100);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (s_endpoint, 100, &client), 0);
     outcome_t out = {0};
     //  not in the catalogue, so not known to be safe to resend
     int64_t started = clock_mono_ms ();
@@ -140,7 +142,8 @@ test_peer_comes_back (void)
 {
     s_new_endpoint ();
     enum { N = 20 };
-    rpc_client_t *client = rpc_client_new (s_endpoint, 100);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (s_endpoint, 100, &client), 0);
     outcome_t outs[N] = {{0}};
     for (int i = 0; i < N; i++)
         CHECK_EQ_INT (rpc_client_send (client, "sys.health", "t3", NULL, clock_mono_ms () + 5000, s_body, 1, s_done,
@@ -161,7 +164,8 @@ static void
 test_sync_call_deadline (void)
 {
     s_new_endpoint ();
-    rpc_client_t *client = rpc_client_new (s_endpoint, 100);
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (s_endpoint, 100, &client), 0);
     msgpack_unpacked unpacked;
     envelope_t reply;
     int64_t started = clock_mono_ms ();
@@ -172,10 +176,22 @@ test_sync_call_deadline (void)
     rpc_client_destroy (&client);
 }
 
+//  Not an endpoint: an error code, and no client.
+static void
+test_bad_endpoint (void)
+{
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new ("not an endpoint", 100, &client), RM_EINVAL);
+    CHECK (client == NULL);
+    CHECK_EQ_INT (rpc_client_new (NULL, 100, &client), RM_EINVAL);
+    CHECK (client == NULL);
+}
+
 int
 main (int argc, char **argv)
 {
     (void) argc;
+    test_bad_endpoint ();
     test_idempotent_resent ();
     test_not_idempotent_not_resent ();
     test_peer_comes_back ();

@@ -1,4 +1,5 @@
 #include "auth.h"
+#include "err.h"
 #include "log.h"
 #include "sha256.h"
 #include <stdint.h>
@@ -36,19 +37,19 @@ s_parse_digest (const char *hex, size_t len, uint8_t out[SHA256_LEN])
     return true;
 }
 
-auth_t *
-auth_new (const char *hashes)
+int
+auth_new (const char *hashes, auth_t **self_p)
 {
     auth_t *self = (auth_t *) calloc (1, sizeof *self);
     if (!self)
-        return NULL;
+        return RM_ENOMEM;
     size_t max = 1;
     for (const char *p = hashes ? hashes : ""; *p; p++)
         max += *p == ',';
     self->digests = calloc (max, SHA256_LEN);
     if (!self->digests) {
         auth_destroy (&self);
-        return NULL;
+        return RM_ENOMEM;
     }
     const char *p = hashes ? hashes : "";
     size_t index = 0;
@@ -68,7 +69,7 @@ auth_new (const char *hashes)
                 log_error (NULL, "--api-key-hashes: entry %zu is not 64 lower-case hex digits "
                            "(the SHA-256 of a key, e.g. from `printf %%s KEY | sha256sum`)", index);
                 auth_destroy (&self);
-                return NULL;
+                return RM_EINVAL;
             }
             self->count++;
         }
@@ -76,7 +77,8 @@ auth_new (const char *hashes)
         if (!end)
             break;
     }
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 void

@@ -12,8 +12,9 @@ typedef struct auth_t auth_t;
 
 //  Parses a comma-separated list of lower-case SHA-256 hex digests (spaces
 //  around commas allowed; NULL or "" gives an empty set that accepts no
-//  key). Returns NULL after logging which entry is malformed.
-auth_t *auth_new (const char *hashes);
+//  key). Returns 0, RM_EINVAL after logging which entry is malformed, or
+//  RM_ENOMEM.
+int auth_new (const char *hashes, auth_t **self_p);
 
 void auth_destroy (auth_t **self_p);
 

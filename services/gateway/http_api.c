@@ -427,7 +427,8 @@ s_mhd_log (void *cls, const char *fmt, va_list ap)
 }
 
 //  Binds the listen socket here rather than in MHD so a failure can name
-//  the address, the port and the options to change.
+//  the address, the port and the options to change. Returns the socket,
+//  or RM_EINVAL (the address) or RM_EUNAVAIL after logging.
 static int
 s_listen (const http_api_options_t *options, int *port)
 {
@@ -440,7 +441,7 @@ s_listen (const http_api_options_t *options, int *port)
     if (rc != 0) {
         log_error (NULL, "--http-address %s is not a numeric IP address: %s", options->address,
                    gai_strerror (rc));
-        return -1;
+        return RM_EINVAL;
     }
     int fd = socket (ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
@@ -453,7 +454,7 @@ s_listen (const http_api_options_t *options, int *port)
         if (fd >= 0)
             close (fd);
         freeaddrinfo (ai);
-        return -1;
+        return RM_EUNAVAIL;
     }
     freeaddrinfo (ai);
     struct sockaddr_storage addr;
@@ -465,12 +466,12 @@ s_listen (const http_api_options_t *options, int *port)
     return fd;
 }
 
-http_api_t *
-http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth)
+int
+http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_api_t **self_p)
 {
     http_api_t *self = (http_api_t *) calloc (1, sizeof *self);
     if (!self)
-        return NULL;
+        return RM_ENOMEM;
     self->hub = hub;
     self->auth = auth;
     self->request_timeout_ms = options->request_timeout_ms;
@@ -478,7 +479,7 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth)
     int fd = s_listen (options, &self->port);
     if (fd < 0) {
         free (self);
-        return NULL;
+        return fd;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
                      | MHD_USE_ERROR_LOG;
@@ -497,9 +498,10 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth)
                    "check --http-threads)", options->address, self->port);
         close (fd);
         free (self);
-        return NULL;
+        return RM_EUNAVAIL;
     }
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 int

@@ -20,9 +20,10 @@ typedef struct {
 
 typedef struct http_api_t http_api_t;
 
-//  Listens and starts serving. Returns NULL after logging an error that
-//  names the option to change (e.g. the port is in use).
-http_api_t *http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth);
+//  Listens and starts serving. Returns 0; RM_EINVAL (the address) or
+//  RM_EUNAVAIL (cannot listen or start) after logging an error that names
+//  the option to change (e.g. the port is in use); or RM_ENOMEM.
+int http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_api_t **self_p);
 
 //  The port actually listened on.
 int http_api_port (http_api_t *self);

@@ -37,12 +37,12 @@ static atomic_uint s_hub_ids;
 static _Thread_local zsock_t *tl_push;
 static _Thread_local unsigned tl_hub_id;
 
-hub_t *
-hub_new (int attempt_ms)
+int
+hub_new (int attempt_ms, hub_t **self_p)
 {
     hub_t *self = (hub_t *) calloc (1, sizeof *self);
     if (!self)
-        return NULL;
+        return RM_ENOMEM;
     self->id = atomic_fetch_add (&s_hub_ids, 1) + 1;
     self->attempt_ms = attempt_ms;
     pthread_mutex_init (&self->lock, NULL);
@@ -57,8 +57,10 @@ hub_new (int attempt_ms)
     if (!self->pull || !self->pushes) {
         log_error (NULL, "hub: cannot create the job socket: %s", zmq_strerror (zmq_errno ()));
         hub_destroy (&self);
+        return RM_EUNAVAIL;
     }
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 int

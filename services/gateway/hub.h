@@ -45,8 +45,9 @@ struct hub_job_t {
 };
 
 //  Creates a hub whose clients resend an unanswered idempotent call after
-//  attempt_ms. Returns NULL after logging when zmq fails.
-hub_t *hub_new (int attempt_ms);
+//  attempt_ms. Returns 0, RM_EUNAVAIL after logging when zmq fails, or
+//  RM_ENOMEM.
+int hub_new (int attempt_ms, hub_t **self_p);
 
 //  Adds a service by name ("orders") and endpoint; before hub_start.
 //  Returns 0 or a negative code after logging.

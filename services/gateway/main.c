@@ -3,6 +3,7 @@
 //  SIGTERM.
 #include "auth.h"
 #include "config.h"
+#include "err.h"
 #include "http_api.h"
 #include "hub.h"
 #include "log.h"
@@ -108,10 +109,11 @@ main (int argc, char **argv)
         config_destroy (&cfg);
         return 2;
     }
-    auth_t *auth = auth_new (config_get (cfg, "api-key-hashes"));
-    if (!auth) {
+    auth_t *auth = NULL;
+    rc = auth_new (config_get (cfg, "api-key-hashes"), &auth);
+    if (rc != 0) {
         config_destroy (&cfg);
-        return 2;
+        return rc == RM_EINVAL ? 2 : 1;
     }
     if (auth_size (auth) == 0)
         log_warn (NULL, "no --api-key-hashes: every /v1 call except /v1/openapi.json will get 401");
@@ -119,9 +121,9 @@ main (int argc, char **argv)
     zsys_init ();
     //  One retry per call at most: half the deadline per attempt.
     int attempt_ms = options.request_timeout_ms / 2;
-    hub_t *hub = hub_new (attempt_ms);
+    hub_t *hub = NULL;
     http_api_t *api = NULL;
-    rc = hub ? 0 : 1;
+    rc = hub_new (attempt_ms, &hub) == 0 ? 0 : 1;
     if (rc == 0
         && (hub_add_service (hub, "orders", config_get (cfg, "orders-endpoint")) != 0
             || hub_add_service (hub, "pricing", config_get (cfg, "pricing-endpoint")) != 0
@@ -132,8 +134,9 @@ main (int argc, char **argv)
     if (rc == 0 && hub_start (hub) != 0)
         rc = 1;
     if (rc == 0) {
-        api = http_api_new (&options, hub, auth);
-        rc = api ? 0 : 2;
+        //  a bad address or a port in use: an option to change
+        rc = http_api_new (&options, hub, auth, &api);
+        rc = rc == 0 ? 0 : rc == RM_ENOMEM ? 1 : 2;
     }
     if (rc == 0) {
         log_info (NULL, "gateway %s listening on http://%s:%d (%d threads, request timeout %d ms)",

@@ -1,6 +1,7 @@
 //  The gateway's API-key check and correlation-ID choice.
 #include "auth.h"
 #include "correlation.h"
+#include "err.h"
 #include "harness.h"
 #include "sha256.h"
 #include <string.h>
@@ -12,7 +13,8 @@ test_auth (void)
     sha256_hex ("key-one", 7, h1);
     sha256_hex ("key-two", 7, h2);
     snprintf (list, sizeof list, " %s , %s,", h1, h2);
-    auth_t *auth = auth_new (list);
+    auth_t *auth = NULL;
+    CHECK_EQ_INT (auth_new (list, &auth), 0);
     CHECK (auth != NULL);
     if (!auth)
         return;
@@ -35,7 +37,7 @@ test_auth (void)
     CHECK (auth == NULL);
 
     //  no keys configured: nothing is accepted
-    auth = auth_new (NULL);
+    CHECK_EQ_INT (auth_new (NULL, &auth), 0);
     CHECK (auth && auth_size (auth) == 0);
     CHECK (auth && !auth_check (auth, "Bearer anything"));
     auth_destroy (&auth);
@@ -47,10 +49,11 @@ test_auth (void)
         if (*c >= 'a' && *c <= 'f')
             *c = (char) (*c - 'a' + 'A');
     CHECK (strcmp (upper, h1) != 0);
-    CHECK (auth_new (upper) == NULL);
-    CHECK (auth_new ("abc123") == NULL);
+    CHECK_EQ_INT (auth_new (upper, &auth), RM_EINVAL);
+    CHECK_EQ_INT (auth_new ("abc123", &auth), RM_EINVAL);
     snprintf (list, sizeof list, "%s,%.63sz", h1, h2);
-    CHECK (auth_new (list) == NULL);
+    CHECK_EQ_INT (auth_new (list, &auth), RM_EINVAL);
+    CHECK (auth == NULL);
 }
 
 static void

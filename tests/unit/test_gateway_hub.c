@@ -144,7 +144,8 @@ main (int argc, char **argv)
     zsys_init ();
     zactor_t *pricing = zactor_new (s_echo_service, "pricing");
     zactor_t *inventory = zactor_new (s_echo_service, "inventory");
-    hub_t *hub = hub_new (1000);
+    hub_t *hub = NULL;
+    CHECK_EQ_INT (hub_new (1000, &hub), 0);
     CHECK (hub != NULL);
     if (!hub)
         return harness_report (argv[0]);

@@ -135,7 +135,8 @@ s_start (running_t *run, const service_def_t *def, const char *dir, int rpc_port
     snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", pub_port);
     snprintf (src, sizeof src, "tcp://127.0.0.1:%d", src_rpc);
     snprintf (srcpub, sizeof srcpub, "tcp://127.0.0.1:%d", src_pub);
-    run->cfg = config_new (def->name, "bench");
+    if (config_new (def->name, "bench", &run->cfg) != 0)
+        return RM_ENOMEM;
     service_config_define (run->cfg, def, rpc, pub);
     char *argv[] = {(char *) def->name, NULL};
     if (config_load (run->cfg, 1, argv) != 0)

@@ -67,17 +67,18 @@ s_env_name (const char *name, char *out, size_t size)
     out[n] = '\0';
 }
 
-config_t *
-config_new (const char *program, const char *usage)
+int
+config_new (const char *program, const char *usage, config_t **self_p)
 {
     config_t *self = calloc (1, sizeof *self);
     if (!self)
-        return NULL;
+        return RM_ENOMEM;
     self->program = s_strdup (program);
     self->usage = s_strdup (usage ? usage : "[options]");
     config_define (self, "config", NULL, "Read options from this file (lines 'name = value').");
     config_define (self, "help", "false", "Print this help and exit.");
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 void

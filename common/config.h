@@ -12,8 +12,8 @@
 typedef struct config_t config_t;
 
 //  Creates an empty option set for a program; usage is the one-line synopsis
-//  printed by --help.
-config_t *config_new (const char *program, const char *usage);
+//  printed by --help. Returns 0 or RM_ENOMEM.
+int config_new (const char *program, const char *usage, config_t **self_p);
 
 //  Destroys the option set and nulls the pointer.
 void config_destroy (config_t **self_p);

@@ -945,8 +945,8 @@ service_main (const service_def_t *def, const char *rpc_default,
 {
     char usage[128];
     snprintf (usage, sizeof usage, "[options]  (the retailmesh %s service)", def->name);
-    config_t *cfg = config_new (def->name, usage);
-    if (!cfg)
+    config_t *cfg = NULL;
+    if (config_new (def->name, usage, &cfg) != 0)
         return 1;
     service_config_define (cfg, def, rpc_default, pub_default);
     int rc = config_load (cfg, argc, argv);

@@ -114,12 +114,12 @@ s_print_json (const char *prog, const char *name)
 int
 catalogue_main (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "[NAME] [options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[NAME] [options]\n\n"
         "Prints every operation and event of the mesh, or the one NAME names\n"
         "(e.g. orders.submit), with its version and its fields: type, whether it\n"
         "is required, its bounds and what it is. Markdown, as proto/README.md shows\n"
-        "them, unless --json.", NULL);
-    if (!cfg)
+        "them, unless --json.", NULL, &cfg) != 0)
         return 1;
     config_define (cfg, "json", "false", "Print JSON instead: one object for NAME, else an array.");
     int code = command_load (cfg, argc, argv, false, 0, 1, NULL);

@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-config_t *
-command_new (const char *name, const char *usage, const char *timeout_def)
+int
+command_new (const char *name, const char *usage, const char *timeout_def, config_t **cfg_p)
 {
-    config_t *cfg = config_new (name, usage);
-    if (cfg && timeout_def)
-        config_define (cfg, "timeout", timeout_def, "Milliseconds to wait for the answers.");
-    return cfg;
+    int rc = config_new (name, usage, cfg_p);
+    if (rc == 0 && timeout_def)
+        config_define (*cfg_p, "timeout", timeout_def, "Milliseconds to wait for the answers.");
+    return rc;
 }
 
 int

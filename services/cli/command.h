@@ -14,8 +14,8 @@
 #define COMMAND_GO_ON 256
 
 //  Creates the options of a subcommand; with timeout_def, it has
-//  --timeout (milliseconds) with that default. NULL when out of memory.
-config_t *command_new (const char *name, const char *usage, const char *timeout_def);
+//  --timeout (milliseconds) with that default. Returns 0 or RM_ENOMEM.
+int command_new (const char *name, const char *usage, const char *timeout_def, config_t **cfg_p);
 
 //  Loads cfg from argv and the environment; with recorded, the endpoints
 //  `retailmesh up` recorded in --var-dir are the defaults (mesh.h). Checks

@@ -167,8 +167,8 @@ demo_load_dir (const char *given_dir, const char *pricing_endpoint,
     int rc = paths_demo_dir (given_dir, dir, sizeof dir);
     if (rc)
         return rc;
-    demo_data_t *data = demo_data_new ();
-    if (!data)
+    demo_data_t *data = NULL;
+    if (demo_data_new (&data) != 0)
         return RM_ENOMEM;
     char err[512];
     rc = demo_data_load (data, dir, err, sizeof err);
@@ -196,11 +196,11 @@ s_answers (const mesh_service_t *svc, const char *endpoint)
 int
 demo_main (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "[options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[options]\n\n"
         "Loads the demo catalogue (prices.csv and stock.csv) into running pricing and\n"
         "inventory services; prices and stock levels of the same SKUs are overwritten.",
-        "10000");
-    if (!cfg)
+        "10000", &cfg) != 0)
         return 1;
     mesh_define_endpoints (cfg);
     config_define (cfg, "demo-dir", NULL, "Directory with prices.csv and stock.csv "

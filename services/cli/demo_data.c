@@ -34,10 +34,11 @@ s_fail (char *err, size_t err_size, const char *file, int line, const char *fmt,
     return RM_EINVAL;
 }
 
-demo_data_t *
-demo_data_new (void)
+int
+demo_data_new (demo_data_t **self_p)
 {
-    return (demo_data_t *) calloc (1, sizeof (demo_data_t));
+    *self_p = (demo_data_t *) calloc (1, sizeof (demo_data_t));
+    return *self_p ? 0 : RM_ENOMEM;
 }
 
 void

@@ -37,7 +37,8 @@ typedef struct {
     size_t nstock;
 } demo_data_t;
 
-demo_data_t *demo_data_new (void);
+//  Returns 0 or RM_ENOMEM.
+int demo_data_new (demo_data_t **self_p);
 
 void demo_data_destroy (demo_data_t **self_p);
 

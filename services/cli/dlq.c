@@ -44,8 +44,8 @@ dlq_format_entry (const char *service, const msgpack_object *entry, char *out, s
 static config_t *
 s_new_cfg (const char *prog, const char *usage, const char *timeout_def, const char *source_help)
 {
-    config_t *cfg = command_new (prog, usage, timeout_def);
-    if (cfg) {
+    config_t *cfg = NULL;
+    if (command_new (prog, usage, timeout_def, &cfg) == 0) {
         mesh_define_endpoints (cfg);
         config_define (cfg, "source", NULL, source_help);
     }

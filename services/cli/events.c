@@ -36,7 +36,9 @@ events_lagtable (config_t *cfg, int timeout_ms)
         healths[i] = (lagtable_health_t) {mesh_services[i].name, up ? &calls[i].reply.body : NULL,
                                           errors[i]};
     }
-    lagtable_t *table = lagtable_new (healths, MESH_RPC_COUNT);
+    //  out of memory the table stays NULL, which the callers report
+    lagtable_t *table = NULL;
+    (void) lagtable_new (healths, MESH_RPC_COUNT, &table);
     for (int i = 0; i < MESH_RPC_COUNT; i++)
         call_release (&calls[i]);
     return table;
@@ -45,7 +47,8 @@ events_lagtable (config_t *cfg, int timeout_ms)
 static int
 s_lag (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "[options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[options]\n\n"
         "Asks every service for sys.health and prints one line per consumer and the\n"
         "source whose events it applies: POSITION (the last event applied), SOURCE_LAST\n"
         "(the source's newest event, by the source's own account), LAG (the difference),\n"
@@ -53,8 +56,7 @@ s_lag (int argc, char **argv)
         "up), DEAD_LETTERS (events set aside after failing; see retailmesh dlq) and\n"
         "STALLED (with the reason: the consumer needs an operator; see retailmesh\n"
         "replay). Exits 1 when a consumer is stalled or a service does not answer.",
-        "2000");
-    if (!cfg)
+        "2000", &cfg) != 0)
         return 1;
     mesh_define_endpoints (cfg);
     int timeout_ms;
@@ -432,7 +434,8 @@ s_tail_run (s_tail_t *self, config_t *cfg, int64_t from, bool follow)
 static int
 s_tail (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "[options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[options]\n\n"
         "Prints events from the services' event logs (events.since), one per line:\n"
         "  SEQ TIME SOURCE TYPE CORRELATION_ID BODY\n"
         "TIME is RFC 3339 UTC and BODY the event's body as compact JSON. Without\n"
@@ -442,8 +445,7 @@ s_tail (int argc, char **argv)
         "from each source's event endpoint, and read from its log every second so that\n"
         "none is missed) until Ctrl-C, which ends it with exit status 0. Exits 1 when\n"
         "a source does not answer (with --follow, one that stops answering later is\n"
-        "asked again every second) or no longer keeps the events asked for.", "2000");
-    if (!cfg)
+        "asked again every second) or no longer keeps the events asked for.", "2000", &cfg) != 0)
         return 1;
     mesh_define_endpoints (cfg);
     mesh_define_pub_endpoints (cfg);

@@ -1,4 +1,5 @@
 #include "lagtable.h"
+#include "err.h"
 #include "mp.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -41,8 +42,8 @@ s_fill_row (lagtable_row_t *row, const char *consumer, const msgpack_object *sta
     mp_get_str (status, "stalled_reason", row->stalled_reason, sizeof row->stalled_reason);
 }
 
-lagtable_t *
-lagtable_new (const lagtable_health_t *healths, size_t count)
+int
+lagtable_new (const lagtable_health_t *healths, size_t count, lagtable_t **self_p)
 {
     size_t nrows = 0;
     for (size_t i = 0; i < count; i++) {
@@ -57,7 +58,7 @@ lagtable_new (const lagtable_health_t *healths, size_t count)
     }
     if (!self || !self->rows || !self->down) {
         lagtable_destroy (&self);
-        return NULL;
+        return RM_ENOMEM;
     }
     for (size_t i = 0; i < count; i++) {
         if (!healths[i].health) {
@@ -71,7 +72,8 @@ lagtable_new (const lagtable_health_t *healths, size_t count)
             s_fill_row (&self->rows[self->count++], healths[i].service, &consumers->ptr[j],
                         healths, count);
     }
-    return self;
+    *self_p = self;
+    return 0;
 }
 
 void

@@ -43,8 +43,8 @@ typedef struct {
 } lagtable_t;
 
 //  Builds the table from one health reply (or failure) per service.
-//  Returns NULL when out of memory.
-lagtable_t *lagtable_new (const lagtable_health_t *healths, size_t count);
+//  Returns 0 or RM_ENOMEM.
+int lagtable_new (const lagtable_health_t *healths, size_t count, lagtable_t **self_p);
 
 void lagtable_destroy (lagtable_t **self_p);
 

@@ -382,8 +382,8 @@ s_example_line (launcher_t *self, demo_price_t *out)
     if (strcmp (config_get (self->cfg, "demo"), "true") != 0
         || paths_demo_dir (given, dir, sizeof dir) != 0)
         return false;
-    demo_data_t *data = demo_data_new ();
-    bool found = data && demo_data_load (data, dir, err, sizeof err) == 0 && data->nprices > 0;
+    demo_data_t *data = NULL;
+    bool found = demo_data_new (&data) == 0 && demo_data_load (data, dir, err, sizeof err) == 0 && data->nprices > 0;
     if (found) {
         *out = data->prices[0];
         for (size_t i = 0; i < data->nprices; i++)
@@ -548,12 +548,11 @@ launcher_main (int argc, char **argv)
     if (!self)
         return 1;
     self->self_pid = getpid ();
-    self->cfg = command_new (argv[0], "[options]\n\n"
+    int code = command_new (argv[0], "[options]\n\n"
         "Starts pricing, inventory, orders and the gateway on 127.0.0.1 with their data\n"
         "in --var-dir, waits until each answers, loads the demo catalogue into an empty\n"
         "mesh, prints the gateway URL, an API key and an example order, and restarts a\n"
-        "service that exits. Ctrl-C or SIGTERM stops them all.", NULL);
-    int code = self->cfg ? COMMAND_GO_ON : 1;
+        "service that exits. Ctrl-C or SIGTERM stops them all.", NULL, &self->cfg) == 0 ? COMMAND_GO_ON : 1;
     if (code == COMMAND_GO_ON) {
         s_define (self->cfg);
         code = command_load (self->cfg, argc, argv, false, 0, 0, NULL);

@@ -62,11 +62,11 @@ s_print_row (const char *name, const char *endpoint, const char *probe_url, int 
 int
 status_main (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "[options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[options]\n\n"
         "Asks every service whether it is up (sys.health; GET /healthz for the gateway)\n"
         "and prints one line per service. Exits 1 when any is down. Endpoints default\n"
-        "to those `retailmesh up` recorded in --var-dir.", "1000");
-    if (!cfg)
+        "to those `retailmesh up` recorded in --var-dir.", "1000", &cfg) != 0)
         return 1;
     mesh_define_endpoints (cfg);
     mesh_define_gateway_url (cfg);
@@ -100,11 +100,11 @@ status_main (int argc, char **argv)
 int
 health_main (int argc, char **argv)
 {
-    config_t *cfg = command_new (argv[0], "ENDPOINT [options]\n\n"
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "ENDPOINT [options]\n\n"
         "Asks one service whether it is up: sys.health for a ZeroMQ endpoint\n"
         "(tcp://127.0.0.1:7101), GET for an http:// URL (a URL without a path gets\n"
-        "/healthz). Exits 0 when it answers, 1 otherwise: a container health check.", "2000");
-    if (!cfg)
+        "/healthz). Exits 0 when it answers, 1 otherwise: a container health check.", "2000", &cfg) != 0)
         return 1;
     int timeout_ms;
     int code = command_load (cfg, argc, argv, false, 1, 1, &timeout_ms);

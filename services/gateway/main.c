@@ -84,8 +84,8 @@ main (int argc, char **argv)
     sigaddset (&stop_signals, SIGTERM);
     pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
 
-    config_t *cfg = config_new ("gateway", "[options]   (the HTTP/JSON front door of the mesh)");
-    if (!cfg)
+    config_t *cfg = NULL;
+    if (config_new ("gateway", "[options]   (the HTTP/JSON front door of the mesh)", &cfg) != 0)
         return 1;
     s_define (cfg);
     int rc = config_load (cfg, argc, argv);

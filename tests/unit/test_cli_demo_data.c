@@ -36,7 +36,8 @@ s_stock (demo_data_t *data, const char *text)
 static void
 test_good_prices (void)
 {
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     const char *text = "\xEF\xBB\xBF# comment\r\n"
                        "currency,sku,unit_price\r\n"
                        "\r\n"
@@ -61,7 +62,8 @@ test_good_prices (void)
 static void
 test_bad_prices (void)
 {
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     const char *header = "currency,sku,unit_price\n";
     char text[512];
 
@@ -107,7 +109,8 @@ test_bad_prices (void)
 static void
 test_stock_and_check (void)
 {
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     CHECK_EQ_INT (s_prices (data, "currency,sku,unit_price\nUSD,A,100\nEUR,B,200\n"), 0);
     CHECK_EQ_INT (s_stock (data, "location,sku,on_hand\nWH-EAST,A,5\nWH-WEST,A,0\nWH-EAST,B,7\n"), 0);
     CHECK_EQ_INT (data->nstock, 3);
@@ -149,7 +152,8 @@ test_many_rows (void)
     size_t len = (size_t) sprintf (text, "currency,sku,unit_price\n");
     for (size_t i = 0; i < rows; i++)
         len += (size_t) sprintf (text + len, "EUR,SKU-%zu,%zu\n", i, i * 3);
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     CHECK_EQ_INT (s_prices (data, text), 0);
     CHECK_EQ_INT (data->nprices, rows);
     if (data->nprices == rows) {
@@ -164,7 +168,8 @@ test_many_rows (void)
 static void
 test_files (void)
 {
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     CHECK_ERR (demo_data_load (data, "/nonexistent-demo-dir", s_err, sizeof s_err),
                "/nonexistent-demo-dir/prices.csv:", "cannot open");
     const char *source = getenv ("RETAILMESH_SOURCE_DIR");

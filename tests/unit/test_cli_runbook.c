@@ -162,7 +162,8 @@ test_lag_against_the_source (void)
         {"inventory", s_value (s_inventory_health), NULL},
         {"orders", s_value ("{\"events\":{\"first_seq\":1,\"last_seq\":12},\"consumers\":[]}"), NULL},
     };
-    lagtable_t *table = lagtable_new (healths, 3);
+    lagtable_t *table = NULL;
+    CHECK_EQ_INT (lagtable_new (healths, 3, &table), 0);
     CHECK (table != NULL);
     if (!table)
         return;
@@ -201,7 +202,8 @@ test_lag_with_a_source_down (void)
         {"inventory", s_value (s_inventory_health), NULL},
         {"orders", NULL, "no answer within 100 ms at tcp://127.0.0.1:9"},
     };
-    lagtable_t *table = lagtable_new (healths, 3);
+    lagtable_t *table = NULL;
+    CHECK_EQ_INT (lagtable_new (healths, 3, &table), 0);
     CHECK (table != NULL);
     if (!table)
         return;
@@ -226,7 +228,8 @@ test_lag_stalled_and_none (void)
                                "\"stalled_reason\":\"events before #9 are gone\"}]}"), NULL},
         {"orders", s_value ("{\"events\":{\"last_seq\":2},\"consumers\":[]}"), NULL},
     };
-    lagtable_t *table = lagtable_new (healths, 2);
+    lagtable_t *table = NULL;
+    CHECK_EQ_INT (lagtable_new (healths, 2, &table), 0);
     CHECK (table != NULL);
     if (!table)
         return;
@@ -241,7 +244,7 @@ test_lag_stalled_and_none (void)
     lagtable_destroy (&table);
 
     lagtable_health_t quiet[] = {{"pricing", s_value ("{\"consumers\":[]}"), NULL}};
-    table = lagtable_new (quiet, 1);
+    CHECK_EQ_INT (lagtable_new (quiet, 1, &table), 0);
     CHECK (table != NULL && table->count == 0 && lagtable_healthy (table));
     text = table ? s_print_table (table) : NULL;
     CHECK (text && strncmp (text, "no consumers", 12) == 0);
@@ -286,7 +289,8 @@ test_shared_options (void)
     //  "carry on" is neither an exit code nor one of err.h's codes
     CHECK (COMMAND_GO_ON < 0 || COMMAND_GO_ON > 255);
     CHECK (rm_errcode (rm_errname (COMMAND_GO_ON)) != COMMAND_GO_ON);
-    config_t *cfg = command_new ("retailmesh test", "[options]", NULL);
+    config_t *cfg = NULL;
+    CHECK_EQ_INT (command_new ("retailmesh test", "[options]", NULL, &cfg), 0);
     config_define (cfg, "from", NULL, "a seq");
     config_define (cfg, "service", NULL, "a service");
     static const char *const good[] = {"retailmesh test", "--from", "3", "--service", "orders", NULL};
@@ -362,7 +366,8 @@ static void
 test_recorded_event_endpoints (void)
 {
     char *dir = harness_tmpdir ("cli-events");
-    config_t *up = command_new ("retailmesh up", "[options]", NULL);
+    config_t *up = NULL;
+    CHECK_EQ_INT (command_new ("retailmesh up", "[options]", NULL, &up), 0);
     mesh_define_endpoints (up);
     mesh_define_pub_endpoints (up);
     config_set (up, "orders-endpoint", "tcp://127.0.0.1:17301");
@@ -370,7 +375,8 @@ test_recorded_event_endpoints (void)
     CHECK_EQ_INT (mesh_write_endpoints (dir, up, "http://127.0.0.1:18080"), 0);
     config_destroy (&up);
 
-    config_t *tail = command_new ("retailmesh events tail", "[options]", NULL);
+    config_t *tail = NULL;
+    CHECK_EQ_INT (command_new ("retailmesh events tail", "[options]", NULL, &tail), 0);
     mesh_define_endpoints (tail);
     mesh_define_pub_endpoints (tail);
     char var_dir[PATH_MAX];

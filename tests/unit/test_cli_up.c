@@ -102,7 +102,8 @@ s_demo_on_hand (const char *sku)
     const char *source = getenv ("RETAILMESH_SOURCE_DIR");
     char dir[PATH_MAX], err[512];
     snprintf (dir, sizeof dir, "%s/services/cli/demo", source ? source : ".");
-    demo_data_t *data = demo_data_new ();
+    demo_data_t *data = NULL;
+    CHECK_EQ_INT (demo_data_new (&data), 0);
     int64_t total = -1;
     if (data && demo_data_load (data, dir, err, sizeof err) == 0) {
         total = 0;

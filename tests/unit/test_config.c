@@ -11,7 +11,8 @@ static char *s_dir;
 static config_t *
 s_config (void)
 {
-    config_t *cfg = config_new ("testprog", "[options] FILE...");
+    config_t *cfg = NULL;
+    CHECK_EQ_INT (config_new ("testprog", "[options] FILE...", &cfg), 0);
     config_define (cfg, "data-dir", "./var/test", "Directory of the store.");
     config_define (cfg, "rpc-endpoint", "tcp://127.0.0.1:7101", "Request endpoint.");
     config_define (cfg, "pricing-endpoint", "tcp://127.0.0.1:7201", "Pricing service.");

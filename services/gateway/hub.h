@@ -50,7 +50,8 @@ struct hub_job_t {
 int hub_new (int attempt_ms, hub_t **self_p);
 
 //  Adds a service by name ("orders") and endpoint; before hub_start.
-//  Returns 0 or a negative code after logging.
+//  Returns 0, RM_EINVAL (not an endpoint, or no room for another
+//  service) or RM_ENOMEM; logs nothing (the caller names the option).
 int hub_add_service (hub_t *self, const char *name, const char *endpoint);
 
 //  Starts the hub thread.

@@ -31,7 +31,6 @@ struct http_api_t {
     auth_t *auth;
     int request_timeout_ms;
     int port;
-    int quiesced_fd;              //  listen socket handed back by MHD_quiesce_daemon
     atomic_bool draining;
     atomic_int active;            //  requests begun and not yet completed
 };
@@ -475,7 +474,6 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
     self->hub = hub;
     self->auth = auth;
     self->request_timeout_ms = options->request_timeout_ms;
-    self->quiesced_fd = -1;
     int fd = s_listen (options, &self->port);
     if (fd < 0) {
         free (self);
@@ -513,10 +511,11 @@ http_api_port (http_api_t *self)
 void
 http_api_drain (http_api_t *self, int timeout_ms)
 {
+    //  New connections are still accepted, and answered 503: MHD 0.9.75's
+    //  MHD_quiesce_daemon removes the listen socket from each worker's epoll
+    //  set from this thread and aborts when a worker has just done the same
+    //  (at its connection limit), so quiescing could crash a clean stop.
     atomic_store (&self->draining, true);
-    MHD_socket fd = MHD_quiesce_daemon (self->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        self->quiesced_fd = fd;
     int64_t deadline = clock_mono_ms () + timeout_ms;
     while (atomic_load (&self->active) > 0 && clock_mono_ms () < deadline)
         usleep (10 * 1000);
@@ -531,8 +530,6 @@ http_api_destroy (http_api_t **self_p)
         return;
     http_api_t *self = *self_p;
     MHD_stop_daemon (self->daemon);
-    if (self->quiesced_fd >= 0)
-        close (self->quiesced_fd);
     free (self);
     *self_p = NULL;
 }

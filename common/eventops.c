@@ -1,6 +1,7 @@
 #include "eventops.h"
 #include "err.h"
 #include "mp.h"
+#include <stdlib.h>
 #include <string.h>
 
 #define SINCE_MAX_DEFAULT 1000
@@ -65,17 +66,39 @@ s_replay (service_t *svc, request_t *req)
     return 0;
 }
 
+//  Dead letters come from two queues: "events" (what consumers set aside)
+//  and "outbound" (calls the outbound queue gave up on). Reads body.queue
+//  into *outbound; absent means events, or both for dlq.list (*any).
+static int
+s_queue (request_t *req, bool *outbound, bool *any)
+{
+    char queue[16] = "";
+    mp_get_str (request_body (req), "queue", queue, sizeof queue);
+    *outbound = strcmp (queue, "outbound") == 0;
+    if (any)
+        *any = !*queue;
+    if (*queue && !*outbound && strcmp (queue, "events") != 0)
+        return request_reply_error (req, RM_EINVAL, "/queue", "queue must be events or outbound (got '%s')", queue);
+    return 0;
+}
+
 static int
 s_dlq_list (service_t *svc, request_t *req)
 {
     char source[32] = "";
-    mp_get_str (request_body (req), "source", source, sizeof source);
-    MDB_txn *txn;
-    int rc = service_read_txn (svc, &txn);
+    bool outbound, any;
+    int rc = s_queue (req, &outbound, &any);
     if (rc != 0)
         return rc;
-    uint32_t total = 0;
-    int n = service_consumer_count (svc);
+    bool events = any || !outbound;
+    outbound = outbound || any;
+    mp_get_str (request_body (req), "source", source, sizeof source);
+    MDB_txn *txn;
+    rc = service_read_txn (svc, &txn);
+    if (rc != 0)
+        return rc;
+    uint32_t total = outbound ? outq_dlq_count (service_outq (svc), txn, source) : 0;
+    int n = events ? service_consumer_count (svc) : 0;
     for (int i = 0; i < n; i++)
         if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
             total += consumer_dlq_count (service_consumer (svc, i), txn);
@@ -86,31 +109,55 @@ s_dlq_list (service_t *svc, request_t *req)
     for (int i = 0; i < n; i++)
         if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
             consumer_dlq_list (service_consumer (svc, i), txn, pk);
+    if (outbound)
+        outq_dlq_list (service_outq (svc), txn, source, pk);
     return 0;
 }
 
 typedef int (entry_op_fn) (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req);
 
-//  Runs op on the dead letter named by body.source and body.seq.
+//  The same on an outbound dead letter: source is the peer it calls.
+typedef int (outbound_op_fn) (service_t *svc, const char *peer, uint64_t seq, request_t *req);
+
 static int
-s_dlq_entry (service_t *svc, request_t *req, entry_op_fn *op)
+s_no_outbound (request_t *req, const char *peer, uint64_t seq)
+{
+    return request_reply_error (req, RM_ENOTFOUND, "/seq", "no outbound dead letter #%llu to %s",
+                                (unsigned long long) seq, peer);
+}
+
+//  Runs op on the dead letter named by body.source and body.seq, or
+//  out_op when body.queue is outbound.
+static int
+s_dlq_entry (service_t *svc, request_t *req, entry_op_fn *op, outbound_op_fn *out_op)
 {
     char source[32];
     int64_t seq = 0;
+    bool outbound;
+    int rc = s_queue (req, &outbound, NULL);
+    if (rc != 0)
+        return rc;
+    if (outbound) {
+        mp_get_str (request_body (req), "source", source, sizeof source);
+        mp_get_int (request_body (req), "seq", &seq);
+        rc = out_op (svc, source, (uint64_t) seq, req);
+        return rc == RM_ENOTFOUND ? s_no_outbound (req, source, (uint64_t) seq) : rc;
+    }
     consumer_t *consumer = s_consumer (svc, req, source, sizeof source);
     if (!consumer)
         return RM_ENOTFOUND;
     mp_get_int (request_body (req), "seq", &seq);
-    int rc = op (svc, consumer, source, (uint64_t) seq, req);
+    rc = op (svc, consumer, source, (uint64_t) seq, req);
     if (rc == RM_ENOTFOUND)
         request_reply_error (req, rc, "/seq", "no dead letter #%lld from %s", (long long) seq, source);
     return rc;
 }
 
+//  Replies with one dead letter, of a consumer or (consumer NULL) of the
+//  outbound queue's calls to peer.
 static int
-s_show_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req)
+s_reply_dead_letter (service_t *svc, request_t *req, consumer_t *consumer, const char *peer, uint64_t seq)
 {
-    (void) source;
     MDB_txn *txn;
     int rc = service_read_txn (svc, &txn);
     msgpack_sbuffer buf;
@@ -118,11 +165,19 @@ s_show_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     if (rc == 0)
-        rc = consumer_dlq_show (consumer, txn, seq, &pk);
+        rc = consumer ? consumer_dlq_show (consumer, txn, seq, &pk)
+                      : outq_dlq_show (service_outq (svc), txn, peer, seq, &pk);
     if (rc == 0)
         mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
     msgpack_sbuffer_destroy (&buf);
     return rc;
+}
+
+static int
+s_show_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req)
+{
+    (void) source;
+    return s_reply_dead_letter (svc, req, consumer, NULL, seq);
 }
 
 static void
@@ -159,9 +214,66 @@ s_drop_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t
     return rc;
 }
 
-static int s_dlq_show (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_show_entry); }
-static int s_dlq_retry (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_retry_entry); }
-static int s_dlq_drop (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_drop_entry); }
+static int
+s_show_outbound (service_t *svc, const char *peer, uint64_t seq, request_t *req)
+{
+    return s_reply_dead_letter (svc, req, NULL, peer, seq);
+}
+
+//  A retried outbound dead letter is answered with the outcome of its
+//  attempt, like an event's: applied and removed, or still failing.
+typedef struct {
+    request_t *req;
+    char peer[32];
+    uint64_t seq;
+} redrive_t;
+
+static void
+s_redriven (void *arg, int err, const char *message)
+{
+    redrive_t *redrive = (redrive_t *) arg;
+    if (err == 0)
+        s_reply_done (redrive->req, redrive->peer, redrive->seq, "applied");
+    else
+        request_reply_error (redrive->req, err, NULL,
+                             "outbound dead letter #%llu to %s still fails: %s; it stays in the store",
+                             (unsigned long long) redrive->seq, redrive->peer, message);
+    free (redrive);
+}
+
+static int
+s_retry_outbound (service_t *svc, const char *peer, uint64_t seq, request_t *req)
+{
+    redrive_t *redrive = (redrive_t *) calloc (1, sizeof *redrive);
+    if (!redrive)
+        return RM_ENOMEM;
+    redrive->req = req;
+    snprintf (redrive->peer, sizeof redrive->peer, "%s", peer);
+    redrive->seq = seq;
+    int rc = outq_dlq_retry (service_outq (svc), peer, seq, s_redriven, redrive);
+    if (rc == 0)
+        request_defer (req);
+    else
+        free (redrive);
+    if (rc == RM_EBUSY)
+        request_reply_error (req, rc, "/seq", "outbound dead letter #%llu is being retried", (unsigned long long) seq);
+    return rc;
+}
+
+static int
+s_drop_outbound (service_t *svc, const char *peer, uint64_t seq, request_t *req)
+{
+    int rc = outq_dlq_drop (service_outq (svc), peer, seq);
+    if (rc == 0)
+        s_reply_done (req, peer, seq, "dropped");
+    else if (rc == RM_EBUSY)
+        request_reply_error (req, rc, "/seq", "outbound dead letter #%llu is being retried", (unsigned long long) seq);
+    return rc;
+}
+
+static int s_dlq_show (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_show_entry, s_show_outbound); }
+static int s_dlq_retry (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_retry_entry, s_retry_outbound); }
+static int s_dlq_drop (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_drop_entry, s_drop_outbound); }
 
 static const service_route_t s_routes[] = {
     {"events.since", s_since},

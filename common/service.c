@@ -6,6 +6,7 @@
 #include "failpoint.h"
 #include "log.h"
 #include "mp.h"
+#include "timers.h"
 #include "uuid.h"
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -24,9 +25,9 @@
 #define SERVICE_RELAY_MAX 10000
 
 //  Internal databases, after the service's own: the event log, positions
-//  (relay and consumers) and dead letters.
-enum { DB_EVENTS, DB_POSITIONS, DB_DLQ, DB_INTERNAL };
-static const char *const s_internal_dbs[] = {"_events", "_positions", "_dlq"};
+//  (relay and consumers), dead letters and the outbound queue.
+enum { DB_EVENTS, DB_POSITIONS, DB_DLQ, DB_OUTQ, DB_INTERNAL };
+static const char *const s_internal_dbs[] = {"_events", "_positions", "_dlq", "_outq"};
 
 static const struct {
     const char *name, *rpc, *pub;
@@ -76,6 +77,21 @@ typedef struct {
     rpc_client_t *client;
 } peer_t;
 
+//  A timer set through the service: one-shot (interval 0) or periodic.
+typedef struct {
+    service_timer_fn *fn;
+    void *arg;
+    int interval_ms;
+} svc_timer_t;
+
+//  A file descriptor polled with the service's sockets.
+typedef struct {
+    int fd;
+    short events;
+    service_fd_fn *fn;
+    void *arg;
+} fd_watch_t;
+
 struct service_t {
     const service_def_t *def;
     config_t *cfg;
@@ -87,6 +103,13 @@ struct service_t {
     outbox_t *outbox;
     consumer_t *consumers[8];
     int nconsumers;
+    timers_t *timers;
+    outq_t *outq;
+    struct outq_call_t *outq_calls;
+    fd_watch_t *fds;
+    size_t nfds, cap_fds;
+    zmq_pollitem_t *items;          //  this turn's poll set
+    size_t cap_items;
     int ndbs;                       //  the service's own databases; internal ones follow
     bool in_write;                  //  inside service_write: events may be emitted
     int64_t last_heartbeat;         //  monotonic ms
@@ -164,6 +187,10 @@ service_config_define (config_t *cfg, const service_def_t *def,
     config_define (cfg, "consumer-max-attempts", "5", "attempts before a failing event goes to the dead-letter store");
     config_define (cfg, "consumer-backoff-ms", "100", "first retry delay of a failing event, doubled each attempt");
     config_define (cfg, "sub-hwm", "100000", "receive high-water mark of event subscriptions (drops are replayed)");
+    config_define (cfg, "outbound-max-attempts", "20", "failed attempts before an outbound call becomes a dead letter");
+    config_define (cfg, "outbound-max-age-s", "86400", "seconds an outbound call is retried at most before it becomes a dead letter");
+    config_define (cfg, "outbound-backoff-ms", "200", "first retry delay of an outbound call, doubled each attempt (with jitter)");
+    config_define (cfg, "outbound-backoff-max-ms", "30000", "longest retry delay of an outbound call");
     for (int i = 0; def->peers && def->peers[i]; i++)
         s_define_peer (cfg, def->peers[i], false);
     for (int i = 0; def->consumers && def->consumers[i].source; i++)
@@ -227,6 +254,102 @@ s_add_peer (service_t *self, const char *peer)
     return 0;
 }
 
+//  ---------------------------------------------------------------------
+//  the outbound queue's host: calls go through the peers' clients
+
+//  An outbound call in flight; linked in the service so that one still
+//  unanswered at shutdown is freed.
+typedef struct outq_call_t {
+    service_t *svc;
+    uint64_t id;
+    struct outq_call_t *prev, *next;
+} outq_call_t;
+
+static void
+s_outq_call_unlink (outq_call_t *call)
+{
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        call->svc->outq_calls = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+}
+
+static void
+s_outq_replied (void *arg, int err, const envelope_t *reply)
+{
+    outq_call_t *call = (outq_call_t *) arg;
+    char message[300] = "";
+    if (err == 0 && !reply->ok) {
+        char code[32] = "internal", text[256] = "";
+        mp_get_str (&reply->body, "code", code, sizeof code);
+        mp_get_str (&reply->body, "message", text, sizeof text);
+        snprintf (message, sizeof message, "%s: %s", code, text);
+        err = rm_errcode (code);
+        if (err == 0)
+            err = RM_EINTERNAL;
+    }
+    s_outq_call_unlink (call);
+    outq_done (call->svc->outq, call->id, err, message);
+    free (call);
+}
+
+static int
+s_outq_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
+{
+    (void) queue;
+    service_t *self = (service_t *) ctx;
+    rpc_client_t *client = service_peer (self, action->peer);
+    if (!client)
+        return RM_EUNAVAIL;
+    outq_call_t *call = (outq_call_t *) malloc (sizeof *call);
+    if (!call)
+        return RM_ENOMEM;
+    *call = (outq_call_t) {self, id, NULL, self->outq_calls};
+    int rc = rpc_client_send (client, action->op, action->cid, action->idem, clock_mono_ms () + self->call_timeout,
+                              action->body, action->body_len, s_outq_replied, call);
+    if (rc != 0) {
+        free (call);
+        return rc;
+    }
+    if (self->outq_calls)
+        self->outq_calls->prev = call;
+    self->outq_calls = call;
+    return 0;
+}
+
+static int
+s_outq_write (void *ctx, int (*fn) (MDB_txn *txn, void *arg), void *arg)
+{
+    return service_write ((service_t *) ctx, fn, arg);
+}
+
+static int
+s_outq_read (void *ctx, MDB_txn **txn)
+{
+    return service_read_txn ((service_t *) ctx, txn);
+}
+
+static void s_timer_fire (void *owner, void *arg);
+
+//  Arms the periodic timers the descriptor declares.
+static int
+s_arm_timers (service_t *self)
+{
+    for (const service_timer_t *t = self->def->timers; t && t->fn; t++) {
+        svc_timer_t *timer = (svc_timer_t *) calloc (1, sizeof *timer);
+        if (!timer)
+            return RM_ENOMEM;
+        *timer = (svc_timer_t) {t->fn, NULL, t->interval_ms > 0 ? t->interval_ms : 1};
+        if (timers_add (self->timers, clock_mono_ms () + timer->interval_ms, s_timer_fire, timer, NULL) != 0) {
+            free (timer);
+            return RM_ENOMEM;
+        }
+    }
+    return 0;
+}
+
 int
 service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
 {
@@ -260,11 +383,23 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
         dbs[ndbs++] = s_internal_dbs[i];
     dbs[ndbs] = NULL;
     int64_t retention_days = 0, attempts = 0, backoff = 0, hwm = 0;
+    int64_t out_attempts = 0, out_age = 0, out_backoff = 0, out_backoff_max = 0;
     if (config_get_int (cfg, "event-retention-count", &self->retention_count) != 0
         || config_get_int (cfg, "event-retention-days", &retention_days) != 0
         || config_get_int (cfg, "consumer-max-attempts", &attempts) != 0
         || config_get_int (cfg, "consumer-backoff-ms", &backoff) != 0
-        || config_get_int (cfg, "sub-hwm", &hwm) != 0) {
+        || config_get_int (cfg, "sub-hwm", &hwm) != 0
+        || config_get_int (cfg, "outbound-max-attempts", &out_attempts) != 0
+        || config_get_int (cfg, "outbound-max-age-s", &out_age) != 0
+        || config_get_int (cfg, "outbound-backoff-ms", &out_backoff) != 0
+        || config_get_int (cfg, "outbound-backoff-max-ms", &out_backoff_max) != 0) {
+        free (self);
+        return RM_EINVAL;
+    }
+    if (out_attempts < 1 || out_age < 1 || out_backoff < 1 || out_backoff_max < out_backoff
+        || out_backoff_max > 86400000) {
+        log_error (NULL, "--outbound-max-attempts, --outbound-max-age-s and --outbound-backoff-ms must be at least 1, "
+                         "and --outbound-backoff-max-ms between --outbound-backoff-ms and 86400000");
         free (self);
         return RM_EINVAL;
     }
@@ -281,6 +416,14 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
         goto fail;
     rc = outbox_new (store_env (self->store), s_internal_dbi (self, DB_EVENTS), s_internal_dbi (self, DB_POSITIONS),
                      def->name, &self->outbox);
+    if (rc != 0)
+        goto fail;
+    rc = RM_ENOMEM;
+    if (!(self->timers = timers_new (self)))
+        goto fail;
+    outq_host_t host = {.ctx = self, .send = s_outq_send, .write = s_outq_write, .read = s_outq_read};
+    outq_opts_t qopts = {(int) out_attempts, out_age * 1000, (int) out_backoff, (int) out_backoff_max};
+    rc = outq_new (&host, &qopts, s_internal_dbi (self, DB_OUTQ), &self->outq);
     if (rc != 0)
         goto fail;
     rc = RM_EUNAVAIL;
@@ -304,6 +447,8 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
             goto fail;
         self->nconsumers++;
     }
+    if ((rc = s_arm_timers (self)) != 0)
+        goto fail;
     if (def->on_start && (rc = def->on_start (self)) != 0)
         goto fail;
     log_info (NULL, "%s %s serving on %s, events on %s, store %s%s", def->name, RETAILMESH_VERSION,
@@ -336,6 +481,17 @@ service_destroy (service_t **self_p)
         consumer_destroy (&self->consumers[i]);
     for (int i = 0; i < self->npeers; i++)
         rpc_client_destroy (&self->peers[i].client);
+    while (self->outq_calls) {
+        struct outq_call_t *next = self->outq_calls->next;
+        free (self->outq_calls);
+        self->outq_calls = next;
+    }
+    outq_destroy (&self->outq);
+    if (self->timers)
+        timers_clear (self->timers, free);
+    timers_destroy (&self->timers);
+    free (self->fds);
+    free (self->items);
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
@@ -354,6 +510,7 @@ int service_call_timeout (service_t *self) { return self->call_timeout; }
 void service_stop (service_t *self) { self->stopping = true; }
 void service_continue (service_t *self) { self->again = true; }
 outbox_t *service_outbox (service_t *self) { return self->outbox; }
+outq_t *service_outq (service_t *self) { return self->outq; }
 int service_consumer_count (service_t *self) { return self->nconsumers; }
 consumer_t *service_consumer (service_t *self, int index) { return self->consumers[index]; }
 
@@ -614,6 +771,104 @@ service_call (service_t *self, const char *peer, const char *op,
 }
 
 //  ---------------------------------------------------------------------
+//  timers and file descriptors
+
+static void
+s_timer_fire (void *owner, void *arg)
+{
+    service_t *self = (service_t *) owner;
+    svc_timer_t *timer = (svc_timer_t *) arg;
+    if (timer->interval_ms == 0) {
+        svc_timer_t once = *timer;
+        free (timer);
+        once.fn (self, once.arg);
+        return;
+    }
+    timer->fn (self, timer->arg);
+    //  from now, not from the deadline: a slow turn does not make timers pile up
+    if (timers_add (self->timers, clock_mono_ms () + timer->interval_ms, s_timer_fire, timer, NULL) != 0) {
+        log_error (NULL, "out of memory re-arming a periodic timer: it stops");
+        free (timer);
+    }
+}
+
+int
+service_timer_add (service_t *self, int delay_ms, service_timer_fn *fn, void *arg, uint64_t *id)
+{
+    if (delay_ms < 0 || !fn)
+        return RM_EINVAL;
+    svc_timer_t *timer = (svc_timer_t *) calloc (1, sizeof *timer);
+    if (!timer)
+        return RM_ENOMEM;
+    *timer = (svc_timer_t) {fn, arg, 0};
+    int rc = timers_add (self->timers, clock_mono_ms () + delay_ms, s_timer_fire, timer, id);
+    if (rc != 0)
+        free (timer);
+    return rc;
+}
+
+int
+service_timer_cancel (service_t *self, uint64_t id)
+{
+    void *timer = NULL;
+    int rc = timers_cancel (self->timers, id, &timer);
+    free (timer);
+    return rc;
+}
+
+static fd_watch_t *
+s_fd_find (service_t *self, int fd)
+{
+    for (size_t i = 0; i < self->nfds; i++)
+        if (self->fds[i].fd == fd)
+            return &self->fds[i];
+    return NULL;
+}
+
+int
+service_fd_add (service_t *self, int fd, int events, service_fd_fn *fn, void *arg)
+{
+    if (fd < 0 || !fn || (events & (ZMQ_POLLIN | ZMQ_POLLOUT)) == 0 || (events & ~(ZMQ_POLLIN | ZMQ_POLLOUT)))
+        return RM_EINVAL;
+    fd_watch_t *watch = s_fd_find (self, fd);
+    if (!watch) {
+        if (self->nfds == self->cap_fds) {
+            size_t cap = self->cap_fds ? self->cap_fds * 2 : 8;
+            fd_watch_t *grown = (fd_watch_t *) realloc (self->fds, cap * sizeof *grown);
+            if (!grown)
+                return RM_ENOMEM;
+            self->fds = grown;
+            self->cap_fds = cap;
+        }
+        watch = &self->fds[self->nfds++];
+    }
+    *watch = (fd_watch_t) {fd, (short) events, fn, arg};
+    return 0;
+}
+
+int
+service_fd_remove (service_t *self, int fd)
+{
+    fd_watch_t *watch = s_fd_find (self, fd);
+    if (!watch)
+        return RM_ENOTFOUND;
+    *watch = self->fds[--self->nfds];
+    return 0;
+}
+
+int
+service_queue_call (service_t *self, MDB_txn *txn, const char *peer, const char *op,
+                    const char *cid, const char *idem, const char *body, size_t body_len, uint64_t *id)
+{
+    if (!service_peer (self, peer)) {
+        log_error (cid, "queued call to unknown peer '%s'", peer);
+        return RM_EINVAL;
+    }
+    outq_action_t action = {OUTQ_CALL, peer, op, cid, idem, body, body_len};
+    return outq_push (self->outq, txn, &action, id);
+}
+
+//  ---------------------------------------------------------------------
 //  sending, after the batch commits
 
 static void
@@ -724,12 +979,14 @@ s_flush (service_t *self)
 static int
 s_health (service_t *self, request_t *req)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     uint64_t first = 0;
-    if (service_read_txn (self, &txn) != 0 || outbox_first_seq (self->outbox, txn, &first) != 0)
+    if (service_read_txn (self, &txn) != 0)
+        txn = NULL;
+    if (!txn || outbox_first_seq (self->outbox, txn, &first) != 0)
         first = 0;
     msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 7);
+    msgpack_pack_map (pk, 8);
     mp_pack_kv_str (pk, "service", self->def->name);
     mp_pack_kv_str (pk, "version", RETAILMESH_VERSION);
     mp_pack_kv_int (pk, "uptime_s", (clock_mono_ms () - self->started_ms) / 1000);
@@ -744,6 +1001,8 @@ s_health (service_t *self, request_t *req)
     msgpack_pack_array (pk, (uint32_t) self->nconsumers);
     for (int i = 0; i < self->nconsumers; i++)
         consumer_pack_status (self->consumers[i], pk);
+    mp_pack_str (pk, "outbound");
+    outq_pack_status (self->outq, txn, pk);
     return 0;
 }
 
@@ -859,7 +1118,42 @@ s_poll_timeout (service_t *self)
         if (t >= 0 && t < timeout)
             timeout = t;
     }
+    int64_t now = clock_mono_ms ();
+    int64_t deadlines[] = {timers_next_deadline (self->timers), outq_next_due (self->outq)};
+    for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
+        if (deadlines[i] >= 0 && deadlines[i] - now < timeout)
+            timeout = deadlines[i] > now ? (int) (deadlines[i] - now) : 0;
     return timeout;
+}
+
+//  Sizes the poll set for this turn: the router, the peers, the consumers
+//  and the watched file descriptors.
+static zmq_pollitem_t *
+s_poll_items (service_t *self, size_t n)
+{
+    if (n > self->cap_items) {
+        zmq_pollitem_t *grown = (zmq_pollitem_t *) realloc (self->items, n * sizeof *grown);
+        if (!grown)
+            return NULL;
+        self->items = grown;
+        self->cap_items = n;
+    }
+    return self->items;
+}
+
+//  Runs the callbacks of the file descriptors that are ready. A callback
+//  may add or remove descriptors (libcurl does), so each is looked up
+//  again before its callback runs.
+static void
+s_handle_fds (service_t *self, const zmq_pollitem_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].revents)
+            continue;
+        fd_watch_t *watch = s_fd_find (self, items[i].fd);
+        if (watch && (items[i].revents & (watch->events | ZMQ_POLLERR)))
+            watch->fn (self, watch->fd, items[i].revents, watch->arg);
+    }
 }
 
 typedef struct {
@@ -899,7 +1193,11 @@ s_housekeeping (service_t *self)
 static void
 s_turn (service_t *self, bool take_requests)
 {
-    zmq_pollitem_t items[24];
+    zmq_pollitem_t *items = s_poll_items (self, 1 + (size_t) self->npeers + (size_t) self->nconsumers + self->nfds);
+    if (!items) {
+        log_error (NULL, "out of memory building the poll set");
+        return;
+    }
     int n = 0;
     if (take_requests)
         items[n++] = (zmq_pollitem_t) {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
@@ -907,6 +1205,9 @@ s_turn (service_t *self, bool take_requests)
         items[n++] = (zmq_pollitem_t) {zsock_resolve (rpc_client_socket (self->peers[i].client)), 0, ZMQ_POLLIN, 0};
     for (int i = 0; take_requests && i < self->nconsumers; i++)
         items[n++] = (zmq_pollitem_t) {zsock_resolve (consumer_socket (self->consumers[i])), 0, ZMQ_POLLIN, 0};
+    int fds_at = n;
+    for (size_t i = 0; i < self->nfds; i++)
+        items[n++] = (zmq_pollitem_t) {NULL, self->fds[i].fd, self->fds[i].events, 0};
     if (zmq_poll (items, n, s_poll_timeout (self)) < 0 && zmq_errno () != EINTR)
         log_error (NULL, "poll failed: %s", zmq_strerror (zmq_errno ()));
     if (take_requests)
@@ -917,7 +1218,11 @@ s_turn (service_t *self, bool take_requests)
     }
     for (int i = 0; take_requests && i < self->nconsumers; i++)
         consumer_handle (self->consumers[i]);
+    s_handle_fds (self, items + fds_at, (size_t) (n - fds_at));
+    timers_run_due (self->timers, clock_mono_ms ());
     s_flush (self);
+    //  after the commit: only committed actions are performed
+    outq_run (self->outq);
     s_housekeeping (self);
     if (self->def->on_tick)
         self->def->on_tick (self);

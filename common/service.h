@@ -3,12 +3,15 @@
 //  name, a PUB socket for events, clients to peer services, group commit,
 //  clean shutdown and the sys.health operation.
 //
-//  One thread runs the loop. Each turn it drains every ready request into
+//  One thread runs the loop. Each turn it waits, no longer than the nearest
+//  timer or call deadline, for its sockets and watched file descriptors,
+//  then drains every ready request into
 //  one write transaction (group commit): each handler's writes run in a
 //  nested transaction, so a failing handler undoes only its own changes.
 //  After the batch commits durably, the queued replies, events and
 //  outgoing calls are sent; if the commit fails, every request of the
-//  batch gets an error reply and nothing is sent.
+//  batch gets an error reply and nothing is sent. Then the outbound queue
+//  performs the actions that are due (see outq.h).
 #ifndef RM_SERVICE_H
 #define RM_SERVICE_H
 
@@ -16,6 +19,7 @@
 #include "consumer.h"
 #include "envelope.h"
 #include "outbox.h"
+#include "outq.h"
 #include "rpc_client.h"
 #include "store.h"
 #include <lmdb.h>
@@ -33,6 +37,18 @@ typedef struct {
     service_handler_fn *fn;
 } service_route_t;
 
+//  Timer and file descriptor callbacks run in the loop like handlers: they
+//  may service_write, call and reply; the batch is flushed after them.
+typedef void (service_timer_fn) (service_t *svc, void *arg);
+typedef void (service_fd_fn) (service_t *svc, int fd, int revents, void *arg);
+
+//  A timer the service always runs, every interval_ms from start.
+typedef struct {
+    const char *name;
+    int interval_ms;
+    service_timer_fn *fn;          //  called with arg NULL
+} service_timer_t;
+
 typedef struct {
     const char *name;              //  "pricing"
     const char *const *dbs;        //  named databases, NULL-terminated
@@ -46,11 +62,14 @@ typedef struct {
     void (*on_tick) (service_t *svc);
     //  Other services' events this one applies, terminated by {NULL}.
     const consumer_def_t *consumers;
+    //  Periodic timers, terminated by {NULL}. May be NULL.
+    const service_timer_t *timers;
 } service_def_t;
 
 //  Declares the options every service has: data-dir, rpc-endpoint,
 //  pub-endpoint, map-size, log-level, nosync, <peer>-endpoint for each
-//  peer, call-timeout, and config.
+//  peer, call-timeout, the event log's and consumers' limits, the
+//  outbound queue's retry bounds (outbound-*), and config.
 void service_config_define (config_t *cfg, const service_def_t *def,
                             const char *rpc_default, const char *pub_default);
 
@@ -141,6 +160,36 @@ rpc_client_t *service_peer (service_t *self, const char *peer);
 int service_call (service_t *self, const char *peer, const char *op,
                   const char *cid, const char *idem, int timeout_ms,
                   const char *body, size_t body_len, rpc_client_fn *fn, void *arg);
+
+//  ---- timers and file descriptors ----------------------------------------
+
+//  Runs fn once, delay_ms from now; *id (may be NULL) names it for
+//  service_timer_cancel. Returns 0, RM_EINVAL or RM_ENOMEM.
+int service_timer_add (service_t *self, int delay_ms, service_timer_fn *fn, void *arg, uint64_t *id);
+
+//  Cancels a timer that has not run. Returns 0 or RM_ENOTFOUND.
+int service_timer_cancel (service_t *self, uint64_t id);
+
+//  Polls fd (ZMQ_POLLIN and/or ZMQ_POLLOUT) with the service's sockets
+//  and calls fn with the events seen (ZMQ_POLLERR too). Adding an fd again
+//  replaces its events and callback. Returns 0, RM_EINVAL or RM_ENOMEM.
+int service_fd_add (service_t *self, int fd, int events, service_fd_fn *fn, void *arg);
+
+//  Stops polling fd (before it is closed). Returns 0 or RM_ENOTFOUND.
+int service_fd_remove (service_t *self, int fd);
+
+//  ---- the outbound queue ------------------------------------------------
+
+//  Queues a call to a peer in txn, the transaction of the change that
+//  requires it (inside a service_write): it is sent after the commit and
+//  retried until it succeeds or becomes a dead letter. *id (may be NULL)
+//  names it for outq_watch. Returns 0, RM_EINVAL (peer not in def->peers,
+//  or a field too long), RM_ENOMEM or RM_ESTORE.
+int service_queue_call (service_t *self, MDB_txn *txn, const char *peer, const char *op,
+                        const char *cid, const char *idem, const char *body, size_t body_len,
+                        uint64_t *id);
+
+outq_t *service_outq (service_t *self);
 
 //  The whole life of a service process: defines the options, reads them,
 //  opens, serves until a signal, closes. Returns the process exit code

@@ -73,6 +73,14 @@ static const field_spec_t s_consumer_status[] = {
     F_BOOL ("stalled", "behind the source's retention: needs an operator"),
     F_STR ("stalled_reason", false, FC_NONE, 256, "why the consumer stalled"), F_END};
 
+static const field_spec_t s_outbound_status[] = {
+    F_COUNT ("depth", "actions waiting to succeed"),
+    F_COUNT ("oldest_age_ms", "age of the oldest of them, 0 when none"),
+    F_COUNT ("in_flight", "actions being performed now"),
+    F_COUNT ("sent", "actions that succeeded since start"),
+    F_COUNT ("failed_attempts", "failed attempts since start"),
+    F_COUNT ("dead_letters", "actions set aside after their bounds"), F_END};
+
 static const field_spec_t s_health[] = {
     F_STR ("service", true, FC_IDENT, 32, "service name"),
     F_STR ("version", true, FC_NONE, 32, "build version"),
@@ -81,6 +89,8 @@ static const field_spec_t s_health[] = {
     F_INT ("pid", 1, INT32_MAX, "process ID"),
     {.name = "events", .type = FT_MAP, .required = true, .fields = s_event_log, .doc = "the service's event log"},
     F_MAPS ("consumers", 0, 16, s_consumer_status, "the other services' events this one applies"),
+    {.name = "outbound", .type = FT_MAP, .required = false, .fields = s_outbound_status,
+     .doc = "the outbound queue: calls to perform after a commit"},
     F_END};
 
 static const field_spec_t s_since_request[] = {
@@ -98,11 +108,15 @@ static const field_spec_t s_replay_request[] = {
 
 static const field_spec_t s_replay_reply[] = {F_SOURCE, F_SEQ ("position", "the consumer's position now"), F_END};
 
-static const field_spec_t s_dlq_list_request[] = {
-    F_STR ("source", false, FC_IDENT, 32, "only this source's dead letters"), F_END};
+#define F_QUEUE F_STR ("queue", false, FC_IDENT, 16, "events (default) or outbound")
 
+static const field_spec_t s_dlq_list_request[] = {
+    F_STR ("source", false, FC_IDENT, 32, "only this source's dead letters"), F_QUEUE, F_END};
+
+//  An outbound dead letter has the same shape: source is the peer called,
+//  seq the action's number and type its operation.
 #define S_DLQ_ENTRY_FIELDS                                                                      \
-    F_SOURCE, F_SEQ ("seq", "the event's sequence number at its source"),                       \
+    F_QUEUE, F_SOURCE, F_SEQ ("seq", "the event's sequence number at its source"),              \
         F_STR ("type", true, FC_NONE, 64, "event type"),                                       \
         F_STR ("error", true, FC_NONE, 256, "the handler's last error"),                       \
         F_COUNT ("attempts", "attempts made"), F_AMOUNT ("failed_at", "when it was given up, Unix ms")
@@ -112,11 +126,11 @@ static const field_spec_t s_dlq_entry[] = {S_DLQ_ENTRY_FIELDS, F_END};
 static const field_spec_t s_dlq_list_reply[] = {
     F_MAPS ("entries", 0, INT32_MAX, s_dlq_entry, "dead letters, oldest first per source"), F_END};
 
-static const field_spec_t s_dlq_key_request[] = {F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_END};
+static const field_spec_t s_dlq_key_request[] = {F_QUEUE, F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_END};
 
 static const field_spec_t s_dlq_show_reply[] = {
     S_DLQ_ENTRY_FIELDS,
-    {.name = "event", .type = FT_ANY, .required = true, .doc = "the event envelope"}, F_END};
+    {.name = "event", .type = FT_ANY, .required = true, .doc = "the event envelope (outbound: the action)"}, F_END};
 
 static const field_spec_t s_dlq_retried[] = {
     F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("applied", "true: applied and removed"), F_END};

@@ -12,7 +12,6 @@ static const service_def_t s_def = {
     .routes = orders_routes,
     .peers = s_peers,
     .on_start = orders_start,
-    .on_tick = orders_tick,
 };
 
 int

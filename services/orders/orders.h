@@ -72,10 +72,9 @@ void orders_reply_order (request_t *req, const MDB_val *order, int created);
 //  The same with another boolean flag ("changed") added when value >= 0.
 void orders_reply_order_flag (request_t *req, const MDB_val *order, const char *flag, int value);
 
-//  Submission handling (submit.c): orders.submit and the settlement of
-//  releases, run from the service loop.
+//  Submission handling (submit.c): orders.submit, and at start the
+//  settlement of what a crash left pending.
 int orders_submit (service_t *svc, request_t *req);
-void orders_tick (service_t *svc);
 int orders_start (service_t *svc);
 
 extern const service_route_t orders_routes[];

@@ -1,9 +1,10 @@
 //  The submission of an order: check for an earlier submission, persist the
 //  order as pending, ask pricing to validate the quoted prices and
 //  inventory to reserve stock (in parallel, after the pending record is
-//  durable), then accept the order, or remove it and release whatever was
-//  reserved. A crash at any point leaves either an accepted order or a
-//  pending one, which start-up turns into a reservation to release.
+//  durable), then accept the order, or remove it and queue the release of
+//  whatever was reserved on the outbound queue (release.c) in the same
+//  transaction. A crash at any point leaves either an accepted order or a
+//  pending one, which start-up turns into a queued release.
 #include "clock.h"
 #include "err.h"
 #include "lines.h"
@@ -11,12 +12,11 @@
 #include "money.h"
 #include "mp.h"
 #include "orders.h"
+#include "release.h"
 #include "sha256.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
-
-#define RELEASE_RETRY_MS 1000
 
 typedef enum { OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_NO_ANSWER } outcome_t;
 
@@ -117,112 +117,17 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
 }
 
 //  ---------------------------------------------------------------------
-//  releasing reservations (after a failed submission, or a crash)
-
-static void
-s_release_done (void *arg, int err, const envelope_t *reply);
-
-static void
-s_pack_release_body (msgpack_sbuffer *body, const char *order_id)
-{
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    mp_pack_kv_str (&pk, "order_id", order_id);
-    mp_pack_kv_str (&pk, "reason", "order not accepted");
-}
-
-typedef struct {
-    service_t *svc;
-    uint8_t id[16];
-} release_t;
-
-static int
-s_release_clear_write (MDB_txn *txn, void *arg)
-{
-    release_t *rel = (release_t *) arg;
-    orders_dbs_t dbs = orders_dbs_of (rel->svc);
-    return orders_release_clear (txn, &dbs, rel->id);
-}
-
-//  In-flight releases, so the retry loop does not send one twice.
-static zhashx_t *s_releasing;
-
-static void
-s_release_start (service_t *svc, const uint8_t id[16], const char *cid)
-{
-    char text[UUID_STR_LEN + 1];
-    uuid_format (id, text);
-    if (!s_releasing)
-        s_releasing = zhashx_new ();
-    if (!s_releasing || zhashx_lookup (s_releasing, text))
-        return;
-    release_t *rel = (release_t *) calloc (1, sizeof *rel);
-    if (!rel)
-        return;
-    rel->svc = svc;
-    memcpy (rel->id, id, 16);
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init (&body);
-    s_pack_release_body (&body, text);
-    if (service_call (svc, "inventory", "inventory.release", cid, NULL, service_call_timeout (svc),
-                      body.data, body.size, s_release_done, rel) == 0)
-        zhashx_insert (s_releasing, text, rel);
-    else
-        free (rel);
-    msgpack_sbuffer_destroy (&body);
-}
-
-static void
-s_release_done (void *arg, int err, const envelope_t *reply)
-{
-    release_t *rel = (release_t *) arg;
-    char text[UUID_STR_LEN + 1];
-    uuid_format (rel->id, text);
-    if (err == 0 && reply->ok) {
-        if (service_write (rel->svc, s_release_clear_write, rel) == 0)
-            log_info (reply->cid, "reservation of order %s released", text);
-    }
-    else
-        log_warn (reply ? reply->cid : NULL, "release of order %s failed (%s); will retry", text,
-                  err ? rm_strerror (err) : "error reply");
-    zhashx_delete (s_releasing, text);
-    free (rel);
-}
-
-static int64_t s_last_release_scan;
-
-void
-orders_tick (service_t *svc)
-{
-    int64_t now = clock_mono_ms ();
-    if (now - s_last_release_scan < RELEASE_RETRY_MS)
-        return;
-    s_last_release_scan = now;
-    MDB_txn *txn;
-    if (service_read_txn (svc, &txn) != 0)
-        return;
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, orders_dbs_of (svc).releases, &cursor) != 0)
-        return;
-    MDB_val key, val;
-    for (int rc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        char cid[ENVELOPE_CID_MAX];
-        size_t len = val.mv_size < sizeof cid - 1 ? val.mv_size : sizeof cid - 1;
-        memcpy (cid, val.mv_data, len);
-        cid[len] = '\0';
-        if (key.mv_size == 16)
-            s_release_start (svc, (const uint8_t *) key.mv_data, cid);
-    }
-    mdb_cursor_close (cursor);
-}
+//  releasing reservations (after a failed submission, or a crash):
+//  release.c puts them on the outbound queue
 
 static int
 s_settle_write (MDB_txn *txn, void *arg)
 {
-    orders_dbs_t dbs = orders_dbs_of ((service_t *) arg);
+    service_t *svc = (service_t *) arg;
+    orders_dbs_t dbs = orders_dbs_of (svc);
     int rc = orders_settle_pending (txn, &dbs);
+    if (rc >= 0)
+        rc = orders_releases_queue (txn, &dbs, service_outq (svc));
     return rc < 0 ? rc : 0;
 }
 
@@ -264,6 +169,7 @@ s_accept_write (MDB_txn *txn, void *arg)
 typedef struct {
     submission_t *sub;
     bool release;
+    uint64_t action;           //  the queued release, 0 when none
 } reject_t;
 
 static int
@@ -272,10 +178,8 @@ s_reject_write (MDB_txn *txn, void *arg)
     reject_t *rej = (reject_t *) arg;
     submission_t *sub = rej->sub;
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    int rc = orders_remove (txn, &dbs, sub->id, sub->channel, sub->external_id, sub->idem);
-    if (rc == 0 && rej->release)
-        rc = orders_release_mark (txn, &dbs, sub->id, sub->cid);
-    return rc;
+    return orders_reject (txn, &dbs, service_outq (sub->svc), sub->id, sub->channel, sub->external_id,
+                          sub->idem, sub->cid, rej->release, &rej->action);
 }
 
 //  Passes a peer's error reply on to the submitter (field, details and all).
@@ -357,8 +261,6 @@ s_prices_match (const answer_t *price)
     return ok;
 }
 
-static int s_call_timeout (submission_t *sub);
-
 static void
 s_reply_reject_one (submission_t *sub, request_t *req)
 {
@@ -386,19 +288,16 @@ s_reply_reject (submission_t *sub)
         s_reply_reject_one (sub, w);
 }
 
-//  The rejection is answered once the reservation is gone, so a caller that
-//  sees the error never sees stock held for the order.
+//  The rejection is answered after the first attempt to release, so a
+//  caller that sees the error normally sees no stock held for the order;
+//  when that attempt fails the queue keeps retrying.
 static void
-s_reject_released (void *arg, int err, const envelope_t *reply)
+s_reject_released (void *arg, int err, const char *message)
 {
     submission_t *sub = (submission_t *) arg;
-    release_t rel = {sub->svc, {0}};
-    memcpy (rel.id, sub->id, 16);
-    if (err == 0 && reply->ok)
-        service_write (sub->svc, s_release_clear_write, &rel);
-    else
-        log_warn (sub->cid, "release of rejected order %s failed (%s); will retry", sub->id_text,
-                  err ? rm_strerror (err) : "error reply");
+    if (err != 0)
+        log_warn (sub->cid, "release of rejected order %s failed (%s); the outbound queue retries it",
+                  sub->id_text, message);
     s_reply_reject (sub);
     s_submission_free (&sub);
 }
@@ -407,21 +306,13 @@ static void
 s_reject (submission_t *sub)
 {
     //  a reservation may exist unless inventory said no
-    reject_t rej = {sub, sub->stock.outcome != OUTCOME_REFUSED};
+    reject_t rej = {sub, sub->stock.outcome != OUTCOME_REFUSED, 0};
     if (service_write (sub->svc, s_reject_write, &rej) != 0) {
         log_error (sub->cid, "could not remove rejected order %s; start-up will settle it", sub->id_text);
-        rej.release = false;
+        rej.action = 0;
     }
-    if (rej.release) {
-        msgpack_sbuffer body;
-        msgpack_sbuffer_init (&body);
-        s_pack_release_body (&body, sub->id_text);
-        int rc = service_call (sub->svc, "inventory", "inventory.release", sub->cid, NULL,
-                               s_call_timeout (sub), body.data, body.size, s_reject_released, sub);
-        msgpack_sbuffer_destroy (&body);
-        if (rc == 0)
-            return;
-    }
+    if (rej.action && outq_watch (service_outq (sub->svc), rej.action, s_reject_released, sub) == 0)
+        return;
     s_reply_reject (sub);
     s_submission_free (&sub);
 }

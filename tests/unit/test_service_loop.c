@@ -1,0 +1,292 @@
+//  The service loop's timers and file descriptors, in a real service run
+//  in this process with no requests at all: a periodic timer from the
+//  descriptor, one-shot timers in deadline order, a cancelled one that
+//  never runs, a pipe watched with service_fd_add, and an HTTP GET to a
+//  loopback libmicrohttpd server through libcurl's multi interface driven
+//  entirely by the loop (CURLMOPT_SOCKETFUNCTION -> service_fd_add/remove,
+//  CURLMOPT_TIMERFUNCTION -> service_timer_add/cancel).
+#include "clock.h"
+#include "err.h"
+#include "harness.h"
+#include "service.h"
+#include <curl/curl.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BODY "hello from the loopback server"
+
+typedef struct {
+    service_t *svc;
+    int ticks;                     //  the descriptor's periodic timer
+    int order[4];
+    int64_t fired_at[4];
+    int nfired;
+    int64_t started;
+    bool cancelled_ran;
+    int pipe_fds[2];
+    char piped[32];
+    bool pipe_removed;
+    //  libcurl multi, driven by the loop
+    CURLM *multi;
+    CURL *easy;
+    uint64_t curl_timer;           //  0 when none is set
+    int curl_fds;                  //  sockets curl asked the loop to watch
+    int curl_fds_max;
+    char got[256];
+    size_t got_len;
+    long status;
+    CURLcode result;
+    bool done;
+} loop_t;
+
+static loop_t s_loop;
+
+static void
+s_tick (service_t *svc, void *arg)
+{
+    (void) svc, (void) arg;
+    s_loop.ticks++;
+}
+
+static const service_route_t s_routes[] = {{NULL, NULL}};
+static const service_timer_t s_timers[] = {{"tick", 20, s_tick}, {NULL, 0, NULL}};
+static const service_def_t s_def = {.name = "looptest", .schema_version = 1, .routes = s_routes, .timers = s_timers};
+
+//  ---- one-shot timers -------------------------------------------------------
+
+static int s_tags[4] = {0, 1, 2, 3};
+
+static void
+s_fired (service_t *svc, void *arg)
+{
+    (void) svc;
+    if (s_loop.nfired < 4) {
+        s_loop.order[s_loop.nfired] = *(int *) arg;
+        s_loop.fired_at[s_loop.nfired] = clock_mono_ms ();
+    }
+    s_loop.nfired++;
+}
+
+static void
+s_never (service_t *svc, void *arg)
+{
+    (void) svc, (void) arg;
+    s_loop.cancelled_ran = true;
+}
+
+//  ---- a pipe --------------------------------------------------------------------
+
+static void
+s_pipe_readable (service_t *svc, int fd, int revents, void *arg)
+{
+    (void) arg;
+    CHECK (revents & ZMQ_POLLIN);
+    ssize_t n = read (fd, s_loop.piped, sizeof s_loop.piped - 1);
+    if (n > 0)
+        s_loop.piped[n] = '\0';
+    s_loop.pipe_removed = service_fd_remove (svc, fd) == 0;
+}
+
+static void
+s_pipe_write (service_t *svc, void *arg)
+{
+    (void) svc, (void) arg;
+    CHECK (write (s_loop.pipe_fds[1], "ping", 4) == 4);
+}
+
+//  ---- libcurl multi on the loop -----------------------------------------------
+
+static void
+s_curl_check_done (void)
+{
+    int left;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read (s_loop.multi, &left)))
+        if (msg->msg == CURLMSG_DONE) {
+            s_loop.result = msg->data.result;
+            curl_easy_getinfo (msg->easy_handle, CURLINFO_RESPONSE_CODE, &s_loop.status);
+            s_loop.done = true;
+        }
+}
+
+static void
+s_curl_fd_ready (service_t *svc, int fd, int revents, void *arg)
+{
+    (void) svc, (void) arg;
+    int flags = (revents & ZMQ_POLLIN ? CURL_CSELECT_IN : 0) | (revents & ZMQ_POLLOUT ? CURL_CSELECT_OUT : 0)
+                | (revents & ZMQ_POLLERR ? CURL_CSELECT_ERR : 0);
+    int running;
+    curl_multi_socket_action (s_loop.multi, fd, flags, &running);
+    s_curl_check_done ();
+}
+
+static int
+s_curl_socket (CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void) easy, (void) userp, (void) socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (service_fd_remove (s_loop.svc, fd) == 0)
+            s_loop.curl_fds--;
+        return 0;
+    }
+    int events = (what & CURL_POLL_IN ? ZMQ_POLLIN : 0) | (what & CURL_POLL_OUT ? ZMQ_POLLOUT : 0);
+    bool known = service_fd_remove (s_loop.svc, fd) == 0;
+    CHECK_EQ_INT (service_fd_add (s_loop.svc, fd, events, s_curl_fd_ready, NULL), 0);
+    if (!known && ++s_loop.curl_fds > s_loop.curl_fds_max)
+        s_loop.curl_fds_max = s_loop.curl_fds;
+    return 0;
+}
+
+static void
+s_curl_timeout (service_t *svc, void *arg)
+{
+    (void) svc, (void) arg;
+    s_loop.curl_timer = 0;
+    int running;
+    curl_multi_socket_action (s_loop.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    s_curl_check_done ();
+}
+
+static int
+s_curl_timer (CURLM *multi, long timeout_ms, void *userp)
+{
+    (void) multi, (void) userp;
+    if (s_loop.curl_timer)
+        service_timer_cancel (s_loop.svc, s_loop.curl_timer);
+    s_loop.curl_timer = 0;
+    if (timeout_ms >= 0)
+        CHECK_EQ_INT (service_timer_add (s_loop.svc, (int) timeout_ms, s_curl_timeout, NULL, &s_loop.curl_timer), 0);
+    return 0;
+}
+
+static size_t
+s_curl_write (char *data, size_t size, size_t n, void *userp)
+{
+    (void) userp;
+    size_t len = size * n, room = sizeof s_loop.got - 1 - s_loop.got_len;
+    memcpy (s_loop.got + s_loop.got_len, data, len < room ? len : room);
+    s_loop.got_len += len < room ? len : room;
+    s_loop.got[s_loop.got_len] = '\0';
+    return len;
+}
+
+static enum MHD_Result
+s_answer (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+          const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void) cls, (void) url, (void) version, (void) upload, (void) upload_size, (void) state;
+    if (strcmp (method, "GET") != 0)
+        return MHD_NO;
+    struct MHD_Response *response = MHD_create_response_from_buffer (strlen (BODY), (void *) BODY,
+                                                                     MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result rc = MHD_queue_response (connection, MHD_HTTP_OK, response);
+    MHD_destroy_response (response);
+    return rc;
+}
+
+//  ---- the run --------------------------------------------------------------------
+
+static void
+s_stop_when_done (service_t *svc, void *arg)
+{
+    (void) arg;
+    int64_t now = clock_mono_ms ();
+    bool all = s_loop.done && s_loop.nfired == 3 && s_loop.pipe_removed && s_loop.ticks >= 3;
+    if (all || now - s_loop.started > 20000)
+        service_stop (svc);
+    else
+        service_timer_add (svc, 10, s_stop_when_done, NULL, NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+    (void) argc;
+    char *dir = harness_tmpdir ("retailmesh-loop");
+    char rpc[64], pub[64];
+    snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", harness_free_port ());
+    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", harness_free_port ());
+    config_t *cfg = NULL;
+    CHECK_EQ_INT (config_new ("looptest", "[options]", &cfg), 0);
+    service_config_define (cfg, &s_def, rpc, pub);
+    config_set (cfg, "data-dir", dir);
+    config_set (cfg, "nosync", "true");
+    config_set (cfg, "log-level", "warn");
+    CHECK_EQ_INT (service_new (&s_def, cfg, &s_loop.svc), 0);
+    service_t *svc = s_loop.svc;
+
+    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_port = 0};
+    loopback.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    struct MHD_Daemon *http = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, s_answer, NULL,
+                                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &loopback, MHD_OPTION_END);
+    CHECK (http);
+    const union MHD_DaemonInfo *info = http ? MHD_get_daemon_info (http, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    char url[64];
+    snprintf (url, sizeof url, "http://127.0.0.1:%u/hello", info ? info->port : 0);
+
+    CHECK_EQ_INT (curl_global_init (CURL_GLOBAL_DEFAULT), 0);
+    s_loop.multi = curl_multi_init ();
+    curl_multi_setopt (s_loop.multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket);
+    curl_multi_setopt (s_loop.multi, CURLMOPT_TIMERFUNCTION, s_curl_timer);
+    s_loop.easy = curl_easy_init ();
+    curl_easy_setopt (s_loop.easy, CURLOPT_URL, url);
+    curl_easy_setopt (s_loop.easy, CURLOPT_WRITEFUNCTION, s_curl_write);
+    curl_easy_setopt (s_loop.easy, CURLOPT_TIMEOUT_MS, 10000L);
+    CHECK_EQ_INT (curl_multi_add_handle (s_loop.multi, s_loop.easy), CURLM_OK);
+
+    //  one-shot timers set out of order run in deadline order, on time
+    s_loop.started = clock_mono_ms ();
+    uint64_t never = 0;
+    CHECK_EQ_INT (service_timer_add (svc, 90, s_fired, &s_tags[2], NULL), 0);
+    CHECK_EQ_INT (service_timer_add (svc, 30, s_fired, &s_tags[0], NULL), 0);
+    CHECK_EQ_INT (service_timer_add (svc, 60, s_never, NULL, &never), 0);
+    CHECK_EQ_INT (service_timer_add (svc, 60, s_fired, &s_tags[1], NULL), 0);
+    CHECK_EQ_INT (service_timer_cancel (svc, never), 0);
+    CHECK_EQ_INT (service_timer_cancel (svc, never), RM_ENOTFOUND);
+    CHECK_EQ_INT (service_timer_add (svc, -1, s_fired, NULL, NULL), RM_EINVAL);
+
+    CHECK (pipe (s_loop.pipe_fds) == 0);
+    CHECK_EQ_INT (service_fd_add (svc, s_loop.pipe_fds[0], ZMQ_POLLIN, s_pipe_readable, NULL), 0);
+    CHECK_EQ_INT (service_fd_add (svc, -1, ZMQ_POLLIN, s_pipe_readable, NULL), RM_EINVAL);
+    CHECK_EQ_INT (service_fd_add (svc, s_loop.pipe_fds[0], 0, s_pipe_readable, NULL), RM_EINVAL);
+    CHECK_EQ_INT (service_fd_remove (svc, 12345), RM_ENOTFOUND);
+    CHECK_EQ_INT (service_timer_add (svc, 40, s_pipe_write, NULL, NULL), 0);
+    CHECK_EQ_INT (service_timer_add (svc, 10, s_stop_when_done, NULL, NULL), 0);
+
+    CHECK_EQ_INT (service_run (svc), 0);
+
+    CHECK_EQ_INT (s_loop.nfired, 3);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT (s_loop.order[i], i);
+    CHECK (s_loop.fired_at[0] - s_loop.started >= 30);
+    CHECK (s_loop.fired_at[1] - s_loop.started >= 60);
+    CHECK (s_loop.fired_at[2] - s_loop.started >= 90);
+    CHECK (!s_loop.cancelled_ran);
+    CHECK (s_loop.ticks >= 3);
+    CHECK_STR (s_loop.piped, "ping");
+    CHECK (s_loop.pipe_removed);
+
+    CHECK (s_loop.done);
+    CHECK_EQ_INT (s_loop.result, CURLE_OK);
+    CHECK_EQ_INT (s_loop.status, 200);
+    CHECK_STR (s_loop.got, BODY);
+    CHECK (s_loop.curl_fds_max >= 1);
+
+    curl_multi_remove_handle (s_loop.multi, s_loop.easy);
+    curl_easy_cleanup (s_loop.easy);
+    curl_multi_cleanup (s_loop.multi);
+    curl_global_cleanup ();
+    if (http)
+        MHD_stop_daemon (http);
+    close (s_loop.pipe_fds[0]);
+    close (s_loop.pipe_fds[1]);
+    service_destroy (&svc);
+    config_destroy (&cfg);
+    harness_rmtree (dir);
+    free (dir);
+    return harness_report (argv[0]);
+}

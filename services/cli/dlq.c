@@ -24,10 +24,15 @@ dlq_format_header (char *out, size_t size)
 int
 dlq_format_entry (const char *service, const msgpack_object *entry, char *out, size_t size)
 {
-    char source[32] = "?", type[64] = "?", error[257] = "", seq[24] = "?", attempts[24] = "?";
-    char failed_at[32] = "-";
+    char source[40] = "?", type[64] = "?", error[257] = "", seq[24] = "?", attempts[24] = "?";
+    char failed_at[32] = "-", queue[16] = "";
     int64_t number;
-    mp_get_str (entry, "source", source, sizeof source);
+    mp_get_str (entry, "queue", queue, sizeof queue);
+    //  an outbound dead letter names the peer it calls: "->inventory"
+    bool outbound = strcmp (queue, "outbound") == 0;
+    if (outbound)
+        snprintf (source, sizeof source, "->");
+    mp_get_str (entry, "source", source + (outbound ? 2 : 0), sizeof source - (outbound ? 2 : 0));
     mp_get_str (entry, "type", type, sizeof type);
     mp_get_str (entry, "error", error, sizeof error);
     if (mp_get_int (entry, "seq", &number) == 0)
@@ -52,6 +57,26 @@ s_new_cfg (const char *prog, const char *usage, const char *timeout_def, const c
     return cfg;
 }
 
+//  Declares --queue, for the dlq subcommands.
+static void
+s_define_queue (config_t *cfg, const char *def)
+{
+    config_define (cfg, "queue", def, "events (a consumer's dead letters) or outbound (calls the service's "
+                   "outbound queue gave up on; --source is then the service called)");
+}
+
+//  Reads --queue: NULL for both (list only), else events or outbound.
+//  Returns COMMAND_GO_ON or 2.
+static int
+s_queue (config_t *cfg, const char *prog, const char **queue)
+{
+    *queue = config_get (cfg, "queue");
+    if (!*queue || strcmp (*queue, "events") == 0 || strcmp (*queue, "outbound") == 0)
+        return COMMAND_GO_ON;
+    fprintf (stderr, "%s: --queue must be events or outbound (got '%s')\n", prog, *queue);
+    return 2;
+}
+
 //  Reads --source, which is required. Returns COMMAND_GO_ON or 2.
 static int
 s_source (config_t *cfg, const char *prog, const char **source)
@@ -63,16 +88,18 @@ s_source (config_t *cfg, const char *prog, const char **source)
     return 2;
 }
 
-//  Calls op on svc with the body {source, <key>: value}.
+//  Calls op on svc with the body {queue?, source, <key>: value}.
 static int
-s_call (call_t *call, config_t *cfg, const mesh_service_t *svc, const char *op, const char *source,
-        const char *key, int64_t value, int timeout_ms)
+s_call (call_t *call, config_t *cfg, const mesh_service_t *svc, const char *op, const char *queue,
+        const char *source, const char *key, int64_t value, int timeout_ms)
 {
     msgpack_sbuffer body;
     msgpack_sbuffer_init (&body);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
+    msgpack_pack_map (&pk, queue ? 3 : 2);
+    if (queue)
+        mp_pack_kv_str (&pk, "queue", queue);
     mp_pack_kv_str (&pk, "source", source);
     mp_pack_kv_int (&pk, key, value);
     int rc = call_make (call, mesh_endpoint (cfg, svc), op, &body, timeout_ms);
@@ -89,25 +116,33 @@ s_list (int argc, char **argv)
         "Lists the dead letters of every service (or of --service): events a consumer\n"
         "set aside after they failed --consumer-max-attempts times, one per line with\n"
         "the service that holds it, the source and seq of the event, its type, the\n"
-        "attempts made, when it was given up and the last error. Exits 1 when a\n"
-        "service does not answer.", "2000", "Only the dead letters of this source's events.");
+        "attempts made, when it was given up and the last error. Calls a service's\n"
+        "outbound queue gave up on are listed too, their SOURCE the service called\n"
+        "(\"->inventory\"); --queue shows only one kind. Exits 1 when a service does\n"
+        "not answer.", "2000", "Only the dead letters of this source's events (outbound: calls to it).");
     if (!cfg)
         return 1;
     config_define (cfg, "service", NULL, "Only this service's dead letters (default: every service).");
+    s_define_queue (cfg, NULL);
     int timeout_ms;
     const mesh_service_t *only = NULL;
+    const char *queue = NULL;
     int code = command_load (cfg, argc, argv, true, 0, 0, &timeout_ms);
     if (code == COMMAND_GO_ON)
         code = command_service (cfg, argv[0], "service", false, &only);
+    if (code == COMMAND_GO_ON)
+        code = s_queue (cfg, argv[0], &queue);
     if (code == COMMAND_GO_ON) {
         const char *source = config_get (cfg, "source");
         msgpack_sbuffer body;
         msgpack_sbuffer_init (&body);
         msgpack_packer pk;
         msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-        msgpack_pack_map (&pk, source ? 1 : 0);
+        msgpack_pack_map (&pk, (source ? 1 : 0) + (queue ? 1 : 0));
         if (source)
             mp_pack_kv_str (&pk, "source", source);
+        if (queue)
+            mp_pack_kv_str (&pk, "queue", queue);
         size_t shown = 0;
         char asked[128] = "";
         code = 0;
@@ -201,14 +236,17 @@ static const struct {
 } s_entry_ops[] = {
     [S_SHOW] = {"dlq.show", "2000", "--source S --seq N [options]\n\n"
         "Prints one dead letter: the entry, the event as a line like those of\n"
-        "retailmesh events tail, and the event's body as JSON."},
+        "retailmesh events tail, and the event's body as JSON. With --queue outbound\n"
+        "(and --service), the call instead: what it asks of --source, with its body."},
     [S_RETRY] = {"dlq.retry", "5000", "--source S --seq N [options]\n\n"
         "Asks the service to apply the dead-lettered event again, once the cause of\n"
         "its failures is fixed. Exits 0 when it applied (the dead letter is then\n"
-        "removed), 1 with the service's error when not (the dead letter stays)."},
+        "removed), 1 with the service's error when not (the dead letter stays).\n"
+        "With --queue outbound (and --service), the service makes the call once more."},
     [S_DROP] = {"dlq.drop", "2000", "--source S --seq N [options]\n\n"
         "Removes a dead letter without applying its event: for an event that must\n"
-        "not take effect. Exits 0 when it was removed."},
+        "not take effect. Exits 0 when it was removed. With --queue outbound (and\n"
+        "--service), removes a call without making it."},
 };
 
 static void
@@ -227,8 +265,14 @@ s_show (const char *service, const msgpack_object *reply)
             "attempts:   %" PRId64 "\nfailed_at:  %s\nerror:      %s\n",
             service, source, seq, type, attempts, failed_at, error);
     const msgpack_object *event = mp_get (reply, "event");
-    char *line = NULL;
-    if (event && eventfmt_line (event, &line) == 0)
+    char *line = NULL, peer[32] = "?", op[64] = "?", cid[160] = "-";
+    if (mp_str_eq (mp_get (reply, "queue"), "outbound") && event) {
+        mp_get_str (event, "peer", peer, sizeof peer);
+        mp_get_str (event, "op", op, sizeof op);
+        mp_get_str (event, "cid", cid, sizeof cid);
+        printf ("call:       %s to %s, cid %s\n", op, peer, cid);
+    }
+    else if (event && eventfmt_line (event, &line) == 0)
         printf ("event:      %s\n", line);
     free (line);
     const msgpack_object *body = event ? mp_get (event, "body") : NULL;
@@ -246,38 +290,50 @@ s_entry (int argc, char **argv, s_entry_op_t which)
         return 1;
     config_define (cfg, "service", NULL, "The service that holds the dead letter (default: the "
                    "one service that consumes --source, when only one does).");
-    config_define (cfg, "seq", NULL, "The event's seq at its source.");
+    config_define (cfg, "seq", NULL, "The event's seq at its source (outbound: the call's number).");
+    s_define_queue (cfg, "events");
     int timeout_ms;
     int64_t seq = 0;
     const mesh_service_t *svc = NULL;
-    const char *source = NULL;
+    const char *source = NULL, *queue = NULL;
     int code = command_load (cfg, argc, argv, true, 0, 0, &timeout_ms);
     if (code == COMMAND_GO_ON)
         code = s_source (cfg, argv[0], &source);
     if (code == COMMAND_GO_ON)
         code = command_int (cfg, argv[0], "seq", true, 1, &seq);
     if (code == COMMAND_GO_ON)
+        code = s_queue (cfg, argv[0], &queue);
+    bool outbound = queue && strcmp (queue, "outbound") == 0;
+    //  an outbound dead letter is held by the caller, which no lag table names
+    if (code == COMMAND_GO_ON && outbound)
+        code = command_service (cfg, argv[0], "service", true, &svc);
+    else if (code == COMMAND_GO_ON)
         code = s_resolve (cfg, argv[0], source, timeout_ms, &svc);
     if (code == COMMAND_GO_ON) {
         call_t call;
-        int rc = s_call (&call, cfg, svc, s_entry_ops[which].op, source, "seq", seq, timeout_ms);
+        int rc = s_call (&call, cfg, svc, s_entry_ops[which].op, outbound ? queue : NULL, source, "seq", seq,
+                         timeout_ms);
         bool done = false;
         if (rc == 0 && which == S_SHOW)
             s_show (svc->name, &call.reply.body);
         else if (rc == 0)
             mp_get_bool (&call.reply.body, which == S_RETRY ? "applied" : "dropped", &done);
+        char subject[96];
+        if (outbound)
+            snprintf (subject, sizeof subject, "call #%" PRId64 " to %s", seq, source);
+        else
+            snprintf (subject, sizeof subject, "%s event #%" PRId64, source, seq);
         if (rc == 0 && which == S_RETRY)
-            printf (done ? "%s applied %s event #%" PRId64 "; its dead letter is removed\n"
-                         : "%s did not apply %s event #%" PRId64 "; its dead letter stays\n",
-                    svc->name, source, seq);
+            printf (done ? "%s %s %s; its dead letter is removed\n" : "%s did not %s %s; its dead letter stays\n",
+                    svc->name, done ? (outbound ? "made" : "applied") : (outbound ? "make" : "apply"), subject);
+        else if (rc == 0 && which == S_DROP && done)
+            printf ("%s dropped the dead letter of %s without %s it\n", svc->name, subject,
+                    outbound ? "making" : "applying");
         else if (rc == 0 && which == S_DROP)
-            printf (done ? "%s dropped the dead letter of %s event #%" PRId64 " without applying it\n"
-                         : "%s did not drop the dead letter of %s event #%" PRId64 "\n",
-                    svc->name, source, seq);
+            printf ("%s did not drop the dead letter of %s\n", svc->name, subject);
         else if (rc != 0) {
             char what[160];
-            snprintf (what, sizeof what, "%s of %s event #%" PRId64 " at %s", s_entry_ops[which].op,
-                      source, seq, svc->name);
+            snprintf (what, sizeof what, "%s of %s at %s", s_entry_ops[which].op, subject, svc->name);
             call_complain (&call, argv[0], what, mesh_endpoint (cfg, svc));
             if (which == S_RETRY && *call.code && rc != RM_ENOTFOUND)
                 fprintf (stderr, "%s: the dead letter stays; fix the cause and retry, or drop it "
@@ -355,7 +411,7 @@ replay_main (int argc, char **argv)
     if (code == COMMAND_GO_ON) {
         call_t call;
         int64_t position = -1;
-        if (s_call (&call, cfg, svc, "consumer.replay", source, "from", from, timeout_ms) == 0
+        if (s_call (&call, cfg, svc, "consumer.replay", NULL, source, "from", from, timeout_ms) == 0
             && mp_get_int (&call.reply.body, "position", &position) == 0) {
             printf ("%s's consumer of %s events is at position %" PRId64 ": it applies them "
                     "from #%" PRId64 " on\n", svc->name, source, position, position + 1);

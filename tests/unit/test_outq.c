@@ -9,6 +9,7 @@
 #include "mpjson.h"
 #include "outq.h"
 #include "store.h"
+#include "txnhost.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ typedef enum { ANSWER_OK, ANSWER_FAIL, ANSWER_LATER } answer_t;
 typedef struct {
     store_t *store;
     outq_t *queue;
-    MDB_txn *reader;
+    txnhost_t txns;
     int64_t mono, unix_ms;
     answer_t answer;
     int sent;                      //  attempts the fake peer saw
@@ -53,24 +54,13 @@ s_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
 static int
 s_write (void *ctx, int (*fn) (MDB_txn *txn, void *arg), void *arg)
 {
-    fixture_t *f = (fixture_t *) ctx;
-    MDB_txn *txn = NULL;
-    int rc = store_write_begin (f->store, NULL, &txn);
-    if (rc == 0 && (rc = fn (txn, arg)) == 0)
-        return store_commit (&txn);
-    store_abort (&txn);
-    return rc;
+    return txnhost_write (&((fixture_t *) ctx)->txns, fn, arg);
 }
 
-//  A fresh read transaction each time, so it sees every commit so far.
 static int
 s_read (void *ctx, MDB_txn **txn)
 {
-    fixture_t *f = (fixture_t *) ctx;
-    store_abort (&f->reader);
-    int rc = store_read_begin (f->store, &f->reader);
-    *txn = f->reader;
-    return rc;
+    return txnhost_read (&((fixture_t *) ctx)->txns, txn);
 }
 
 static int64_t s_mono (void *ctx) { return ((fixture_t *) ctx)->mono; }
@@ -83,6 +73,7 @@ s_open (fixture_t *f, const char *dir, const outq_opts_t *opts)
 {
     store_opts_t sopts = {.dir = dir, .map_size = 16u << 20, .schema_version = 1, .dbs = s_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&sopts, &f->store), 0);
+    f->txns = (txnhost_t) {f->store, NULL};
     outq_host_t host = {f, s_send, s_write, s_read, s_mono, s_unix};
     CHECK_EQ_INT (outq_new (&host, opts, store_dbi (f->store, 0), &f->queue), 0);
 }
@@ -91,7 +82,7 @@ static void
 s_close (fixture_t *f)
 {
     outq_destroy (&f->queue);
-    store_abort (&f->reader);
+    txnhost_close (&f->txns);
     store_close (&f->store);
 }
 

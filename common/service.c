@@ -338,10 +338,14 @@ static int
 s_arm_timers (service_t *self)
 {
     for (const service_timer_t *t = self->def->timers; t && t->fn; t++) {
+        if (t->interval_ms <= 0) {
+            log_error (NULL, "timer %s: the interval must be at least 1 ms", t->name);
+            return RM_EINVAL;
+        }
         svc_timer_t *timer = (svc_timer_t *) calloc (1, sizeof *timer);
         if (!timer)
             return RM_ENOMEM;
-        *timer = (svc_timer_t) {t->fn, NULL, t->interval_ms > 0 ? t->interval_ms : 1};
+        *timer = (svc_timer_t) {t->fn, NULL, t->interval_ms};
         if (timers_add (self->timers, clock_mono_ms () + timer->interval_ms, s_timer_fire, timer, NULL) != 0) {
             free (timer);
             return RM_ENOMEM;

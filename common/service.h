@@ -42,7 +42,8 @@ typedef struct {
 typedef void (service_timer_fn) (service_t *svc, void *arg);
 typedef void (service_fd_fn) (service_t *svc, int fd, int revents, void *arg);
 
-//  A timer the service always runs, every interval_ms from start.
+//  A timer the service always runs, every interval_ms (at least 1) from
+//  start; service_new fails with RM_EINVAL otherwise.
 typedef struct {
     const char *name;
     int interval_ms;

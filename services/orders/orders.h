@@ -1,7 +1,7 @@
 //  orders — the order book: orders keyed by time-ordered IDs, with indexes
-//  by (channel, external_id) and by idempotency key, and the list of
-//  reservations still to be released after a failed or interrupted
-//  submission. These functions work on an LMDB transaction.
+//  by (channel, external_id) and by idempotency key, and the reservations
+//  a crash left to release (moved onto the outbound queue at start-up).
+//  These functions work on an LMDB transaction.
 //
 //  A stored order is a 32-byte SHA-256 of the submitted body followed by
 //  the order as one MessagePack map (the shape the API returns).
@@ -49,7 +49,8 @@ int orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[
 int orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
                    const char *channel, const char *external_id, const char *idem);
 
-//  The reservations to release: marked, listed, cleared.
+//  The reservations to release: marked (start-up settlement), then moved
+//  onto the outbound queue (release.c), cleared.
 int orders_release_mark (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const char *cid);
 int orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]);
 

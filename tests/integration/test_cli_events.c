@@ -381,7 +381,7 @@ s_outbound_listed (const char *out)
 static void
 test_outbound_dead_letter (void)
 {
-    static const char *const once[] = {"--call-timeout", "300", "--outbound-max-attempts", "1", NULL};
+    static const char *const once[] = {"--call-timeout", "1000", "--outbound-max-attempts", "1", NULL};
     CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_INVENTORY), 0);
     CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_ORDERS), 0);
     mesh.extra_args[MESH_IX_ORDERS] = once;

@@ -14,9 +14,9 @@
 static harness_mesh_t mesh;
 static itest_clients_t clients;
 
-static const char *const s_patient[] = {"--call-timeout", "300", "--outbound-backoff-ms", "50",
+static const char *const s_patient[] = {"--call-timeout", "1000", "--outbound-backoff-ms", "50",
                                         "--outbound-backoff-max-ms", "200", NULL};
-static const char *const s_bounded[] = {"--call-timeout", "300", "--outbound-backoff-ms", "50",
+static const char *const s_bounded[] = {"--call-timeout", "1000", "--outbound-backoff-ms", "50",
                                         "--outbound-backoff-max-ms", "100", "--outbound-max-attempts", "2", NULL};
 
 static void

@@ -381,10 +381,12 @@ s_due (void *owner, void *arg)
     outq_action_t action = {rec.kind, rec.peer, rec.op, rec.cid, rec.idem, rec.body, rec.body_len};
     entry->in_flight = true;
     self->started++;
-    rc = self->host.send (self->host.ctx, self, entry->id, &action);
+    //  the entry may be gone once send returns (it can report at once)
+    uint64_t id = entry->id;
+    rc = self->host.send (self->host.ctx, self, id, &action);
     s_record_free (&rec);
     if (rc != 0)
-        outq_done (self, entry->id, rc, rm_strerror (rc));
+        outq_done (self, id, rc, rm_strerror (rc));
 }
 
 int

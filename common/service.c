@@ -298,25 +298,24 @@ s_outq_replied (void *arg, int err, const envelope_t *reply)
 static int
 s_outq_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
 {
-    (void) queue;
     service_t *self = (service_t *) ctx;
     rpc_client_t *client = service_peer (self, action->peer);
     if (!client)
-        return RM_EUNAVAIL;
+        return outq_done (queue, id, RM_EINVAL, "the service does not call this peer (not in its peers)");
     outq_call_t *call = (outq_call_t *) malloc (sizeof *call);
     if (!call)
         return RM_ENOMEM;
     *call = (outq_call_t) {self, id, NULL, self->outq_calls};
-    int rc = rpc_client_send (client, action->op, action->cid, action->idem, clock_mono_ms () + self->call_timeout,
-                              action->body, action->body_len, s_outq_replied, call);
-    if (rc != 0) {
-        free (call);
-        return rc;
-    }
     if (self->outq_calls)
         self->outq_calls->prev = call;
     self->outq_calls = call;
-    return 0;
+    int rc = rpc_client_send (client, action->op, action->cid, action->idem, clock_mono_ms () + self->call_timeout,
+                              action->body, action->body_len, s_outq_replied, call);
+    if (rc != 0) {
+        s_outq_call_unlink (call);
+        free (call);
+    }
+    return rc;
 }
 
 static int
@@ -858,18 +857,6 @@ service_fd_remove (service_t *self, int fd)
         return RM_ENOTFOUND;
     *watch = self->fds[--self->nfds];
     return 0;
-}
-
-int
-service_queue_call (service_t *self, MDB_txn *txn, const char *peer, const char *op,
-                    const char *cid, const char *idem, const char *body, size_t body_len, uint64_t *id)
-{
-    if (!service_peer (self, peer)) {
-        log_error (cid, "queued call to unknown peer '%s'", peer);
-        return RM_EINVAL;
-    }
-    outq_action_t action = {OUTQ_CALL, peer, op, cid, idem, body, body_len};
-    return outq_push (self->outq, txn, &action, id);
 }
 
 //  ---------------------------------------------------------------------

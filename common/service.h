@@ -181,15 +181,10 @@ int service_fd_remove (service_t *self, int fd);
 
 //  ---- the outbound queue ------------------------------------------------
 
-//  Queues a call to a peer in txn, the transaction of the change that
-//  requires it (inside a service_write): it is sent after the commit and
-//  retried until it succeeds or becomes a dead letter. *id (may be NULL)
-//  names it for outq_watch. Returns 0, RM_EINVAL (peer not in def->peers,
-//  or a field too long), RM_ENOMEM or RM_ESTORE.
-int service_queue_call (service_t *self, MDB_txn *txn, const char *peer, const char *op,
-                        const char *cid, const char *idem, const char *body, size_t body_len,
-                        uint64_t *id);
-
+//  The outbound queue (outq.h): outq_push an action in the transaction of
+//  the change that requires it (inside a service_write); the service makes
+//  the call to a peer in def->peers after the commit, retrying as outq.h
+//  says, and reports the queue in sys.health.
 outq_t *service_outq (service_t *self);
 
 //  The whole life of a service process: defines the options, reads them,

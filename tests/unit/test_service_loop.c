@@ -2,14 +2,14 @@
 //  in this process with no requests at all: a periodic timer from the
 //  descriptor, one-shot timers in deadline order, a cancelled one that
 //  never runs, a pipe watched with service_fd_add, and an HTTP GET to a
-//  loopback libmicrohttpd server through libcurl's multi interface driven
-//  entirely by the loop (CURLMOPT_SOCKETFUNCTION -> service_fd_add/remove,
-//  CURLMOPT_TIMERFUNCTION -> service_timer_add/cancel).
+//  loopback libmicrohttpd server through http_client (libcurl's multi
+//  interface on the loop's descriptors and timers) driven entirely by the
+//  loop.
 #include "clock.h"
 #include "err.h"
 #include "harness.h"
+#include "http_client.h"
 #include "service.h"
-#include <curl/curl.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -30,16 +30,11 @@ typedef struct {
     int pipe_fds[2];
     char piped[32];
     bool pipe_removed;
-    //  libcurl multi, driven by the loop
-    CURLM *multi;
-    CURL *easy;
-    uint64_t curl_timer;           //  0 when none is set
-    int curl_fds;                  //  sockets curl asked the loop to watch
-    int curl_fds_max;
+    //  an HTTP request, driven by the loop
+    http_client_t *http;
     char got[256];
-    size_t got_len;
     long status;
-    CURLcode result;
+    int result;
     bool done;
 } loop_t;
 
@@ -98,80 +93,17 @@ s_pipe_write (service_t *svc, void *arg)
     CHECK (write (s_loop.pipe_fds[1], "ping", 4) == 4);
 }
 
-//  ---- libcurl multi on the loop -----------------------------------------------
+//  ---- an HTTP request on the loop -------------------------------------------
 
 static void
-s_curl_check_done (void)
+s_http_done (void *arg, int err, long status, const char *body, size_t body_len)
 {
-    int left;
-    CURLMsg *msg;
-    while ((msg = curl_multi_info_read (s_loop.multi, &left)))
-        if (msg->msg == CURLMSG_DONE) {
-            s_loop.result = msg->data.result;
-            curl_easy_getinfo (msg->easy_handle, CURLINFO_RESPONSE_CODE, &s_loop.status);
-            s_loop.done = true;
-        }
-}
-
-static void
-s_curl_fd_ready (service_t *svc, int fd, int revents, void *arg)
-{
-    (void) svc, (void) arg;
-    int flags = (revents & ZMQ_POLLIN ? CURL_CSELECT_IN : 0) | (revents & ZMQ_POLLOUT ? CURL_CSELECT_OUT : 0)
-                | (revents & ZMQ_POLLERR ? CURL_CSELECT_ERR : 0);
-    int running;
-    curl_multi_socket_action (s_loop.multi, fd, flags, &running);
-    s_curl_check_done ();
-}
-
-static int
-s_curl_socket (CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void) easy, (void) userp, (void) socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (service_fd_remove (s_loop.svc, fd) == 0)
-            s_loop.curl_fds--;
-        return 0;
-    }
-    int events = (what & CURL_POLL_IN ? ZMQ_POLLIN : 0) | (what & CURL_POLL_OUT ? ZMQ_POLLOUT : 0);
-    bool known = service_fd_remove (s_loop.svc, fd) == 0;
-    CHECK_EQ_INT (service_fd_add (s_loop.svc, fd, events, s_curl_fd_ready, NULL), 0);
-    if (!known && ++s_loop.curl_fds > s_loop.curl_fds_max)
-        s_loop.curl_fds_max = s_loop.curl_fds;
-    return 0;
-}
-
-static void
-s_curl_timeout (service_t *svc, void *arg)
-{
-    (void) svc, (void) arg;
-    s_loop.curl_timer = 0;
-    int running;
-    curl_multi_socket_action (s_loop.multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_curl_check_done ();
-}
-
-static int
-s_curl_timer (CURLM *multi, long timeout_ms, void *userp)
-{
-    (void) multi, (void) userp;
-    if (s_loop.curl_timer)
-        service_timer_cancel (s_loop.svc, s_loop.curl_timer);
-    s_loop.curl_timer = 0;
-    if (timeout_ms >= 0)
-        CHECK_EQ_INT (service_timer_add (s_loop.svc, (int) timeout_ms, s_curl_timeout, NULL, &s_loop.curl_timer), 0);
-    return 0;
-}
-
-static size_t
-s_curl_write (char *data, size_t size, size_t n, void *userp)
-{
-    (void) userp;
-    size_t len = size * n, room = sizeof s_loop.got - 1 - s_loop.got_len;
-    memcpy (s_loop.got + s_loop.got_len, data, len < room ? len : room);
-    s_loop.got_len += len < room ? len : room;
-    s_loop.got[s_loop.got_len] = '\0';
-    return len;
+    (void) arg;
+    s_loop.result = err;
+    s_loop.status = status;
+    if (body && body_len < sizeof s_loop.got)
+        memcpy (s_loop.got, body, body_len + 1);
+    s_loop.done = true;
 }
 
 static enum MHD_Result
@@ -228,15 +160,9 @@ main (int argc, char **argv)
     char url[64];
     snprintf (url, sizeof url, "http://127.0.0.1:%u/hello", info ? info->port : 0);
 
-    CHECK_EQ_INT (curl_global_init (CURL_GLOBAL_DEFAULT), 0);
-    s_loop.multi = curl_multi_init ();
-    curl_multi_setopt (s_loop.multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket);
-    curl_multi_setopt (s_loop.multi, CURLMOPT_TIMERFUNCTION, s_curl_timer);
-    s_loop.easy = curl_easy_init ();
-    curl_easy_setopt (s_loop.easy, CURLOPT_URL, url);
-    curl_easy_setopt (s_loop.easy, CURLOPT_WRITEFUNCTION, s_curl_write);
-    curl_easy_setopt (s_loop.easy, CURLOPT_TIMEOUT_MS, 10000L);
-    CHECK_EQ_INT (curl_multi_add_handle (s_loop.multi, s_loop.easy), CURLM_OK);
+    CHECK_EQ_INT (http_client_new (svc, 4096, &s_loop.http), 0);
+    CHECK_EQ_INT (http_client_request (s_loop.http, "GET", url, NULL, NULL, 0, "loop-cid", 10000, s_http_done, NULL), 0);
+    CHECK_EQ_INT ((int) http_client_pending (s_loop.http), 1);
 
     //  one-shot timers set out of order run in deadline order, on time
     s_loop.started = clock_mono_ms ();
@@ -271,15 +197,13 @@ main (int argc, char **argv)
     CHECK (s_loop.pipe_removed);
 
     CHECK (s_loop.done);
-    CHECK_EQ_INT (s_loop.result, CURLE_OK);
+    CHECK_EQ_INT (s_loop.result, 0);
     CHECK_EQ_INT (s_loop.status, 200);
     CHECK_STR (s_loop.got, BODY);
-    CHECK (s_loop.curl_fds_max >= 1);
+    CHECK_EQ_INT ((int) http_client_pending (s_loop.http), 0);
 
-    curl_multi_remove_handle (s_loop.multi, s_loop.easy);
-    curl_easy_cleanup (s_loop.easy);
-    curl_multi_cleanup (s_loop.multi);
-    curl_global_cleanup ();
+    http_client_destroy (&s_loop.http);
+    CHECK (!s_loop.http);
     if (http)
         MHD_stop_daemon (http);
     close (s_loop.pipe_fds[0]);

@@ -6,10 +6,8 @@
 #include "err.h"
 #include "harness.h"
 #include "http_client.h"
+#include "loophost.h"
 #include "service.h"
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,28 +202,12 @@ main (int argc, char **argv)
     (void) argc;
     static const service_route_t routes[] = {{NULL, NULL}};
     static const service_def_t def = {.name = "httptest", .schema_version = 1, .routes = routes};
-    char *dir = harness_tmpdir ("retailmesh-http");
-    char rpc[64], pub[64];
-    snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", harness_free_port ());
-    config_t *cfg = NULL;
-    CHECK_EQ_INT (config_new ("httptest", "[options]", &cfg), 0);
-    service_config_define (cfg, &def, rpc, pub);
-    config_set (cfg, "data-dir", dir);
-    config_set (cfg, "nosync", "true");
-    config_set (cfg, "log-level", "warn");
-    service_t *svc = NULL;
-    CHECK_EQ_INT (service_new (&def, cfg, &svc), 0);
-
-    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_port = 0};
-    loopback.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    struct MHD_Daemon *server = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, s_answer, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &loopback, MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
-        MHD_OPTION_END);
+    loophost_t host;
+    CHECK_EQ_INT (loophost_open (&host, &def), 0);
+    service_t *svc = host.svc;
+    unsigned port = 0;
+    struct MHD_Daemon *server = loophost_http_server (MHD_USE_THREAD_PER_CONNECTION, s_answer, s_completed, &port);
     CHECK (server);
-    const union MHD_DaemonInfo *info = server ? MHD_get_daemon_info (server, MHD_DAEMON_INFO_BIND_PORT) : NULL;
-    unsigned port = info ? info->port : 0;
     char base[64], refused[64];
     snprintf (base, sizeof base, "http://127.0.0.1:%u", port);
     //  a port just found free has no listener
@@ -316,9 +298,6 @@ main (int argc, char **argv)
     atomic_store (&s_release, true);
     if (server)
         MHD_stop_daemon (server);
-    service_destroy (&svc);
-    config_destroy (&cfg);
-    harness_rmtree (dir);
-    free (dir);
+    loophost_close (&host);
     return harness_report (argv[0]);
 }

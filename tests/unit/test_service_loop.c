@@ -9,10 +9,9 @@
 #include "err.h"
 #include "harness.h"
 #include "http_client.h"
+#include "loophost.h"
 #include "service.h"
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -138,27 +137,15 @@ int
 main (int argc, char **argv)
 {
     (void) argc;
-    char *dir = harness_tmpdir ("retailmesh-loop");
-    char rpc[64], pub[64];
-    snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", harness_free_port ());
-    config_t *cfg = NULL;
-    CHECK_EQ_INT (config_new ("looptest", "[options]", &cfg), 0);
-    service_config_define (cfg, &s_def, rpc, pub);
-    config_set (cfg, "data-dir", dir);
-    config_set (cfg, "nosync", "true");
-    config_set (cfg, "log-level", "warn");
-    CHECK_EQ_INT (service_new (&s_def, cfg, &s_loop.svc), 0);
+    loophost_t host;
+    CHECK_EQ_INT (loophost_open (&host, &s_def), 0);
+    s_loop.svc = host.svc;
     service_t *svc = s_loop.svc;
-
-    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_port = 0};
-    loopback.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    struct MHD_Daemon *http = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, s_answer, NULL,
-                                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &loopback, MHD_OPTION_END);
+    unsigned port = 0;
+    struct MHD_Daemon *http = loophost_http_server (0, s_answer, NULL, &port);
     CHECK (http);
-    const union MHD_DaemonInfo *info = http ? MHD_get_daemon_info (http, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     char url[64];
-    snprintf (url, sizeof url, "http://127.0.0.1:%u/hello", info ? info->port : 0);
+    snprintf (url, sizeof url, "http://127.0.0.1:%u/hello", port);
 
     CHECK_EQ_INT (http_client_new (svc, 4096, &s_loop.http), 0);
     CHECK_EQ_INT (http_client_request (s_loop.http, "GET", url, NULL, NULL, 0, "loop-cid", 10000, s_http_done, NULL), 0);
@@ -208,9 +195,6 @@ main (int argc, char **argv)
         MHD_stop_daemon (http);
     close (s_loop.pipe_fds[0]);
     close (s_loop.pipe_fds[1]);
-    service_destroy (&svc);
-    config_destroy (&cfg);
-    harness_rmtree (dir);
-    free (dir);
+    loophost_close (&host);
     return harness_report (argv[0]);
 }

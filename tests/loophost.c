@@ -1,0 +1,53 @@
+//  loophost — a service and an HTTP server in the test's process (see loophost.h).
+#include "loophost.h"
+#include "harness.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+int
+loophost_open (loophost_t *self, const service_def_t *def)
+{
+    *self = (loophost_t) {.dir = harness_tmpdir ("retailmesh-loophost")};
+    char rpc[64], pub[64];
+    snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", harness_free_port ());
+    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", harness_free_port ());
+    int rc = config_new (def->name, "[options]", &self->cfg);
+    if (rc != 0)
+        return rc;
+    service_config_define (self->cfg, def, rpc, pub);
+    config_set (self->cfg, "data-dir", self->dir);
+    config_set (self->cfg, "nosync", "true");
+    config_set (self->cfg, "log-level", "warn");
+    return service_new (def, self->cfg, &self->svc);
+}
+
+void
+loophost_close (loophost_t *self)
+{
+    service_destroy (&self->svc);
+    config_destroy (&self->cfg);
+    if (self->dir)
+        harness_rmtree (self->dir);
+    free (self->dir);
+    self->dir = NULL;
+}
+
+struct MHD_Daemon *
+loophost_http_server (unsigned flags, MHD_AccessHandlerCallback handler,
+                      MHD_RequestCompletedCallback completed, unsigned *port)
+{
+    struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_port = 0};
+    loopback.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    struct MHD_Daemon *server = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | flags, 0, NULL, NULL, handler,
+                                                  NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &loopback,
+                                                  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+    const union MHD_DaemonInfo *info = server ? MHD_get_daemon_info (server, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    if (server && !info) {
+        MHD_stop_daemon (server);
+        return NULL;
+    }
+    if (server)
+        *port = info->port;
+    return server;
+}

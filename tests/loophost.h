@@ -1,0 +1,30 @@
+//  loophost — what tests of the service loop share: a real service run in
+//  the test's own process (temp store, free loopback ports, quiet log) and
+//  a libmicrohttpd server on a free loopback port for it to call.
+#ifndef RM_LOOPHOST_H
+#define RM_LOOPHOST_H
+
+#include "service.h"
+#include <microhttpd.h>
+
+typedef struct {
+    char *dir;                     //  the store's temporary directory
+    config_t *cfg;
+    service_t *svc;
+} loophost_t;
+
+//  Opens def as a service on a temporary store and free ports. Returns 0
+//  or the failing code (config_new's or service_new's).
+int loophost_open (loophost_t *self, const service_def_t *def);
+
+//  Destroys the service and its configuration and removes the store.
+void loophost_close (loophost_t *self);
+
+//  Starts a server on 127.0.0.1 and a free port, answering with handler;
+//  flags add to MHD_USE_INTERNAL_POLLING_THREAD; completed (may be NULL)
+//  runs when a request ends. Returns NULL when it cannot start; else
+//  *port is its port.
+struct MHD_Daemon *loophost_http_server (unsigned flags, MHD_AccessHandlerCallback handler,
+                                         MHD_RequestCompletedCallback completed, unsigned *port);
+
+#endif

@@ -162,9 +162,9 @@ s_err (const http_request_t *req, CURLcode code)
     }
 }
 
-//  Hands every finished transfer to its callback. The request is freed
-//  before the callback returns control to libcurl, so a callback may start
-//  new requests.
+//  Hands every finished transfer to its callback. The request leaves the
+//  multi handle before its callback runs, so the callback may start new
+//  requests.
 static void
 s_check_done (http_client_t *self)
 {
@@ -181,9 +181,13 @@ s_check_done (http_client_t *self)
             curl_easy_getinfo (req->easy, CURLINFO_RESPONSE_CODE, &status);
         http_client_fn *fn = req->fn;
         void *arg = req->arg;
-        char *body = err == 0 ? req->body : NULL;
-        size_t body_len = err == 0 ? req->body_len : 0;
-        req->body = NULL;
+        char *body = NULL;
+        size_t body_len = 0;
+        if (err == 0) {
+            body = req->body;
+            body_len = req->body_len;
+            req->body = NULL;
+        }
         s_request_free (req);
         fn (arg, err, status, body ? body : (err == 0 ? "" : NULL), body_len);
         free (body);

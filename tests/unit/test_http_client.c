@@ -15,11 +15,13 @@
 
 #define NCONCURRENT 5
 #define SERVER_WAIT_MS 10000
+#define BIG_BODY 65536             //  more than the small client takes, in several pieces
 
 //  ---- the server ------------------------------------------------------------------
 //  /echo/<status> answers with <status> and a line naming what it got, once
 //  NCONCURRENT echo requests have arrived: they only all complete when the
-//  client really has them in flight at once. /slow answers once released.
+//  client really has them in flight at once. /slow answers once released;
+//  /big answers with BIG_BODY bytes.
 
 static atomic_int s_echo_arrived;
 static atomic_int s_slow_arrived;
@@ -88,8 +90,13 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         s_wait_for (s_released);
         return s_reply (connection, MHD_HTTP_OK, "late");
     }
+    if (strcmp (url, "/big") == 0) {
+        static char big[BIG_BODY + 1];
+        memset (big, 'x', BIG_BODY);
+        return s_reply (connection, MHD_HTTP_OK, big);
+    }
     if (strncmp (url, "/echo/", 6) != 0)
-        return s_reply (connection, MHD_HTTP_NOT_FOUND, "no such page on this server");
+        return s_reply (connection, MHD_HTTP_NOT_FOUND, "no such page");
     s_wait_for (s_all_echoes);
     const char *cid = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "X-Correlation-Id");
     const char *type = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Type");
@@ -219,7 +226,7 @@ main (int argc, char **argv)
     CHECK_EQ_INT (http_client_new (svc, 0, &http), RM_EINVAL);
     CHECK (!http);
     CHECK_EQ_INT (http_client_new (svc, 4096, &http), 0);
-    CHECK_EQ_INT (http_client_new (svc, 16, &small), 0);
+    CHECK_EQ_INT (http_client_new (svc, BIG_BODY / 3, &small), 0);
 
     //  bad arguments: refused before anything is sent, no callback
     result_t bad = {0};
@@ -256,7 +263,7 @@ main (int argc, char **argv)
     s_timeout.sent_at = clock_mono_ms ();
     CHECK_EQ_INT (http_client_request (http, "GET", s_slow_url, NULL, NULL, 0, "cid-slow", 300, s_done, &s_timeout), 0);
     CHECK_EQ_INT (http_client_request (http, "GET", refused, NULL, NULL, 0, NULL, 5000, s_done, &s_refused), 0);
-    snprintf (url, sizeof url, "%s/nothing-here", base);
+    snprintf (url, sizeof url, "%s/big", base);
     CHECK_EQ_INT (http_client_request (small, "GET", url, NULL, NULL, 0, NULL, 5000, s_done, &s_too_big), 0);
     CHECK_EQ_INT ((int) http_client_pending (http), NCONCURRENT + 2);
 

@@ -1,13 +1,13 @@
 #include "uuid.h"
-#include "clock.h"
 #include "err.h"
-#include "log.h"
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 //  The 12 rand_a bits hold a counter (RFC 9562, method 1). A new
 //  millisecond starts it at a random value below 2048, so at least 2048
@@ -19,6 +19,15 @@ static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t s_last_ms;
 static uint16_t s_counter;
 
+//  proto depends on no runtime module, so it reads the wall clock itself.
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 s_random (uint8_t *buf, size_t size)
 {
@@ -26,8 +35,9 @@ s_random (uint8_t *buf, size_t size)
     while (got < size) {
         ssize_t n = getrandom (buf + got, size - got, 0);
         if (n < 0 && errno != EINTR) {
-            //  Without randomness no ID is unique; there is nothing safe to return.
-            log_error (NULL, "uuid: getrandom failed: %s", strerror (errno));
+            //  Without randomness no ID is unique; there is nothing safe to
+            //  return. proto links no logger, so the last word goes to stderr.
+            fprintf (stderr, "uuid: getrandom failed: %s\n", strerror (errno));
             abort ();
         }
         if (n > 0)
@@ -42,7 +52,7 @@ s_random (uint8_t *buf, size_t size)
 static void
 s_next_stamp (uint16_t fresh, int64_t *ms, uint16_t *counter)
 {
-    int64_t now = clock_now_ms ();
+    int64_t now = s_now_ms ();
     pthread_mutex_lock (&s_lock);
     if (now > s_last_ms) {
         s_last_ms = now;

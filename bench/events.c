@@ -93,8 +93,9 @@ static const service_def_t s_producer_def = {
 //  ---- consumers ------------------------------------------------------------
 
 static int
-s_apply (service_t *svc, MDB_txn *txn, const envelope_t *event)
+s_apply (void *host, MDB_txn *txn, const envelope_t *event)
 {
+    service_t *svc = (service_t *) host;
     consumer_stats_t *stats = (consumer_stats_t *) service_state (svc);
     uint64_t key = event->seq;
     //  a real effect: one row per event, in the same transaction as the checkpoint

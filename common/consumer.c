@@ -1,10 +1,8 @@
 #include "consumer.h"
-#include "clock.h"
 #include "err.h"
 #include "failpoint.h"
 #include "log.h"
 #include "mp.h"
-#include "service.h"
 #include "store.h"
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +10,7 @@
 #define POSITION_PREFIX "consumer:"
 
 struct consumer_t {
-    service_t *svc;
+    consumer_host_t host;
     const consumer_def_t *def;
     consumer_opts_t opts;
     zsock_t *sub;
@@ -48,7 +46,7 @@ static int
 s_load_position (consumer_t *self)
 {
     MDB_txn *txn;
-    int rc = store_read_begin (service_store (self->svc), &txn);
+    int rc = store_read_begin (self->host.store, &txn);
     if (rc != 0)
         return rc;
     MDB_val val;
@@ -59,13 +57,13 @@ s_load_position (consumer_t *self)
 }
 
 int
-consumer_new (service_t *svc, const consumer_def_t *def, const consumer_opts_t *opts,
+consumer_new (const consumer_host_t *host, const consumer_def_t *def, const consumer_opts_t *opts,
               const char *pub_endpoint, MDB_dbi positions, MDB_dbi dlq, consumer_t **self_p)
 {
     consumer_t *self = (consumer_t *) calloc (1, sizeof *self);
     if (!self)
         return RM_ENOMEM;
-    self->svc = svc;
+    self->host = *host;
     self->def = def;
     self->opts = *opts;
     self->positions = positions;
@@ -137,7 +135,7 @@ static int
 s_run_handler (consumer_t *self, MDB_txn *txn, const envelope_t *event)
 {
     int rc = FAILPOINT_EVENT_ERROR (event->type);
-    return rc != 0 ? rc : self->def->apply (self->svc, txn, event);
+    return rc != 0 ? rc : self->def->apply (self->host.arg, txn, event);
 }
 
 static bool
@@ -183,7 +181,7 @@ s_dead_letter_write (MDB_txn *txn, void *arg)
     mp_pack_kv_str (&pk, "type", ctx->event->type);
     mp_pack_kv_str (&pk, "error", ctx->error);
     mp_pack_kv_int (&pk, "attempts", self->attempts);
-    mp_pack_kv_int (&pk, "failed_at", clock_now_ms ());
+    mp_pack_kv_int (&pk, "failed_at", self->host.now_ms (self->host.arg));
     mp_pack_str (&pk, "event");
     msgpack_pack_bin (&pk, ctx->raw_len);
     msgpack_pack_bin_body (&pk, ctx->raw, ctx->raw_len);
@@ -211,7 +209,7 @@ static bool
 s_apply (consumer_t *self, const char *raw, size_t len, const envelope_t *event)
 {
     apply_ctx_t ctx = {.self = self, .event = event, .raw = raw, .raw_len = len};
-    int rc = service_write (self->svc, s_apply_write, &ctx);
+    int rc = self->host.write (self->host.arg, s_apply_write, &ctx);
     if (rc == 0) {
         self->position = event->seq;
         if (s_handles (self, event->type)) {
@@ -232,7 +230,7 @@ s_apply (consumer_t *self, const char *raw, size_t len, const envelope_t *event)
               rm_strerror (rc));
     if (self->attempts >= self->opts.max_attempts) {
         ctx.error = rm_strerror (rc);
-        if (service_write (self->svc, s_dead_letter_write, &ctx) == 0) {
+        if (self->host.write (self->host.arg, s_dead_letter_write, &ctx) == 0) {
             self->position = event->seq;
             self->dead_letters++;
             log_error (event->cid, "%s #%llu from %s moved to the dead-letter store after %d attempts",
@@ -247,7 +245,7 @@ s_apply (consumer_t *self, const char *raw, size_t len, const envelope_t *event)
         memcpy (self->retry_event, raw, len);
     self->retry_len = self->retry_event ? len : 0;
     int delay = self->opts.backoff_ms << (self->attempts < 10 ? self->attempts - 1 : 9);
-    self->retry_at = clock_mono_ms () + delay;
+    self->retry_at = self->host.mono_ms (self->host.arg) + delay;
     return false;
 }
 
@@ -332,7 +330,7 @@ s_fetched (void *arg, int err, const envelope_t *reply)
                       "needs %s events from #%llu, which are past its retention (%s)", self->def->source,
                       (unsigned long long) self->position + 1, message);
             log_error (NULL, "consumer STALLED: %s; inspect, then run `retailmesh replay --consumer %s --source %s --from N`",
-                       self->stalled_reason, service_name (self->svc), self->def->source);
+                       self->stalled_reason, self->host.name, self->def->source);
         }
         else
             log_warn (NULL, "events.since from %s refused: %s %s", self->def->source, code, message);
@@ -368,8 +366,8 @@ s_fetch (consumer_t *self)
     msgpack_pack_map (&pk, 2);
     mp_pack_kv_int (&pk, "from", (int64_t) self->position + 1);
     mp_pack_kv_int (&pk, "max", self->opts.page);
-    if (service_call (self->svc, self->def->source, "events.since", NULL, NULL, service_call_timeout (self->svc),
-                      body.data, body.size, s_fetched, self) == 0) {
+    if (self->host.call (self->host.arg, self->def->source, "events.since", body.data, body.size, s_fetched, self)
+        == 0) {
         self->fetching = true;
         self->replays++;
     }
@@ -382,7 +380,7 @@ consumer_tick (consumer_t *self)
     if (self->stalled)
         return;
     if (self->retry_event) {
-        if (clock_mono_ms () < self->retry_at)
+        if (self->host.mono_ms (self->host.arg) < self->retry_at)
             return;
         msgpack_unpacked unpacked;
         envelope_t event;
@@ -426,7 +424,7 @@ consumer_replay (consumer_t *self, uint64_t from)
 {
     uint64_t previous = self->position;
     self->position = from > 0 ? from - 1 : 0;
-    int rc = service_write (self->svc, s_replay_write, self);
+    int rc = self->host.write (self->host.arg, s_replay_write, self);
     if (rc != 0) {
         self->position = previous;
         return rc;
@@ -595,7 +593,7 @@ int
 consumer_dlq_retry (consumer_t *self, uint64_t seq, char *error, size_t error_size)
 {
     dlq_retry_t ctx = {self, seq, 0};
-    int rc = service_write (self->svc, s_dlq_retry_write, &ctx);
+    int rc = self->host.write (self->host.arg, s_dlq_retry_write, &ctx);
     snprintf (error, error_size, "%s", rc == 0 ? "" : rm_strerror (rc));
     if (rc == 0) {
         self->applied++;
@@ -617,7 +615,7 @@ int
 consumer_dlq_drop (consumer_t *self, uint64_t seq)
 {
     dlq_retry_t ctx = {self, seq, 0};
-    int rc = service_write (self->svc, s_dlq_drop_write, &ctx);
+    int rc = self->host.write (self->host.arg, s_dlq_drop_write, &ctx);
     if (rc == 0)
         log_info (NULL, "dead letter %s #%llu dropped", self->def->source, (unsigned long long) seq);
     return rc;

@@ -10,19 +10,43 @@
 #define RM_CONSUMER_H
 
 #include "envelope.h"
+#include "rpc_client.h"
+#include "store.h"
 #include <czmq.h>
 #include <lmdb.h>
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct service_t service_t;
 typedef struct consumer_t consumer_t;
 
-//  Applies one event inside txn. 0 = applied; RM_EINVAL, RM_ENOTFOUND or
-//  RM_ECONFLICT = rejected for business reasons (logged, not retried);
-//  anything else = failed, retried with backoff, then dead-lettered.
-typedef int (consumer_apply_fn) (service_t *svc, MDB_txn *txn, const envelope_t *event);
+//  Applies one event inside txn; host is consumer_host_t.arg (the service).
+//  0 = applied; RM_EINVAL, RM_ENOTFOUND or RM_ECONFLICT = rejected for
+//  business reasons (logged, not retried); anything else = failed, retried
+//  with backoff, then dead-lettered.
+typedef int (consumer_apply_fn) (void *host, MDB_txn *txn, const envelope_t *event);
+
+typedef int (consumer_write_fn) (MDB_txn *txn, void *arg);
+
+//  What a consumer needs from the process it runs in, and nothing more:
+//  a service fills it from its runtime, a unit test with a store of its
+//  own, a clock it moves by hand and a source it answers itself.
+typedef struct {
+    void *arg;                     //  passed to every function below and to apply
+    const char *name;              //  the consuming service, for operators' hints in logs
+    store_t *store;                //  holds the positions and dead-letter databases
+    //  Runs fn in a write transaction that commits, with the position the
+    //  consumer writes in it, before anything the host sends afterwards.
+    //  Returns fn's code, or a store error when the write cannot start.
+    int (*write) (void *arg, consumer_write_fn *fn, void *fn_arg);
+    //  Sends the request op with body to the service source; fn gets the
+    //  reply (or RM_ETIMEOUT / RM_EUNAVAIL) later, never from inside call.
+    //  Returns 0 or the error that kept it from being sent.
+    int (*call) (void *arg, const char *source, const char *op, const char *body, size_t body_len,
+                 rpc_client_fn *fn, void *fn_arg);
+    int64_t (*now_ms) (void *arg);     //  wall clock, Unix ms
+    int64_t (*mono_ms) (void *arg);    //  monotonic ms, for retry delays
+} consumer_host_t;
 
 typedef struct {
     const char *source;            //  the service whose events are consumed
@@ -37,10 +61,11 @@ typedef struct {
     uint32_t page;                 //  events asked per events.since call
 } consumer_opts_t;
 
-//  Creates a consumer of def->source for svc: subscribes at pub_endpoint
-//  and loads the stored position. positions and dlq are the service's
-//  internal databases. Catch-up starts at the first tick.
-int consumer_new (service_t *svc, const consumer_def_t *def, const consumer_opts_t *opts,
+//  Creates a consumer of def->source for host (copied): subscribes at
+//  pub_endpoint and loads the stored position. positions and dlq are
+//  databases of host->store. Catch-up starts at the first tick. Returns 0,
+//  RM_EUNAVAIL when it cannot subscribe, RM_ESTORE or RM_ENOMEM.
+int consumer_new (const consumer_host_t *host, const consumer_def_t *def, const consumer_opts_t *opts,
                   const char *pub_endpoint, MDB_dbi positions, MDB_dbi dlq, consumer_t **self_p);
 void consumer_destroy (consumer_t **self_p);
 

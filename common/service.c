@@ -318,8 +318,9 @@ s_outq_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
     return rc;
 }
 
+//  The outbound queue's and the consumers' writes join this turn's batch.
 static int
-s_outq_write (void *ctx, int (*fn) (MDB_txn *txn, void *arg), void *arg)
+s_host_write (void *ctx, int (*fn) (MDB_txn *txn, void *arg), void *arg)
 {
     return service_write ((service_t *) ctx, fn, arg);
 }
@@ -351,6 +352,30 @@ s_arm_timers (service_t *self)
         }
     }
     return 0;
+}
+
+//  The consumers' view of the service (consumer_host_t): writes join the
+//  batch (s_host_write), events.since goes out after it commits.
+static int
+s_consumer_call (void *arg, const char *source, const char *op, const char *body, size_t body_len,
+                 rpc_client_fn *fn, void *fn_arg)
+{
+    service_t *self = (service_t *) arg;
+    return service_call (self, source, op, NULL, NULL, self->call_timeout, body, body_len, fn, fn_arg);
+}
+
+static int64_t
+s_consumer_now (void *arg)
+{
+    (void) arg;
+    return clock_now_ms ();
+}
+
+static int64_t
+s_consumer_mono (void *arg)
+{
+    (void) arg;
+    return clock_mono_ms ();
 }
 
 int
@@ -424,7 +449,7 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
     rc = RM_ENOMEM;
     if (!(self->timers = timers_new (self)))
         goto fail;
-    outq_host_t host = {.ctx = self, .send = s_outq_send, .write = s_outq_write, .read = s_outq_read};
+    outq_host_t host = {.ctx = self, .send = s_outq_send, .write = s_host_write, .read = s_outq_read};
     outq_opts_t qopts = {(int) out_attempts, out_age * 1000, (int) out_backoff, (int) out_backoff_max};
     rc = outq_new (&host, &qopts, s_internal_dbi (self, DB_OUTQ), &self->outq);
     if (rc != 0)
@@ -438,13 +463,15 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
         if (s_add_peer (self, def->peers[i]) != 0)
             goto fail;
     consumer_opts_t copts = {(int) attempts, (int) backoff, (int) hwm, 1000};
+    consumer_host_t chost = {self, def->name, self->store, s_host_write, s_consumer_call,
+                             s_consumer_now, s_consumer_mono};
     for (int i = 0; def->consumers && def->consumers[i].source && self->nconsumers < 8; i++) {
         const consumer_def_t *cdef = &def->consumers[i];
         char name[64];
         snprintf (name, sizeof name, "%s-pub-endpoint", cdef->source);
         rc = s_add_peer (self, cdef->source);
         if (rc == 0)
-            rc = consumer_new (self, cdef, &copts, config_get (cfg, name), s_internal_dbi (self, DB_POSITIONS),
+            rc = consumer_new (&chost, cdef, &copts, config_get (cfg, name), s_internal_dbi (self, DB_POSITIONS),
                                s_internal_dbi (self, DB_DLQ), &self->consumers[self->nconsumers]);
         if (rc != 0)
             goto fail;

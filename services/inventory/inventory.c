@@ -491,8 +491,9 @@ s_set_stock (service_t *svc, request_t *req)
 //  A cancelled order gives its stock back. Applied exactly once per event
 //  by the consumer; a second release of the same order would find nothing.
 static int
-s_on_order_cancelled (service_t *svc, MDB_txn *txn, const envelope_t *event)
+s_on_order_cancelled (void *host, MDB_txn *txn, const envelope_t *event)
 {
+    service_t *svc = (service_t *) host;
     char text[UUID_STR_LEN + 1];
     uint8_t id[16];
     if (mp_get_str (&event->body, "order_id", text, sizeof text) != 0 || uuid_parse (text, id) != 0)

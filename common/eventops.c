@@ -275,7 +275,7 @@ static int s_dlq_show (service_t *svc, request_t *req) { return s_dlq_entry (svc
 static int s_dlq_retry (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_retry_entry, s_retry_outbound); }
 static int s_dlq_drop (service_t *svc, request_t *req) { return s_dlq_entry (svc, req, s_drop_entry, s_drop_outbound); }
 
-static const service_route_t s_routes[] = {
+const service_route_t eventops_routes[] = {
     {"events.since", s_since},
     {"consumer.replay", s_replay},
     {"dlq.list", s_dlq_list},
@@ -284,12 +284,3 @@ static const service_route_t s_routes[] = {
     {"dlq.drop", s_dlq_drop},
     {NULL, NULL},
 };
-
-service_handler_fn *
-eventops_route (const char *op)
-{
-    for (const service_route_t *r = s_routes; r->op; r++)
-        if (strcmp (r->op, op) == 0)
-            return r->fn;
-    return NULL;
-}

@@ -6,7 +6,8 @@
 
 #include "service.h"
 
-//  The handler of a built-in event operation, or NULL.
-service_handler_fn *eventops_route (const char *op);
+//  The event operations as a route table, like a service's own routes;
+//  the runtime serves it in every service. Terminated by {NULL, NULL}.
+extern const service_route_t eventops_routes[];
 
 #endif

@@ -1024,12 +1024,21 @@ s_health (service_t *self, request_t *req)
     return 0;
 }
 
+//  Operations every service answers, beside its own.
+static const service_route_t s_sys_routes[] = {
+    {"sys.health", s_health},
+    {NULL, NULL},
+};
+
+//  The built-in tables first, so a service cannot shadow them.
 static service_handler_fn *
 s_route (service_t *self, const char *op)
 {
-    for (const service_route_t *r = self->def->routes; r && r->op; r++)
-        if (strcmp (r->op, op) == 0)
-            return r->fn;
+    const service_route_t *tables[] = {s_sys_routes, eventops_routes, self->def->routes};
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const service_route_t *r = tables[t]; r && r->op; r++)
+            if (strcmp (r->op, op) == 0)
+                return r->fn;
     return NULL;
 }
 
@@ -1055,9 +1064,7 @@ s_dispatch (service_t *self, request_t *req)
         request_reply_error (req, RM_ETIMEOUT, "/deadline", "the deadline passed before %s was processed", req->env.type);
         return;
     }
-    service_handler_fn *fn = strcmp (req->env.type, "sys.health") == 0 ? s_health : eventops_route (req->env.type);
-    if (!fn)
-        fn = s_route (self, req->env.type);
+    service_handler_fn *fn = s_route (self, req->env.type);
     const msg_spec_t *spec = catalog_find (req->env.type);
     if (!fn || !spec || spec->kind != MSG_OPERATION) {
         request_reply_error (req, RM_EINVAL, "/type", "unknown operation '%s' for service %s",

@@ -1,4 +1,6 @@
 #include "clock.h"
+#include "err.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -49,4 +51,43 @@ clock_format_rfc3339 (int64_t unix_ms, char *out, size_t size)
     }
     snprintf (out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
+}
+
+int
+clock_parse_rfc3339 (const char *text, int64_t *unix_ms)
+{
+    struct tm tm = {0};
+    const char *p = text ? strptime (text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    //  strptime takes "2026-1-5T1:2:3"; RFC 3339 has fixed-width fields
+    if (!p || p - text != 19 || !isdigit ((unsigned char) text[0]))
+        return RM_EINVAL;
+    int64_t ms = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; isdigit ((unsigned char) *p); p++, digits++)
+            if (digits < 3)
+                ms = ms * 10 + (*p - '0');
+        if (digits == 0)
+            return RM_EINVAL;
+        for (; digits < 3; digits++)
+            ms *= 10;
+    }
+    int64_t offset_s = 0;
+    if (*p == 'Z' || *p == 'z')
+        p++;
+    else if ((*p == '+' || *p == '-') && isdigit ((unsigned char) p[1]) && isdigit ((unsigned char) p[2])
+             && p[3] == ':' && isdigit ((unsigned char) p[4]) && isdigit ((unsigned char) p[5])) {
+        int hours = (p[1] - '0') * 10 + (p[2] - '0'), minutes = (p[4] - '0') * 10 + (p[5] - '0');
+        if (hours > 23 || minutes > 59)
+            return RM_EINVAL;
+        offset_s = (*p == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+        p += 6;
+    }
+    else
+        return RM_EINVAL;
+    if (*p != '\0')
+        return RM_EINVAL;
+    time_t secs = timegm (&tm);
+    *unix_ms = ((int64_t) secs - offset_s) * 1000 + ms;
+    return 0;
 }

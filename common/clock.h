@@ -17,4 +17,9 @@ int64_t clock_mono_us (void);
 //  Formats Unix milliseconds as "2026-11-27T10:00:00.123Z" (size >= 25).
 void clock_format_rfc3339 (int64_t unix_ms, char *out, size_t size);
 
+//  Parses RFC 3339 text ("2026-11-27T10:00:00Z", "2026-11-27T11:00:00.5+01:00")
+//  into Unix milliseconds; digits past the millisecond are dropped.
+//  Returns 0 or RM_EINVAL when text is not such a time.
+int clock_parse_rfc3339 (const char *text, int64_t *unix_ms);
+
 #endif

@@ -46,6 +46,8 @@
 #define F_UNIT_PRICE(d) F_INT ("unit_price", 0, S_MAX_UNIT_PRICE, d)
 #define F_AMOUNT(n, d) F_INT (n, 0, INT64_MAX, d)
 #define F_STOCK(n, d) F_INT (n, 0, S_MAX_ON_HAND, d)
+#define F_TIME(n, req, d) \
+    {.name = n, .type = FT_INT, .required = req, .check = FC_TIME, .min = 0, .max = INT64_MAX, .doc = d}
 
 static const field_spec_t s_none[] = {F_END};
 
@@ -119,7 +121,7 @@ static const field_spec_t s_dlq_list_request[] = {
     F_QUEUE, F_SOURCE, F_SEQ ("seq", "the event's sequence number at its source"),              \
         F_STR ("type", true, FC_NONE, 64, "event type"),                                       \
         F_STR ("error", true, FC_NONE, 256, "the handler's last error"),                       \
-        F_COUNT ("attempts", "attempts made"), F_AMOUNT ("failed_at", "when it was given up, Unix ms")
+        F_COUNT ("attempts", "attempts made"), F_TIME ("failed_at", true, "when it was given up, Unix ms")
 
 static const field_spec_t s_dlq_entry[] = {S_DLQ_ENTRY_FIELDS, F_END};
 
@@ -173,7 +175,7 @@ static const field_spec_t s_price_set_request[] = {
 
 #define S_PRICE_FIELDS                                        \
     F_CURRENCY, F_SKU, F_UNIT_PRICE ("price per unit, minor units"), \
-        F_AMOUNT ("updated_at", "when the price was set, Unix ms")
+        F_TIME ("updated_at", true, "when the price was set, Unix ms")
 
 static const field_spec_t s_price[] = {S_PRICE_FIELDS, F_END};
 
@@ -250,8 +252,8 @@ static const field_spec_t s_order_line[] = {
         F_STR ("status", true, FC_IDENT, 16, "pending, accepted or cancelled"), F_CURRENCY, \
         F_AMOUNT ("total", "sum of extended_price, minor units"),                      \
         F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines"), F_SHIP_TO,  \
-        F_AMOUNT ("created_at", "when the order was created, Unix ms"),                 \
-        F_OPT_INT ("cancelled_at", 0, INT64_MAX, "when the order was cancelled, Unix ms"), \
+        F_TIME ("created_at", true, "when the order was created, Unix ms"),                 \
+        F_TIME ("cancelled_at", false, "when the order was cancelled, Unix ms"), \
         F_STR ("cancel_reason", false, FC_NONE, 256, "why the order was cancelled")
 
 static const field_spec_t s_order[] = {S_ORDER_FIELDS, F_END};
@@ -275,7 +277,7 @@ static const field_spec_t s_cancelled_event[] = {
 static const field_spec_t s_history_entry[] = {
     F_STR ("status", true, FC_IDENT, 16, "the status the order moved to"),
     F_STR ("event", true, FC_NONE, 64, "the event that recorded it"),
-    F_AMOUNT ("time", "when, Unix ms"),
+    F_TIME ("time", true, "when, Unix ms"),
     F_STR ("correlation_id", true, FC_NONE, 128, "the request that caused it"),
     F_STR ("reason", false, FC_NONE, 256, "why, when given"), F_END};
 

@@ -25,6 +25,7 @@ typedef enum {
     FC_CURRENCY,   //  an ISO 4217 alphabetic code in use (see money.h)
     FC_IDENT,      //  printable ASCII without spaces (SKUs, locations, IDs)
     FC_UUID,       //  canonical UUID text
+    FC_TIME,       //  FT_INT: a point in time, Unix ms on the wire, RFC 3339 text in JSON
 } field_check_t;
 
 typedef struct field_spec_t field_spec_t;

@@ -1,87 +1,12 @@
 #include "mpjson.h"
 #include "clock.h"
 #include "err.h"
+#include "jsonmp.h"
 #include "mp.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int
-mpjson_pack (msgpack_packer *pk, const json_t *value)
-{
-    switch (json_typeof (value)) {
-    case JSON_OBJECT: {
-        msgpack_pack_map (pk, (uint32_t) json_object_size (value));
-        const char *key;
-        json_t *item;
-        json_object_foreach ((json_t *) value, key, item) {
-            mp_pack_str (pk, key);
-            if (mpjson_pack (pk, item) != 0)
-                return RM_EINVAL;
-        }
-        return 0;
-    }
-    case JSON_ARRAY: {
-        msgpack_pack_array (pk, (uint32_t) json_array_size (value));
-        size_t i;
-        json_t *item;
-        json_array_foreach (value, i, item)
-            if (mpjson_pack (pk, item) != 0)
-                return RM_EINVAL;
-        return 0;
-    }
-    case JSON_STRING:
-        mp_pack_strn (pk, json_string_value (value), json_string_length (value));
-        return 0;
-    case JSON_INTEGER:
-        msgpack_pack_int64 (pk, json_integer_value (value));
-        return 0;
-    case JSON_TRUE:
-        msgpack_pack_true (pk);
-        return 0;
-    case JSON_FALSE:
-        msgpack_pack_false (pk);
-        return 0;
-    case JSON_NULL:
-        msgpack_pack_nil (pk);
-        return 0;
-    default:
-        return RM_EINVAL;
-    }
-}
-
-json_t *
-mpjson_from (const msgpack_object *obj)
-{
-    switch (obj->type) {
-    case MSGPACK_OBJECT_MAP: {
-        json_t *out = json_object ();
-        for (uint32_t i = 0; i < obj->via.map.size; i++) {
-            char key[256];
-            if (mp_str (&obj->via.map.ptr[i].key, key, sizeof key) == 0)
-                json_object_set_new (out, key, mpjson_from (&obj->via.map.ptr[i].val));
-        }
-        return out;
-    }
-    case MSGPACK_OBJECT_ARRAY: {
-        json_t *out = json_array ();
-        for (uint32_t i = 0; i < obj->via.array.size; i++)
-            json_array_append_new (out, mpjson_from (&obj->via.array.ptr[i]));
-        return out;
-    }
-    case MSGPACK_OBJECT_STR:
-        return json_stringn (obj->via.str.ptr, obj->via.str.size);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        return json_integer ((json_int_t) obj->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        return json_integer ((json_int_t) obj->via.i64);
-    case MSGPACK_OBJECT_BOOLEAN:
-        return json_boolean (obj->via.boolean);
-    default:
-        return json_null ();
-    }
-}
 
 //  Packs a JSON text; RM_EINVAL (and a message) when it is not JSON.
 static int
@@ -95,7 +20,7 @@ s_pack_text (const char *json_body, msgpack_sbuffer *buf)
     }
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    int rc = mpjson_pack (&pk, value);
+    int rc = jsonmp_pack (&pk, value);
     json_decref (value);
     return rc;
 }
@@ -128,7 +53,7 @@ mpjson_call (rpc_client_t *client, const char *op, const char *cid, const char *
     if (rc != 0)
         return rc;
     *ok = reply.ok;
-    *body = mpjson_from (&reply.body);
+    *body = jsonmp_show (&reply.body);
     msgpack_unpacked_destroy (&unpacked);
     return 0;
 }

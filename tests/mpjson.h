@@ -1,5 +1,6 @@
-//  mpjson — lets tests speak to services in JSON: converts between jansson
-//  values and MessagePack and makes a whole call with a JSON body.
+//  mpjson — lets tests speak to services in JSON: a whole call with a JSON
+//  body, through the one codec (jsonmp: bodies packed with jsonmp_pack,
+//  replies read with jsonmp_show, so times stay Unix milliseconds).
 #ifndef RM_MPJSON_H
 #define RM_MPJSON_H
 
@@ -7,12 +8,6 @@
 #include <jansson.h>
 #include <msgpack.h>
 #include <stdbool.h>
-
-//  Packs a JSON value (integers stay integers; reals are refused).
-int mpjson_pack (msgpack_packer *pk, const json_t *value);
-
-//  Converts a decoded MessagePack object to a new JSON value.
-json_t *mpjson_from (const msgpack_object *obj);
 
 //  Calls op with a JSON body text. On 0, *ok is the reply's ok flag and
 //  *body the reply body as JSON (caller decrefs).

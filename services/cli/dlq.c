@@ -5,6 +5,7 @@
 #include "err.h"
 #include "eventfmt.h"
 #include "events.h"
+#include "jsonmp.h"
 #include "mesh.h"
 #include "mp.h"
 #include <inttypes.h>
@@ -276,7 +277,7 @@ s_show (const char *service, const msgpack_object *reply)
         printf ("event:      %s\n", line);
     free (line);
     const msgpack_object *body = event ? mp_get (event, "body") : NULL;
-    char *json = body ? eventfmt_json_text (body, JSON_INDENT (2)) : NULL;
+    char *json = body ? jsonmp_show_text (body, JSON_INDENT (2)) : NULL;
     printf ("body:\n%s\n", json ? json : "(none)");
     free (json);
 }

@@ -380,7 +380,7 @@ s_add_line_details (json_t *problem, const msgpack_object *details, bool prices)
         else
             snprintf (message, sizeof message, "%lld requested, only %lld available",
                       (long long) a, (long long) b);
-        json_t *extra = jsonmp_decode (detail);
+        json_t *extra = jsonmp_decode (NULL, detail);
         json_t *item = problem_add_error (problem, pointer, message);
         if (item && json_is_object (extra)) {
             json_object_del (extra, "line");
@@ -491,7 +491,8 @@ translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
     else if (!call->ok)
         s_error_reply (route, &unpacked.data, cid, out);
     else {
-        out->body = jsonmp_decode (&unpacked.data);
+        const msg_spec_t *spec = catalog_find (route->op);
+        out->body = jsonmp_decode (spec ? spec->reply : NULL, &unpacked.data);
         out->status = 200;
         if (!json_is_object (out->body)) {
             json_decref (out->body);

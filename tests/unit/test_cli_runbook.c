@@ -7,10 +7,10 @@
 #include "err.h"
 #include "eventfmt.h"
 #include "harness.h"
+#include "jsonmp.h"
 #include "lagtable.h"
 #include "log.h"
 #include "mesh.h"
-#include "mpjson.h"
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +54,7 @@ s_value (const char *json)
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    mpjson_pack (&pk, value);
+    jsonmp_pack (&pk, value);
     json_decref (value);
     const msgpack_object *obj = s_unpack (&buf);
     msgpack_sbuffer_destroy (&buf);
@@ -64,7 +64,7 @@ s_value (const char *json)
 static void
 s_check_json (const msgpack_object *obj, const char *expected)
 {
-    char *text = eventfmt_json_text (obj, 0);
+    char *text = jsonmp_show_text (obj, 0);
     CHECK_STR (text, expected);
     free (text);
 }
@@ -129,7 +129,7 @@ test_json_of_any_value (void)
     s_check_json (odd, "[\"18446744073709551615\",2.5,\"<bin, 3 bytes>\",\"a?b\",{\"7\":\"x\"},"
                        "\"<ext, 2 bytes>\",\"NaN\"]");
 
-    json_t *value = eventfmt_json (s_value ("{\"n\":1}"));
+    json_t *value = jsonmp_show (s_value ("{\"n\":1}"));
     CHECK (json_is_object (value));
     CHECK_EQ_INT (json_integer_value (json_object_get (value, "n")), 1);
     json_decref (value);

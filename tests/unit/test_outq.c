@@ -6,7 +6,7 @@
 #include "err.h"
 #include "harness.h"
 #include "mp.h"
-#include "mpjson.h"
+#include "jsonmp.h"
 #include "outq.h"
 #include "store.h"
 #include "txnhost.h"
@@ -124,7 +124,7 @@ s_status (fixture_t *f)
     msgpack_unpacked_init (&unpacked);
     json_t *status = NULL;
     if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-        status = mpjson_from (&unpacked.data);
+        status = jsonmp_show (&unpacked.data);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buf);
     return status ? status : json_object ();
@@ -286,7 +286,7 @@ s_test_backoff_dead_redrive (const char *dir)
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     CHECK (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS);
-    json_t *shown = mpjson_from (&unpacked.data);
+    json_t *shown = jsonmp_show (&unpacked.data);
     CHECK_STR (json_string_value (json_object_get (shown, "queue")), "outbound");
     CHECK_STR (json_string_value (json_object_get (shown, "source")), "inventory");
     CHECK_STR (json_string_value (json_object_get (shown, "type")), "inventory.release");

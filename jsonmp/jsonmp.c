@@ -2,7 +2,10 @@
 #include "clock.h"
 #include "err.h"
 #include "mp.h"
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  Encoding is two passes. The first walks the JSON against the field list:
@@ -86,54 +89,69 @@ s_pack_string (encoder_t *enc, const json_t *value)
     mp_pack_strn (&enc->pk, json_string_value (value), json_string_length (value));
 }
 
-//  Free-form values (FT_ANY) keep their JSON shape.
-static void
-s_encode_any (encoder_t *enc, json_t *value)
+int
+jsonmp_pack (msgpack_packer *pk, const json_t *value)
 {
+    if (!value)
+        return RM_EINVAL;
     switch (json_typeof (value)) {
         case JSON_OBJECT: {
             const char *key;
             json_t *item;
-            msgpack_pack_map (&enc->pk, json_object_size (value));
-            json_object_foreach (value, key, item) {
-                mp_pack_str (&enc->pk, key);
-                s_encode_any (enc, item);
+            msgpack_pack_map (pk, json_object_size (value));
+            json_object_foreach ((json_t *) value, key, item) {
+                mp_pack_str (pk, key);
+                jsonmp_pack (pk, item);
             }
             break;
         }
         case JSON_ARRAY: {
             size_t index;
             json_t *item;
-            msgpack_pack_array (&enc->pk, json_array_size (value));
+            msgpack_pack_array (pk, json_array_size (value));
             json_array_foreach (value, index, item)
-                s_encode_any (enc, item);
+                jsonmp_pack (pk, item);
             break;
         }
         case JSON_STRING:
-            s_pack_string (enc, value);
+            mp_pack_strn (pk, json_string_value (value), json_string_length (value));
             break;
         case JSON_INTEGER:
-            msgpack_pack_int64 (&enc->pk, json_integer_value (value));
+            msgpack_pack_int64 (pk, json_integer_value (value));
             break;
         case JSON_REAL:
-            msgpack_pack_double (&enc->pk, json_real_value (value));
+            msgpack_pack_double (pk, json_real_value (value));
             break;
         case JSON_TRUE:
-            msgpack_pack_true (&enc->pk);
+            msgpack_pack_true (pk);
             break;
         case JSON_FALSE:
-            msgpack_pack_false (&enc->pk);
+            msgpack_pack_false (pk);
             break;
         case JSON_NULL:
-            msgpack_pack_nil (&enc->pk);
+            msgpack_pack_nil (pk);
             break;
     }
+    return 0;
+}
+
+//  A time field: RFC 3339 text, or Unix milliseconds as they go on the wire.
+static void
+s_encode_time (encoder_t *enc, json_t *value)
+{
+    int64_t ms;
+    if (json_is_integer (value))
+        msgpack_pack_int64 (&enc->pk, json_integer_value (value));
+    else if (json_is_string (value) && clock_parse_rfc3339 (json_string_value (value), &ms) == 0)
+        msgpack_pack_int64 (&enc->pk, ms);
+    else
+        s_refuse (enc, "must be an RFC 3339 time such as 2026-11-24T10:00:00Z");
 }
 
 static void s_encode_map (encoder_t *enc, const field_spec_t *fields, json_t *obj);
 
 static void
-s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
+s_encode_value (encoder_t *enc, field_type_t type, field_check_t check, const field_spec_t *fields,
                 field_type_t item, json_t *value)
 {
     switch (type) {
@@ -145,7 +163,9 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
             break;
         case FT_INT:
             //  1.0 and "1" are refused: an integer field takes a JSON integer
-            if (json_is_integer (value))
+            if (check == FC_TIME)
+                s_encode_time (enc, value);
+            else if (json_is_integer (value))
                 msgpack_pack_int64 (&enc->pk, json_integer_value (value));
             else
                 s_refuse (enc, "must be an integer");
@@ -171,7 +191,7 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
             msgpack_pack_array (&enc->pk, json_array_size (value));
             json_array_foreach (value, index, elem) {
                 size_t len = s_push_index (enc, index);
-                s_encode_value (enc, item, fields, FT_ANY, elem);
+                s_encode_value (enc, item, check, fields, FT_ANY, elem);
                 enc->ptr[len] = '\0';
             }
             break;
@@ -187,13 +207,13 @@ s_encode_value (encoder_t *enc, field_type_t type, const field_spec_t *fields,
             json_object_foreach (value, key, elem) {
                 size_t len = jsonmp_pointer_push (enc->ptr, key);
                 mp_pack_str (&enc->pk, key);
-                s_encode_value (enc, FT_STR, NULL, FT_ANY, elem);
+                s_encode_value (enc, FT_STR, FC_NONE, NULL, FT_ANY, elem);
                 enc->ptr[len] = '\0';
             }
             break;
         }
         case FT_ANY:
-            s_encode_any (enc, value);
+            jsonmp_pack (&enc->pk, value);
             break;
     }
 }
@@ -241,7 +261,7 @@ s_encode_map (encoder_t *enc, const field_spec_t *fields, json_t *obj)
         size_t len = jsonmp_pointer_push (enc->ptr, f->name);
         if (value && !json_is_null (value)) {
             mp_pack_str (&enc->pk, f->name);
-            s_encode_value (enc, f->type, f->fields, f->item, value);
+            s_encode_value (enc, f->type, f->check, f->fields, f->item, value);
         }
         else if (f->required)
             s_error (enc, "is required");
@@ -386,46 +406,127 @@ jsonmp_message (const char *message, const char *pointer)
     return message;
 }
 
-//  Services send times as Unix milliseconds under keys ending in "_at",
-//  or named "time" (an order history entry, like an event envelope).
-static bool
-s_time_key (const char *k, uint32_t klen)
+//  ---- MessagePack to JSON ------------------------------------------------
+
+//  Decoding walks obj beside its field spec (NULL where the catalogue says
+//  nothing), so a time is known by its description, never by its key.
+//  show: for people, every value gets some JSON form; otherwise a value
+//  JSON cannot carry makes the whole result NULL.
+static json_t *s_decode (const field_spec_t *spec, const msgpack_object *obj, bool show);
+
+//  A string; in show mode bytes that are not valid UTF-8 become '?' so the
+//  rest of the text still shows.
+static json_t *
+s_string (const char *data, size_t size, bool show)
 {
-    return (klen > 3 && memcmp (k + klen - 3, "_at", 3) == 0) || (klen == 4 && memcmp (k, "time", 4) == 0);
+    json_t *value = json_stringn (data, size);
+    if (value || !show)
+        return value;
+    char *copy = (char *) malloc (size + 1);
+    if (!copy)
+        return NULL;
+    for (size_t i = 0; i < size; i++)
+        copy[i] = data[i] > 0 && data[i] < 0x7f ? data[i] : '?';
+    value = json_stringn (copy, size);
+    free (copy);
+    return value;
 }
 
 static json_t *
-s_decode_map (const msgpack_object_map *map)
+s_opaque (const char *kind, size_t size, bool show)
 {
-    json_t *obj = json_object ();
-    for (uint32_t i = 0; obj && i < map->size; i++) {
-        const msgpack_object *key = &map->ptr[i].key;
-        const msgpack_object *val = &map->ptr[i].val;
-        if (key->type != MSGPACK_OBJECT_STR) {
-            json_decref (obj);
-            return NULL;
-        }
-        const char *k = key->via.str.ptr;
-        uint32_t klen = key->via.str.size;
-        json_t *jv;
-        int64_t ms;
-        if (s_time_key (k, klen) && mp_int (val, &ms) == 0) {
-            char text[40];
-            clock_format_rfc3339 (ms, text, sizeof text);
-            jv = json_string (text);
-        }
-        else
-            jv = jsonmp_decode (val);
-        if (!jv || json_object_setn_new (obj, k, klen, jv) != 0) {
-            json_decref (obj);
-            return NULL;
-        }
-    }
-    return obj;
+    char text[64];
+    snprintf (text, sizeof text, "<%s, %zu bytes>", kind, size);
+    return show ? json_string (text) : NULL;
 }
 
-json_t *
-jsonmp_decode (const msgpack_object *obj)
+static json_t *
+s_decode_int (const field_spec_t *spec, const msgpack_object *obj, bool show)
+{
+    int64_t value;
+    if (mp_int (obj, &value) != 0) {
+        //  beyond what JSON readers take as integers: the digits keep the value
+        char digits[32];
+        snprintf (digits, sizeof digits, "%" PRIu64, obj->via.u64);
+        return show ? json_string (digits) : NULL;
+    }
+    if (spec && spec->type == FT_INT && spec->check == FC_TIME) {
+        char text[40];
+        clock_format_rfc3339 (value, text, sizeof text);
+        return json_string (text);
+    }
+    return json_integer ((json_int_t) value);
+}
+
+static json_t *
+s_decode_real (double value, bool show)
+{
+    if (isfinite (value) || !show)
+        return json_real (value);
+    return json_string (isnan (value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+}
+
+//  The spec of a map's field named key: the map's own fields, or none.
+static const field_spec_t *
+s_field_of (const field_spec_t *spec, const msgpack_object *key)
+{
+    if (!spec || spec->type != FT_MAP || key->type != MSGPACK_OBJECT_STR)
+        return NULL;
+    for (const field_spec_t *f = spec->fields; f && f->name; f++)
+        if (mp_str_eq (key, f->name))
+            return f;
+    return NULL;
+}
+
+static json_t *
+s_decode_map (const field_spec_t *spec, const msgpack_object_map *map, bool show)
+{
+    json_t *out = json_object ();
+    for (uint32_t i = 0; out && i < map->size; i++) {
+        const msgpack_object *key = &map->ptr[i].key;
+        bool is_str = key->type == MSGPACK_OBJECT_STR;
+        if (!is_str && !show) {
+            json_decref (out);
+            return NULL;
+        }
+        json_t *name = is_str ? s_string (key->via.str.ptr, key->via.str.size, show) : NULL;
+        char *text = is_str ? NULL : jsonmp_show_text (key, 0);
+        json_t *value = s_decode (s_field_of (spec, key), &map->ptr[i].val, show);
+        const char *label = name ? json_string_value (name) : text;
+        //  json_object_set_new takes the value even when it fails
+        size_t label_len = name ? json_string_length (name) : text ? strlen (text) : 0;
+        if (!label || !value || json_object_setn_new (out, label, label_len, value) != 0) {
+            if (!label)
+                json_decref (value);
+            json_decref (out);
+            out = NULL;
+        }
+        json_decref (name);
+        free (text);
+    }
+    return out;
+}
+
+static json_t *
+s_decode_array (const field_spec_t *spec, const msgpack_object_array *array, bool show)
+{
+    //  Items carry the array's own checks, as in the catalogue.
+    field_spec_t item = {.type = FT_ANY};
+    if (spec && spec->type == FT_ARRAY) {
+        item = *spec;
+        item.type = spec->item;
+    }
+    json_t *out = json_array ();
+    for (uint32_t i = 0; out && i < array->size; i++)
+        if (json_array_append_new (out, s_decode (&item, &array->ptr[i], show)) != 0) {
+            json_decref (out);
+            out = NULL;
+        }
+    return out;
+}
+
+static json_t *
+s_decode (const field_spec_t *spec, const msgpack_object *obj, bool show)
 {
     switch (obj->type) {
         case MSGPACK_OBJECT_NIL:
@@ -433,27 +534,43 @@ jsonmp_decode (const msgpack_object *obj)
         case MSGPACK_OBJECT_BOOLEAN:
             return json_boolean (obj->via.boolean);
         case MSGPACK_OBJECT_POSITIVE_INTEGER:
-            return obj->via.u64 <= INT64_MAX ? json_integer ((json_int_t) obj->via.u64) : NULL;
         case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-            return json_integer (obj->via.i64);
+            return s_decode_int (spec, obj, show);
         case MSGPACK_OBJECT_FLOAT32:
         case MSGPACK_OBJECT_FLOAT64:
-            return json_real (obj->via.f64);
+            return s_decode_real (obj->via.f64, show);
         case MSGPACK_OBJECT_STR:
-            return json_stringn (obj->via.str.ptr, obj->via.str.size);
-        case MSGPACK_OBJECT_ARRAY: {
-            json_t *arr = json_array ();
-            for (uint32_t i = 0; arr && i < obj->via.array.size; i++) {
-                if (json_array_append_new (arr, jsonmp_decode (&obj->via.array.ptr[i])) != 0) {
-                    json_decref (arr);
-                    return NULL;
-                }
-            }
-            return arr;
-        }
+            return s_string (obj->via.str.ptr, obj->via.str.size, show);
+        case MSGPACK_OBJECT_BIN:
+            return s_opaque ("bin", obj->via.bin.size, show);
+        case MSGPACK_OBJECT_EXT:
+            return s_opaque ("ext", obj->via.ext.size, show);
+        case MSGPACK_OBJECT_ARRAY:
+            return s_decode_array (spec, &obj->via.array, show);
         case MSGPACK_OBJECT_MAP:
-            return s_decode_map (&obj->via.map);
-        default:
-            return NULL;
+            return s_decode_map (spec, &obj->via.map, show);
     }
+    return show ? json_null () : NULL;
+}
+
+json_t *
+jsonmp_decode (const field_spec_t *fields, const msgpack_object *obj)
+{
+    const field_spec_t body = {.type = FT_MAP, .fields = fields};
+    return s_decode (fields ? &body : NULL, obj, false);
+}
+
+json_t *
+jsonmp_show (const msgpack_object *obj)
+{
+    return s_decode (NULL, obj, true);
+}
+
+char *
+jsonmp_show_text (const msgpack_object *obj, size_t flags)
+{
+    json_t *value = jsonmp_show (obj);
+    char *text = value ? json_dumps (value, flags | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref (value);
+    return text;
 }

@@ -612,6 +612,21 @@ service_read_txn (service_t *self, MDB_txn **txn)
     return 0;
 }
 
+#ifdef RETAILMESH_CHECK_MESSAGES
+//  Test builds hold every reply and event to the catalogue, so a handler
+//  that packs what the catalogue does not describe fails the tests loudly.
+static void
+s_check_outgoing (const char *what, const char *type, const field_spec_t *fields, const char *data,
+                  size_t size, const char *cid)
+{
+    proto_error_t perr;
+    if (catalog_validate_packed (fields, data, size, &perr) != 0) {
+        log_error (cid, "%s %s does not match the catalogue: %s", what, type, perr.message);
+        abort ();
+    }
+}
+#endif
+
 //  Writes the events fn queued (after position mark) into the event log.
 static int
 s_append_events (service_t *self, MDB_txn *txn, size_t mark)
@@ -620,6 +635,14 @@ s_append_events (service_t *self, MDB_txn *txn, size_t mark)
         action_t *act = self->actions[i];
         if (act->kind != ACT_EVENT)
             continue;
+#ifdef RETAILMESH_CHECK_MESSAGES
+        const msg_spec_t *spec = catalog_find (act->type);
+        if (!spec || spec->kind != MSG_EVENT) {
+            log_error (act->cid, "event %s is not in the catalogue", act->type);
+            abort ();
+        }
+        s_check_outgoing ("event", act->type, spec->request, act->buf.data, act->buf.size, act->cid);
+#endif
         uint64_t seq;
         int rc = outbox_append (self->outbox, txn, act->type, act->cid, act->buf.data, act->buf.size, &seq);
         if (rc != 0)
@@ -899,6 +922,13 @@ s_send_reply (service_t *self, request_t *req, bool commit_ok)
     msgpack_packer pk;
     msgpack_packer_init (&pk, &out, msgpack_sbuffer_write);
     envelope_pack_header (&pk, &env);
+#ifdef RETAILMESH_CHECK_MESSAGES
+    //  dispatch answers only operations the catalogue has; error bodies
+    //  are the envelope's own shape
+    const msg_spec_t *spec = catalog_find (req->env.type);
+    if (commit_ok && req->reply_ok && spec)
+        s_check_outgoing ("reply to", req->env.type, spec->reply, req->reply.data, req->reply.size, req->env.cid);
+#endif
     if (commit_ok)
         msgpack_sbuffer_write (&out, req->reply.data, req->reply.size);
     else

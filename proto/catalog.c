@@ -675,3 +675,18 @@ catalog_validate (const field_spec_t *fields, const msgpack_object *body, proto_
         return s_wrong_type (err, path, "a map", body);
     return s_check_map (fields ? fields : s_none, body, path, 0, err);
 }
+
+int
+catalog_validate_packed (const field_spec_t *fields, const char *data, size_t size, proto_error_t *err)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    int rc;
+    if (msgpack_unpack_next (&unpacked, data, size, &offset) != MSGPACK_UNPACK_SUCCESS || offset != size)
+        rc = proto_error_set (err, RM_EPROTO, "", "the body is not one MessagePack object");
+    else
+        rc = catalog_validate (fields, &unpacked.data, err);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}

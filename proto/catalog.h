@@ -66,4 +66,10 @@ const msg_spec_t *catalog_find (const char *name);
 int catalog_validate (const field_spec_t *fields, const msgpack_object *body,
                       proto_error_t *err);
 
+//  Validates a packed body (exactly one MessagePack object) against a
+//  field list, as catalog_validate does. Returns 0, RM_EINVAL with err
+//  filled, or RM_EPROTO when the bytes are not one MessagePack object.
+int catalog_validate_packed (const field_spec_t *fields, const char *data, size_t size,
+                             proto_error_t *err);
+
 #endif

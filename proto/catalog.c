@@ -1,61 +1,17 @@
 #include "catalog.h"
+#include "catalog_fields.h"
 #include "err.h"
 #include "money.h"
 #include "mp.h"
 #include "uuid.h"
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-//  ---- bounds ---------------------------------------------------------------
-
-#define S_MAX_LINES 500
-#define S_MAX_SKUS 100
-#define S_MAX_QUANTITY 1000000
-#define S_MAX_UNIT_PRICE 1000000000000LL
-#define S_MAX_ON_HAND 1000000000
-//  Replies list a SKU's locations; this only keeps a broken reply bounded.
-#define S_MAX_LOCATIONS 10000
-#define S_MAX_SHIP_TO 16
-#define S_STRMAP_KEY_MAX 64
-#define S_STR_DEFAULT_MAX 256
-
-//  ---- field lists ------------------------------------------------------------
-
-#define F_STR(n, req, chk, len, d) \
-    {.name = n, .type = FT_STR, .required = req, .check = chk, .max_len = len, .doc = d}
-#define F_INT(n, lo, hi, d) \
-    {.name = n, .type = FT_INT, .required = true, .min = lo, .max = hi, .doc = d}
-#define F_BOOL(n, d) {.name = n, .type = FT_BOOL, .required = true, .doc = d}
-#define F_MAPS(n, lo, hi, f, d)                                                        \
-    {.name = n, .type = FT_ARRAY, .required = true, .item = FT_MAP, .min_items = lo, \
-     .max_items = hi, .fields = f, .doc = d}
-#define F_END {.name = NULL}
-
-#define F_SKU F_STR ("sku", true, FC_IDENT, 64, "stock keeping unit")
-#define F_LOCATION F_STR ("location", true, FC_IDENT, 64, "stock location (warehouse, store)")
-#define F_CURRENCY F_STR ("currency", true, FC_CURRENCY, 3, "ISO 4217 code of every amount in the message")
-#define F_ORDER_ID F_STR ("order_id", true, FC_UUID, UUID_STR_LEN, "order ID (UUID)")
-#define F_EXTERNAL_ID(d) F_STR ("external_id", true, FC_NONE, 128, d)
-#define F_CHANNEL(req, d) F_STR ("channel", req, FC_IDENT, 32, d)
-#define F_ACCOUNT_ID F_STR ("account_id", true, FC_NONE, 128, "customer account")
-#define F_SHIP_TO                                                                           \
-    {.name = "ship_to", .type = FT_STRMAP, .required = false, .max_items = S_MAX_SHIP_TO, \
-     .max_len = 256, .doc = "delivery address, e.g. name, street, city, postal_code, country"}
-#define F_QUANTITY F_INT ("quantity", 1, S_MAX_QUANTITY, "units")
-#define F_UNIT_PRICE(d) F_INT ("unit_price", 0, S_MAX_UNIT_PRICE, d)
-#define F_AMOUNT(n, d) F_INT (n, 0, INT64_MAX, d)
-#define F_STOCK(n, d) F_INT (n, 0, S_MAX_ON_HAND, d)
-#define F_TIME(n, req, d) \
-    {.name = n, .type = FT_INT, .required = req, .check = FC_TIME, .min = 0, .max = INT64_MAX, .doc = d}
+//  ---- the operations every service answers ------------------------------------
 
 static const field_spec_t s_none[] = {F_END};
-
-#define F_OPT_INT(n, lo, hi, d) \
-    {.name = n, .type = FT_INT, .required = false, .min = lo, .max = hi, .doc = d}
-#define F_SEQ(n, d) F_INT (n, 0, INT64_MAX, d)
-#define F_COUNT(n, d) F_INT (n, 0, INT64_MAX, d)
-#define F_SOURCE F_STR ("source", true, FC_IDENT, 32, "the service that emitted the events")
 
 static const field_spec_t s_event_log[] = {
     F_SEQ ("first_seq", "oldest event still kept"),
@@ -140,165 +96,14 @@ static const field_spec_t s_dlq_retried[] = {
 static const field_spec_t s_dlq_dropped[] = {
     F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("dropped", "true: removed"), F_END};
 
-static const field_spec_t s_sku_quantity[] = {F_SKU, F_QUANTITY, F_END};
+const field_spec_t catalog_sku_quantity[] = {F_SKU, F_QUANTITY, F_END};
 
-static const field_spec_t s_quote_request[] = {
-    F_CURRENCY, F_MAPS ("lines", 1, S_MAX_LINES, s_sku_quantity, "what to price"), F_END};
-
-static const field_spec_t s_quote_line[] = {
-    F_SKU, F_QUANTITY, F_UNIT_PRICE ("current price per unit, minor units"),
-    F_AMOUNT ("extended_price", "unit_price * quantity"), F_END};
-
-static const field_spec_t s_quote_reply[] = {
-    F_CURRENCY, F_AMOUNT ("total", "sum of extended_price, minor units"),
-    F_MAPS ("lines", 1, S_MAX_LINES, s_quote_line, "one per request line, in order"), F_END};
-
-static const field_spec_t s_quoted_line[] = {
+const field_spec_t catalog_quoted_line[] = {
     F_SKU, F_QUANTITY, F_UNIT_PRICE ("price per unit the client was quoted, minor units"), F_END};
 
-static const field_spec_t s_validate_request[] = {
-    F_CURRENCY, F_MAPS ("lines", 1, S_MAX_LINES, s_quoted_line, "quoted lines to check"), F_END};
+const field_spec_t catalog_allocation[] = {F_LOCATION, F_QUANTITY, F_END};
 
-static const field_spec_t s_validate_line[] = {
-    F_SKU, F_QUANTITY, F_UNIT_PRICE ("current price per unit, minor units"),
-    F_INT ("quoted", 0, S_MAX_UNIT_PRICE, "price per unit the client sent"),
-    F_AMOUNT ("extended_price", "current unit_price * quantity"),
-    F_BOOL ("ok", "quoted equals the current price"), F_END};
-
-static const field_spec_t s_validate_reply[] = {
-    F_BOOL ("ok", "every line's quoted price is current"), F_CURRENCY,
-    F_AMOUNT ("total", "sum of extended_price at current prices"),
-    F_MAPS ("lines", 1, S_MAX_LINES, s_validate_line, "one per request line, in order"), F_END};
-
-static const field_spec_t s_price_set_request[] = {
-    F_CURRENCY, F_SKU, F_UNIT_PRICE ("new price per unit, minor units"), F_END};
-
-#define S_PRICE_FIELDS                                        \
-    F_CURRENCY, F_SKU, F_UNIT_PRICE ("price per unit, minor units"), \
-        F_TIME ("updated_at", true, "when the price was set, Unix ms")
-
-static const field_spec_t s_price[] = {S_PRICE_FIELDS, F_END};
-
-static const field_spec_t s_price_changed[] = {
-    S_PRICE_FIELDS,
-    {.name = "previous", .type = FT_INT, .required = false, .min = 0, .max = S_MAX_UNIT_PRICE,
-     .doc = "the price before, when there was one"},
-    F_END};
-
-static const field_spec_t s_availability_request[] = {
-    {.name = "skus", .type = FT_ARRAY, .required = true, .item = FT_STR, .check = FC_IDENT,
-     .max_len = 64, .min_items = 1, .max_items = S_MAX_SKUS, .doc = "SKUs to look up"},
-    F_END};
-
-static const field_spec_t s_location_stock[] = {
-    F_LOCATION, F_STOCK ("on_hand", "units on hand"),
-    F_STOCK ("reserved", "units held for orders"),
-    F_STOCK ("available", "on_hand - reserved"), F_END};
-
-static const field_spec_t s_availability_item[] = {
-    F_SKU, F_AMOUNT ("on_hand", "units on hand over all locations"),
-    F_AMOUNT ("reserved", "units held for orders over all locations"),
-    F_AMOUNT ("available", "on_hand - reserved"),
-    F_MAPS ("locations", 0, S_MAX_LOCATIONS, s_location_stock, "per location"), F_END};
-
-static const field_spec_t s_availability_reply[] = {
-    F_MAPS ("items", 1, S_MAX_SKUS, s_availability_item, "one per requested SKU, in order"),
-    F_END};
-
-static const field_spec_t s_allocation[] = {F_LOCATION, F_QUANTITY, F_END};
-
-static const field_spec_t s_reserve_request[] = {
-    F_ORDER_ID, F_MAPS ("lines", 1, S_MAX_LINES, s_sku_quantity, "what to hold"), F_END};
-
-static const field_spec_t s_reserved_line[] = {
-    F_SKU, F_QUANTITY,
-    F_MAPS ("allocations", 1, S_MAX_LOCATIONS, s_allocation, "where the units are held"),
-    F_END};
-
-static const field_spec_t s_reservation[] = {
-    F_ORDER_ID, F_MAPS ("lines", 1, S_MAX_LINES, s_reserved_line, "one per request line, in order"),
-    F_END};
-
-static const field_spec_t s_release_request[] = {
-    F_ORDER_ID, F_STR ("reason", false, FC_NONE, 256, "why, for people reading logs"), F_END};
-
-static const field_spec_t s_release_reply[] = {
-    F_ORDER_ID, F_BOOL ("released", "false when nothing was held for the order"), F_END};
-
-static const field_spec_t s_set_stock_request[] = {
-    F_LOCATION, F_SKU, F_STOCK ("on_hand", "units now on hand at the location"), F_END};
-
-static const field_spec_t s_stock[] = {
-    F_LOCATION, F_SKU, F_STOCK ("on_hand", "units on hand"),
-    F_STOCK ("reserved", "units held for orders"),
-    F_STOCK ("available", "on_hand - reserved"), F_END};
-
-static const field_spec_t s_submit_request[] = {
-    F_EXTERNAL_ID ("the client's order reference; resubmitting it returns the same order"),
-    F_CHANNEL (false, "sales channel (web, store...); absent means the orders service's default"),
-    F_ACCOUNT_ID, F_CURRENCY,
-    F_MAPS ("lines", 1, S_MAX_LINES, s_quoted_line, "what to order, at quoted prices"),
-    F_SHIP_TO, F_END};
-
-static const field_spec_t s_order_line[] = {
-    F_SKU, F_QUANTITY, F_UNIT_PRICE ("price per unit, minor units"),
-    F_AMOUNT ("extended_price", "unit_price * quantity"),
-    F_MAPS ("reservations", 0, S_MAX_LOCATIONS, s_allocation, "stock held for the line"),
-    F_END};
-
-#define S_ORDER_FIELDS                                                                 \
-    F_ORDER_ID, F_EXTERNAL_ID ("the client's order reference"),                        \
-        F_CHANNEL (true, "sales channel"), F_ACCOUNT_ID,                               \
-        F_STR ("status", true, FC_IDENT, 16, "pending, accepted or cancelled"), F_CURRENCY, \
-        F_AMOUNT ("total", "sum of extended_price, minor units"),                      \
-        F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines"), F_SHIP_TO,  \
-        F_TIME ("created_at", true, "when the order was created, Unix ms"),                 \
-        F_TIME ("cancelled_at", false, "when the order was cancelled, Unix ms"), \
-        F_STR ("cancel_reason", false, FC_NONE, 256, "why the order was cancelled")
-
-static const field_spec_t s_order[] = {S_ORDER_FIELDS, F_END};
-
-static const field_spec_t s_submitted_order[] = {
-    S_ORDER_FIELDS, F_BOOL ("created", "false when an earlier submission made the order"), F_END};
-
-static const field_spec_t s_get_request[] = {F_ORDER_ID, F_END};
-
-static const field_spec_t s_cancel_request[] = {
-    F_ORDER_ID, F_STR ("reason", false, FC_NONE, 256, "why the order is cancelled"), F_END};
-
-static const field_spec_t s_cancelled_order[] = {
-    S_ORDER_FIELDS, F_BOOL ("changed", "false when the order was already cancelled"), F_END};
-
-static const field_spec_t s_cancelled_event[] = {
-    F_ORDER_ID, F_EXTERNAL_ID ("the client's order reference"), F_CHANNEL (true, "sales channel"),
-    F_STR ("reason", false, FC_NONE, 256, "why the order was cancelled"),
-    F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines and what they held"), F_END};
-
-static const field_spec_t s_history_entry[] = {
-    F_STR ("status", true, FC_IDENT, 16, "the status the order moved to"),
-    F_STR ("event", true, FC_NONE, 64, "the event that recorded it"),
-    F_TIME ("time", true, "when, Unix ms"),
-    F_STR ("correlation_id", true, FC_NONE, 128, "the request that caused it"),
-    F_STR ("reason", false, FC_NONE, 256, "why, when given"), F_END};
-
-static const field_spec_t s_history[] = {
-    F_ORDER_ID, F_MAPS ("events", 0, 10000, s_history_entry, "status changes, oldest first"), F_END};
-
-static const field_spec_t s_find_request[] = {
-    F_CHANNEL (true, "sales channel the order was submitted on"),
-    F_EXTERNAL_ID ("the client's order reference"), F_END};
-
-//  ---- messages -----------------------------------------------------------------
-
-//  Every operation here is safe to resend: reads, absolute sets, holds
-//  keyed by order_id, submits deduplicated by external_id, cancels (a
-//  second one changes nothing), replays (application is idempotent) and
-//  dead-letter retries and drops (a resent one answers not_found).
-#define OP(n, req, rep, d) \
-    {.name = n, .kind = MSG_OPERATION, .version = 1, .idempotent = true, .request = req, .reply = rep, .doc = d}
-#define EVENT(n, body, d) {.name = n, .kind = MSG_EVENT, .version = 1, .request = body, .doc = d}
-
-const msg_spec_t catalog_messages[] = {
+const msg_spec_t catalog_core[] = {
     OP ("sys.health", s_none, s_health, "Liveness and basic facts; every service answers it."),
     OP ("events.since", s_since_request, s_since_reply,
         "Events from the service's log, from a sequence number on; every service answers it."),
@@ -308,42 +113,76 @@ const msg_spec_t catalog_messages[] = {
     OP ("dlq.show", s_dlq_key_request, s_dlq_show_reply, "One dead letter with its event."),
     OP ("dlq.retry", s_dlq_key_request, s_dlq_retried, "Applies a dead letter again; removed if it applies."),
     OP ("dlq.drop", s_dlq_key_request, s_dlq_dropped, "Removes a dead letter without applying it."),
-    OP ("pricing.quote", s_quote_request, s_quote_reply, "Prices lines at the current prices."),
-    OP ("pricing.validate", s_validate_request, s_validate_reply,
-        "Checks quoted prices against the current ones."),
-    OP ("pricing.set", s_price_set_request, s_price, "Sets the price of a SKU in a currency."),
-    OP ("inventory.availability", s_availability_request, s_availability_reply,
-        "Stock of SKUs, in total and per location."),
-    OP ("inventory.reserve", s_reserve_request, s_reservation,
-        "Holds stock for an order, all lines or nothing."),
-    OP ("inventory.release", s_release_request, s_release_reply,
-        "Releases everything held for an order."),
-    OP ("inventory.set_stock", s_set_stock_request, s_stock,
-        "Sets the units on hand of a SKU at a location."),
-    OP ("orders.submit", s_submit_request, s_submitted_order,
-        "Accepts an order: checks prices, reserves stock, records it."),
-    OP ("orders.get", s_get_request, s_order, "An order by its ID."),
-    OP ("orders.find", s_find_request, s_order, "An order by channel and external ID."),
-    OP ("orders.cancel", s_cancel_request, s_cancelled_order,
-        "Cancels an accepted order; inventory then releases its stock. Cancelling twice is harmless."),
-    OP ("orders.history", s_get_request, s_history, "An order's status changes with time and correlation ID."),
-    EVENT ("pricing.price.set", s_price_changed, "A price was set."),
-    EVENT ("inventory.stock.set", s_stock, "The units on hand at a location were set."),
-    EVENT ("inventory.stock.reserved", s_reservation, "Stock was held for an order."),
-    EVENT ("inventory.reservation.released", s_reservation,
-           "What was held for an order was released; lines say what was freed."),
-    EVENT ("orders.order.accepted", s_order, "An order was accepted."),
-    EVENT ("orders.order.cancelled", s_cancelled_event, "An accepted order was cancelled; its stock is to be released."),
     {.name = NULL},
 };
+
+//  ---- the registry ---------------------------------------------------------------
+
+//  Every message of every registered slice, in registration order, so the
+//  catalogue reads as one list; the mesh's own slices come first.
+static msg_spec_t s_all[CATALOG_MESSAGES_MAX + 1];
+static size_t s_count;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const msg_spec_t *
+s_find (const char *name)
+{
+    for (size_t i = 0; name && i < s_count; i++)
+        if (strcmp (s_all[i].name, name) == 0)
+            return &s_all[i];
+    return NULL;
+}
+
+//  Checks the whole slice first, so a refused slice adds nothing.
+static int
+s_register (const msg_spec_t *messages)
+{
+    size_t n = 0;
+    for (const msg_spec_t *msg = messages; msg && msg->name; msg++, n++) {
+        if (s_find (msg->name))
+            return RM_EINVAL;
+        for (const msg_spec_t *other = messages; other < msg; other++)
+            if (strcmp (other->name, msg->name) == 0)
+                return RM_EINVAL;
+    }
+    if (s_count + n > CATALOG_MESSAGES_MAX)
+        return RM_ENOMEM;
+    memcpy (&s_all[s_count], messages, n * sizeof *messages);
+    s_count += n;
+    return 0;
+}
+
+static void
+s_register_mesh (void)
+{
+    const msg_spec_t *const slices[] = {catalog_core, catalog_pricing, catalog_inventory, catalog_orders};
+    for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++)
+        s_register (slices[i]);
+}
+
+int
+catalog_register (const msg_spec_t *messages)
+{
+    pthread_once (&s_once, s_register_mesh);
+    pthread_mutex_lock (&s_lock);
+    int rc = s_register (messages);
+    pthread_mutex_unlock (&s_lock);
+    return rc;
+}
+
+const msg_spec_t *
+catalog_all (void)
+{
+    pthread_once (&s_once, s_register_mesh);
+    return s_all;
+}
 
 const msg_spec_t *
 catalog_find (const char *name)
 {
-    for (const msg_spec_t *msg = catalog_messages; name && msg->name; msg++)
-        if (strcmp (msg->name, name) == 0)
-            return msg;
-    return NULL;
+    pthread_once (&s_once, s_register_mesh);
+    return s_find (name);
 }
 
 //  ---- validation ---------------------------------------------------------------

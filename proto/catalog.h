@@ -54,10 +54,30 @@ typedef struct {
     const char *doc;
 } msg_spec_t;
 
-//  Every message, terminated by an entry whose name is NULL.
-extern const msg_spec_t catalog_messages[];
+//  The catalogue is made of slices, each a list of messages terminated by
+//  an entry whose name is NULL: the operations every service answers, and
+//  one slice per service (proto/catalog_<service>.c).
+#define CATALOG_MESSAGES_MAX 256
+extern const msg_spec_t catalog_core[];
+extern const msg_spec_t catalog_pricing[];
+extern const msg_spec_t catalog_inventory[];
+extern const msg_spec_t catalog_orders[];
 
-//  Finds a message by name; NULL when unknown.
+//  Adds a further slice (a service outside proto/) to the one catalogue;
+//  the mesh's own slices are always there. Register before other threads
+//  read the catalogue. Returns 0, RM_EINVAL when a name is already in the
+//  catalogue or repeated in the slice, or RM_ENOMEM when it would hold
+//  more than CATALOG_MESSAGES_MAX messages; a refused slice adds nothing.
+int catalog_register (const msg_spec_t *messages);
+
+//  Every registered message, in registration order, terminated by an
+//  entry whose name is NULL.
+const msg_spec_t *catalog_all (void);
+
+//  The same list, read as the one array the catalogue is.
+#define catalog_messages (catalog_all ())
+
+//  Finds a message by name in every registered slice; NULL when unknown.
 const msg_spec_t *catalog_find (const char *name);
 
 //  Validates a body against a field list. Returns 0, or RM_EINVAL with err

@@ -96,12 +96,9 @@ static const field_spec_t s_dlq_retried[] = {
 static const field_spec_t s_dlq_dropped[] = {
     F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("dropped", "true: removed"), F_END};
 
-const field_spec_t catalog_sku_quantity[] = {F_SKU, F_QUANTITY, F_END};
-
-const field_spec_t catalog_quoted_line[] = {
-    F_SKU, F_QUANTITY, F_UNIT_PRICE ("price per unit the client was quoted, minor units"), F_END};
-
-const field_spec_t catalog_allocation[] = {F_LOCATION, F_QUANTITY, F_END};
+RECORD_FIELDS (catalog_sku_quantity, CATALOG_SKU_QUANTITY)
+RECORD_FIELDS (catalog_quoted_line, CATALOG_QUOTED_LINE)
+RECORD_FIELDS (catalog_allocation, CATALOG_ALLOCATION)
 
 const msg_spec_t catalog_core[] = {
     OP ("sys.health", s_none, s_health, "Liveness and basic facts; every service answers it."),
@@ -345,7 +342,7 @@ s_check_str (const field_spec_t *spec, const msgpack_object *obj, const char *pa
         return s_wrong_type (err, path, "a string", obj);
     const char *s = obj->via.str.ptr;
     size_t len = obj->via.str.size;
-    size_t max = spec->max_len ? spec->max_len : S_STR_DEFAULT_MAX;
+    size_t max = spec->max_len ? spec->max_len : CATALOG_STR_DEFAULT_MAX;
     if (len == 0)
         return s_fail (err, path, "must not be empty");
     if (!s_utf8 (s, len))
@@ -476,9 +473,9 @@ s_check_strmap (const field_spec_t *spec, const msgpack_object *obj, char *path,
         if (rc)
             return rc;
         const msgpack_object_str *key = &obj->via.map.ptr[i].key.via.str;
-        if (key->size == 0 || key->size > S_STRMAP_KEY_MAX || !s_ident (key->ptr, key->size))
+        if (key->size == 0 || key->size > CATALOG_STRMAP_KEY_MAX || !s_ident (key->ptr, key->size))
             return s_fail (err, path, "is not a valid key (keys are 1 to %d printable ASCII "
-                           "characters without spaces)", S_STRMAP_KEY_MAX);
+                           "characters without spaces)", CATALOG_STRMAP_KEY_MAX);
         if ((rc = s_check_str (&value, &obj->via.map.ptr[i].val, path, err)))
             return rc;
     }

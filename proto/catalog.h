@@ -40,6 +40,13 @@ struct field_spec_t {
     const field_spec_t *fields;   //  FT_MAP: its fields; FT_ARRAY of maps: item fields
     field_type_t item;            //  FT_ARRAY: item type
     const char *doc;              //  one line for people
+    //  Where the struct generated from the same description (record.h)
+    //  holds the value; bound is false for a list without a struct.
+    bool bound;
+    size_t offset;                //  the member
+    size_t size;                  //  FT_STR: the member's size; FT_ARRAY: one item's size
+    size_t count_offset;          //  FT_ARRAY: the member holding the item count
+    size_t has_offset;            //  optional FT_INT: the bool saying it is present
 };
 
 typedef enum { MSG_OPERATION, MSG_EVENT } msg_kind_t;

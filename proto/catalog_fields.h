@@ -1,23 +1,12 @@
-//  catalog_fields — what the catalogue's slices share: the bounds, the
-//  shorthands for field descriptions, and the field lists more than one
-//  service's messages use. Only proto/catalog*.c include it.
+//  catalog_fields — shorthands for the field lists the catalogue's slices
+//  write out by hand. Only proto/catalog*.c include it; what services see
+//  is catalog_shared.h.
 #ifndef RM_CATALOG_FIELDS_H
 #define RM_CATALOG_FIELDS_H
 
 #include "catalog.h"
+#include "catalog_shared.h"
 #include "uuid.h"
-
-#define S_MAX_LINES 500
-#define S_MAX_SKUS 100
-#define S_MAX_QUANTITY 1000000
-#define S_MAX_UNIT_PRICE 1000000000000LL
-#define S_MAX_ON_HAND 1000000000
-//  Replies list a SKU's locations; this only keeps a broken reply bounded.
-#define S_MAX_LOCATIONS 10000
-#define S_MAX_SHIP_TO 16
-#define S_STRMAP_KEY_MAX 64
-#define S_STR_DEFAULT_MAX 256
-
 
 #define F_STR(n, req, chk, len, d) \
     {.name = n, .type = FT_STR, .required = req, .check = chk, .max_len = len, .doc = d}
@@ -37,12 +26,12 @@
 #define F_CHANNEL(req, d) F_STR ("channel", req, FC_IDENT, 32, d)
 #define F_ACCOUNT_ID F_STR ("account_id", true, FC_NONE, 128, "customer account")
 #define F_SHIP_TO                                                                           \
-    {.name = "ship_to", .type = FT_STRMAP, .required = false, .max_items = S_MAX_SHIP_TO, \
+    {.name = "ship_to", .type = FT_STRMAP, .required = false, .max_items = CATALOG_MAX_SHIP_TO, \
      .max_len = 256, .doc = "delivery address, e.g. name, street, city, postal_code, country"}
-#define F_QUANTITY F_INT ("quantity", 1, S_MAX_QUANTITY, "units")
-#define F_UNIT_PRICE(d) F_INT ("unit_price", 0, S_MAX_UNIT_PRICE, d)
+#define F_QUANTITY F_INT ("quantity", 1, CATALOG_MAX_QUANTITY, "units")
+#define F_UNIT_PRICE(d) F_INT ("unit_price", 0, CATALOG_MAX_UNIT_PRICE, d)
 #define F_AMOUNT(n, d) F_INT (n, 0, INT64_MAX, d)
-#define F_STOCK(n, d) F_INT (n, 0, S_MAX_ON_HAND, d)
+#define F_STOCK(n, d) F_INT (n, 0, CATALOG_MAX_ON_HAND, d)
 #define F_TIME(n, req, d) \
     {.name = n, .type = FT_INT, .required = req, .check = FC_TIME, .min = 0, .max = INT64_MAX, .doc = d}
 
@@ -59,12 +48,5 @@
 #define OP(n, req, rep, d) \
     {.name = n, .kind = MSG_OPERATION, .version = 1, .idempotent = true, .request = req, .reply = rep, .doc = d}
 #define EVENT(n, body, d) {.name = n, .kind = MSG_EVENT, .version = 1, .request = body, .doc = d}
-
-//  Lines of SKU and quantity: pricing.quote, inventory.reserve.
-extern const field_spec_t catalog_sku_quantity[];
-//  Lines with the price the client was quoted: pricing.validate, orders.submit.
-extern const field_spec_t catalog_quoted_line[];
-//  Units at a location: inventory's holds, an order line's reservations.
-extern const field_spec_t catalog_allocation[];
 
 #endif

@@ -3,7 +3,7 @@
 
 static const field_spec_t s_availability_request[] = {
     {.name = "skus", .type = FT_ARRAY, .required = true, .item = FT_STR, .check = FC_IDENT,
-     .max_len = 64, .min_items = 1, .max_items = S_MAX_SKUS, .doc = "SKUs to look up"},
+     .max_len = 64, .min_items = 1, .max_items = CATALOG_MAX_SKUS, .doc = "SKUs to look up"},
     F_END};
 
 static const field_spec_t s_location_stock[] = {
@@ -15,22 +15,22 @@ static const field_spec_t s_availability_item[] = {
     F_SKU, F_AMOUNT ("on_hand", "units on hand over all locations"),
     F_AMOUNT ("reserved", "units held for orders over all locations"),
     F_AMOUNT ("available", "on_hand - reserved"),
-    F_MAPS ("locations", 0, S_MAX_LOCATIONS, s_location_stock, "per location"), F_END};
+    F_MAPS ("locations", 0, CATALOG_MAX_LOCATIONS, s_location_stock, "per location"), F_END};
 
 static const field_spec_t s_availability_reply[] = {
-    F_MAPS ("items", 1, S_MAX_SKUS, s_availability_item, "one per requested SKU, in order"),
+    F_MAPS ("items", 1, CATALOG_MAX_SKUS, s_availability_item, "one per requested SKU, in order"),
     F_END};
 
 static const field_spec_t s_reserve_request[] = {
-    F_ORDER_ID, F_MAPS ("lines", 1, S_MAX_LINES, catalog_sku_quantity, "what to hold"), F_END};
+    F_ORDER_ID, F_MAPS ("lines", 1, CATALOG_MAX_LINES, catalog_sku_quantity_fields, "what to hold"), F_END};
 
 static const field_spec_t s_reserved_line[] = {
     F_SKU, F_QUANTITY,
-    F_MAPS ("allocations", 1, S_MAX_LOCATIONS, catalog_allocation, "where the units are held"),
+    F_MAPS ("allocations", 1, CATALOG_MAX_LOCATIONS, catalog_allocation_fields, "where the units are held"),
     F_END};
 
 static const field_spec_t s_reservation[] = {
-    F_ORDER_ID, F_MAPS ("lines", 1, S_MAX_LINES, s_reserved_line, "one per request line, in order"),
+    F_ORDER_ID, F_MAPS ("lines", 1, CATALOG_MAX_LINES, s_reserved_line, "one per request line, in order"),
     F_END};
 
 static const field_spec_t s_release_request[] = {

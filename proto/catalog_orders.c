@@ -5,13 +5,13 @@ static const field_spec_t s_submit_request[] = {
     F_EXTERNAL_ID ("the client's order reference; resubmitting it returns the same order"),
     F_CHANNEL (false, "sales channel (web, store...); absent means the orders service's default"),
     F_ACCOUNT_ID, F_CURRENCY,
-    F_MAPS ("lines", 1, S_MAX_LINES, catalog_quoted_line, "what to order, at quoted prices"),
+    F_MAPS ("lines", 1, CATALOG_MAX_LINES, catalog_quoted_line_fields, "what to order, at quoted prices"),
     F_SHIP_TO, F_END};
 
 static const field_spec_t s_order_line[] = {
     F_SKU, F_QUANTITY, F_UNIT_PRICE ("price per unit, minor units"),
     F_AMOUNT ("extended_price", "unit_price * quantity"),
-    F_MAPS ("reservations", 0, S_MAX_LOCATIONS, catalog_allocation, "stock held for the line"),
+    F_MAPS ("reservations", 0, CATALOG_MAX_LOCATIONS, catalog_allocation_fields, "stock held for the line"),
     F_END};
 
 #define S_ORDER_FIELDS                                                                 \
@@ -19,7 +19,7 @@ static const field_spec_t s_order_line[] = {
         F_CHANNEL (true, "sales channel"), F_ACCOUNT_ID,                               \
         F_STR ("status", true, FC_IDENT, 16, "pending, accepted or cancelled"), F_CURRENCY, \
         F_AMOUNT ("total", "sum of extended_price, minor units"),                      \
-        F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines"), F_SHIP_TO,  \
+        F_MAPS ("lines", 1, CATALOG_MAX_LINES, s_order_line, "the order lines"), F_SHIP_TO,  \
         F_TIME ("created_at", true, "when the order was created, Unix ms"),                 \
         F_TIME ("cancelled_at", false, "when the order was cancelled, Unix ms"), \
         F_STR ("cancel_reason", false, FC_NONE, 256, "why the order was cancelled")
@@ -40,7 +40,7 @@ static const field_spec_t s_cancelled_order[] = {
 static const field_spec_t s_cancelled_event[] = {
     F_ORDER_ID, F_EXTERNAL_ID ("the client's order reference"), F_CHANNEL (true, "sales channel"),
     F_STR ("reason", false, FC_NONE, 256, "why the order was cancelled"),
-    F_MAPS ("lines", 1, S_MAX_LINES, s_order_line, "the order lines and what they held"), F_END};
+    F_MAPS ("lines", 1, CATALOG_MAX_LINES, s_order_line, "the order lines and what they held"), F_END};
 
 static const field_spec_t s_history_entry[] = {
     F_STR ("status", true, FC_IDENT, 16, "the status the order moved to"),

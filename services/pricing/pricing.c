@@ -1,9 +1,10 @@
 #include "pricing.h"
+#include "catalog_pricing.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "money.h"
-#include "mp.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,78 +100,114 @@ s_reply_lookup_error (request_t *req, int rc, int bad_line, const line_t *lines,
     return rc;
 }
 
-//  quote and validate share everything but the fields of each line
+//  Prices the lines of a quote or a validate request (quoted: the price
+//  each line was quoted, or NULL) and answers with the reply pack makes.
+typedef void (reply_pack_fn) (request_t *req, const char *currency, int64_t total, const line_t *lines,
+                              const priced_line_t *priced, size_t count);
+
 static int
-s_price_lines (service_t *svc, request_t *req, bool validate)
+s_price_lines (service_t *svc, request_t *req, const char *currency, const catalog_sku_quantity_t *items,
+               const catalog_quoted_line_t *quoted, size_t count, reply_pack_fn *pack)
 {
-    const msgpack_object *body = request_body (req);
-    char currency[8];
-    line_t *lines = NULL;
-    size_t count = 0;
     MDB_txn *txn;
-    int rc = mp_get_str (body, "currency", currency, sizeof currency);
-    if (rc == 0)
-        rc = lines_decode (body, &lines, &count);
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
-    if (rc != 0) {
-        free (lines);
+    int rc = service_read_txn (svc, &txn);
+    if (rc != 0)
         return rc;
-    }
+    line_t *lines = (line_t *) calloc (count, sizeof *lines);
     priced_line_t *priced = (priced_line_t *) calloc (count, sizeof *priced);
     int64_t total = 0;
     int bad_line = 0;
-    rc = priced ? pricing_evaluate (txn, service_dbi (svc, PRICING_DB_PRICES), currency, lines, count,
-                                    priced, &total, &bad_line)
-                : RM_ENOMEM;
-    if (rc != 0)
-        rc = s_reply_lookup_error (req, rc, bad_line, lines, currency);
-    else {
-        bool all_ok = true;
-        for (size_t i = 0; i < count; i++)
-            all_ok = all_ok && priced[i].ok;
-        msgpack_packer *pk = request_reply_ok (req);
-        msgpack_pack_map (pk, validate ? 4 : 3);
-        if (validate)
-            mp_pack_kv_bool (pk, "ok", all_ok);
-        mp_pack_kv_str (pk, "currency", currency);
-        mp_pack_kv_int (pk, "total", total);
-        mp_pack_str (pk, "lines");
-        msgpack_pack_array (pk, (uint32_t) count);
-        for (size_t i = 0; i < count; i++) {
-            msgpack_pack_map (pk, validate ? 6 : 4);
-            mp_pack_kv_str (pk, "sku", lines[i].sku);
-            mp_pack_kv_int (pk, "quantity", lines[i].quantity);
-            mp_pack_kv_int (pk, "unit_price", priced[i].unit_price);
-            mp_pack_kv_int (pk, "extended_price", priced[i].extended_price);
-            if (validate) {
-                mp_pack_kv_int (pk, "quoted", lines[i].unit_price);
-                mp_pack_kv_bool (pk, "ok", priced[i].ok);
-            }
-        }
+    rc = lines && priced ? 0 : RM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        snprintf (lines[i].sku, sizeof lines[i].sku, "%s", quoted ? quoted[i].sku : items[i].sku);
+        lines[i].quantity = quoted ? quoted[i].quantity : items[i].quantity;
+        lines[i].unit_price = quoted ? quoted[i].unit_price : -1;
     }
+    if (rc == 0)
+        rc = pricing_evaluate (txn, service_dbi (svc, PRICING_DB_PRICES), currency, lines, count, priced, &total,
+                               &bad_line);
+    if (rc == RM_ENOTFOUND || rc == RM_EINVAL)
+        rc = s_reply_lookup_error (req, rc, bad_line, lines, currency);
+    else if (rc == 0)
+        pack (req, currency, total, lines, priced, count);
     free (priced);
     free (lines);
     return rc;
 }
 
+static void
+s_pack_quote (request_t *req, const char *currency, int64_t total, const line_t *lines,
+              const priced_line_t *priced, size_t count)
+{
+    pricing_quote_reply_t reply = {.total = total, .lines_count = count};
+    snprintf (reply.currency, sizeof reply.currency, "%s", currency);
+    reply.lines = (pricing_quote_line_t *) calloc (count, sizeof *reply.lines);
+    if (!reply.lines) {
+        request_reply_error (req, RM_ENOMEM, NULL, "out of memory packing the quote");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        pricing_quote_line_t *line = &reply.lines[i];
+        snprintf (line->sku, sizeof line->sku, "%s", lines[i].sku);
+        line->quantity = lines[i].quantity;
+        line->unit_price = priced[i].unit_price;
+        line->extended_price = priced[i].extended_price;
+    }
+    record_pack (pricing_quote_reply_fields, &reply, request_reply_ok (req));
+    record_free (pricing_quote_reply_fields, &reply);
+}
+
+static void
+s_pack_validate (request_t *req, const char *currency, int64_t total, const line_t *lines,
+                 const priced_line_t *priced, size_t count)
+{
+    pricing_validate_reply_t reply = {.ok = true, .total = total, .lines_count = count};
+    snprintf (reply.currency, sizeof reply.currency, "%s", currency);
+    reply.lines = (pricing_validate_line_t *) calloc (count, sizeof *reply.lines);
+    if (!reply.lines) {
+        request_reply_error (req, RM_ENOMEM, NULL, "out of memory packing the price check");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        pricing_validate_line_t *line = &reply.lines[i];
+        snprintf (line->sku, sizeof line->sku, "%s", lines[i].sku);
+        line->quantity = lines[i].quantity;
+        line->unit_price = priced[i].unit_price;
+        line->quoted = lines[i].unit_price;
+        line->extended_price = priced[i].extended_price;
+        line->ok = priced[i].ok;
+        reply.ok = reply.ok && priced[i].ok;
+    }
+    record_pack (pricing_validate_reply_fields, &reply, request_reply_ok (req));
+    record_free (pricing_validate_reply_fields, &reply);
+}
+
 static int
 s_quote (service_t *svc, request_t *req)
 {
-    return s_price_lines (svc, req, false);
+    pricing_quote_request_t in = {0};
+    int rc = record_decode (pricing_quote_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = s_price_lines (svc, req, in.currency, in.lines, NULL, in.lines_count, s_pack_quote);
+    record_free (pricing_quote_request_fields, &in);
+    return rc;
 }
 
 static int
 s_validate (service_t *svc, request_t *req)
 {
-    return s_price_lines (svc, req, true);
+    pricing_validate_request_t in = {0};
+    int rc = record_decode (pricing_validate_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = s_price_lines (svc, req, in.currency, NULL, in.lines, in.lines_count, s_pack_validate);
+    record_free (pricing_validate_request_fields, &in);
+    return rc;
 }
 
 typedef struct {
     service_t *svc;
     request_t *req;
-    char currency[8];
-    char sku[LINES_SKU_MAX + 1];
+    pricing_set_request_t in;
     price_t price;
     price_t previous;
     bool existed;
@@ -181,47 +218,39 @@ s_set_write (MDB_txn *txn, void *arg)
 {
     set_ctx_t *ctx = (set_ctx_t *) arg;
     MDB_dbi dbi = service_dbi (ctx->svc, PRICING_DB_PRICES);
-    int rc = pricing_get (txn, dbi, ctx->currency, ctx->sku, &ctx->previous);
+    int rc = pricing_get (txn, dbi, ctx->in.currency, ctx->in.sku, &ctx->previous);
     if (rc != 0 && rc != RM_ENOTFOUND)
         return rc;
     ctx->existed = rc == 0;
-    rc = pricing_put (txn, dbi, ctx->currency, ctx->sku, &ctx->price);
+    rc = pricing_put (txn, dbi, ctx->in.currency, ctx->in.sku, &ctx->price);
     if (rc != 0)
         return rc;
-    msgpack_packer *pk = service_event (ctx->svc, "pricing.price.set", request_cid (ctx->req));
-    msgpack_pack_map (pk, ctx->existed ? 5 : 4);
-    mp_pack_kv_str (pk, "currency", ctx->currency);
-    mp_pack_kv_str (pk, "sku", ctx->sku);
-    mp_pack_kv_int (pk, "unit_price", ctx->price.unit_price);
-    mp_pack_kv_int (pk, "updated_at", ctx->price.updated_at);
-    if (ctx->existed)
-        mp_pack_kv_int (pk, "previous", ctx->previous.unit_price);
+    pricing_price_changed_t event = {.unit_price = ctx->price.unit_price, .updated_at = ctx->price.updated_at,
+                                     .has_previous = ctx->existed, .previous = ctx->previous.unit_price};
+    snprintf (event.currency, sizeof event.currency, "%s", ctx->in.currency);
+    snprintf (event.sku, sizeof event.sku, "%s", ctx->in.sku);
+    record_pack (pricing_price_changed_fields, &event,
+                 service_event (ctx->svc, "pricing.price.set", request_cid (ctx->req)));
     return 0;
 }
 
 static int
 s_set (service_t *svc, request_t *req)
 {
-    const msgpack_object *body = request_body (req);
     set_ctx_t ctx = {.svc = svc, .req = req};
-    int rc = mp_get_str (body, "currency", ctx.currency, sizeof ctx.currency);
-    if (rc == 0)
-        rc = mp_get_str (body, "sku", ctx.sku, sizeof ctx.sku);
-    if (rc == 0)
-        rc = mp_get_int (body, "unit_price", &ctx.price.unit_price);
+    int rc = record_decode (pricing_set_request_fields, request_body (req), &ctx.in);
     if (rc != 0)
         return rc;
+    ctx.price.unit_price = ctx.in.unit_price;
     ctx.price.updated_at = clock_now_ms ();
     rc = service_write (svc, s_set_write, &ctx);
     if (rc != 0)
         return rc;
-    log_info (request_cid (req), "price %s %s = %lld", ctx.currency, ctx.sku, (long long) ctx.price.unit_price);
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 4);
-    mp_pack_kv_str (pk, "currency", ctx.currency);
-    mp_pack_kv_str (pk, "sku", ctx.sku);
-    mp_pack_kv_int (pk, "unit_price", ctx.price.unit_price);
-    mp_pack_kv_int (pk, "updated_at", ctx.price.updated_at);
+    log_info (request_cid (req), "price %s %s = %lld", ctx.in.currency, ctx.in.sku, (long long) ctx.price.unit_price);
+    pricing_price_t reply = {.unit_price = ctx.price.unit_price, .updated_at = ctx.price.updated_at};
+    snprintf (reply.currency, sizeof reply.currency, "%s", ctx.in.currency);
+    snprintf (reply.sku, sizeof reply.sku, "%s", ctx.in.sku);
+    record_pack (pricing_price_fields, &reply, request_reply_ok (req));
     return 0;
 }
 

@@ -1,0 +1,44 @@
+//  catalog_shared — what the catalogue's slices share: the bounds, the
+//  field descriptions several messages use (as record.h entries), and the
+//  records more than one service's messages carry.
+#ifndef RM_CATALOG_SHARED_H
+#define RM_CATALOG_SHARED_H
+
+#include "record.h"
+#include "uuid.h"
+
+#define CATALOG_MAX_LINES 500
+#define CATALOG_MAX_SKUS 100
+#define CATALOG_MAX_QUANTITY 1000000
+#define CATALOG_MAX_UNIT_PRICE 1000000000000LL
+#define CATALOG_MAX_ON_HAND 1000000000
+//  Replies list a SKU's locations; this only keeps a broken reply bounded.
+#define CATALOG_MAX_LOCATIONS 10000
+#define CATALOG_MAX_SHIP_TO 16
+#define CATALOG_STRMAP_KEY_MAX 64
+#define CATALOG_STR_DEFAULT_MAX 256
+
+//  Field descriptions, each an entry of a record list (record.h).
+#define R_SKU(X, T) X (T, STR, sku, true, FC_IDENT, 64, "stock keeping unit")
+#define R_LOCATION(X, T) X (T, STR, location, true, FC_IDENT, 64, "stock location (warehouse, store)")
+#define R_CURRENCY(X, T) \
+    X (T, STR, currency, true, FC_CURRENCY, 3, "ISO 4217 code of every amount in the message")
+#define R_ORDER_ID(X, T) X (T, STR, order_id, true, FC_UUID, UUID_STR_LEN, "order ID (UUID)")
+#define R_QUANTITY(X, T) X (T, INT, quantity, true, 1, CATALOG_MAX_QUANTITY, "units")
+#define R_UNIT_PRICE(X, T, d) X (T, INT, unit_price, true, 0, CATALOG_MAX_UNIT_PRICE, d)
+#define R_AMOUNT(X, T, n, d) X (T, INT, n, true, 0, INT64_MAX, d)
+
+//  Lines of SKU and quantity: pricing.quote, inventory.reserve.
+#define CATALOG_SKU_QUANTITY(X, T) R_SKU (X, T) R_QUANTITY (X, T)
+RECORD_STRUCT (catalog_sku_quantity, CATALOG_SKU_QUANTITY)
+
+//  Lines with the price the client was quoted: pricing.validate, orders.submit.
+#define CATALOG_QUOTED_LINE(X, T) \
+    R_SKU (X, T) R_QUANTITY (X, T) R_UNIT_PRICE (X, T, "price per unit the client was quoted, minor units")
+RECORD_STRUCT (catalog_quoted_line, CATALOG_QUOTED_LINE)
+
+//  Units at a location: inventory's holds, an order line's reservations.
+#define CATALOG_ALLOCATION(X, T) R_LOCATION (X, T) R_QUANTITY (X, T)
+RECORD_STRUCT (catalog_allocation, CATALOG_ALLOCATION)
+
+#endif

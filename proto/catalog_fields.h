@@ -31,7 +31,6 @@
 #define F_QUANTITY F_INT ("quantity", 1, CATALOG_MAX_QUANTITY, "units")
 #define F_UNIT_PRICE(d) F_INT ("unit_price", 0, CATALOG_MAX_UNIT_PRICE, d)
 #define F_AMOUNT(n, d) F_INT (n, 0, INT64_MAX, d)
-#define F_STOCK(n, d) F_INT (n, 0, CATALOG_MAX_ON_HAND, d)
 #define F_TIME(n, req, d) \
     {.name = n, .type = FT_INT, .required = req, .check = FC_TIME, .min = 0, .max = INT64_MAX, .doc = d}
 

@@ -69,9 +69,9 @@
 #define RECORD_FIELDS(rec, LIST) \
     const field_spec_t rec##_fields[] = {LIST (RECORD_SPEC, rec##_t){.name = NULL}};
 
-//  Fills record (a struct generated from fields) from body, which has been
-//  validated against fields (the request server does that before a
-//  handler runs). Arrays are allocated: release them with record_free,
+//  Fills record (a zeroed struct generated from fields) from body, which
+//  has been validated against fields (the request server does that before
+//  a handler runs); an optional field left out stays zero. Arrays are allocated: release them with record_free,
 //  also after a failure. Strings point nowhere into body; STRMAP and ANY
 //  members do, so they live as long as body. Returns 0, RM_ENOMEM, or
 //  RM_EINVAL when body does not have the shape fields describes (it was

@@ -1,9 +1,11 @@
 #include "inventory.h"
+#include "catalog_inventory.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "mp.h"
 #include "uuid.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,64 +244,61 @@ s_dbs (service_t *svc)
                               service_dbi (svc, INVENTORY_DB_RELEASED)};
 }
 
-static void
-s_pack_stock (msgpack_packer *pk, const stock_t *stock)
+//  Looks every SKU up, so an unknown one is reported before any reply is
+//  packed, and fills the reply's items.
+static int
+s_availability_items (service_t *svc, request_t *req, MDB_txn *txn, const inventory_availability_request_t *in,
+                      inventory_availability_reply_t *reply)
 {
-    mp_pack_kv_int (pk, "on_hand", stock->on_hand);
-    mp_pack_kv_int (pk, "reserved", stock->reserved);
-    mp_pack_kv_int (pk, "available", stock->on_hand - stock->reserved);
+    location_stock_t locs[INVENTORY_LOCATIONS_MAX];
+    for (size_t i = 0; i < in->skus_count; i++) {
+        inventory_availability_item_t *item = &reply->items[i];
+        snprintf (item->sku, sizeof item->sku, "%s", in->skus[i]);
+        int count = inventory_locations (txn, s_dbs (svc).stock, in->skus[i], locs, INVENTORY_LOCATIONS_MAX);
+        if (count < 0)
+            return count;
+        if (count == 0) {
+            char field[32];
+            snprintf (field, sizeof field, "/skus/%zu", i);
+            return request_reply_error (req, RM_ENOTFOUND, field, "unknown SKU '%s'", in->skus[i]);
+        }
+        item->locations = (inventory_location_stock_t *) calloc ((size_t) count, sizeof *item->locations);
+        if (!item->locations)
+            return RM_ENOMEM;
+        item->locations_count = (size_t) count;
+        for (int l = 0; l < count; l++) {
+            inventory_location_stock_t *at = &item->locations[l];
+            _Static_assert (sizeof at->location == sizeof locs[l].location, "a location is sized by the catalogue");
+            memcpy (at->location, locs[l].location, sizeof at->location);
+            at->on_hand = locs[l].stock.on_hand;
+            at->reserved = locs[l].stock.reserved;
+            at->available = at->on_hand - at->reserved;
+            item->on_hand += at->on_hand;
+            item->reserved += at->reserved;
+        }
+        item->available = item->on_hand - item->reserved;
+    }
+    return 0;
 }
 
 static int
 s_availability (service_t *svc, request_t *req)
 {
-    const msgpack_object_array *skus = mp_get_array (request_body (req), "skus");
+    inventory_availability_request_t in = {0};
+    inventory_availability_reply_t reply = {0};
     MDB_txn *txn;
-    int rc = service_read_txn (svc, &txn);
-    if (rc != 0)
-        return rc;
-    location_stock_t (*locs)[INVENTORY_LOCATIONS_MAX] = calloc (skus->size, sizeof *locs);
-    int *counts = (int *) calloc (skus->size, sizeof *counts);
-    char (*names)[LINES_SKU_MAX + 1] = calloc (skus->size, sizeof *names);
-    if (!locs || !counts || !names)
-        rc = RM_ENOMEM;
-    //  look everything up first so an unknown SKU is reported before any reply is packed
-    for (uint32_t i = 0; rc == 0 && i < skus->size; i++) {
-        char field[32];
-        snprintf (field, sizeof field, "/skus/%u", i);
-        if (mp_str (&skus->ptr[i], names[i], sizeof names[i]) != 0)
-            rc = request_reply_error (req, RM_EINVAL, field, "must be a SKU string");
-        else if ((counts[i] = inventory_locations (txn, s_dbs (svc).stock, names[i], locs[i], INVENTORY_LOCATIONS_MAX)) < 0)
-            rc = counts[i];
-        else if (counts[i] == 0)
-            rc = request_reply_error (req, RM_ENOTFOUND, field, "unknown SKU '%s'", names[i]);
-    }
+    int rc = record_decode (inventory_availability_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
     if (rc == 0) {
-        msgpack_packer *pk = request_reply_ok (req);
-        msgpack_pack_map (pk, 1);
-        mp_pack_str (pk, "items");
-        msgpack_pack_array (pk, skus->size);
-        for (uint32_t i = 0; i < skus->size; i++) {
-            stock_t total = {0, 0};
-            for (int l = 0; l < counts[i]; l++) {
-                total.on_hand += locs[i][l].stock.on_hand;
-                total.reserved += locs[i][l].stock.reserved;
-            }
-            msgpack_pack_map (pk, 5);
-            mp_pack_kv_str (pk, "sku", names[i]);
-            s_pack_stock (pk, &total);
-            mp_pack_str (pk, "locations");
-            msgpack_pack_array (pk, (uint32_t) counts[i]);
-            for (int l = 0; l < counts[i]; l++) {
-                msgpack_pack_map (pk, 4);
-                mp_pack_kv_str (pk, "location", locs[i][l].location);
-                s_pack_stock (pk, &locs[i][l].stock);
-            }
-        }
+        reply.items = (inventory_availability_item_t *) calloc (in.skus_count, sizeof *reply.items);
+        reply.items_count = reply.items ? in.skus_count : 0;
+        rc = reply.items ? s_availability_items (svc, req, txn, &in, &reply) : RM_ENOMEM;
     }
-    free (locs);
-    free (counts);
-    free (names);
+    if (rc == 0)
+        record_pack (inventory_availability_reply_fields, &reply, request_reply_ok (req));
+    record_free (inventory_availability_reply_fields, &reply);
+    record_free (inventory_availability_request_fields, &in);
     return rc;
 }
 
@@ -344,14 +343,18 @@ s_reserve_write (MDB_txn *txn, void *arg)
 static int
 s_reserve (service_t *svc, request_t *req)
 {
-    const msgpack_object *body = request_body (req);
     reserve_ctx_t ctx = {.svc = svc, .req = req};
     msgpack_sbuffer_init (&ctx.record);
-    int rc = mp_get_str (body, "order_id", ctx.order_text, sizeof ctx.order_text);
-    if (rc == 0)
+    inventory_reserve_request_t in = {0};
+    int rc = record_decode (inventory_reserve_request_fields, request_body (req), &in);
+    if (rc == 0) {
+        snprintf (ctx.order_text, sizeof ctx.order_text, "%s", in.order_id);
+        ctx.count = in.lines_count;
         rc = uuid_parse (ctx.order_text, ctx.order_id);
+    }
     if (rc == 0)
-        rc = lines_decode (body, &ctx.lines, &ctx.count);
+        rc = lines_from (in.lines, NULL, in.lines_count, &ctx.lines);
+    record_free (inventory_reserve_request_fields, &in);
     if (rc == 0 && !(ctx.shortages = (shortage_t *) calloc (ctx.count, sizeof *ctx.shortages)))
         rc = RM_ENOMEM;
     if (rc == 0)
@@ -415,18 +418,20 @@ s_release (service_t *svc, request_t *req)
 {
     release_ctx_t ctx = {.svc = svc, .req = req};
     msgpack_sbuffer_init (&ctx.record);
-    int rc = mp_get_str (request_body (req), "order_id", ctx.order_text, sizeof ctx.order_text);
-    if (rc == 0)
+    inventory_release_request_t in = {0};
+    int rc = record_decode (inventory_release_request_fields, request_body (req), &in);
+    if (rc == 0) {
+        snprintf (ctx.order_text, sizeof ctx.order_text, "%s", in.order_id);
         rc = uuid_parse (ctx.order_text, ctx.order_id);
+    }
     if (rc == 0)
         rc = service_write (svc, s_release_write, &ctx);
     if (rc == 0) {
         if (ctx.record.size > 0)
             log_info (request_cid (req), "released reservation of order %s", ctx.order_text);
-        msgpack_packer *pk = request_reply_ok (req);
-        msgpack_pack_map (pk, 2);
-        mp_pack_kv_str (pk, "order_id", ctx.order_text);
-        mp_pack_kv_bool (pk, "released", ctx.record.size > 0);
+        inventory_release_reply_t reply = {.released = ctx.record.size > 0};
+        snprintf (reply.order_id, sizeof reply.order_id, "%s", ctx.order_text);
+        record_pack (inventory_release_reply_fields, &reply, request_reply_ok (req));
     }
     msgpack_sbuffer_destroy (&ctx.record);
     return rc;
@@ -435,53 +440,49 @@ s_release (service_t *svc, request_t *req)
 typedef struct {
     service_t *svc;
     request_t *req;
-    char location[INVENTORY_LOCATION_MAX + 1];
-    char sku[LINES_SKU_MAX + 1];
-    int64_t on_hand;
+    inventory_set_stock_request_t in;
     stock_t result;
 } set_ctx_t;
+
+//  The stock a set_stock reply and event carry.
+static void
+s_pack_stock (msgpack_packer *pk, const set_ctx_t *ctx)
+{
+    inventory_stock_t stock = {.on_hand = ctx->result.on_hand, .reserved = ctx->result.reserved,
+                               .available = ctx->result.on_hand - ctx->result.reserved};
+    snprintf (stock.location, sizeof stock.location, "%s", ctx->in.location);
+    snprintf (stock.sku, sizeof stock.sku, "%s", ctx->in.sku);
+    record_pack (inventory_stock_fields, &stock, pk);
+}
 
 static int
 s_set_write (MDB_txn *txn, void *arg)
 {
     set_ctx_t *ctx = (set_ctx_t *) arg;
-    int rc = inventory_set_on_hand (txn, service_dbi (ctx->svc, INVENTORY_DB_STOCK), ctx->sku,
-                                    ctx->location, ctx->on_hand, &ctx->result);
-    if (rc == 0) {
-        msgpack_packer *pk = service_event (ctx->svc, "inventory.stock.set", request_cid (ctx->req));
-        msgpack_pack_map (pk, 5);
-        mp_pack_kv_str (pk, "location", ctx->location);
-        mp_pack_kv_str (pk, "sku", ctx->sku);
-        s_pack_stock (pk, &ctx->result);
-    }
+    int rc = inventory_set_on_hand (txn, service_dbi (ctx->svc, INVENTORY_DB_STOCK), ctx->in.sku,
+                                    ctx->in.location, ctx->in.on_hand, &ctx->result);
+    if (rc == 0)
+        s_pack_stock (service_event (ctx->svc, "inventory.stock.set", request_cid (ctx->req)), ctx);
     return rc;
 }
 
 static int
 s_set_stock (service_t *svc, request_t *req)
 {
-    const msgpack_object *body = request_body (req);
     set_ctx_t ctx = {.svc = svc, .req = req};
-    int rc = mp_get_str (body, "location", ctx.location, sizeof ctx.location);
-    if (rc == 0)
-        rc = mp_get_str (body, "sku", ctx.sku, sizeof ctx.sku);
-    if (rc == 0)
-        rc = mp_get_int (body, "on_hand", &ctx.on_hand);
+    int rc = record_decode (inventory_set_stock_request_fields, request_body (req), &ctx.in);
     if (rc == 0)
         rc = service_write (svc, s_set_write, &ctx);
     if (rc == RM_ECONFLICT)
         return request_reply_error (req, rc, "/on_hand",
                                     "on hand %lld is below the %lld units reserved at %s for %s",
-                                    (long long) ctx.on_hand, (long long) ctx.result.reserved,
-                                    ctx.location, ctx.sku);
+                                    (long long) ctx.in.on_hand, (long long) ctx.result.reserved,
+                                    ctx.in.location, ctx.in.sku);
     if (rc != 0)
         return rc;
-    log_info (request_cid (req), "stock %s at %s on hand = %lld", ctx.sku, ctx.location, (long long) ctx.on_hand);
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 5);
-    mp_pack_kv_str (pk, "location", ctx.location);
-    mp_pack_kv_str (pk, "sku", ctx.sku);
-    s_pack_stock (pk, &ctx.result);
+    log_info (request_cid (req), "stock %s at %s on hand = %lld", ctx.in.sku, ctx.in.location,
+              (long long) ctx.in.on_hand);
+    s_pack_stock (request_reply_ok (req), &ctx);
     return 0;
 }
 

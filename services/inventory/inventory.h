@@ -13,7 +13,7 @@
 enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1, INVENTORY_DB_RELEASED = 2 };
 extern const char *const inventory_dbs[];
 
-#define INVENTORY_LOCATION_MAX 64
+#define INVENTORY_LOCATION_MAX (sizeof ((catalog_allocation_t *) 0)->location - 1)
 #define INVENTORY_LOCATIONS_MAX 64
 
 typedef struct {

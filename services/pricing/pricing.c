@@ -113,16 +113,11 @@ s_price_lines (service_t *svc, request_t *req, const char *currency, const catal
     int rc = service_read_txn (svc, &txn);
     if (rc != 0)
         return rc;
-    line_t *lines = (line_t *) calloc (count, sizeof *lines);
+    line_t *lines = NULL;
     priced_line_t *priced = (priced_line_t *) calloc (count, sizeof *priced);
     int64_t total = 0;
     int bad_line = 0;
-    rc = lines && priced ? 0 : RM_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        snprintf (lines[i].sku, sizeof lines[i].sku, "%s", quoted ? quoted[i].sku : items[i].sku);
-        lines[i].quantity = quoted ? quoted[i].quantity : items[i].quantity;
-        lines[i].unit_price = quoted ? quoted[i].unit_price : -1;
-    }
+    rc = priced ? lines_from (items, quoted, count, &lines) : RM_ENOMEM;
     if (rc == 0)
         rc = pricing_evaluate (txn, service_dbi (svc, PRICING_DB_PRICES), currency, lines, count, priced, &total,
                                &bad_line);

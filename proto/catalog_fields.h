@@ -1,6 +1,7 @@
-//  catalog_fields — shorthands for the field lists the catalogue's slices
-//  write out by hand. Only proto/catalog*.c include it; what services see
-//  is catalog_shared.h.
+//  catalog_fields — shorthands for the field lists written out by hand
+//  (the operations every service answers, in catalog.c) and for a slice's
+//  message entries. Only proto/catalog*.c include it; what services see is
+//  catalog_shared.h and their slice's header.
 #ifndef RM_CATALOG_FIELDS_H
 #define RM_CATALOG_FIELDS_H
 
@@ -18,18 +19,6 @@
      .max_items = hi, .fields = f, .doc = d}
 #define F_END {.name = NULL}
 
-#define F_SKU F_STR ("sku", true, FC_IDENT, 64, "stock keeping unit")
-#define F_LOCATION F_STR ("location", true, FC_IDENT, 64, "stock location (warehouse, store)")
-#define F_CURRENCY F_STR ("currency", true, FC_CURRENCY, 3, "ISO 4217 code of every amount in the message")
-#define F_ORDER_ID F_STR ("order_id", true, FC_UUID, UUID_STR_LEN, "order ID (UUID)")
-#define F_EXTERNAL_ID(d) F_STR ("external_id", true, FC_NONE, 128, d)
-#define F_CHANNEL(req, d) F_STR ("channel", req, FC_IDENT, 32, d)
-#define F_ACCOUNT_ID F_STR ("account_id", true, FC_NONE, 128, "customer account")
-#define F_SHIP_TO                                                                           \
-    {.name = "ship_to", .type = FT_STRMAP, .required = false, .max_items = CATALOG_MAX_SHIP_TO, \
-     .max_len = 256, .doc = "delivery address, e.g. name, street, city, postal_code, country"}
-#define F_QUANTITY F_INT ("quantity", 1, CATALOG_MAX_QUANTITY, "units")
-#define F_UNIT_PRICE(d) F_INT ("unit_price", 0, CATALOG_MAX_UNIT_PRICE, d)
 #define F_AMOUNT(n, d) F_INT (n, 0, INT64_MAX, d)
 #define F_TIME(n, req, d) \
     {.name = n, .type = FT_INT, .required = req, .check = FC_TIME, .min = 0, .max = INT64_MAX, .doc = d}

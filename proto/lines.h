@@ -16,11 +16,6 @@ typedef struct {
     int64_t unit_price;          //  -1 when the line carries no price
 } line_t;
 
-//  Decodes body.lines (already validated against the catalogue) into a
-//  new array the caller frees. Returns 0, RM_EINVAL naming nothing when the
-//  shape is wrong (a catalogue bug), or RM_ENOMEM.
-int lines_decode (const msgpack_object *body, line_t **lines, size_t *count);
-
 //  The lines of a decoded request (record.h): exactly one of items (lines
 //  without a price: unit_price -1) and quoted (the price each line was
 //  quoted) is given. Returns 0 with a new array the caller frees, or

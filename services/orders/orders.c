@@ -1,4 +1,5 @@
 #include "orders.h"
+#include "catalog_orders.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -292,11 +293,13 @@ s_reply_found (service_t *svc, request_t *req, int rc, orders_found_t *found, co
 static int
 s_get (service_t *svc, request_t *req)
 {
-    char text[UUID_STR_LEN + 1], what[64];
+    orders_get_request_t in = {0};
+    char what[64];
     uint8_t id[16];
     orders_found_t found = {0};
     MDB_txn *txn;
-    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
+    int rc = record_decode (orders_get_request_fields, request_body (req), &in);
+    const char *text = in.order_id;
     if (rc == 0 && uuid_parse (text, id) != 0)
         return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s", text);
     if (rc == 0)
@@ -311,20 +314,18 @@ s_get (service_t *svc, request_t *req)
 static int
 s_find (service_t *svc, request_t *req)
 {
-    char channel[64], external_id[160], what[300];
+    orders_find_request_t in = {0};
+    char what[sizeof in.channel + sizeof in.external_id + 40];
     orders_found_t found;
     MDB_txn *txn;
-    const msgpack_object *body = request_body (req);
-    int rc = mp_get_str (body, "channel", channel, sizeof channel);
-    if (rc == 0)
-        rc = mp_get_str (body, "external_id", external_id, sizeof external_id);
+    int rc = record_decode (orders_find_request_fields, request_body (req), &in);
     if (rc == 0)
         rc = service_read_txn (svc, &txn);
     orders_dbs_t dbs = orders_dbs_of (svc);
     static const uint8_t no_hash[32];
     if (rc == 0)
-        rc = orders_find_submission (txn, &dbs, channel, external_id, NULL, no_hash, &found);
-    snprintf (what, sizeof what, "with channel %s and external_id %s", channel, external_id);
+        rc = orders_find_submission (txn, &dbs, in.channel, in.external_id, NULL, no_hash, &found);
+    snprintf (what, sizeof what, "with channel %s and external_id %s", in.channel, in.external_id);
     return s_reply_found (svc, req, rc, &found, what);
 }
 
@@ -335,7 +336,7 @@ typedef struct {
     service_t *svc;
     request_t *req;
     uint8_t id[16];
-    char reason[260];
+    orders_cancel_request_t in;
     bool changed;
     msgpack_sbuffer order;        //  the order as it is now stored
 } cancel_ctx_t;
@@ -348,7 +349,7 @@ s_pack_cancelled (const msgpack_object *stored, cancel_ctx_t *ctx, msgpack_packe
     uint32_t kept = 0;
     for (uint32_t i = 0; i < map->size; i++)
         kept += !mp_str_eq (&map->ptr[i].key, "status");
-    msgpack_pack_map (pk, kept + (*ctx->reason ? 3 : 2));
+    msgpack_pack_map (pk, kept + (*ctx->in.reason ? 3 : 2));
     for (uint32_t i = 0; i < map->size; i++)
         if (!mp_str_eq (&map->ptr[i].key, "status")) {
             mp_pack_object (pk, &map->ptr[i].key);
@@ -356,8 +357,8 @@ s_pack_cancelled (const msgpack_object *stored, cancel_ctx_t *ctx, msgpack_packe
         }
     mp_pack_kv_str (pk, "status", "cancelled");
     mp_pack_kv_int (pk, "cancelled_at", clock_now_ms ());
-    if (*ctx->reason)
-        mp_pack_kv_str (pk, "cancel_reason", ctx->reason);
+    if (*ctx->in.reason)
+        mp_pack_kv_str (pk, "cancel_reason", ctx->in.reason);
     return 0;
 }
 
@@ -365,7 +366,7 @@ static void
 s_pack_cancel_event (cancel_ctx_t *ctx, const msgpack_object *stored)
 {
     msgpack_packer *pk = service_event (ctx->svc, "orders.order.cancelled", request_cid (ctx->req));
-    msgpack_pack_map (pk, *ctx->reason ? 5 : 4);
+    msgpack_pack_map (pk, *ctx->in.reason ? 5 : 4);
     static const char *const keys[] = {"order_id", "external_id", "channel", "lines"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         mp_pack_str (pk, keys[k]);
@@ -375,8 +376,8 @@ s_pack_cancel_event (cancel_ctx_t *ctx, const msgpack_object *stored)
         else
             msgpack_pack_nil (pk);
     }
-    if (*ctx->reason)
-        mp_pack_kv_str (pk, "reason", ctx->reason);
+    if (*ctx->in.reason)
+        mp_pack_kv_str (pk, "reason", ctx->in.reason);
 }
 
 static int
@@ -415,7 +416,7 @@ s_cancel_write (MDB_txn *txn, void *arg)
                            ctx->order.size);
         if (rc == 0)
             rc = orders_history_add (txn, &dbs, ctx->id, "cancelled", "orders.order.cancelled",
-                                     request_cid (ctx->req), ctx->reason);
+                                     request_cid (ctx->req), ctx->in.reason);
         if (rc == 0) {
             s_pack_cancel_event (ctx, &unpacked.data);
             ctx->changed = true;
@@ -428,12 +429,10 @@ s_cancel_write (MDB_txn *txn, void *arg)
 static int
 s_cancel (service_t *svc, request_t *req)
 {
-    char text[UUID_STR_LEN + 1];
     cancel_ctx_t ctx = {.svc = svc, .req = req};
     msgpack_sbuffer_init (&ctx.order);
-    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
-    if (mp_get_str (request_body (req), "reason", ctx.reason, sizeof ctx.reason) != 0)
-        ctx.reason[0] = '\0';
+    int rc = record_decode (orders_cancel_request_fields, request_body (req), &ctx.in);
+    const char *text = ctx.in.order_id;
     if (rc == 0 && uuid_parse (text, ctx.id) != 0)
         rc = RM_ENOTFOUND;
     if (rc == 0)
@@ -444,7 +443,7 @@ s_cancel (service_t *svc, request_t *req)
         request_reply_error (req, rc, NULL, "order %s is still being submitted; retry shortly", text);
     else if (rc == 0) {
         if (ctx.changed)
-            log_info (request_cid (req), "order %s cancelled%s%s", text, *ctx.reason ? ": " : "", ctx.reason);
+            log_info (request_cid (req), "order %s cancelled%s%s", text, *ctx.in.reason ? ": " : "", ctx.in.reason);
         MDB_val order = {ctx.order.size, ctx.order.data};
         orders_reply_order_flag (req, &order, "changed", ctx.changed);
     }
@@ -455,12 +454,13 @@ s_cancel (service_t *svc, request_t *req)
 static int
 s_history (service_t *svc, request_t *req)
 {
-    char text[UUID_STR_LEN + 1];
+    orders_get_request_t in = {0};
     uint8_t id[16];
     MDB_txn *txn;
     orders_found_t found = {0};
     orders_dbs_t dbs = orders_dbs_of (svc);
-    int rc = mp_get_str (request_body (req), "order_id", text, sizeof text);
+    int rc = record_decode (orders_get_request_fields, request_body (req), &in);
+    const char *text = in.order_id;
     if (rc == 0 && uuid_parse (text, id) != 0)
         rc = RM_ENOTFOUND;
     if (rc == 0)

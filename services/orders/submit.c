@@ -5,6 +5,9 @@
 //  whatever was reserved on the outbound queue (release.c) in the same
 //  transaction. A crash at any point leaves either an accepted order or a
 //  pending one, which start-up turns into a queued release.
+#include "catalog_inventory.h"
+#include "catalog_orders.h"
+#include "catalog_pricing.h"
 #include "clock.h"
 #include "err.h"
 #include "lines.h"
@@ -33,11 +36,7 @@ typedef struct {
     char id_text[UUID_STR_LEN + 1];
     char cid[ENVELOPE_CID_MAX];
     char idem[ENVELOPE_IDEM_MAX];
-    char channel[40];
-    char external_id[136];
-    char account_id[136];
-    char currency[8];
-    const msgpack_object *ship_to;
+    orders_submit_request_t in;    //  the request, with the channel defaulted
     line_t *lines;
     size_t count;
     uint8_t hash[32];
@@ -48,7 +47,8 @@ typedef struct {
     answer_t stock;
     msgpack_sbuffer accepted;  //  the accepted order as stored
     zlistx_t *waiters;         //  repeats of this submission that arrived meanwhile
-    char key[180];             //  channel, unit separator, external ID
+    //  channel, unit separator, external ID
+    char key[sizeof ((orders_submit_request_t *) 0)->channel + sizeof ((orders_submit_request_t *) 0)->external_id];
 } submission_t;
 
 //  Submissions not yet answered, by channel and external ID, so a repeat
@@ -63,6 +63,7 @@ s_submission_free (submission_t **sub_p)
     if (!sub)
         return;
     free (sub->lines);
+    record_free (orders_submit_request_fields, &sub->in);
     msgpack_sbuffer_destroy (&sub->price.body);
     msgpack_sbuffer_destroy (&sub->stock.body);
     msgpack_sbuffer_destroy (&sub->accepted);
@@ -79,14 +80,15 @@ static void
 s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
               const msgpack_object_array *reserved, bool internal)
 {
-    uint32_t size = 9 + (sub->ship_to ? 1 : 0) + (internal ? 2 : 0);
+    bool ship_to = sub->in.ship_to.type != MSGPACK_OBJECT_NIL;
+    uint32_t size = 9 + (ship_to ? 1 : 0) + (internal ? 2 : 0);
     msgpack_pack_map (pk, size);
     mp_pack_kv_str (pk, "order_id", sub->id_text);
-    mp_pack_kv_str (pk, "external_id", sub->external_id);
-    mp_pack_kv_str (pk, "channel", sub->channel);
-    mp_pack_kv_str (pk, "account_id", sub->account_id);
+    mp_pack_kv_str (pk, "external_id", sub->in.external_id);
+    mp_pack_kv_str (pk, "channel", sub->in.channel);
+    mp_pack_kv_str (pk, "account_id", sub->in.account_id);
     mp_pack_kv_str (pk, "status", status);
-    mp_pack_kv_str (pk, "currency", sub->currency);
+    mp_pack_kv_str (pk, "currency", sub->in.currency);
     mp_pack_kv_int (pk, "total", sub->total);
     mp_pack_kv_int (pk, "created_at", sub->created_at);
     mp_pack_str (pk, "lines");
@@ -106,9 +108,9 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
         else
             msgpack_pack_array (pk, 0);
     }
-    if (sub->ship_to) {
+    if (ship_to) {
         mp_pack_str (pk, "ship_to");
-        mp_pack_object (pk, sub->ship_to);
+        mp_pack_object (pk, &sub->in.ship_to);
     }
     if (internal) {
         mp_pack_kv_str (pk, "idempotency_key", sub->idem);
@@ -156,7 +158,7 @@ s_accept_write (MDB_txn *txn, void *arg)
     msgpack_packer_init (&pk, &sub->accepted, msgpack_sbuffer_write);
     s_pack_order (&pk, sub, "accepted", reserved, true);
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->channel, sub->external_id, sub->idem,
+    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
                            sub->accepted.data, sub->accepted.size);
     if (rc == 0)
         rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, NULL);
@@ -178,7 +180,7 @@ s_reject_write (MDB_txn *txn, void *arg)
     reject_t *rej = (reject_t *) arg;
     submission_t *sub = rej->sub;
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    return orders_reject (txn, &dbs, service_outq (sub->svc), sub->id, sub->channel, sub->external_id,
+    return orders_reject (txn, &dbs, service_outq (sub->svc), sub->id, sub->in.channel, sub->in.external_id,
                           sub->idem, sub->cid, rej->release, &rej->action);
 }
 
@@ -328,8 +330,8 @@ s_settle (submission_t *sub)
         orders_reply_order (sub->req, &order, 1);
         for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
             orders_reply_order (w, &order, 0);
-        log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->channel,
-                  sub->external_id, (long long) sub->total, sub->currency);
+        log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->in.channel,
+                  sub->in.external_id, (long long) sub->total, sub->in.currency);
     }
     else {
         if (accept) {
@@ -385,7 +387,7 @@ s_pending_write (MDB_txn *txn, void *arg)
     msgpack_packer_init (&pk, &order, msgpack_sbuffer_write);
     s_pack_order (&pk, sub, "pending", NULL, true);
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->channel, sub->external_id, sub->idem,
+    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
                            order.data, order.size);
     msgpack_sbuffer_destroy (&order);
     return rc;
@@ -400,7 +402,7 @@ s_hash_body (submission_t *sub, const msgpack_object *body)
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    mp_pack_str (&pk, sub->channel);
+    mp_pack_str (&pk, sub->in.channel);
     mp_pack_canonical (&pk, body);
     sha256 (buf.data, buf.size, sub->hash);
     msgpack_sbuffer_destroy (&buf);
@@ -409,18 +411,14 @@ s_hash_body (submission_t *sub, const msgpack_object *body)
 static int
 s_parse (submission_t *sub, const msgpack_object *body)
 {
-    if (mp_get_str (body, "channel", sub->channel, sizeof sub->channel) != 0)
-        snprintf (sub->channel, sizeof sub->channel, "salesforce");
-    int rc = mp_get_str (body, "external_id", sub->external_id, sizeof sub->external_id);
+    int rc = record_decode (orders_submit_request_fields, body, &sub->in);
     if (rc == 0)
-        rc = mp_get_str (body, "account_id", sub->account_id, sizeof sub->account_id);
-    if (rc == 0)
-        rc = mp_get_str (body, "currency", sub->currency, sizeof sub->currency);
-    if (rc == 0)
-        rc = lines_decode (body, &sub->lines, &sub->count);
+        rc = lines_from (NULL, sub->in.lines, sub->in.lines_count, &sub->lines);
     if (rc != 0)
         return rc;
-    sub->ship_to = mp_get (body, "ship_to");
+    sub->count = sub->in.lines_count;
+    if (!sub->in.channel[0])
+        snprintf (sub->in.channel, sizeof sub->in.channel, "salesforce");
     for (size_t i = 0; i < sub->count; i++) {
         int64_t extended;
         if (money_mul (sub->lines[i].unit_price, sub->lines[i].quantity, &extended) != 0
@@ -434,27 +432,30 @@ s_parse (submission_t *sub, const msgpack_object *body)
     return 0;
 }
 
-//  Packs {currency, lines:[{sku, quantity, unit_price}]} or, for inventory,
-//  {order_id, lines:[{sku, quantity}]}.
-static void
-s_pack_call_body (msgpack_sbuffer *buf, submission_t *sub, bool for_inventory)
+//  The bodies of the two calls a submission makes, packed from their
+//  catalogue descriptions: pricing.validate gets the lines as quoted,
+//  inventory.reserve the SKUs and quantities.
+static int
+s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *stock)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    if (for_inventory)
-        mp_pack_kv_str (&pk, "order_id", sub->id_text);
-    else
-        mp_pack_kv_str (&pk, "currency", sub->currency);
-    mp_pack_str (&pk, "lines");
-    msgpack_pack_array (&pk, (uint32_t) sub->count);
+    pricing_validate_request_t check = {.lines = sub->in.lines, .lines_count = sub->in.lines_count};
+    snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
+    inventory_reserve_request_t hold = {.lines_count = sub->count};
+    snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
+    hold.lines = (catalog_sku_quantity_t *) calloc (sub->count, sizeof *hold.lines);
+    if (!hold.lines)
+        return RM_ENOMEM;
     for (size_t i = 0; i < sub->count; i++) {
-        msgpack_pack_map (&pk, for_inventory ? 2 : 3);
-        mp_pack_kv_str (&pk, "sku", sub->lines[i].sku);
-        mp_pack_kv_int (&pk, "quantity", sub->lines[i].quantity);
-        if (!for_inventory)
-            mp_pack_kv_int (&pk, "unit_price", sub->lines[i].unit_price);
+        snprintf (hold.lines[i].sku, sizeof hold.lines[i].sku, "%s", sub->in.lines[i].sku);
+        hold.lines[i].quantity = sub->in.lines[i].quantity;
     }
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, price, msgpack_sbuffer_write);
+    record_pack (pricing_validate_request_fields, &check, &pk);
+    msgpack_packer_init (&pk, stock, msgpack_sbuffer_write);
+    record_pack (inventory_reserve_request_fields, &hold, &pk);
+    free (hold.lines);
+    return 0;
 }
 
 //  A call may take the rest of the caller's deadline, never more than the
@@ -489,7 +490,7 @@ s_reply_repeat (request_t *req, orders_found_t *found)
 static bool
 s_join_inflight (submission_t *sub)
 {
-    snprintf (sub->key, sizeof sub->key, "%s\x1f%s", sub->channel, sub->external_id);
+    snprintf (sub->key, sizeof sub->key, "%s\x1f%s", sub->in.channel, sub->in.external_id);
     submission_t *first = (submission_t *) zhashx_lookup (s_inflight, sub->key);
     if (!first || !zlistx_add_end (first->waiters, sub->req))
         return false;
@@ -527,7 +528,7 @@ orders_submit (service_t *svc, request_t *req)
     if (rc == 0)
         rc = service_read_txn (svc, &txn);
     if (rc == 0)
-        rc = orders_find_submission (txn, &dbs, sub->channel, sub->external_id, sub->idem, sub->hash, &found);
+        rc = orders_find_submission (txn, &dbs, sub->in.channel, sub->in.external_id, sub->idem, sub->hash, &found);
     if (rc == RM_ECONFLICT)
         rc = request_reply_error (req, rc, NULL, "Idempotency-Key '%s' was used for a different order", sub->idem);
     else if (rc == 0 && found.found)
@@ -536,13 +537,13 @@ orders_submit (service_t *svc, request_t *req)
         uuid_new (sub->id);
         uuid_format (sub->id, sub->id_text);
         sub->created_at = clock_now_ms ();
-        rc = service_write (svc, s_pending_write, sub);
+        msgpack_sbuffer price_body, stock_body;
+        msgpack_sbuffer_init (&price_body);
+        msgpack_sbuffer_init (&stock_body);
+        rc = s_pack_call_bodies (sub, &price_body, &stock_body);
+        if (rc == 0)
+            rc = service_write (svc, s_pending_write, sub);
         if (rc == 0) {
-            msgpack_sbuffer price_body, stock_body;
-            msgpack_sbuffer_init (&price_body);
-            msgpack_sbuffer_init (&stock_body);
-            s_pack_call_body (&price_body, sub, false);
-            s_pack_call_body (&stock_body, sub, true);
             int timeout = s_call_timeout (sub);
             sub->waiting = 2;
             request_defer (req);
@@ -558,6 +559,8 @@ orders_submit (service_t *svc, request_t *req)
             msgpack_sbuffer_destroy (&stock_body);
             return 0;
         }
+        msgpack_sbuffer_destroy (&price_body);
+        msgpack_sbuffer_destroy (&stock_body);
     }
     s_submission_free (&sub);
     return rc;

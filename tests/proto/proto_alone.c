@@ -1,14 +1,17 @@
 //  proto_alone — a client-side program built against rmproto and msgpack
 //  only. That it links proves proto/ needs nothing from common/; what it
 //  checks proves the library is usable alone: a request is packed,
-//  decoded and validated against the catalogue, a bad one is refused
-//  with the field named, and error names, money and UUIDs work.
+//  decoded, validated against the catalogue and read into its generated
+//  struct, a bad one is refused with the field named, and error names,
+//  money and UUIDs work.
 #include "catalog.h"
+#include "catalog_pricing.h"
 #include "envelope.h"
 #include "err.h"
 #include "lines.h"
 #include "money.h"
 #include "mp.h"
+#include "record.h"
 #include "uuid.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,11 +64,13 @@ main (void)
     EXPECT (s_quote (2, &buf, &unpacked, &env, &err) == 0);
     EXPECT (strcmp (env.type, "pricing.quote") == 0);
     EXPECT (catalog_validate (quote->request, &env.body, &err) == 0);
+    pricing_quote_request_t in = {0};
+    EXPECT (record_decode (pricing_quote_request_fields, &env.body, &in) == 0);
     line_t *lines = NULL;
-    size_t count = 0;
-    EXPECT (lines_decode (&env.body, &lines, &count) == 0);
-    EXPECT (count == 1 && lines && lines[0].quantity == 2);
+    EXPECT (lines_from (in.lines, NULL, in.lines_count, &lines) == 0);
+    EXPECT (in.lines_count == 1 && lines && lines[0].quantity == 2 && lines[0].unit_price == -1);
     free (lines);
+    record_free (pricing_quote_request_fields, &in);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buf);
 

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "mp.h"
 #include "store.h"
+#include "txnhost.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +63,8 @@ static int
 s_host_write (void *arg, consumer_write_fn *fn, void *fn_arg)
 {
     fixture_t *f = (fixture_t *) arg;
-    MDB_txn *txn;
-    int rc = store_write_begin (f->store, NULL, &txn);
-    if (rc != 0)
-        return rc;
-    rc = fn (txn, fn_arg);
-    if (rc != 0) {
-        store_abort (&txn);
-        return rc;
-    }
-    return store_commit (&txn);
+    txnhost_t txns = {.store = f->store};
+    return txnhost_write (&txns, fn, fn_arg);
 }
 
 static int

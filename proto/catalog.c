@@ -335,13 +335,40 @@ const msg_spec_t catalog_messages[] = {
     {.name = NULL},
 };
 
-const msg_spec_t *
-catalog_find (const char *name)
+//  The slices registered after catalog_messages (at start-up, before any
+//  thread reads the catalogue).
+#define S_SLICES_MAX 32
+static const msg_spec_t *s_slices[S_SLICES_MAX];
+static size_t s_nslices;
+
+static const msg_spec_t *
+s_find_in (const msg_spec_t *slice, const char *name)
 {
-    for (const msg_spec_t *msg = catalog_messages; name && msg->name; msg++)
+    for (const msg_spec_t *msg = slice; name && msg->name; msg++)
         if (strcmp (msg->name, name) == 0)
             return msg;
     return NULL;
+}
+
+const msg_spec_t *
+catalog_find (const char *name)
+{
+    const msg_spec_t *msg = s_find_in (catalog_messages, name);
+    for (size_t i = 0; !msg && i < s_nslices; i++)
+        msg = s_find_in (s_slices[i], name);
+    return msg;
+}
+
+int
+catalog_register (const msg_spec_t *messages)
+{
+    for (const msg_spec_t *msg = messages; msg->name; msg++)
+        if (catalog_find (msg->name) || s_find_in (msg + 1, msg->name))
+            return RM_EINVAL;
+    if (s_nslices == S_SLICES_MAX)
+        return RM_ENOMEM;
+    s_slices[s_nslices++] = messages;
+    return 0;
 }
 
 //  ---- validation ---------------------------------------------------------------

@@ -56,7 +56,14 @@ typedef struct {
 //  Every message, terminated by an entry whose name is NULL.
 extern const msg_spec_t catalog_messages[];
 
-//  Finds a message by name; NULL when unknown.
+//  Registers a further slice of messages (a service's own), terminated by
+//  an entry whose name is NULL; it must outlive every lookup. Call it at
+//  start-up, before other threads use the catalogue. Returns 0, RM_EINVAL
+//  when a name is already in the catalogue (or twice in the slice; nothing
+//  is registered then), or RM_ENOMEM when no more slices fit.
+int catalog_register (const msg_spec_t *messages);
+
+//  Finds a message by name in every registered slice; NULL when unknown.
 const msg_spec_t *catalog_find (const char *name);
 
 //  Validates a body against a field list. Returns 0, or RM_EINVAL with err

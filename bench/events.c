@@ -126,30 +126,42 @@ s_run (void *arg)
     return NULL;
 }
 
-static int
-s_start (running_t *run, const service_def_t *def, const char *dir, int rpc_port, int pub_port,
-         int src_rpc, int src_pub, bool nosync)
+//  The bench's services are rows of a topology file of their own.
+static topology_t *
+s_topology (const char *dir, int port_base, int consumers)
 {
-    char path[512], rpc[64], pub[64], src[64], srcpub[64];
+    char path[512];
+    snprintf (path, sizeof path, "%s/topology", dir);
+    FILE *file = fopen (path, "w");
+    if (!file)
+        return NULL;
+    fprintf (file, SOURCE " tcp://127.0.0.1:%d tcp://127.0.0.1:%d - - -\n", port_base, port_base + 1);
+    for (int i = 0; i < consumers; i++)
+        fprintf (file, "%s tcp://127.0.0.1:%d tcp://127.0.0.1:%d - " SOURCE " -\n", s_consumer_names[i],
+                 port_base + 10 + 2 * i, port_base + 11 + 2 * i);
+    bool written = fclose (file) == 0;
+    topology_t *topo = NULL;
+    if (!written || topology_new (&topo) != 0 || topology_load (topo, path) != 0)
+        topology_destroy (&topo);
+    return topo;
+}
+
+static int
+s_start (running_t *run, const service_def_t *def, const topology_t *topo, const char *dir, bool nosync)
+{
+    char path[512];
     snprintf (path, sizeof path, "%s/%s", dir, def->name);
-    snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", rpc_port);
-    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", pub_port);
-    snprintf (src, sizeof src, "tcp://127.0.0.1:%d", src_rpc);
-    snprintf (srcpub, sizeof srcpub, "tcp://127.0.0.1:%d", src_pub);
     if (config_new (def->name, "bench", &run->cfg) != 0)
         return RM_ENOMEM;
-    service_config_define (run->cfg, def, rpc, pub);
+    if (service_config_define (run->cfg, def, topo) != 0)
+        return RM_EINVAL;
     char *argv[] = {(char *) def->name, NULL};
     if (config_load (run->cfg, 1, argv) != 0)
         return RM_EINVAL;
     config_set (run->cfg, "data-dir", path);
     config_set (run->cfg, "log-level", "warn");
     config_set (run->cfg, "nosync", nosync ? "true" : "false");
-    if (def->consumers) {
-        config_set (run->cfg, SOURCE "-endpoint", src);
-        config_set (run->cfg, SOURCE "-pub-endpoint", srcpub);
-    }
-    int rc = service_new (def, run->cfg, &run->svc);
+    int rc = service_new (def, topo, run->cfg, &run->svc);
     if (rc != 0)
         return rc;
     return pthread_create (&run->thread, NULL, s_run, run) == 0 ? 0 : RM_EINTERNAL;
@@ -232,10 +244,10 @@ main (int argc, char **argv)
         s_consumer_defs[i] = (service_def_t) {.name = s_consumer_names[i], .dbs = s_applied_dbs, .schema_version = 1,
                                               .routes = s_no_routes, .consumers = s_consumers};
     }
-    int rc = s_start (&producer, &s_producer_def, dir, port_base, port_base + 1, 0, 0, nosync);
+    topology_t *topo = s_topology (dir, port_base, consumers);
+    int rc = topo ? s_start (&producer, &s_producer_def, topo, dir, nosync) : RM_EINVAL;
     for (int i = 0; rc == 0 && i < consumers; i++) {
-        rc = s_start (&running[i], &s_consumer_defs[i], dir, port_base + 10 + 2 * i, port_base + 11 + 2 * i,
-                      port_base, port_base + 1, nosync);
+        rc = s_start (&running[i], &s_consumer_defs[i], topo, dir, nosync);
         if (rc == 0)
             service_set_state (running[i].svc, &s_stats[i]);
     }
@@ -263,6 +275,7 @@ main (int argc, char **argv)
     s_stop (&producer);
     for (int i = 0; i < consumers; i++)
         s_stop (&running[i]);
+    topology_destroy (&topo);
     if (!done) {
         fprintf (stderr, "events: consumers did not apply every event within 300 s\n");
         return 1;

@@ -347,6 +347,60 @@ config_load (config_t *self, int argc, char **argv)
     return s_parse_args (self, argc, argv, true, &config_path);
 }
 
+//  The value of "name = value" in a config file, or NULL.
+static char *
+s_peek_file (const char *path, const char *name)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return NULL;
+    char *found = NULL;
+    char *line = NULL;
+    size_t size = 0;
+    while (!found && getline (&line, &size, file) != -1) {
+        char *text = s_trim (line);
+        char *eq = strchr (text, '=');
+        if (*text == '#' || !eq)
+            continue;
+        *eq = '\0';
+        if (strcmp (s_trim (text), name) == 0)
+            found = s_strdup (s_trim (eq + 1));
+    }
+    free (line);
+    fclose (file);
+    return found;
+}
+
+char *
+config_peek (int argc, char **argv, const char *name)
+{
+    size_t len = strlen (name);
+    const char *config_path = NULL;
+    const char *value = NULL;
+    for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++) {
+        const char *arg = argv[i];
+        if (strncmp (arg, "--", 2) != 0)
+            continue;
+        const char *eq = strchr (arg + 2, '=');
+        size_t arg_len = eq ? (size_t) (eq - arg - 2) : strlen (arg + 2);
+        const char *given = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+        if (arg_len == len && memcmp (arg + 2, name, len) == 0)
+            value = given;
+        else if (arg_len == 6 && memcmp (arg + 2, "config", 6) == 0)
+            config_path = given;
+    }
+    if (value)
+        return s_strdup (value);
+    char env[300];
+    s_env_name (name, env, sizeof env);
+    value = getenv (env);
+    if (value && *value)
+        return s_strdup (value);
+    if (!config_path)
+        config_path = getenv ("RETAILMESH_CONFIG");
+    return config_path && *config_path ? s_peek_file (config_path, name) : NULL;
+}
+
 const char *
 config_get (config_t *self, const char *name)
 {

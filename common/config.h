@@ -27,6 +27,13 @@ void config_define (config_t *self, const char *name, const char *def, const cha
 //  Non-option arguments are kept and available through config_arg.
 int config_load (config_t *self, int argc, char **argv);
 
+//  Finds one option's value before the options are declared (a value that
+//  decides which options exist, such as --topology): from argv (before
+//  "--"), else the RETAILMESH_* variable, else the config file named by
+//  --config or RETAILMESH_CONFIG. Returns a copy to free, or NULL when no
+//  source sets it. Errors in the other options are left to config_load.
+char *config_peek (int argc, char **argv, const char *name);
+
 //  Returns an option's value, or NULL when it has none.
 const char *config_get (config_t *self, const char *name);
 

@@ -29,12 +29,6 @@
 enum { DB_EVENTS, DB_POSITIONS, DB_DLQ, DB_OUTQ, DB_INTERNAL };
 static const char *const s_internal_dbs[] = {"_events", "_positions", "_dlq", "_outq"};
 
-static const struct {
-    const char *name, *rpc, *pub;
-} s_defaults[] = {{"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102"},
-                  {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202"},
-                  {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302"}};
-
 typedef enum { ACT_REPLY, ACT_EVENT, ACT_CALL } action_kind_t;
 
 typedef struct {
@@ -98,10 +92,10 @@ struct service_t {
     store_t *store;
     zsock_t *router;
     zsock_t *pub;
-    peer_t peers[8];
+    peer_t *peers;                  //  one per service the row calls or consumes
     int npeers;
     outbox_t *outbox;
-    consumer_t *consumers[8];
+    consumer_t **consumers;         //  one per descriptor consumer
     int nconsumers;
     timers_t *timers;
     outq_t *outq;
@@ -143,41 +137,64 @@ s_discard (void *data, const char *buf, size_t len)
 //  ---------------------------------------------------------------------
 //  configuration
 
-static const char *
-s_default_endpoint (const char *service, bool pub)
+//  The service's row; its consumers must be exactly the sources the row
+//  consumes, or events would be left unread or read by nobody.
+static const topology_row_t *
+s_row (const service_def_t *def, const topology_t *topo)
 {
-    for (size_t d = 0; d < sizeof s_defaults / sizeof s_defaults[0]; d++)
-        if (strcmp (s_defaults[d].name, service) == 0)
-            return pub ? s_defaults[d].pub : s_defaults[d].rpc;
-    return NULL;
+    const topology_row_t *row = topology_find (topo, def->name);
+    if (!row || !row->rpc) {
+        fprintf (stderr, "%s: the topology has no row with endpoints for %s "
+                 "(see `retailmesh topology` and --topology)\n", def->name, def->name);
+        return NULL;
+    }
+    int n = 0;
+    for (const consumer_def_t *c = def->consumers; c && c->source; c++, n++)
+        if (!topology_lists (row->consumes, c->source)) {
+            fprintf (stderr, "%s: consumes %s's events, but its topology row does not list "
+                     "%s under consumes\n", def->name, c->source, c->source);
+            return NULL;
+        }
+    int listed = 0;
+    while (row->consumes[listed])
+        listed++;
+    if (listed != n) {
+        fprintf (stderr, "%s: its topology row consumes %d source(s) but the service has "
+                 "consumers for %d\n", def->name, listed, n);
+        return NULL;
+    }
+    return row;
 }
 
 //  A peer's request endpoint, and its event endpoint for consumers.
 static void
-s_define_peer (config_t *cfg, const char *peer, bool events)
+s_define_peer (config_t *cfg, const topology_t *topo, const char *peer, bool events)
 {
+    const topology_row_t *row = topology_find (topo, peer);
     char name[64], help[128];
     snprintf (name, sizeof name, "%s-endpoint", peer);
     if (!config_get (cfg, name)) {
         snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service", peer);
-        config_define (cfg, name, s_default_endpoint (peer, false), help);
+        config_define (cfg, name, row->rpc, help);
     }
     if (events) {
         snprintf (name, sizeof name, "%s-pub-endpoint", peer);
         snprintf (help, sizeof help, "ZeroMQ endpoint of the %s service's events", peer);
-        config_define (cfg, name, s_default_endpoint (peer, true), help);
+        config_define (cfg, name, row->pub, help);
     }
 }
 
-void
-service_config_define (config_t *cfg, const service_def_t *def,
-                       const char *rpc_default, const char *pub_default)
+int
+service_config_define (config_t *cfg, const service_def_t *def, const topology_t *topo)
 {
+    const topology_row_t *row = s_row (def, topo);
+    if (!row)
+        return RM_EINVAL;
     char dir[128];
     snprintf (dir, sizeof dir, "./var/%s", def->name);
     config_define (cfg, "data-dir", dir, "directory of this service's LMDB store");
-    config_define (cfg, "rpc-endpoint", rpc_default, "ZeroMQ endpoint to bind for requests (ROUTER)");
-    config_define (cfg, "pub-endpoint", pub_default, "ZeroMQ endpoint to bind for events (PUB)");
+    config_define (cfg, "rpc-endpoint", row->rpc, "ZeroMQ endpoint to bind for requests (ROUTER)");
+    config_define (cfg, "pub-endpoint", row->pub, "ZeroMQ endpoint to bind for events (PUB)");
     config_define (cfg, "map-size", "1G", "LMDB map size (maximum store size), e.g. 512M, 4G");
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
     config_define (cfg, "nosync", "false", "skip fsync on commit (faster, NOT durable: tests and benchmarks only)");
@@ -191,10 +208,14 @@ service_config_define (config_t *cfg, const service_def_t *def,
     config_define (cfg, "outbound-max-age-s", "86400", "seconds an outbound call is retried at most before it becomes a dead letter");
     config_define (cfg, "outbound-backoff-ms", "200", "first retry delay of an outbound call, doubled each attempt (with jitter)");
     config_define (cfg, "outbound-backoff-max-ms", "30000", "longest retry delay of an outbound call");
-    for (int i = 0; def->peers && def->peers[i]; i++)
-        s_define_peer (cfg, def->peers[i], false);
-    for (int i = 0; def->consumers && def->consumers[i].source; i++)
-        s_define_peer (cfg, def->consumers[i].source, true);
+    topology_define_option (cfg);
+    for (int i = 0; row->calls[i]; i++)
+        s_define_peer (cfg, topo, row->calls[i], false);
+    for (int i = 0; row->consumes[i]; i++)
+        s_define_peer (cfg, topo, row->consumes[i], true);
+    for (const service_option_t *opt = def->options; opt && opt->name; opt++)
+        config_define (cfg, opt->name, opt->def, opt->help);
+    return 0;
 }
 
 //  ---------------------------------------------------------------------
@@ -236,8 +257,10 @@ s_add_peer (service_t *self, const char *peer)
 {
     if (service_peer (self, peer))
         return 0;
-    if (self->npeers == (int) (sizeof self->peers / sizeof self->peers[0]))
-        return RM_EINVAL;
+    peer_t *grown = (peer_t *) realloc (self->peers, (size_t) (self->npeers + 1) * sizeof *grown);
+    if (!grown)
+        return RM_ENOMEM;
+    self->peers = grown;
     char name[64];
     snprintf (name, sizeof name, "%s-endpoint", peer);
     peer_t *slot = &self->peers[self->npeers];
@@ -379,8 +402,11 @@ s_consumer_mono (void *arg)
 }
 
 int
-service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
+service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, service_t **self_p)
 {
+    const topology_row_t *row = s_row (def, topo);
+    if (!row)
+        return RM_EINVAL;
     int64_t map_size = 0, call_timeout = 0;
     int level = log_level_parse (config_get (cfg, "log-level"));
     if (level < 0) {
@@ -459,13 +485,20 @@ service_new (const service_def_t *def, config_t *cfg, service_t **self_p)
     self->pub = s_bind (ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
     if (!self->router || !self->pub)
         goto fail;
-    for (int i = 0; def->peers && def->peers[i]; i++)
-        if (s_add_peer (self, def->peers[i]) != 0)
+    for (int i = 0; row->calls[i]; i++)
+        if ((rc = s_add_peer (self, row->calls[i])) != 0)
             goto fail;
     consumer_opts_t copts = {(int) attempts, (int) backoff, (int) hwm, 1000};
     consumer_host_t chost = {self, def->name, self->store, s_host_write, s_consumer_call,
                              s_consumer_now, s_consumer_mono};
-    for (int i = 0; def->consumers && def->consumers[i].source && self->nconsumers < 8; i++) {
+    int ndefs = 0;
+    while (def->consumers && def->consumers[ndefs].source)
+        ndefs++;
+    self->consumers = (consumer_t **) calloc ((size_t) ndefs + 1, sizeof *self->consumers);
+    rc = RM_ENOMEM;
+    if (!self->consumers)
+        goto fail;
+    for (int i = 0; i < ndefs; i++) {
         const consumer_def_t *cdef = &def->consumers[i];
         char name[64];
         snprintf (name, sizeof name, "%s-pub-endpoint", cdef->source);
@@ -509,8 +542,10 @@ service_destroy (service_t **self_p)
     free (self->actions);
     for (int i = 0; i < self->nconsumers; i++)
         consumer_destroy (&self->consumers[i]);
+    free (self->consumers);
     for (int i = 0; i < self->npeers; i++)
         rpc_client_destroy (&self->peers[i].client);
+    free (self->peers);
     while (self->outq_calls) {
         struct outq_call_t *next = self->outq_calls->next;
         free (self->outq_calls);
@@ -1300,25 +1335,31 @@ service_run (service_t *self)
 }
 
 int
-service_main (const service_def_t *def, const char *rpc_default,
-              const char *pub_default, int argc, char **argv)
+service_main (const service_def_t *def, int argc, char **argv)
 {
+    topology_t *topo = NULL;
+    int rc = topology_for (argc, argv, &topo);
+    if (rc != 0)
+        return rc == RM_ENOMEM ? 1 : 2;
     char usage[128];
     snprintf (usage, sizeof usage, "[options]  (the retailmesh %s service)", def->name);
     config_t *cfg = NULL;
-    if (config_new (def->name, usage, &cfg) != 0)
-        return 1;
-    service_config_define (cfg, def, rpc_default, pub_default);
-    int rc = config_load (cfg, argc, argv);
+    rc = config_new (def->name, usage, &cfg);
+    if (rc == 0)
+        rc = service_config_define (cfg, def, topo);
+    if (rc == 0)
+        rc = config_load (cfg, argc, argv);
     if (rc != 0) {
         config_destroy (&cfg);
-        return rc == 1 ? 0 : 2;
+        topology_destroy (&topo);
+        return rc == 1 ? 0 : rc == RM_ENOMEM ? 1 : 2;
     }
     service_t *svc = NULL;
-    rc = service_new (def, cfg, &svc);
+    rc = service_new (def, topo, cfg, &svc);
     if (rc == 0)
         rc = service_run (svc);
     service_destroy (&svc);
     config_destroy (&cfg);
+    topology_destroy (&topo);
     return rc == 0 ? 0 : (rc == RM_EINVAL ? 2 : 1);
 }

@@ -22,6 +22,7 @@
 #include "outq.h"
 #include "rpc_client.h"
 #include "store.h"
+#include "topology.h"
 #include <lmdb.h>
 #include <msgpack.h>
 
@@ -50,33 +51,47 @@ typedef struct {
     service_timer_fn *fn;          //  called with arg NULL
 } service_timer_t;
 
+//  An option of one service, beside those every service has.
 typedef struct {
-    const char *name;              //  "pricing"
+    const char *name;              //  "reserve-ttl": flag --reserve-ttl
+    const char *def;               //  default value, may be NULL
+    const char *help;
+} service_option_t;
+
+//  What a service is. Its endpoints, the services it calls and the event
+//  sources it consumes are its row of the topology (topology.h).
+typedef struct {
+    const char *name;              //  "pricing": its row in the topology
     const char *const *dbs;        //  named databases, NULL-terminated
     unsigned schema_version;
     const service_route_t *routes; //  terminated by {NULL, NULL}
-    const char *const *peers;      //  services this one calls, NULL-terminated
+    const service_option_t *options; //  its own options, terminated by {NULL}; may be NULL
     //  Runs once after the store is open and before requests are served
     //  (e.g. settling work a crash left pending). May be NULL.
     int (*on_start) (service_t *svc);
     //  Runs every turn of the loop after the batch is flushed. May be NULL.
     void (*on_tick) (service_t *svc);
-    //  Other services' events this one applies, terminated by {NULL}.
+    //  Other services' events this one applies, terminated by {NULL}:
+    //  exactly the sources its topology row consumes.
     const consumer_def_t *consumers;
     //  Periodic timers, terminated by {NULL}. May be NULL.
     const service_timer_t *timers;
 } service_def_t;
 
-//  Declares the options every service has: data-dir, rpc-endpoint,
-//  pub-endpoint, map-size, log-level, nosync, <peer>-endpoint for each
-//  peer, call-timeout, the event log's and consumers' limits, the
-//  outbound queue's retry bounds (outbound-*), and config.
-void service_config_define (config_t *cfg, const service_def_t *def,
-                            const char *rpc_default, const char *pub_default);
+//  Declares the options every service has (data-dir, rpc-endpoint and
+//  pub-endpoint with the row's defaults, map-size, log-level, nosync,
+//  call-timeout, the event log's and consumers' limits, the outbound
+//  queue's retry bounds (outbound-*), topology, config), <peer>-endpoint
+//  for each service the row calls or consumes, <source>-pub-endpoint for
+//  each source, and the descriptor's own options. Returns 0, or RM_EINVAL
+//  after printing why when the service has no row or its consumers differ
+//  from the row's.
+int service_config_define (config_t *cfg, const service_def_t *def, const topology_t *topo);
 
-//  Opens the store, binds the sockets and connects to peers.
-//  Returns 0 or a negative code (logged).
-int service_new (const service_def_t *def, config_t *cfg, service_t **self_p);
+//  Opens the store, binds the sockets and connects to the peers of its
+//  topology row. Returns 0 or a negative code (logged).
+int service_new (const service_def_t *def, const topology_t *topo, config_t *cfg,
+                 service_t **self_p);
 
 //  Serves until SIGINT/SIGTERM or service_stop; then stops taking
 //  requests, finishes the batch in flight and returns 0.
@@ -151,7 +166,7 @@ void request_defer (request_t *req);
 //  dropped if the enclosing service_write fails.
 msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
 
-//  The client for a peer named in def->peers.
+//  The client for a peer: a service its topology row calls or consumes.
 rpc_client_t *service_peer (service_t *self, const char *peer);
 
 //  Calls a peer after this turn's batch commits (so a call never acts on
@@ -183,15 +198,15 @@ int service_fd_remove (service_t *self, int fd);
 
 //  The outbound queue (outq.h): outq_push an action in the transaction of
 //  the change that requires it (inside a service_write); the service makes
-//  the call to a peer in def->peers after the commit, retrying as outq.h
-//  says, and reports the queue in sys.health.
+//  the call to a peer (a service its topology row calls) after the commit,
+//  retrying as outq.h says, and reports the queue in sys.health.
 outq_t *service_outq (service_t *self);
 
-//  The whole life of a service process: defines the options, reads them,
-//  opens, serves until a signal, closes. Returns the process exit code
-//  (0, 2 for bad options, 1 for a failure to start).
-int service_main (const service_def_t *def, const char *rpc_default,
-                  const char *pub_default, int argc, char **argv);
+//  The whole life of a service process: reads the topology, defines the
+//  options, reads them, opens, serves until a signal, closes. Returns the
+//  process exit code (0, 2 for bad options or topology, 1 for a failure
+//  to start).
+int service_main (const service_def_t *def, int argc, char **argv);
 
 //  The event log, and the consumers of other services' events.
 outbox_t *service_outbox (service_t *self);

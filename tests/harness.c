@@ -3,6 +3,7 @@
 #include "err.h"
 #include "rpc_client.h"
 #include "sha256.h"
+#include "topology.h"
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
@@ -175,6 +176,20 @@ s_free_ports (int *ports, int n)
     for (int i = 0; i < opened; i++)
         close (fds[i]);
     return rc;
+}
+
+char *
+harness_read_file (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return NULL;
+    size_t size = 1 << 20;
+    char *text = malloc (size);
+    if (text)
+        text[fread (text, 1, size - 1, file)] = '\0';
+    fclose (file);
+    return text;
 }
 
 int
@@ -558,20 +573,66 @@ harness_http_free (harness_http_t *res)
 
 //  ---- the mesh --------------------------------------------------------------
 
-static const char *s_mesh_names[MESH_NSERVICES] = {"pricing", "inventory", "orders", "gateway"};
-
 static char *
 s_mesh_rpc (harness_mesh_t *m, int ix)
 {
     char *endpoints[] = {m->pricing_rpc, m->inventory_rpc, m->orders_rpc, NULL};
-    return endpoints[ix];
+    return ix < MESH_NSERVICES ? endpoints[ix] : m->more_rpc[ix];
 }
 
 static char *
 s_mesh_pub (harness_mesh_t *m, int ix)
 {
     char *endpoints[] = {m->pricing_pub, m->inventory_pub, m->orders_pub, NULL};
-    return endpoints[ix];
+    return ix < MESH_NSERVICES ? endpoints[ix] : m->more_pub[ix];
+}
+
+//  Writes <dir>/topology: the built-in table, each row on free ports.
+static int
+s_mesh_topology (harness_mesh_t *m)
+{
+    topology_t *topo = NULL;
+    m->nrows = topology_new (&topo) == 0 ? topology_count (topo) : 0;
+    bool fits = topo && m->nrows >= MESH_NSERVICES && m->nrows <= MESH_ROWS_MAX;
+    //  harness.h names the first rows; the one HTTP front is the gateway
+    for (size_t ix = 0; fits && ix < m->nrows; ix++)
+        fits = (ix == MESH_IX_GATEWAY) == (topology_row (topo, ix)->http_port != 0);
+    if (!fits) {
+        fprintf (stderr, "harness: the built-in topology does not start with the rows harness.h "
+                 "names, or has more than %d\n", MESH_ROWS_MAX);
+        topology_destroy (&topo);
+        return RM_EINVAL;
+    }
+    int ports[2 * MESH_ROWS_MAX + 1];
+    int nports = 2 * (int) m->nrows + 1;
+    int rc = s_free_ports (ports, nports);
+    for (int ix = 0; rc == 0 && ix < (int) m->nrows; ix++) {
+        const topology_row_t *row = topology_row (topo, ix);
+        snprintf (m->names[ix], sizeof m->names[ix], "%s", row->name);
+        if (ix == MESH_IX_GATEWAY) {
+            m->http_port = ports[nports - 1];
+            snprintf (m->base_url, sizeof m->base_url, "http://127.0.0.1:%d", m->http_port);
+            rc = topology_set (topo, row->name, NULL, NULL, m->http_port);
+            continue;
+        }
+        m->rpc_port[ix] = ports[2 * ix];
+        m->pub_port[ix] = ports[2 * ix + 1];
+        snprintf (s_mesh_rpc (m, ix), 64, "tcp://127.0.0.1:%d", m->rpc_port[ix]);
+        snprintf (s_mesh_pub (m, ix), 64, "tcp://127.0.0.1:%d", m->pub_port[ix]);
+        rc = topology_set (topo, row->name, s_mesh_rpc (m, ix), s_mesh_pub (m, ix), 0);
+    }
+    snprintf (m->topology, sizeof m->topology, "%.200s/topology", m->dir);
+    FILE *file = rc == 0 ? fopen (m->topology, "w") : NULL;
+    if (file) {
+        topology_print (topo, file);
+        rc = fclose (file) == 0 ? 0 : RM_EUNAVAIL;
+    }
+    else if (rc == 0)
+        rc = RM_EUNAVAIL;
+    topology_destroy (&topo);
+    if (rc != 0)
+        fprintf (stderr, "harness: cannot write %s: %s\n", m->topology, rm_strerror (rc));
+    return rc;
 }
 
 static int
@@ -584,79 +645,42 @@ s_mesh_prepare (harness_mesh_t *m)
     }
     if (!m->api_key[0])
         snprintf (m->api_key, sizeof m->api_key, "%s", HARNESS_DEFAULT_API_KEY);
-    if (m->http_port)
-        return 0;
-    int ports[2 * MESH_IX_GATEWAY + 1];
-    int nports = (int) (sizeof ports / sizeof ports[0]);
-    if (s_free_ports (ports, nports) != 0)
-        return RM_EUNAVAIL;
-    for (int ix = 0; ix < MESH_IX_GATEWAY; ix++) {
-        m->rpc_port[ix] = ports[2 * ix];
-        m->pub_port[ix] = ports[2 * ix + 1];
-        snprintf (s_mesh_rpc (m, ix), 64, "tcp://127.0.0.1:%d", m->rpc_port[ix]);
-        snprintf (s_mesh_pub (m, ix), 64, "tcp://127.0.0.1:%d", m->pub_port[ix]);
-    }
-    m->http_port = ports[nports - 1];
-    snprintf (m->base_url, sizeof m->base_url, "http://127.0.0.1:%d", m->http_port);
-    return 0;
+    return m->http_port ? 0 : s_mesh_topology (m);
 }
 
+//  Endpoints, peers and ports come from the topology file.
 static int
 s_mesh_spawn (harness_mesh_t *m, int ix)
 {
     const char *argv[64];
     int n = 0;
-    char data_dir[PATH_MAX], http_port[16], key_hash[SHA256_HEX_LEN + 1];
-    argv[n++] = harness_bin (s_mesh_names[ix]);
+    char data_dir[PATH_MAX], key_hash[SHA256_HEX_LEN + 1];
+    argv[n++] = harness_bin (m->names[ix]);
+    argv[n++] = "--topology";
+    argv[n++] = m->topology;
     if (ix == MESH_IX_GATEWAY) {
-        snprintf (http_port, sizeof http_port, "%d", m->http_port);
         sha256_hex (m->api_key, strlen (m->api_key), key_hash);
-        argv[n++] = "--http-port";
-        argv[n++] = http_port;
         argv[n++] = "--http-address";
         argv[n++] = "127.0.0.1";
-        argv[n++] = "--orders-endpoint";
-        argv[n++] = m->orders_rpc;
-        argv[n++] = "--pricing-endpoint";
-        argv[n++] = m->pricing_rpc;
-        argv[n++] = "--inventory-endpoint";
-        argv[n++] = m->inventory_rpc;
         argv[n++] = "--api-key-hashes";
         argv[n++] = key_hash;
     }
     else {
-        snprintf (data_dir, sizeof data_dir, "%s/%s", m->dir, s_mesh_names[ix]);
+        snprintf (data_dir, sizeof data_dir, "%s/%s", m->dir, m->names[ix]);
         argv[n++] = "--data-dir";
         argv[n++] = data_dir;
-        argv[n++] = "--rpc-endpoint";
-        argv[n++] = s_mesh_rpc (m, ix);
-        argv[n++] = "--pub-endpoint";
-        argv[n++] = s_mesh_pub (m, ix);
         if (m->nosync)
             argv[n++] = "--nosync";
-        if (ix == MESH_IX_ORDERS) {
-            argv[n++] = "--pricing-endpoint";
-            argv[n++] = m->pricing_rpc;
-            argv[n++] = "--inventory-endpoint";
-            argv[n++] = m->inventory_rpc;
-        }
-        if (ix == MESH_IX_INVENTORY) {
-            //  inventory applies orders' events (cancellations)
-            argv[n++] = "--orders-endpoint";
-            argv[n++] = m->orders_rpc;
-            argv[n++] = "--orders-pub-endpoint";
-            argv[n++] = m->orders_pub;
-        }
     }
     for (int i = 0; m->extra_args[ix] && m->extra_args[ix][i]; i++) {
         if (n >= 63) {
-            fprintf (stderr, "harness: too many extra arguments for %s\n", s_mesh_names[ix]);
+            fprintf (stderr, "harness: too many extra arguments for %s\n", m->names[ix]);
             return RM_EINVAL;
         }
         argv[n++] = m->extra_args[ix][i];
     }
     argv[n] = NULL;
-    int rc = harness_spawn (&m->procs[ix], s_mesh_names[ix], m->dir, argv);
+    int rc = harness_spawn (&m->procs[ix], m->names[ix], m->dir, argv);
     if (rc == 0)
         m->running |= 1u << ix;
     return rc;
@@ -667,7 +691,7 @@ static void
 s_mesh_log_tail (harness_mesh_t *m, int ix)
 {
     char path[PATH_MAX];
-    snprintf (path, sizeof path, "%s/%s.log", m->dir, s_mesh_names[ix]);
+    snprintf (path, sizeof path, "%s/%s.log", m->dir, m->names[ix]);
     FILE *file = fopen (path, "r");
     if (!file)
         return;
@@ -723,11 +747,11 @@ s_mesh_wait (harness_mesh_t *m, int ix)
         return 0;
     if (m->procs[ix].pid == 0) {
         m->running &= ~(1u << ix);
-        fprintf (stderr, "harness: %s exited before it was healthy\n", s_mesh_names[ix]);
+        fprintf (stderr, "harness: %s exited before it was healthy\n", m->names[ix]);
     }
     else
         fprintf (stderr, "harness: %s not healthy after %d ms (%s)\n",
-                 s_mesh_names[ix], MESH_READY_MS, rm_strerror (rc));
+                 m->names[ix], MESH_READY_MS, rm_strerror (rc));
     s_mesh_log_tail (m, ix);
     return rc;
 }
@@ -740,7 +764,7 @@ harness_mesh_start (harness_mesh_t *m, unsigned which)
         return rc;
     //  Start them all first, then wait, so they boot in parallel.
     unsigned started = 0;
-    for (int ix = 0; ix < MESH_NSERVICES; ix++) {
+    for (int ix = 0; ix < (int) m->nrows; ix++) {
         unsigned bit = 1u << ix;
         if (!(which & bit) || (m->running & bit))
             continue;
@@ -749,7 +773,7 @@ harness_mesh_start (harness_mesh_t *m, unsigned which)
             return rc;
         started |= bit;
     }
-    for (int ix = 0; ix < MESH_NSERVICES; ix++)
+    for (int ix = 0; ix < (int) m->nrows; ix++)
         if (started & (1u << ix)) {
             rc = s_mesh_wait (m, ix);
             if (rc)
@@ -761,7 +785,7 @@ harness_mesh_start (harness_mesh_t *m, unsigned which)
 static int
 s_mesh_index (unsigned which)
 {
-    for (int ix = 0; ix < MESH_NSERVICES; ix++)
+    for (int ix = 0; ix < MESH_ROWS_MAX; ix++)
         if (which == 1u << ix)
             return ix;
     fprintf (stderr, "harness: 0x%x does not name exactly one service\n", which);
@@ -779,7 +803,7 @@ harness_mesh_restart_one (harness_mesh_t *m, unsigned which)
         m->running &= ~which;
         if (status != 0)
             fprintf (stderr, "harness: %s exited with status %d on restart\n",
-                     s_mesh_names[ix], status);
+                     m->names[ix], status);
     }
     return harness_mesh_start (m, which);
 }
@@ -811,20 +835,28 @@ harness_mesh_forget_one (harness_mesh_t *m, unsigned which)
     m->running &= ~which;
 }
 
+//  Stops one running row; 0 when it exited with status 0.
+static int
+s_mesh_stop_ix (harness_mesh_t *m, int ix)
+{
+    if (!(m->running & (1u << ix)))
+        return 0;
+    int status = harness_stop (&m->procs[ix], MESH_STOP_MS);
+    m->running &= ~(1u << ix);
+    if (status == 0)
+        return 0;
+    fprintf (stderr, "harness: %s exited with status %d\n", m->names[ix], status);
+    return RM_EINTERNAL;
+}
+
 int
 harness_mesh_stop (harness_mesh_t *m)
 {
-    int rc = 0;
-    for (int ix = MESH_NSERVICES - 1; ix >= 0; ix--) {
-        if (!(m->running & (1u << ix)))
-            continue;
-        int status = harness_stop (&m->procs[ix], MESH_STOP_MS);
-        m->running &= ~(1u << ix);
-        if (status != 0) {
-            fprintf (stderr, "harness: %s exited with status %d\n", s_mesh_names[ix], status);
+    //  the gateway first, then the services from the last row up
+    int rc = s_mesh_stop_ix (m, MESH_IX_GATEWAY);
+    for (int ix = (int) m->nrows - 1; ix >= 0; ix--)
+        if (ix != MESH_IX_GATEWAY && s_mesh_stop_ix (m, ix) != 0)
             rc = RM_EINTERNAL;
-        }
-    }
     return rc;
 }
 
@@ -835,7 +867,7 @@ harness_mesh_destroy (harness_mesh_t *m)
     if (!m->dir[0])
         return;
     if (harness_failures > 0)
-        for (int ix = 0; ix < MESH_NSERVICES; ix++)
+        for (int ix = 0; ix < (int) m->nrows; ix++)
             s_mesh_log_tail (m, ix);
     const char *keep = getenv ("RETAILMESH_KEEP_TMP");
     if (keep && *keep)

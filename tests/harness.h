@@ -5,6 +5,7 @@
 #define RM_HARNESS_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,9 @@ typedef struct {
 void harness_capture_begin (harness_capture_t *cap, int fd);
 char *harness_capture_end (harness_capture_t *cap);
 
+//  The whole of a small text file (up to 1 MiB; free it), or NULL.
+char *harness_read_file (const char *path);
+
 //  Returns a TCP port on 127.0.0.1 that is free right now, or -1.
 int harness_free_port (void);
 
@@ -118,6 +122,8 @@ int harness_wait_health (const char *endpoint, int timeout_ms);
 
 //  ---- a mesh of real services on free loopback ports --------------------
 
+//  The first rows of the built-in topology (topology.h), in its order; the
+//  harness runs the rows after them too (a service added to the table).
 enum {
     MESH_IX_PRICING,
     MESH_IX_INVENTORY,
@@ -126,32 +132,40 @@ enum {
     MESH_NSERVICES
 };
 
+//  Rows of the topology the harness can run.
+#define MESH_ROWS_MAX 16
+
 #define MESH_PRICING (1u << MESH_IX_PRICING)
 #define MESH_INVENTORY (1u << MESH_IX_INVENTORY)
 #define MESH_ORDERS (1u << MESH_IX_ORDERS)
 #define MESH_GATEWAY (1u << MESH_IX_GATEWAY)
-#define MESH_ALL (MESH_PRICING | MESH_INVENTORY | MESH_ORDERS | MESH_GATEWAY)
+#define MESH_ALL ((1u << MESH_ROWS_MAX) - 1)     //  every row of the table
 
 #define HARNESS_DEFAULT_API_KEY "test-key-123"
 
 //  Zero it, optionally set nosync, api_key and extra_args, then start.
 //  Service i keeps its data in <dir>/<name> and logs to <dir>/<name>.log.
+//  Every process reads <dir>/topology: the built-in table on free ports.
 typedef struct {
     char dir[256];                   //  a fresh temporary directory when empty at start
     bool nosync;                     //  pass --nosync (services are durable otherwise)
     char api_key[64];                //  HARNESS_DEFAULT_API_KEY when empty at start
     //  More arguments per service (indexed by MESH_IX_*), NULL-terminated.
-    const char *const *extra_args[MESH_NSERVICES];
+    const char *const *extra_args[MESH_ROWS_MAX];
     //  Ports and endpoints are chosen at the first start and kept for restarts.
-    int rpc_port[MESH_NSERVICES];    //  0 for the gateway
-    int pub_port[MESH_NSERVICES];    //  0 for the gateway
+    int rpc_port[MESH_ROWS_MAX];     //  0 for the gateway
+    int pub_port[MESH_ROWS_MAX];     //  0 for the gateway
     char pricing_rpc[64], pricing_pub[64];
     char inventory_rpc[64], inventory_pub[64];
     char orders_rpc[64], orders_pub[64];
+    char more_rpc[MESH_ROWS_MAX][64], more_pub[MESH_ROWS_MAX][64];  //  rows after the first four
     int http_port;
     char base_url[64];               //  "http://127.0.0.1:<http_port>"
+    size_t nrows;                    //  rows of the table
+    char names[MESH_ROWS_MAX][32];   //  each row's name
+    char topology[PATH_MAX];         //  the topology file every process gets
     unsigned running;                //  MESH_* bits of the services started
-    harness_proc_t procs[MESH_NSERVICES];
+    harness_proc_t procs[MESH_ROWS_MAX];
 } harness_mesh_t;
 
 //  Starts the services in which (MESH_* bits) that are not already running
@@ -177,7 +191,7 @@ void harness_mesh_forget_one (harness_mesh_t *m, unsigned which);
 //  SIGKILLs one service (a crash: no clean shutdown).
 void harness_mesh_kill_one (harness_mesh_t *m, unsigned which);
 
-//  SIGTERMs every running service, gateway first, and reaps them.
+//  SIGTERMs every running service, the gateway first, and reaps them.
 //  Returns 0 when every one exited with status 0, else RM_EINTERNAL.
 int harness_mesh_stop (harness_mesh_t *m);
 

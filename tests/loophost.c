@@ -1,8 +1,10 @@
 //  loophost — a service and an HTTP server in the test's process (see loophost.h).
 #include "loophost.h"
+#include "err.h"
 #include "harness.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <stdlib.h>
 
 int
@@ -12,14 +14,28 @@ loophost_open (loophost_t *self, const service_def_t *def)
     char rpc[64], pub[64];
     snprintf (rpc, sizeof rpc, "tcp://127.0.0.1:%d", harness_free_port ());
     snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", harness_free_port ());
-    int rc = config_new (def->name, "[options]", &self->cfg);
+    //  the test's service is one more row of the topology
+    char path[PATH_MAX];
+    snprintf (path, sizeof path, "%.4000s/topology", self->dir);
+    FILE *file = fopen (path, "w");
+    if (!file)
+        return RM_EUNAVAIL;
+    fprintf (file, "%s %s %s - - -\n", def->name, rpc, pub);
+    if (fclose (file) != 0)
+        return RM_EUNAVAIL;
+    int rc = topology_new (&self->topo);
+    if (rc == 0)
+        rc = topology_load (self->topo, path);
+    if (rc == 0)
+        rc = config_new (def->name, "[options]", &self->cfg);
+    if (rc == 0)
+        rc = service_config_define (self->cfg, def, self->topo);
     if (rc != 0)
         return rc;
-    service_config_define (self->cfg, def, rpc, pub);
     config_set (self->cfg, "data-dir", self->dir);
     config_set (self->cfg, "nosync", "true");
     config_set (self->cfg, "log-level", "warn");
-    return service_new (def, self->cfg, &self->svc);
+    return service_new (def, self->topo, self->cfg, &self->svc);
 }
 
 void
@@ -27,6 +43,7 @@ loophost_close (loophost_t *self)
 {
     service_destroy (&self->svc);
     config_destroy (&self->cfg);
+    topology_destroy (&self->topo);
     if (self->dir)
         harness_rmtree (self->dir);
     free (self->dir);

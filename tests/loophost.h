@@ -9,12 +9,14 @@
 
 typedef struct {
     char *dir;                     //  the store's temporary directory
+    topology_t *topo;              //  the built-in table and a row for the service
     config_t *cfg;
     service_t *svc;
 } loophost_t;
 
-//  Opens def as a service on a temporary store and free ports. Returns 0
-//  or the failing code (config_new's or service_new's).
+//  Opens def as a service on a temporary store and free ports (its row of
+//  the topology). Returns 0 or the failing code (the topology's,
+//  config_new's, service_config_define's or service_new's).
 int loophost_open (loophost_t *self, const service_def_t *def);
 
 //  Destroys the service and its configuration and removes the store.

@@ -58,11 +58,11 @@ call_release (call_t *self)
 }
 
 int
-call_health_all (call_t calls[MESH_RPC_COUNT], config_t *cfg, int timeout_ms)
+call_health_all (call_t *calls, config_t *cfg, int timeout_ms)
 {
     int answered = 0;
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
-        answered += call_make (&calls[i], mesh_endpoint (cfg, &mesh_services[i]), "sys.health",
+    for (size_t i = 0; i < mesh_count (); i++)
+        answered += call_make (&calls[i], mesh_endpoint (cfg, mesh_service (i)), "sys.health",
                                NULL, timeout_ms) == 0;
     return answered;
 }

@@ -32,9 +32,10 @@ int call_make (call_t *self, const char *endpoint, const char *op, const msgpack
 
 void call_release (call_t *self);
 
-//  Asks every service for sys.health; calls[i] is mesh_services[i]'s.
-//  Returns how many answered. Release each call afterwards.
-int call_health_all (call_t calls[MESH_RPC_COUNT], config_t *cfg, int timeout_ms);
+//  Asks every service for sys.health; calls[i] is mesh_service (i)'s, for
+//  mesh_count () calls. Returns how many answered. Release each call
+//  afterwards.
+int call_health_all (call_t *calls, config_t *cfg, int timeout_ms);
 
 //  Prints "<prog>: <what>: <error>" on stderr and, when the service did not
 //  answer at all, where it was asked and what to check.

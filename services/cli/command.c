@@ -10,6 +10,8 @@ int
 command_new (const char *name, const char *usage, const char *timeout_def, config_t **cfg_p)
 {
     int rc = config_new (name, usage, cfg_p);
+    if (rc == 0)
+        topology_define_option (*cfg_p);
     if (rc == 0 && timeout_def)
         config_define (*cfg_p, "timeout", timeout_def, "Milliseconds to wait for the answers.");
     return rc;
@@ -81,9 +83,10 @@ command_service (config_t *cfg, const char *prog, const char *name, bool require
         fprintf (stderr, "%s: --%s is required (see %s --help)\n", prog, name, prog);
     else {
         fprintf (stderr, "%s: --%s must name a service: ", prog, name);
-        for (int i = 0; i < MESH_RPC_COUNT; i++)
-            fprintf (stderr, "%s%s", mesh_services[i].name,
-                     i == MESH_RPC_COUNT - 1 ? "" : i == MESH_RPC_COUNT - 2 ? " or " : ", ");
+        size_t n = mesh_count ();
+        for (size_t i = 0; i < n; i++)
+            fprintf (stderr, "%s%s", mesh_service (i)->name,
+                     i + 1 == n ? "" : i + 2 == n ? " or " : ", ");
         fprintf (stderr, " (got '%s')\n", value);
     }
     return 2;

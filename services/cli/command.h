@@ -13,8 +13,9 @@
 //  are negative), so it cannot be mistaken for either.
 #define COMMAND_GO_ON 256
 
-//  Creates the options of a subcommand; with timeout_def, it has
-//  --timeout (milliseconds) with that default. Returns 0 or RM_ENOMEM.
+//  Creates the options of a subcommand, --topology among them; with
+//  timeout_def, it has --timeout (milliseconds) with that default. Returns
+//  0 or RM_ENOMEM.
 int command_new (const char *name, const char *usage, const char *timeout_def, config_t **cfg_p);
 
 //  Loads cfg from argv and the environment; with recorded, the endpoints

@@ -207,8 +207,14 @@ demo_main (int argc, char **argv)
                    "(default: found next to the binary or in the source tree).");
     int timeout_ms;
     int code = command_load (cfg, argc, argv, true, 0, 0, &timeout_ms);
-    const mesh_service_t *pricing = &mesh_services[MESH_SVC_PRICING];
-    const mesh_service_t *inventory = &mesh_services[MESH_SVC_INVENTORY];
+    //  the catalogue holds prices and stock: the services that own them
+    const mesh_service_t *pricing = mesh_find ("pricing");
+    const mesh_service_t *inventory = mesh_find ("inventory");
+    if (code == COMMAND_GO_ON && (!pricing || !inventory)) {
+        fprintf (stderr, "%s: the topology has no pricing or no inventory service to load into\n",
+                 argv[0]);
+        code = 2;
+    }
     if (code == COMMAND_GO_ON
         && (!s_answers (pricing, mesh_endpoint (cfg, pricing))
             || !s_answers (inventory, mesh_endpoint (cfg, inventory))))

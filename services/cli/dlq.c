@@ -147,8 +147,8 @@ s_list (int argc, char **argv)
         size_t shown = 0;
         char asked[128] = "";
         code = 0;
-        for (int i = 0; i < MESH_RPC_COUNT; i++) {
-            const mesh_service_t *svc = &mesh_services[i];
+        for (size_t i = 0; i < mesh_count (); i++) {
+            const mesh_service_t *svc = mesh_service (i);
             if (only && only != svc)
                 continue;
             snprintf (asked + strlen (asked), sizeof asked - strlen (asked), "%s%s",

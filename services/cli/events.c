@@ -25,22 +25,28 @@
 lagtable_t *
 events_lagtable (config_t *cfg, int timeout_ms)
 {
-    call_t calls[MESH_RPC_COUNT];
-    lagtable_health_t healths[MESH_RPC_COUNT];
-    char errors[MESH_RPC_COUNT][400];
-    call_health_all (calls, cfg, timeout_ms);
-    for (int i = 0; i < MESH_RPC_COUNT; i++) {
-        bool up = !*calls[i].error;
-        snprintf (errors[i], sizeof errors[i], "%s at %s", calls[i].error,
-                  mesh_endpoint (cfg, &mesh_services[i]));
-        healths[i] = (lagtable_health_t) {mesh_services[i].name, up ? &calls[i].reply.body : NULL,
-                                          errors[i]};
-    }
-    //  out of memory the table stays NULL, which the callers report
+    size_t n = mesh_count ();
+    call_t *calls = (call_t *) calloc (n, sizeof *calls);
+    lagtable_health_t *healths = (lagtable_health_t *) calloc (n, sizeof *healths);
+    char (*errors)[400] = calloc (n, sizeof *errors);
     lagtable_t *table = NULL;
-    (void) lagtable_new (healths, MESH_RPC_COUNT, &table);
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
-        call_release (&calls[i]);
+    if (calls && healths && errors) {
+        call_health_all (calls, cfg, timeout_ms);
+        for (size_t i = 0; i < n; i++) {
+            bool up = !*calls[i].error;
+            snprintf (errors[i], sizeof errors[i], "%s at %s", calls[i].error,
+                      mesh_endpoint (cfg, mesh_service (i)));
+            healths[i] = (lagtable_health_t) {mesh_service (i)->name, up ? &calls[i].reply.body : NULL,
+                                              errors[i]};
+        }
+        //  out of memory the table stays NULL, which the callers report
+        (void) lagtable_new (healths, n, &table);
+        for (size_t i = 0; i < n; i++)
+            call_release (&calls[i]);
+    }
+    free (calls);
+    free (healths);
+    free (errors);
     return table;
 }
 
@@ -100,7 +106,8 @@ typedef struct {
     int64_t limit;                    //  events to print at most; 0 for no limit
     int64_t printed;
     bool failed;                      //  something went wrong and was said
-    s_source_t sources[MESH_RPC_COUNT];
+    s_source_t *sources;              //  one per service asked
+    zmq_pollitem_t *items;            //  one per source, for --follow
     int nsources;
 } s_tail_t;
 
@@ -356,7 +363,7 @@ s_follow (s_tail_t *self)
             next_poll = clock_mono_ms () + EVENTS_POLL_MS;
         }
         fflush (stdout);
-        zmq_pollitem_t items[MESH_RPC_COUNT];
+        zmq_pollitem_t *items = self->items;
         for (int i = 0; i < self->nsources; i++)
             items[i] = (zmq_pollitem_t) {zsock_resolve (self->sources[i].sub), 0, ZMQ_POLLIN, 0};
         int64_t wait = next_poll - clock_mono_ms ();
@@ -439,7 +446,7 @@ s_tail (int argc, char **argv)
         "Prints events from the services' event logs (events.since), one per line:\n"
         "  SEQ TIME SOURCE TYPE CORRELATION_ID BODY\n"
         "TIME is RFC 3339 UTC and BODY the event's body as compact JSON. Without\n"
-        "--source, the events of pricing, inventory and orders are interleaved by time\n"
+        "--source, the events of every service are interleaved by time\n"
         "(each source's own in seq order). Without --from, the last 20 events of each\n"
         "source are shown. With --follow, new events are printed as they come (live\n"
         "from each source's event endpoint, and read from its log every second so that\n"
@@ -449,7 +456,7 @@ s_tail (int argc, char **argv)
         return 1;
     mesh_define_endpoints (cfg);
     mesh_define_pub_endpoints (cfg);
-    config_define (cfg, "source", NULL, "Only this service's events: pricing, inventory or orders.");
+    config_define (cfg, "source", NULL, "Only this service's events (a service of `retailmesh topology`).");
     config_define (cfg, "from", NULL, "First seq to print, of each source (default: the last 20).");
     config_define (cfg, "follow", "false", "Keep printing new events until Ctrl-C.");
     config_define (cfg, "limit", NULL, "Stop after printing this many events in all.");
@@ -464,11 +471,18 @@ s_tail (int argc, char **argv)
     if (code == COMMAND_GO_ON)
         code = command_int (cfg, argv[0], "limit", false, 1, &self.limit);
     if (code == COMMAND_GO_ON) {
-        for (int i = 0; i < MESH_RPC_COUNT; i++)
-            if (!only || only == &mesh_services[i])
-                self.sources[self.nsources++].svc = &mesh_services[i];
+        self.sources = (s_source_t *) calloc (mesh_count (), sizeof *self.sources);
+        self.items = (zmq_pollitem_t *) calloc (mesh_count (), sizeof *self.items);
+        code = self.sources && self.items ? COMMAND_GO_ON : 1;
+    }
+    if (code == COMMAND_GO_ON) {
+        for (size_t i = 0; i < mesh_count (); i++)
+            if (!only || only == mesh_service (i))
+                self.sources[self.nsources++].svc = mesh_service (i);
         code = s_tail_run (&self, cfg, from, strcmp (config_get (cfg, "follow"), "true") == 0);
     }
+    free (self.sources);
+    free (self.items);
     config_destroy (&cfg);
     return code;
 }

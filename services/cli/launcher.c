@@ -31,15 +31,13 @@
 #define LAUNCHER_BACKOFF_MS 200       //  first restart delay, doubled per quick exit...
 #define LAUNCHER_BACKOFF_MAX_MS 10000 //  ...up to this
 #define LAUNCHER_STABLE_MS 30000      //  a run this long starts the delays over
-#define LAUNCHER_ARGS_MAX 24
 #define LAUNCHER_MARKER ".demo-loaded"
-
-enum { CHILD_GATEWAY = MESH_RPC_COUNT, CHILD_COUNT };
 
 typedef struct {
     const char *name;
     char path[PATH_MAX];
-    char *argv[LAUNCHER_ARGS_MAX + 1];
+    const mesh_service_t *row;        //  its row of the topology
+    char **argv;                      //  NULL-terminated
     int argc;
     pid_t pid;                        //  0 when not running
     int64_t started_ms;
@@ -57,7 +55,9 @@ typedef struct {
     char bin_dir[PATH_MAX];
     int http_port;
     char gateway_url[64];
-    child_t children[CHILD_COUNT];
+    char topology[PATH_MAX];          //  the table recorded in var_dir, which every child reads
+    child_t *children;                //  one per row of the topology, in its order
+    size_t nchildren;
     sigset_t signals;                 //  blocked, and taken with sigtimedwait
     log_level_t log_level;
     pid_t self_pid;
@@ -73,10 +73,12 @@ s_arg (child_t *child, const char *fmt, ...) __attribute__ ((format (printf, 2, 
 static void
 s_arg (child_t *child, const char *fmt, ...)
 {
-    if (child->argc == LAUNCHER_ARGS_MAX) {
+    char **grown = (char **) realloc (child->argv, (size_t) (child->argc + 2) * sizeof *grown);
+    if (!grown) {
         child->argv_failed = true;
         return;
     }
+    child->argv = grown;
     va_list ap;
     va_start (ap, fmt);
     int n = vasprintf (&child->argv[child->argc], fmt, ap);
@@ -147,7 +149,7 @@ s_spawn (launcher_t *self, child_t *child)
 static child_t *
 s_child_by_pid (launcher_t *self, pid_t pid)
 {
-    for (int i = 0; i < CHILD_COUNT; i++)
+    for (size_t i = 0; i < self->nchildren; i++)
         if (self->children[i].pid == pid)
             return &self->children[i];
     return NULL;
@@ -208,7 +210,7 @@ s_wait_signal (launcher_t *self, int64_t timeout_ms)
 static bool
 s_any_running (launcher_t *self)
 {
-    for (int i = 0; i < CHILD_COUNT; i++)
+    for (size_t i = 0; i < self->nchildren; i++)
         if (self->children[i].pid)
             return true;
     return false;
@@ -218,13 +220,13 @@ static void
 s_stop_all (launcher_t *self)
 {
     self->stopping = true;
-    for (int i = 0; i < CHILD_COUNT; i++)
+    for (size_t i = 0; i < self->nchildren; i++)
         if (self->children[i].pid && kill (self->children[i].pid, SIGTERM) != 0)
             log_warn (NULL, "cannot signal %s: %s", self->children[i].name, strerror (errno));
     int64_t deadline = clock_mono_ms () + LAUNCHER_STOP_MS;
     while (s_any_running (self) && !self->hurry && clock_mono_ms () < deadline)
         s_wait_signal (self, deadline - clock_mono_ms ());
-    for (int i = 0; i < CHILD_COUNT; i++) {
+    for (size_t i = 0; i < self->nchildren; i++) {
         child_t *child = &self->children[i];
         if (!child->pid)
             continue;
@@ -294,45 +296,68 @@ s_find_binary (launcher_t *self, child_t *child)
     return 0;
 }
 
-//  Fills in each child's binary and command line.
+//  The endpoint options of a service the child calls or consumes; a
+//  source's events too. Each option is given once.
+static void
+s_peer_args (launcher_t *self, child_t *child, const char *name, bool events)
+{
+    const mesh_service_t *peer = mesh_find (name);
+    if (!events || !topology_lists (child->row->calls, name))
+        s_arg (child, "--%s-endpoint=%s", name, mesh_endpoint (self->cfg, peer));
+    if (events)
+        s_arg (child, "--%s-pub-endpoint=%s", name, mesh_pub_endpoint (self->cfg, peer));
+}
+
+//  Fills in each child's binary and command line from its topology row:
+//  only the options that row makes the service declare.
 static int
 s_prepare (launcher_t *self, const char *key_hash)
 {
     config_t *cfg = self->cfg;
     const char *log_level = config_get (cfg, "log-level");
+    const topology_t *topo = mesh_topology ();
+    self->nchildren = topology_count (topo);
+    self->children = (child_t *) calloc (self->nchildren, sizeof *self->children);
+    if (!self->children) {
+        log_error (NULL, "out of memory");
+        return RM_ENOMEM;
+    }
     int rc = 0;
-    for (int i = 0; rc == 0 && i < CHILD_COUNT; i++) {
+    for (size_t i = 0; rc == 0 && i < self->nchildren; i++) {
         child_t *child = &self->children[i];
-        child->name = i < MESH_RPC_COUNT ? mesh_services[i].name : "gateway";
+        child->row = topology_row (topo, i);
+        child->name = child->row->name;
         backoff_init (&child->backoff, LAUNCHER_BACKOFF_MS, LAUNCHER_BACKOFF_MAX_MS,
                       LAUNCHER_STABLE_MS);
+        if (child->row->http_port && child->row != mesh_gateway ()) {
+            log_error (NULL, "the topology has a second HTTP front, %s; `retailmesh up` runs one "
+                       "(%s)", child->name, mesh_gateway ()->name);
+            return RM_EINVAL;
+        }
         rc = s_find_binary (self, child);
         if (rc)
             break;
         s_arg (child, "%s", child->path);
         s_arg (child, "--log-level=%s", log_level);
-        //  the services keep stores; the gateway keeps nothing
-        if (i < MESH_RPC_COUNT) {
+        //  every child reads the same table
+        s_arg (child, "--topology=%s", self->topology);
+        //  the services keep stores; an HTTP front keeps nothing
+        if (child->row->rpc) {
             char data_dir[PATH_MAX];
             snprintf (data_dir, sizeof data_dir, "%.3000s/%s", self->var_dir, child->name);
             rc = paths_mkdirs (data_dir, 0700);
             if (rc)
                 break;
             s_arg (child, "--data-dir=%s", data_dir);
-            s_arg (child, "--rpc-endpoint=%s", mesh_endpoint (cfg, &mesh_services[i]));
-            s_arg (child, "--pub-endpoint=%s", mesh_pub_endpoint (cfg, &mesh_services[i]));
-            //  a consumer reads its source's log and subscribes to its events
-            const mesh_service_t *source = mesh_find (mesh_services[i].consumes);
-            if (source) {
-                s_arg (child, "--%s-endpoint=%s", source->name, mesh_endpoint (cfg, source));
-                s_arg (child, "--%s-pub-endpoint=%s", source->name, mesh_pub_endpoint (cfg, source));
-            }
+            s_arg (child, "--rpc-endpoint=%s", mesh_endpoint (cfg, child->row));
+            s_arg (child, "--pub-endpoint=%s", mesh_pub_endpoint (cfg, child->row));
         }
-        //  orders calls pricing and inventory; the gateway calls all three
-        for (int peer = 0; i >= MESH_SVC_ORDERS && peer < i; peer++)
-            s_arg (child, "--%s-endpoint=%s", mesh_services[peer].name,
-                   mesh_endpoint (cfg, &mesh_services[peer]));
-        if (i == CHILD_GATEWAY) {
+        for (char **peer = child->row->calls; *peer; peer++)
+            s_peer_args (self, child, *peer, false);
+        //  a consumer reads its source's log and subscribes to its events
+        for (char **source = child->row->consumes; *source; source++)
+            s_peer_args (self, child, *source, true);
+        if (child->row->http_port) {
             s_arg (child, "--http-port=%d", self->http_port);
             s_arg (child, "--api-key-hashes=%s", key_hash);
         }
@@ -352,10 +377,14 @@ s_load_demo (launcher_t *self)
     snprintf (marker, sizeof marker, "%s/%s", self->var_dir, LAUNCHER_MARKER);
     if (access (marker, F_OK) == 0 || strcmp (config_get (self->cfg, "demo"), "true") != 0)
         return 0;
+    if (!mesh_find ("pricing") || !mesh_find ("inventory")) {
+        log_warn (NULL, "no demo catalogue: the topology has no pricing or no inventory service");
+        return 0;
+    }
     log_info (NULL, "empty store: loading the demo catalogue");
     int rc = demo_load_dir (config_get (self->cfg, "demo-dir"),
-                            mesh_endpoint (self->cfg, &mesh_services[MESH_SVC_PRICING]),
-                            mesh_endpoint (self->cfg, &mesh_services[MESH_SVC_INVENTORY]),
+                            mesh_endpoint (self->cfg, mesh_find ("pricing")),
+                            mesh_endpoint (self->cfg, mesh_find ("inventory")),
                             LAUNCHER_DEMO_MS);
     if (rc != 0) {
         log_error (NULL, "the demo catalogue did not load (see above); fix that, or start "
@@ -399,8 +428,11 @@ s_example_line (launcher_t *self, demo_price_t *out)
 static void
 s_print_ready (launcher_t *self, const char *key, bool key_created)
 {
-    printf ("\nretailmesh is up: pricing, inventory, orders and the gateway run under this "
-            "process.\nCtrl-C stops them all.\n\n");
+    printf ("\nretailmesh is up: ");
+    for (size_t i = 0; i < self->nchildren; i++)
+        printf ("%s%s", self->children[i].name,
+                i + 1 == self->nchildren ? "" : i + 2 == self->nchildren ? " and " : ", ");
+    printf (" run under this process.\nCtrl-C stops them all.\n\n");
     printf ("  Gateway   %s   (OpenAPI document: %s/v1/openapi.json)\n",
             self->gateway_url, self->gateway_url);
     printf ("  API key   %s   (%s %s/api-key)\n", key, key_created ? "new, saved in" : "from",
@@ -431,15 +463,18 @@ static int
 s_start (launcher_t *self)
 {
     int rc = 0;
-    for (int i = 0; rc == 0 && i < CHILD_COUNT; i++)
+    for (size_t i = 0; rc == 0 && i < self->nchildren; i++)
         rc = s_spawn (self, &self->children[i]);
-    for (int i = 0; rc == 0 && i < MESH_RPC_COUNT; i++)
-        rc = s_wait_ready (self, &self->children[i], mesh_endpoint (self->cfg, &mesh_services[i]));
-    if (rc == 0) {
-        char url[128];
-        snprintf (url, sizeof url, "%s/healthz", self->gateway_url);
-        rc = s_wait_ready (self, &self->children[CHILD_GATEWAY], url);
-    }
+    //  the services first: the HTTP front answers /healthz before they do
+    for (size_t i = 0; rc == 0 && i < self->nchildren; i++)
+        if (self->children[i].row->rpc)
+            rc = s_wait_ready (self, &self->children[i], mesh_endpoint (self->cfg, self->children[i].row));
+    for (size_t i = 0; rc == 0 && i < self->nchildren; i++)
+        if (!self->children[i].row->rpc) {
+            char url[128];
+            snprintf (url, sizeof url, "%s/healthz", self->gateway_url);
+            rc = s_wait_ready (self, &self->children[i], url);
+        }
     if (rc == 0)
         rc = mesh_write_endpoints (self->var_dir, self->cfg, self->gateway_url);
     if (rc == 0)
@@ -453,7 +488,7 @@ s_supervise (launcher_t *self)
     while (!self->stopping) {
         int64_t now = clock_mono_ms ();
         int64_t wait = 1000;
-        for (int i = 0; i < CHILD_COUNT; i++) {
+        for (size_t i = 0; i < self->nchildren; i++) {
             child_t *child = &self->children[i];
             if (child->pid || !child->restart_ms)
                 continue;
@@ -475,7 +510,10 @@ s_define (config_t *cfg)
 {
     mesh_define_endpoints (cfg);
     mesh_define_pub_endpoints (cfg);
-    config_define (cfg, "http-port", MESH_HTTP_PORT, "Port of the gateway on 127.0.0.1.");
+    char port[16] = "";
+    if (mesh_gateway ())
+        snprintf (port, sizeof port, "%d", mesh_gateway ()->http_port);
+    config_define (cfg, "http-port", *port ? port : NULL, "Port of the gateway on 127.0.0.1.");
     config_define (cfg, "bin-dir", NULL, "Directory of the service binaries "
                    "(default: the directory of this program).");
     config_define (cfg, "demo-dir", NULL, "Directory with the demo prices.csv and stock.csv "
@@ -488,6 +526,10 @@ static int
 s_configure (launcher_t *self)
 {
     config_t *cfg = self->cfg;
+    if (!mesh_gateway ()) {
+        fprintf (stderr, "retailmesh up: the topology has no HTTP front (a row with an http port)\n");
+        return RM_EINVAL;
+    }
     int64_t port;
     if (config_get_int (cfg, "http-port", &port) != 0 || port < 1 || port > 65535) {
         fprintf (stderr, "retailmesh up: --http-port must be a port number (1-65535)\n");
@@ -524,6 +566,8 @@ s_run (launcher_t *self)
     bool key_created = false;
     snprintf (path, sizeof path, "%s/api-key", self->var_dir);
     rc = apikey_load_or_create (path, key, &key_created);
+    if (rc == 0)
+        rc = mesh_write_topology (self->var_dir, self->topology, sizeof self->topology);
     if (rc == 0) {
         sha256_hex (key, strlen (key), key_hash);
         rc = s_prepare (self, key_hash);
@@ -549,7 +593,7 @@ launcher_main (int argc, char **argv)
         return 1;
     self->self_pid = getpid ();
     int code = command_new (argv[0], "[options]\n\n"
-        "Starts pricing, inventory, orders and the gateway on 127.0.0.1 with their data\n"
+        "Starts every service of the topology (retailmesh topology) with their data\n"
         "in --var-dir, waits until each answers, loads the demo catalogue into an empty\n"
         "mesh, prints the gateway URL, an API key and an example order, and restarts a\n"
         "service that exits. Ctrl-C or SIGTERM stops them all.", NULL, &self->cfg) == 0 ? COMMAND_GO_ON : 1;
@@ -570,9 +614,12 @@ launcher_main (int argc, char **argv)
         sigprocmask (SIG_BLOCK, &self->signals, NULL);
         code = s_run (self);
     }
-    for (int i = 0; i < CHILD_COUNT; i++)
+    for (size_t i = 0; i < self->nchildren; i++) {
         for (int j = 0; j < self->children[i].argc; j++)
             free (self->children[i].argv[j]);
+        free (self->children[i].argv);
+    }
+    free (self->children);
     config_destroy (&self->cfg);
     free (self);
     return code;

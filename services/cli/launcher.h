@@ -1,5 +1,6 @@
-//  launcher — `retailmesh up`: starts pricing, inventory, orders and the
-//  gateway as child processes on loopback, waits until each answers, loads
+//  launcher — `retailmesh up`: starts every service of the topology (and
+//  its HTTP front, the gateway) as child processes, wired by name from
+//  their rows, waits until each answers, loads
 //  the demo catalogue into an empty mesh, and then supervises: a child that
 //  exits is restarted with exponential backoff until Ctrl-C or SIGTERM,
 //  which stops them all.

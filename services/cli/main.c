@@ -8,6 +8,8 @@
 #include "events.h"
 #include "launcher.h"
 #include "log.h"
+#include "mesh.h"
+#include "command.h"
 #include "sha256.h"
 #include "status.h"
 #include <curl/curl.h>
@@ -22,10 +24,11 @@ typedef struct {
 } command_t;
 
 static int s_keyhash (int argc, char **argv);
+static int s_topology (int argc, char **argv);
 
 static const command_t s_commands[] = {
     {"up", launcher_main, false,
-     "start pricing, inventory, orders and the gateway on 127.0.0.1 and supervise them"},
+     "start every service of the topology and the gateway on 127.0.0.1 and supervise them"},
     {"status", status_main, true,
      "show whether each service is up, with its version, uptime and store size"},
     {"health", health_main, true,
@@ -42,6 +45,8 @@ static const command_t s_commands[] = {
      "move a consumer's position to apply a source's events again from a seq (or skip)"},
     {"catalog", catalogue_main, true,
      "print every operation and event (or one) with its version and fields"},
+    {"topology", s_topology, true,
+     "print the table of services: endpoints, what each calls and consumes"},
     {NULL, NULL, false, NULL},
 };
 
@@ -88,6 +93,28 @@ s_keyhash (int argc, char **argv)
     return 0;
 }
 
+static int
+s_topology (int argc, char **argv)
+{
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "[options]\n\n"
+        "Prints the topology every retailmesh program reads: one row per service with\n"
+        "its default request (rpc) and event (pub) endpoints, the services it calls,\n"
+        "the event sources it consumes, and the HTTP port of the gateway; '-' for none.\n"
+        "That is the built-in table with the rows of the --topology file applied; the\n"
+        "output is itself a topology file. Without --topology, the table `retailmesh up`\n"
+        "recorded in --var-dir, if it did.", NULL, &cfg) != 0)
+        return 1;
+    mesh_define_var_dir (cfg);
+    int code = command_load (cfg, argc, argv, false, 0, 0, NULL);
+    if (code == COMMAND_GO_ON) {
+        topology_print (mesh_topology (), stdout);
+        code = 0;
+    }
+    config_destroy (&cfg);
+    return code;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -112,11 +139,15 @@ main (int argc, char **argv)
             fprintf (stderr, "retailmesh: cannot initialise libcurl\n");
             return 1;
         }
+        //  every command reads the same table as the services it talks to:
+        //  the one `up` recorded, unless told otherwise
+        int code = mesh_use_topology (argc - 1, argv + 1, cmd->run != launcher_main);
         //  the subcommand sees itself as argv[0], named in full in messages
         char name[64];
         snprintf (name, sizeof name, "retailmesh %s", cmd->name);
         argv[1] = name;
-        int code = cmd->run (argc - 1, argv + 1);
+        if (code == 0)
+            code = cmd->run (argc - 1, argv + 1);
         curl_global_cleanup ();
         return code;
     }

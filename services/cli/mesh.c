@@ -4,15 +4,77 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-const mesh_service_t mesh_services[MESH_RPC_COUNT] = {
-    {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", NULL},
-    //  inventory releases the stock of cancelled orders
-    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "orders"},
-    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", NULL},
-};
+static topology_t *s_topology;
+
+int
+mesh_use_topology (int argc, char **argv, bool recorded)
+{
+    char *given = config_peek (argc, argv, "topology");
+    char *var_dir = recorded && !given ? config_peek (argc, argv, "var-dir") : NULL;
+    char path[PATH_MAX] = "";
+    if (recorded && !given)
+        snprintf (path, sizeof path, "%.4000s/%s", var_dir ? var_dir : "./var", MESH_TOPOLOGY_FILE);
+    free (given);
+    free (var_dir);
+    topology_t *topo = NULL;
+    int rc;
+    if (*path) {
+        rc = topology_new (&topo);
+        if (rc == 0 && access (path, R_OK) == 0)
+            rc = topology_load (topo, path);
+    }
+    else
+        rc = topology_for (argc, argv, &topo);
+    if (rc == RM_ENOMEM)
+        fprintf (stderr, "retailmesh: out of memory\n");
+    if (rc != 0) {
+        topology_destroy (&topo);
+        return rc == RM_ENOMEM ? 1 : 2;
+    }
+    topology_destroy (&s_topology);
+    s_topology = topo;
+    return 0;
+}
+
+const topology_t *
+mesh_topology (void)
+{
+    if (!s_topology && topology_new (&s_topology) != 0) {
+        fprintf (stderr, "retailmesh: out of memory\n");
+        abort ();
+    }
+    return s_topology;
+}
+
+size_t
+mesh_count (void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < topology_count (mesh_topology ()); i++)
+        n += topology_row (mesh_topology (), i)->rpc != NULL;
+    return n;
+}
+
+const mesh_service_t *
+mesh_service (size_t index)
+{
+    for (size_t i = 0; i < topology_count (mesh_topology ()); i++) {
+        const topology_row_t *row = topology_row (mesh_topology (), i);
+        if (row->rpc && index-- == 0)
+            return row;
+    }
+    return NULL;
+}
+
+const mesh_service_t *
+mesh_gateway (void)
+{
+    return topology_http_front (mesh_topology ());
+}
 
 static const char *s_gateway_help = "Base URL of the gateway.";
 
@@ -34,24 +96,35 @@ s_define_endpoint (config_t *cfg, const mesh_service_t *svc, bool pub, const cha
 }
 
 void
+mesh_define_var_dir (config_t *cfg)
+{
+    config_define (cfg, "var-dir", "./var", "Directory of the mesh's data, API key, topology and "
+                   "endpoints.conf.");
+}
+
+void
 mesh_define_endpoints (config_t *cfg)
 {
-    config_define (cfg, "var-dir", "./var", "Directory of the mesh's data, API key and endpoints.conf.");
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
-        s_define_endpoint (cfg, &mesh_services[i], false, mesh_services[i].rpc);
+    mesh_define_var_dir (cfg);
+    for (size_t i = 0; i < mesh_count (); i++)
+        s_define_endpoint (cfg, mesh_service (i), false, mesh_service (i)->rpc);
 }
 
 void
 mesh_define_pub_endpoints (config_t *cfg)
 {
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
-        s_define_endpoint (cfg, &mesh_services[i], true, mesh_services[i].pub);
+    for (size_t i = 0; i < mesh_count (); i++)
+        s_define_endpoint (cfg, mesh_service (i), true, mesh_service (i)->pub);
 }
 
 void
 mesh_define_gateway_url (config_t *cfg)
 {
-    config_define (cfg, "gateway-url", MESH_GATEWAY_URL, s_gateway_help);
+    const mesh_service_t *gateway = mesh_gateway ();
+    char url[64] = "";
+    if (gateway)
+        snprintf (url, sizeof url, "http://127.0.0.1:%d", gateway->http_port);
+    config_define (cfg, "gateway-url", gateway ? url : NULL, s_gateway_help);
 }
 
 const char *
@@ -73,10 +146,8 @@ mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc)
 const mesh_service_t *
 mesh_find (const char *name)
 {
-    for (int i = 0; name && i < MESH_RPC_COUNT; i++)
-        if (strcmp (name, mesh_services[i].name) == 0)
-            return &mesh_services[i];
-    return NULL;
+    const mesh_service_t *row = topology_find (mesh_topology (), name);
+    return row && row->rpc ? row : NULL;
 }
 
 //  Makes one recorded value the default of the option it names, if this
@@ -84,12 +155,12 @@ mesh_find (const char *name)
 static void
 s_adopt (config_t *cfg, const char *name, const char *value)
 {
-    for (int i = 0; i < MESH_RPC_COUNT; i++)
+    for (size_t i = 0; i < mesh_count (); i++)
         for (int pub = 0; pub < 2; pub++) {
             char option[64];
-            s_option_name (&mesh_services[i], pub, option, sizeof option);
+            s_option_name (mesh_service (i), pub, option, sizeof option);
             if (strcmp (name, option) == 0 && config_get (cfg, option)) {
-                s_define_endpoint (cfg, &mesh_services[i], pub, value);
+                s_define_endpoint (cfg, mesh_service (i), pub, value);
                 return;
             }
         }
@@ -122,32 +193,70 @@ mesh_config_load (config_t *cfg, int argc, char **argv)
     return config_load (cfg, argc, argv);
 }
 
-int
-mesh_write_endpoints (const char *var_dir, config_t *cfg, const char *gateway_url)
+//  Writes text through a temporary file: rename replaces the file whole,
+//  so a reader never sees half of it.
+static int
+s_write_whole (const char *path, void (*write_fn) (FILE *file, void *arg), void *arg)
 {
-    char path[PATH_MAX], temp[PATH_MAX];
-    snprintf (path, sizeof path, "%.4000s/%s", var_dir, MESH_ENDPOINTS_FILE);
-    snprintf (temp, sizeof temp, "%.4000s/%s.tmp", var_dir, MESH_ENDPOINTS_FILE);
+    char temp[PATH_MAX];
+    snprintf (temp, sizeof temp, "%.4000s.tmp", path);
     FILE *file = fopen (temp, "w");
     if (!file) {
         log_error (NULL, "cannot write %s: %s", temp, strerror (errno));
         return RM_EUNAVAIL;
     }
-    fprintf (file, "# Written by `retailmesh up` (pid %d): the endpoints of the mesh it runs.\n",
-             (int) getpid ());
-    for (int i = 0; i < MESH_RPC_COUNT; i++) {
-        fprintf (file, "%s-endpoint = %s\n", mesh_services[i].name, mesh_endpoint (cfg, &mesh_services[i]));
-        fprintf (file, "%s-pub-endpoint = %s\n", mesh_services[i].name,
-                 mesh_pub_endpoint (cfg, &mesh_services[i]));
-    }
-    fprintf (file, "gateway-url = %s\n", gateway_url);
+    write_fn (file, arg);
     bool failed = ferror (file) != 0;
     failed |= fclose (file) != 0;
-    //  rename replaces the file whole, so a reader never sees half of it
     if (failed || rename (temp, path) != 0) {
         log_error (NULL, "cannot write %s: %s", path, strerror (errno));
         unlink (temp);
         return RM_EUNAVAIL;
     }
     return 0;
+}
+
+static void
+s_write_topology (FILE *file, void *arg)
+{
+    (void) arg;
+    fprintf (file, "# Written by `retailmesh up` (pid %d): the topology of the mesh it runs.\n",
+             (int) getpid ());
+    topology_print (mesh_topology (), file);
+}
+
+int
+mesh_write_topology (const char *var_dir, char *path, size_t size)
+{
+    snprintf (path, size, "%.4000s/%s", var_dir, MESH_TOPOLOGY_FILE);
+    return s_write_whole (path, s_write_topology, NULL);
+}
+
+typedef struct {
+    config_t *cfg;
+    const char *gateway_url;
+} s_endpoints_t;
+
+static void
+s_write_endpoints (FILE *file, void *arg)
+{
+    s_endpoints_t *endpoints = (s_endpoints_t *) arg;
+    fprintf (file, "# Written by `retailmesh up` (pid %d): the endpoints of the mesh it runs.\n",
+             (int) getpid ());
+    for (size_t i = 0; i < mesh_count (); i++) {
+        fprintf (file, "%s-endpoint = %s\n", mesh_service (i)->name,
+                 mesh_endpoint (endpoints->cfg, mesh_service (i)));
+        fprintf (file, "%s-pub-endpoint = %s\n", mesh_service (i)->name,
+                 mesh_pub_endpoint (endpoints->cfg, mesh_service (i)));
+    }
+    fprintf (file, "gateway-url = %s\n", endpoints->gateway_url);
+}
+
+int
+mesh_write_endpoints (const char *var_dir, config_t *cfg, const char *gateway_url)
+{
+    char path[PATH_MAX];
+    snprintf (path, sizeof path, "%.4000s/%s", var_dir, MESH_ENDPOINTS_FILE);
+    s_endpoints_t endpoints = {cfg, gateway_url};
+    return s_write_whole (path, s_write_endpoints, &endpoints);
 }

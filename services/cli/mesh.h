@@ -1,5 +1,5 @@
-//  mesh — the services `retailmesh` runs and their default loopback
-//  endpoints, and the options that point the command at them. `up` records
+//  mesh — the services `retailmesh` runs, from the topology (topology.h),
+//  and the options that point the command at them. `up` records
 //  the endpoints it used in <var-dir>/endpoints.conf; the other commands
 //  take that file's values as their defaults, so `status` finds a mesh that
 //  was started on other ports without being told again.
@@ -7,22 +7,40 @@
 #define RM_CLI_MESH_H
 
 #include "config.h"
+#include "topology.h"
+#include <stdbool.h>
+#include <stddef.h>
 
-typedef struct {
-    const char *name;            //  "pricing": binary name and option prefix
-    const char *rpc;             //  default request endpoint
-    const char *pub;             //  default event endpoint
-    const char *consumes;        //  the service whose events it applies, or NULL
-} mesh_service_t;
+//  A service of the mesh: its row of the topology.
+typedef topology_row_t mesh_service_t;
 
-enum { MESH_SVC_PRICING, MESH_SVC_INVENTORY, MESH_SVC_ORDERS, MESH_RPC_COUNT };
-
-//  The services that answer over ZeroMQ, in start order.
-extern const mesh_service_t mesh_services[MESH_RPC_COUNT];
-
-#define MESH_HTTP_PORT "8080"
-#define MESH_GATEWAY_URL "http://127.0.0.1:8080"
 #define MESH_ENDPOINTS_FILE "endpoints.conf"
+
+#define MESH_TOPOLOGY_FILE "topology"
+
+//  Makes the table the topology option names (see topology_for) the
+//  active one; without that option and with recorded, the table `retailmesh
+//  up` recorded in <var-dir>/topology. Returns 0, or the exit code after
+//  printing what is wrong (2; 1 when out of memory).
+int mesh_use_topology (int argc, char **argv, bool recorded);
+
+//  Records the active table in <var_dir>/topology, for the services `up`
+//  starts and the commands run later, and puts that path in path. Returns
+//  0 or RM_EUNAVAIL after logging.
+int mesh_write_topology (const char *var_dir, char *path, size_t size);
+
+//  The active topology: the built-in one until mesh_use_topology.
+const topology_t *mesh_topology (void);
+
+//  The services that answer over ZeroMQ, in table (start) order.
+size_t mesh_count (void);
+const mesh_service_t *mesh_service (size_t i);
+
+//  The HTTP front of the mesh (the gateway's row), or NULL.
+const mesh_service_t *mesh_gateway (void);
+
+//  Declares --var-dir.
+void mesh_define_var_dir (config_t *cfg);
 
 //  Declares --var-dir and --<service>-endpoint for each service.
 void mesh_define_endpoints (config_t *cfg);
@@ -30,7 +48,7 @@ void mesh_define_endpoints (config_t *cfg);
 //  Declares --<service>-pub-endpoint for each service.
 void mesh_define_pub_endpoints (config_t *cfg);
 
-//  Declares --gateway-url.
+//  Declares --gateway-url, by default the gateway's port on 127.0.0.1.
 void mesh_define_gateway_url (config_t *cfg);
 
 //  Like config_load, with the values in <var-dir>/endpoints.conf (when it
@@ -43,7 +61,8 @@ const char *mesh_endpoint (config_t *cfg, const mesh_service_t *svc);
 //  The event endpoint chosen for a service (needs mesh_define_pub_endpoints).
 const char *mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc);
 
-//  The service of that name, or NULL (also for a NULL name).
+//  The service of that name that answers over ZeroMQ, or NULL (also for
+//  a NULL name).
 const mesh_service_t *mesh_find (const char *name);
 
 //  Records the request and event endpoints cfg holds for every service and

@@ -84,13 +84,15 @@ status_main (int argc, char **argv)
         printf ("%-10s %-30s %-6s %-9s %-8s %-10s %s\n",
                 "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "NOTE");
         bool all_up = true;
-        for (int i = 0; i < MESH_RPC_COUNT; i++)
-            all_up &= s_print_row (mesh_services[i].name,
-                                   mesh_endpoint (cfg, &mesh_services[i]), NULL, timeout_ms);
+        for (size_t i = 0; i < mesh_count (); i++)
+            all_up &= s_print_row (mesh_service (i)->name,
+                                   mesh_endpoint (cfg, mesh_service (i)), NULL, timeout_ms);
         const char *gateway = config_get (cfg, "gateway-url");
-        char url[PATH_MAX];
-        snprintf (url, sizeof url, "%s/healthz", gateway);
-        all_up &= s_print_row ("gateway", gateway, url, timeout_ms);
+        if (mesh_gateway () && gateway) {
+            char url[PATH_MAX];
+            snprintf (url, sizeof url, "%s/healthz", gateway);
+            all_up &= s_print_row (mesh_gateway ()->name, gateway, url, timeout_ms);
+        }
         code = all_up ? 0 : 1;
     }
     config_destroy (&cfg);

@@ -22,13 +22,12 @@
 //  sys.health answers come fast or not at all: readiness waits at most this.
 #define READY_TIMEOUT_MS 1000
 
-static const char *const s_ready_services[] = {"orders", "pricing", "inventory"};
-#define READY_SERVICES (sizeof s_ready_services / sizeof s_ready_services[0])
-
 struct http_api_t {
     struct MHD_Daemon *daemon;
     hub_t *hub;
     auth_t *auth;
+    char *const *services;        //  asked by GET /readyz
+    size_t nservices;
     int request_timeout_ms;
     int port;
     atomic_bool draining;
@@ -97,6 +96,7 @@ s_req_destroy (req_t **req_p)
 {
     req_t *req = *req_p;
     hub_job_clear (&req->job);
+    free (req->job.calls);
     msgpack_sbuffer_destroy (&req->call_body);
     free (req->body);
     atomic_fetch_sub (&req->api->active, 1);
@@ -207,7 +207,8 @@ s_answer_job (req_t *req)
         reply.retry_after = true;
     }
     else if (route->kind == ROUTE_READY)
-        translate_readiness (s_ready_services, req->job.calls, req->job.ncalls, &reply);
+        translate_readiness ((const char *const *) req->api->services, req->job.calls,
+                             req->job.ncalls, &reply);
     else
         translate_reply (route, &req->job.calls[0], req->cid, &reply);
     return s_send (req, &reply, NULL, NULL);
@@ -270,8 +271,13 @@ s_call (req_t *req)
                                    .body = problem, .problem = true};
         return s_send (req, &reply, NULL, NULL);
     }
+    req->job.calls = (hub_call_t *) calloc (1, sizeof *req->job.calls);
+    if (!req->job.calls)
+        return s_send_problem (req, 503, "unavailable", "Service unavailable",
+                               "The gateway is out of memory.", NULL, NULL);
     req->job.deadline_ms = req->start_us / 1000 + req->api->request_timeout_ms;
     req->job.calls[0].op = route->op;
+    req->job.calls[0].service = route->service;
     req->job.calls[0].body = req->call_body.data;
     req->job.calls[0].body_len = req->call_body.size;
     req->job.ncalls = 1;
@@ -285,14 +291,24 @@ s_ready (req_t *req)
     static const char empty_map[] = "\x80";
     int timeout = req->api->request_timeout_ms < READY_TIMEOUT_MS ? req->api->request_timeout_ms
                                                                    : READY_TIMEOUT_MS;
+    size_t n = req->api->nservices;
+    if (n == 0) {
+        translate_reply_t reply = {0};
+        translate_readiness (NULL, NULL, 0, &reply);
+        return s_send (req, &reply, NULL, NULL);
+    }
+    req->job.calls = (hub_call_t *) calloc (n, sizeof *req->job.calls);
+    if (!req->job.calls)
+        return s_send_problem (req, 503, "unavailable", "Service unavailable",
+                               "The gateway is out of memory.", NULL, NULL);
     req->job.deadline_ms = req->start_us / 1000 + timeout;
-    for (size_t i = 0; i < READY_SERVICES; i++) {
+    for (size_t i = 0; i < n; i++) {
         req->job.calls[i].op = "sys.health";
-        req->job.calls[i].service = s_ready_services[i];
+        req->job.calls[i].service = req->api->services[i];
         req->job.calls[i].body = empty_map;
         req->job.calls[i].body_len = 1;
     }
-    req->job.ncalls = READY_SERVICES;
+    req->job.ncalls = n;
     return s_submit (req);
 }
 
@@ -473,6 +489,9 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
         return RM_ENOMEM;
     self->hub = hub;
     self->auth = auth;
+    self->services = options->services;
+    while (self->services && self->services[self->nservices])
+        self->nservices++;
     self->request_timeout_ms = options->request_timeout_ms;
     int fd = s_listen (options, &self->port);
     if (fd < 0) {

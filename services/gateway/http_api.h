@@ -16,6 +16,7 @@ typedef struct {
     int threads;                  //  HTTP worker threads
     int request_timeout_ms;       //  deadline for a service's answer
     unsigned connection_limit;
+    char *const *services;        //  those GET /readyz asks, NULL-terminated
 } http_api_options_t;
 
 typedef struct http_api_t http_api_t;

@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define HUB_SERVICES_MAX 8
 //  Jobs queue in the inproc pipe only while the hub thread is busy; the
 //  HTTP connection limit bounds them long before this.
 #define HUB_HWM 100000
@@ -23,8 +22,10 @@ struct hub_t {
     unsigned id;                  //  tells this hub's thread-local sockets from an older hub's
     char endpoint[64];            //  inproc endpoint of pull
     zsock_t *pull;                //  jobs from HTTP threads
-    hub_service_t services[HUB_SERVICES_MAX];
+    hub_service_t *services;      //  one per service the gateway calls
     size_t nservices;
+    zmq_pollitem_t *items;        //  the hub thread's: its pipe, the jobs, each service
+    int64_t *due;                 //  the hub thread's: each service's next expiry
     int attempt_ms;
     zactor_t *actor;
     pthread_mutex_t lock;         //  guards pushes
@@ -66,8 +67,13 @@ hub_new (int attempt_ms, hub_t **self_p)
 int
 hub_add_service (hub_t *self, const char *name, const char *endpoint)
 {
-    if (self->nservices == HUB_SERVICES_MAX || strlen (name) >= sizeof self->services[0].name)
+    if (strlen (name) >= sizeof self->services[0].name)
         return RM_EINVAL;
+    hub_service_t *grown = (hub_service_t *) realloc (self->services,
+                                                      (self->nservices + 1) * sizeof *grown);
+    if (!grown)
+        return RM_ENOMEM;
+    self->services = grown;
     hub_service_t *svc = &self->services[self->nservices];
     int rc = rpc_client_new (endpoint, self->attempt_ms, &svc->client);
     if (rc != 0)
@@ -159,8 +165,8 @@ s_actor (zsock_t *pipe, void *arg)
     hub_t *self = (hub_t *) arg;
     zsock_signal (pipe, 0);
     bool stopping = false;
-    zmq_pollitem_t items[2 + HUB_SERVICES_MAX];
-    int64_t due[HUB_SERVICES_MAX];
+    zmq_pollitem_t *items = self->items;
+    int64_t *due = self->due;
     while (true) {
         int timeout = -1;
         int64_t now = clock_mono_ms ();
@@ -205,6 +211,12 @@ s_actor (zsock_t *pipe, void *arg)
 int
 hub_start (hub_t *self)
 {
+    self->items = (zmq_pollitem_t *) calloc (2 + self->nservices, sizeof *self->items);
+    self->due = (int64_t *) calloc (self->nservices + 1, sizeof *self->due);
+    if (!self->items || !self->due) {
+        log_error (NULL, "hub: out of memory");
+        return RM_ENOMEM;
+    }
     self->actor = zactor_new (s_actor, self);
     if (!self->actor) {
         log_error (NULL, "hub: cannot start the hub thread");
@@ -242,6 +254,9 @@ s_push (hub_t *self)
 int
 hub_submit (hub_t *self, hub_job_t *job)
 {
+    //  a job without calls would never be done
+    if (job->ncalls == 0 || !job->calls)
+        return RM_EINVAL;
     zsock_t *push = s_push (self);
     if (!push) {
         log_error (job->cid, "hub: cannot open a job socket: %s", zmq_strerror (zmq_errno ()));
@@ -269,6 +284,9 @@ hub_destroy (hub_t **self_p)
     }
     for (size_t i = 0; i < self->nservices; i++)
         rpc_client_destroy (&self->services[i].client);
+    free (self->services);
+    free (self->items);
+    free (self->due);
     zsock_destroy (&self->pull);
     pthread_mutex_destroy (&self->lock);
     free (self);

@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HUB_CALLS_MAX 4
-
 typedef struct hub_t hub_t;
 typedef struct hub_job_t hub_job_t;
 
@@ -37,7 +35,7 @@ struct hub_job_t {
     const char *cid;              //  correlation ID for every call
     const char *idem;             //  idempotency key or NULL
     int64_t deadline_ms;          //  absolute, clock_mono_ms
-    hub_call_t calls[HUB_CALLS_MAX];
+    hub_call_t *calls;            //  ncalls of them, owned by the submitter
     size_t ncalls;
     size_t pending;               //  the hub's count of unanswered calls
     hub_done_fn *done;
@@ -50,22 +48,23 @@ struct hub_job_t {
 int hub_new (int attempt_ms, hub_t **self_p);
 
 //  Adds a service by name ("orders") and endpoint; before hub_start.
-//  Returns 0, RM_EINVAL (not an endpoint, or no room for another
-//  service) or RM_ENOMEM; logs nothing (the caller names the option).
+//  Returns 0, RM_EINVAL (not an endpoint, or a name of 32 characters or
+//  more) or RM_ENOMEM; logs nothing (the caller names the option).
 int hub_add_service (hub_t *self, const char *name, const char *endpoint);
 
 //  Starts the hub thread.
 int hub_start (hub_t *self);
 
 //  Hands a job to the hub; callable from any thread. Returns 0 (done will
-//  run), or RM_EUNAVAIL when the hub cannot take it (done will not run).
+//  run), RM_EINVAL when it has no calls, or RM_EUNAVAIL when the hub
+//  cannot take it (done will not run either way).
 int hub_submit (hub_t *self, hub_job_t *job);
 
 //  Lets calls in flight finish (each has a deadline), stops the thread and
 //  closes every socket. Call only after all submitting threads have stopped.
 void hub_destroy (hub_t **self_p);
 
-//  Releases the results of a job's calls.
+//  Releases the results of a job's calls (not the calls array itself).
 void hub_job_clear (hub_job_t *job);
 
 #endif

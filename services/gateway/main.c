@@ -7,6 +7,8 @@
 #include "http_api.h"
 #include "hub.h"
 #include "log.h"
+#include "route.h"
+#include "topology.h"
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,15 +18,21 @@
 #define FD_RESERVE 64
 #define CONNECTION_LIMIT_MAX 10000
 
+//  The gateway's row of the topology names its port and the services it calls.
 static void
-s_define (config_t *cfg)
+s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
 {
+    char port[16];
+    snprintf (port, sizeof port, "%d", row->http_port);
     config_define (cfg, "http-address", "127.0.0.1", "numeric IP address to listen on for HTTP");
-    config_define (cfg, "http-port", "8080", "TCP port to listen on for HTTP");
+    config_define (cfg, "http-port", port, "TCP port to listen on for HTTP");
     config_define (cfg, "http-threads", "2", "HTTP worker threads");
-    config_define (cfg, "orders-endpoint", "tcp://127.0.0.1:7301", "orders service ZeroMQ endpoint");
-    config_define (cfg, "pricing-endpoint", "tcp://127.0.0.1:7101", "pricing service ZeroMQ endpoint");
-    config_define (cfg, "inventory-endpoint", "tcp://127.0.0.1:7201", "inventory service ZeroMQ endpoint");
+    for (int i = 0; row->calls[i]; i++) {
+        char name[64], help[96];
+        snprintf (name, sizeof name, "%s-endpoint", row->calls[i]);
+        snprintf (help, sizeof help, "%s service ZeroMQ endpoint", row->calls[i]);
+        config_define (cfg, name, topology_find (topo, row->calls[i])->rpc, help);
+    }
     config_define (cfg, "request-timeout", "5000",
                    "milliseconds to wait for a service's answer before replying 503");
     config_define (cfg, "api-key-hashes", NULL,
@@ -32,6 +40,24 @@ s_define (config_t *cfg)
                    "(printf %s KEY | sha256sum); without any, every /v1 call except "
                    "/v1/openapi.json is refused");
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
+    topology_define_option (cfg);
+}
+
+//  Connects the hub to every service the gateway calls.
+static int
+s_add_services (hub_t *hub, config_t *cfg, const topology_row_t *row)
+{
+    for (int i = 0; row->calls[i]; i++) {
+        char name[64];
+        snprintf (name, sizeof name, "%s-endpoint", row->calls[i]);
+        int rc = hub_add_service (hub, row->calls[i], config_get (cfg, name));
+        if (rc != 0) {
+            log_error (NULL, "cannot connect to %s at %s: %s; check --%s", row->calls[i],
+                       config_get (cfg, name), rm_strerror (rc), name);
+            return rc == RM_ENOMEM ? 1 : 2;
+        }
+    }
+    return 0;
 }
 
 //  Reads an integer option within [min, max]; logs the option otherwise.
@@ -73,21 +99,15 @@ s_connection_limit (void)
     return limit > CONNECTION_LIMIT_MAX ? CONNECTION_LIMIT_MAX : (unsigned) limit;
 }
 
-int
-main (int argc, char **argv)
+//  Runs the gateway of the topology's row until a stop signal.
+static int
+s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *row,
+         sigset_t *stop_signals)
 {
-    //  Every thread started from here on inherits the blocked signals;
-    //  only sigwait below receives them.
-    sigset_t stop_signals;
-    sigemptyset (&stop_signals);
-    sigaddset (&stop_signals, SIGINT);
-    sigaddset (&stop_signals, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
-
     config_t *cfg = NULL;
     if (config_new ("gateway", "[options]   (the HTTP/JSON front door of the mesh)", &cfg) != 0)
         return 1;
-    s_define (cfg);
+    s_define (cfg, topo, row);
     int rc = config_load (cfg, argc, argv);
     if (rc != 0) {
         config_destroy (&cfg);
@@ -102,7 +122,8 @@ main (int argc, char **argv)
     log_init ("gateway", (log_level_t) level);
 
     http_api_options_t options = {.address = config_get (cfg, "http-address"),
-                                  .connection_limit = s_connection_limit ()};
+                                  .connection_limit = s_connection_limit (),
+                                  .services = row->calls};
     if (s_get_int (cfg, "http-port", 0, 65535, &options.port) != 0
         || s_get_int (cfg, "http-threads", 1, 64, &options.threads) != 0
         || s_get_int (cfg, "request-timeout", 10, 600000, &options.request_timeout_ms) != 0) {
@@ -124,13 +145,8 @@ main (int argc, char **argv)
     hub_t *hub = NULL;
     http_api_t *api = NULL;
     rc = hub_new (attempt_ms, &hub) == 0 ? 0 : 1;
-    if (rc == 0
-        && (hub_add_service (hub, "orders", config_get (cfg, "orders-endpoint")) != 0
-            || hub_add_service (hub, "pricing", config_get (cfg, "pricing-endpoint")) != 0
-            || hub_add_service (hub, "inventory", config_get (cfg, "inventory-endpoint")) != 0)) {
-        log_error (NULL, "check --orders-endpoint, --pricing-endpoint and --inventory-endpoint");
-        rc = 2;
-    }
+    if (rc == 0)
+        rc = s_add_services (hub, cfg, row);
     if (rc == 0 && hub_start (hub) != 0)
         rc = 1;
     if (rc == 0) {
@@ -143,7 +159,7 @@ main (int argc, char **argv)
                   RETAILMESH_VERSION, options.address, http_api_port (api), options.threads,
                   options.request_timeout_ms);
         int sig = 0;
-        sigwait (&stop_signals, &sig);
+        sigwait (stop_signals, &sig);
         log_info (NULL, "gateway: signal %d, stopping", sig);
         http_api_drain (api, options.request_timeout_ms + 1000);
     }
@@ -153,5 +169,36 @@ main (int argc, char **argv)
     config_destroy (&cfg);
     if (rc == 0)
         log_info (NULL, "gateway: stopped");
+    return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+    //  Every thread started from here on inherits the blocked signals;
+    //  only sigwait receives them.
+    sigset_t stop_signals;
+    sigemptyset (&stop_signals);
+    sigaddset (&stop_signals, SIGINT);
+    sigaddset (&stop_signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
+
+    topology_t *topo = NULL;
+    int rc = topology_for (argc, argv, &topo);
+    if (rc != 0)
+        return rc == RM_ENOMEM ? 1 : 2;
+    const topology_row_t *row = topology_find (topo, "gateway");
+    const route_t *unserved = row ? route_unserved (row->calls) : NULL;
+    rc = 2;
+    if (!row || !row->http_port)
+        fprintf (stderr, "gateway: the topology has no gateway row with an HTTP port "
+                 "(see `retailmesh topology`)\n");
+    else if (unserved)
+        fprintf (stderr, "gateway: %s %s goes to %s, which the gateway's topology row does not "
+                 "call (see `retailmesh topology`)\n", unserved->method, unserved->path,
+                 unserved->service);
+    else
+        rc = s_serve (argc, argv, topo, row, &stop_signals);
+    topology_destroy (&topo);
     return rc;
 }

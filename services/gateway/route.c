@@ -3,33 +3,36 @@
 #include <string.h>
 
 const route_t route_table[] = {
-    {"POST", "/v1/orders", "submitOrder", ROUTE_CALL, "orders.submit", true, ROUTE_BODY_REQUIRED, true,
+    {"POST", "/v1/orders", "submitOrder", ROUTE_CALL, "orders.submit", "orders", true,
+     ROUTE_BODY_REQUIRED, "/v1/orders/{order_id}",
      {{"channel", "channel", PARAM_DEFAULT, false, "salesforce"}}},
-    {"GET", "/v1/orders", "findOrder", ROUTE_CALL, "orders.find", true, ROUTE_BODY_NONE, false,
+    {"GET", "/v1/orders", "findOrder", ROUTE_CALL, "orders.find", "orders", true, ROUTE_BODY_NONE,
+     NULL,
      {{"channel", "channel", PARAM_QUERY, false, "salesforce"},
       {"external_id", "external_id", PARAM_QUERY, false, NULL}}},
-    {"GET", "/v1/orders/{order_id}", "getOrder", ROUTE_CALL, "orders.get", true, ROUTE_BODY_NONE, false,
-     {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
-    {"POST", "/v1/orders/{order_id}/cancel", "cancelOrder", ROUTE_CALL, "orders.cancel", true,
-     ROUTE_BODY_OPTIONAL, false, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
-    {"GET", "/v1/orders/{order_id}/events", "getOrderHistory", ROUTE_CALL, "orders.history", true,
-     ROUTE_BODY_NONE, false, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
-    {"POST", "/v1/prices/quote", "quotePrices", ROUTE_CALL, "pricing.quote", true, ROUTE_BODY_REQUIRED, false,
+    {"GET", "/v1/orders/{order_id}", "getOrder", ROUTE_CALL, "orders.get", "orders", true,
+     ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
+    {"POST", "/v1/orders/{order_id}/cancel", "cancelOrder", ROUTE_CALL, "orders.cancel", "orders", true,
+     ROUTE_BODY_OPTIONAL, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/orders/{order_id}/events", "getOrderHistory", ROUTE_CALL, "orders.history", "orders", true,
+     ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
+    {"POST", "/v1/prices/quote", "quotePrices", ROUTE_CALL, "pricing.quote", "pricing", true,
+     ROUTE_BODY_REQUIRED, NULL,
      {{NULL}}},
-    {"PUT", "/v1/prices/{currency}/{sku}", "setPrice", ROUTE_CALL, "pricing.set", true,
-     ROUTE_BODY_REQUIRED, false,
+    {"PUT", "/v1/prices/{currency}/{sku}", "setPrice", ROUTE_CALL, "pricing.set", "pricing", true,
+     ROUTE_BODY_REQUIRED, NULL,
      {{"currency", "currency", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
-    {"GET", "/v1/availability", "getAvailability", ROUTE_CALL, "inventory.availability", true,
-     ROUTE_BODY_NONE, false, {{"sku", "skus", PARAM_QUERY, true, NULL}}},
-    {"PUT", "/v1/stock/{location}/{sku}", "setStock", ROUTE_CALL, "inventory.set_stock", true,
-     ROUTE_BODY_REQUIRED, false,
+    {"GET", "/v1/availability", "getAvailability", ROUTE_CALL, "inventory.availability", "inventory", true,
+     ROUTE_BODY_NONE, NULL, {{"sku", "skus", PARAM_QUERY, true, NULL}}},
+    {"PUT", "/v1/stock/{location}/{sku}", "setStock", ROUTE_CALL, "inventory.set_stock", "inventory", true,
+     ROUTE_BODY_REQUIRED, NULL,
      {{"location", "location", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
-    {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, false, ROUTE_BODY_NONE, false, {{NULL}}},
-    {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, false, ROUTE_BODY_NONE, false, {{NULL}}},
-    {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, false, ROUTE_BODY_NONE, false, {{NULL}}},
-    {NULL, NULL, NULL, ROUTE_CALL, NULL, false, ROUTE_BODY_NONE, false, {{NULL}}},
+    {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
+    {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
+    {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
+    {NULL, NULL, NULL, ROUTE_CALL, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
 };
 
 #define ROUTE_SEGMENTS_MAX 8
@@ -108,6 +111,21 @@ route_find (const char *method, const char *path, route_match_t *match)
         snprintf (match->allow + len, sizeof match->allow - len, "%s%s", len ? ", " : "", route->method);
     }
     match->nparams = 0;
+    return NULL;
+}
+
+const route_t *
+route_unserved (char *const *services)
+{
+    for (const route_t *route = route_table; route->method; route++) {
+        if (route->kind != ROUTE_CALL)
+            continue;
+        char *const *name = services;
+        while (*name && strcmp (*name, route->service) != 0)
+            name++;
+        if (!*name)
+            return route;
+    }
     return NULL;
 }
 

@@ -45,9 +45,12 @@ typedef struct {
     const char *operation_id; //  OpenAPI operationId (a valid Apex identifier)
     route_kind_t kind;
     const char *op;           //  ROUTE_CALL: catalogue operation name
+    const char *service;      //  ROUTE_CALL: the topology row that answers it
     bool auth;                //  needs Authorization: Bearer <key>
     route_body_t body;        //  whether it takes a JSON request body
-    bool created;             //  reply field "created" selects 201 + Location
+    //  A reply whose field "created" is true answers 201 with this Location,
+    //  its {field}s filled from the reply ("/v1/orders/{order_id}"); NULL: 200.
+    const char *created;
     route_param_t params[ROUTE_PARAMS_MAX];  //  terminated by name NULL
 } route_t;
 
@@ -68,6 +71,10 @@ typedef struct {
 //  Matches method and path (without query string) against the table.
 //  Returns match->route, or NULL with match->status 404 or 405.
 const route_t *route_find (const char *method, const char *path, route_match_t *match);
+
+//  The first call route whose service is not in services (NULL-terminated),
+//  or NULL when the gateway can reach every route.
+const route_t *route_unserved (char *const *services);
 
 //  Returns the path or query parameter that fills the operation's body
 //  field, or NULL when the field comes from the JSON body.

@@ -390,6 +390,29 @@ s_add_line_details (json_t *problem, const msgpack_object *details, bool prices)
     }
 }
 
+//  How a service's error code answers over HTTP. Rows are tried in order;
+//  a row with_field applies only when the error names a request field.
+typedef enum { LINES_NONE, LINES_PRICES, LINES_STOCK } s_lines_t;
+
+static const struct {
+    int err;
+    bool with_field;
+    int status;
+    const char *slug, *title;
+    bool retry_after;
+    s_lines_t lines;               //  per-line details that stand for the field error
+} s_errors[] = {
+    {RM_EINVAL, false, 422, "validation", "Request is not valid", false, LINES_NONE},
+    {RM_ENOTFOUND, true, 422, "unknown-reference", "Request refers to something unknown", false, LINES_NONE},
+    {RM_ENOTFOUND, false, 404, "not-found", "Not found", false, LINES_NONE},
+    {RM_EMISMATCH, false, 409, "price-mismatch", "Prices have changed", false, LINES_PRICES},
+    {RM_ESHORT, false, 409, "insufficient-stock", "Not enough stock", false, LINES_STOCK},
+    {RM_ECONFLICT, false, 409, "conflict", "Conflicts with the current state", false, LINES_NONE},
+    {RM_EBUSY, false, 409, "in-progress", "The same request is still being processed", true, LINES_NONE},
+    {RM_ETIMEOUT, false, 503, "unavailable", "Service unavailable", true, LINES_NONE},
+    {RM_EUNAVAIL, false, 503, "unavailable", "Service unavailable", true, LINES_NONE},
+};
+
 static void
 s_error_reply (const route_t *route, const msgpack_object *body, const char *cid,
                translate_reply_t *out)
@@ -398,50 +421,48 @@ s_error_reply (const route_t *route, const msgpack_object *body, const char *cid
     mp_get_str (body, "code", code, sizeof code);
     mp_get_str (body, "message", message, sizeof message);
     mp_get_str (body, "field", field, sizeof field);
-    const msgpack_object *details = mp_get (body, "details");
     int err = rm_errcode (code);
-    switch (err) {
-        case RM_EINVAL:
-            translate_problem (out, 422, "validation", "Request is not valid", message, cid);
-            break;
-        case RM_ENOTFOUND:
-            if (*field)
-                translate_problem (out, 422, "unknown-reference", "Request refers to something unknown",
-                                   message, cid);
-            else
-                translate_problem (out, 404, "not-found", "Not found", message, cid);
-            break;
-        case RM_EMISMATCH:
-            translate_problem (out, 409, "price-mismatch", "Prices have changed", message, cid);
-            if (out->body)
-                s_add_line_details (out->body, details, true);
-            break;
-        case RM_ESHORT:
-            translate_problem (out, 409, "insufficient-stock", "Not enough stock", message, cid);
-            if (out->body)
-                s_add_line_details (out->body, details, false);
-            break;
-        case RM_ECONFLICT:
-            translate_problem (out, 409, "conflict", "Conflicts with the current state", message, cid);
-            break;
-        case RM_EBUSY:
-            translate_problem (out, 409, "in-progress", "The same request is still being processed",
-                               message, cid);
-            out->retry_after = true;
-            break;
-        case RM_ETIMEOUT:
-        case RM_EUNAVAIL:
-            translate_problem (out, 503, "unavailable", "Service unavailable", message, cid);
-            out->retry_after = true;
-            break;
-        default:
-            log_error (cid, "gateway: %s failed: %s: %s", route->op, code, message);
-            translate_problem (out, 500, "internal", "Internal error",
-                               "The request failed inside the mesh; quote the correlation ID.", cid);
-            return;
+    size_t i = 0;
+    while (i < sizeof s_errors / sizeof s_errors[0]
+           && (s_errors[i].err != err || (s_errors[i].with_field && !*field)))
+        i++;
+    if (i == sizeof s_errors / sizeof s_errors[0]) {
+        log_error (cid, "gateway: %s failed: %s: %s", route->op, code, message);
+        translate_problem (out, 500, "internal", "Internal error",
+                           "The request failed inside the mesh; quote the correlation ID.", cid);
+        return;
     }
-    if (out->body && *field && err != RM_EMISMATCH && err != RM_ESHORT)
+    translate_problem (out, s_errors[i].status, s_errors[i].slug, s_errors[i].title, message, cid);
+    out->retry_after = s_errors[i].retry_after;
+    if (!out->body)
+        return;
+    if (s_errors[i].lines != LINES_NONE)
+        s_add_line_details (out->body, mp_get (body, "details"), s_errors[i].lines == LINES_PRICES);
+    else if (*field)
         s_add_field_error (out->body, route, field, jsonmp_message (message, field));
+}
+
+//  Fills the route's Location template's {field}s from the reply body.
+static void
+s_location (const char *template, json_t *reply, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *p = template; *p && len + 1 < size; ) {
+        const char *close = *p == '{' ? strchr (p, '}') : NULL;
+        if (!close) {
+            out[len++] = *p++;
+            out[len] = '\0';
+            continue;
+        }
+        char name[64];
+        snprintf (name, sizeof name, "%.*s", (int) (close - p - 1), p + 1);
+        const char *value = json_string_value (json_object_get (reply, name));
+        len += (size_t) snprintf (out + len, size - len, "%s", value ? value : "");
+        if (len >= size)
+            len = size - 1;
+        p = close + 1;
+    }
 }
 
 static void
@@ -503,8 +524,7 @@ translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
         else if (route->created) {
             if (json_is_true (json_object_get (out->body, "created"))) {
                 out->status = 201;
-                snprintf (out->location, sizeof out->location, "/v1/orders/%s",
-                          json_string_value (json_object_get (out->body, "order_id")));
+                s_location (route->created, out->body, out->location, sizeof out->location);
             }
             json_object_del (out->body, "created");
         }

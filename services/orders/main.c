@@ -3,19 +3,16 @@
 //  inventory.
 #include "orders.h"
 
-static const char *const s_peers[] = {"pricing", "inventory", NULL};
-
 static const service_def_t s_def = {
     .name = "orders",
     .dbs = orders_dbs,
     .schema_version = 1,
     .routes = orders_routes,
-    .peers = s_peers,
     .on_start = orders_start,
 };
 
 int
 main (int argc, char **argv)
 {
-    return service_main (&s_def, "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", argc, argv);
+    return service_main (&s_def, argc, argv);
 }

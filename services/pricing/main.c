@@ -11,5 +11,5 @@ static const service_def_t s_def = {
 int
 main (int argc, char **argv)
 {
-    return service_main (&s_def, "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", argc, argv);
+    return service_main (&s_def, argc, argv);
 }

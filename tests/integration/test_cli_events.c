@@ -26,25 +26,19 @@ s_clients (void)
 }
 
 //  Fills argv with the retailmesh binary, args (NULL-terminated) and the
-//  mesh's endpoints; event endpoints only for `events tail`, the one
-//  command that takes them. Returns argc.
+//  mesh's topology file, which holds every service's endpoints. Returns
+//  argc.
 static int
 s_argv (const char **argv, int size, const char *const *args)
 {
     int n = 0;
     argv[n++] = harness_bin ("retailmesh");
-    for (int i = 0; args[i] && n < size - 20; i++)
+    for (int i = 0; args[i] && n < size - 5; i++)
         argv[n++] = args[i];
-    const char *flags[] = {"--var-dir", mesh.dir, "--pricing-endpoint", mesh.pricing_rpc,
-                           "--inventory-endpoint", mesh.inventory_rpc, "--orders-endpoint", mesh.orders_rpc};
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-        argv[n++] = flags[i];
-    if (strcmp (args[0], "events") == 0 && args[1] && strcmp (args[1], "tail") == 0) {
-        const char *pubs[] = {"--pricing-pub-endpoint", mesh.pricing_pub, "--inventory-pub-endpoint",
-                              mesh.inventory_pub, "--orders-pub-endpoint", mesh.orders_pub};
-        for (size_t i = 0; i < sizeof pubs / sizeof pubs[0]; i++)
-            argv[n++] = pubs[i];
-    }
+    argv[n++] = "--var-dir";
+    argv[n++] = mesh.dir;
+    argv[n++] = "--topology";
+    argv[n++] = mesh.topology;
     argv[n] = NULL;
     return n;
 }

@@ -391,7 +391,7 @@ test_recorded_event_endpoints (void)
     CHECK_STR (mesh_pub_endpoint (tail, mesh_find ("pricing")), "tcp://127.0.0.1:5");
     CHECK_STR (mesh_pub_endpoint (tail, mesh_find ("inventory")), "tcp://127.0.0.1:7202");
     config_destroy (&tail);
-    CHECK_STR (mesh_find ("inventory")->consumes, "orders");
+    CHECK_STR (mesh_find ("inventory")->consumes[0], "orders");
     harness_rmtree (dir);
     free (dir);
 }

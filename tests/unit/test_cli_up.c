@@ -29,21 +29,6 @@ typedef struct {
     harness_proc_t proc;
 } up_t;
 
-//  The whole of a small text file, or NULL.
-static char *
-s_read_file (const char *path)
-{
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return NULL;
-    size_t size = 1 << 20;
-    char *text = malloc (size);
-    if (text)
-        text[fread (text, 1, size - 1, file)] = '\0';
-    fclose (file);
-    return text;
-}
-
 static void
 s_init (up_t *up)
 {
@@ -83,7 +68,7 @@ s_wait_log (up_t *up, harness_proc_t *proc, const char *name, const char *text, 
     snprintf (path, sizeof path, "%s/%s.log", up->dir, name);
     int64_t deadline = clock_mono_ms () + timeout_ms;
     while (clock_mono_ms () < deadline) {
-        char *log = s_read_file (path);
+        char *log = harness_read_file (path);
         bool found = log && strstr (log, text);
         free (log);
         if (found)
@@ -178,7 +163,7 @@ main (void)
 
     char path[PATH_MAX + 64];
     snprintf (path, sizeof path, "%s/api-key", up.var_dir);
-    char *key = s_read_file (path);
+    char *key = harness_read_file (path);
     if (key)
         key[strcspn (key, "\n")] = '\0';
     CHECK (key && apikey_valid (key));
@@ -187,7 +172,7 @@ main (void)
     snprintf (path, sizeof path, "%s/.demo-loaded", up.var_dir);
     CHECK (access (path, F_OK) == 0);
     snprintf (path, sizeof path, "%s/up.log", up.dir);
-    char *log = s_read_file (path);
+    char *log = harness_read_file (path);
     CHECK (log && key && strstr (log, key));
     CHECK (log && strstr (log, "curl -sS"));
     free (log);

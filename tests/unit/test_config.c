@@ -347,6 +347,37 @@ test_redefine_keeps_one_option (void)
     config_destroy (&cfg);
 }
 
+//  One option's value before any option is declared: flag over variable
+//  over config file, as config_load ranks them.
+static void
+test_peek (void)
+{
+    char *path = s_write_file ("peek.conf", "# before\nlabel = from-file\n");
+    char *file_only[] = {"prog", "--config", path, NULL};
+    char *value = config_peek (3, file_only, "label");
+    CHECK_STR (value, "from-file");
+    free (value);
+    setenv ("RETAILMESH_LABEL", "from-env", 1);
+    value = config_peek (3, file_only, "label");
+    CHECK_STR (value, "from-env");
+    free (value);
+    char *flag[] = {"prog", "--config=x", "--label", "from-flag", "--unknown", NULL};
+    value = config_peek (5, flag, "label");
+    CHECK_STR (value, "from-flag");
+    free (value);
+    char *flag_eq[] = {"prog", "--label=eq", NULL};
+    value = config_peek (2, flag_eq, "label");
+    CHECK_STR (value, "eq");
+    free (value);
+    unsetenv ("RETAILMESH_LABEL");
+    //  after "--" nothing is an option
+    char *after[] = {"prog", "--", "--label=no", NULL};
+    CHECK (config_peek (3, after, "label") == NULL);
+    char *none[] = {"prog", "--labels=no", NULL};
+    CHECK (config_peek (2, none, "label") == NULL);
+    free (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -362,6 +393,7 @@ main (int argc, char **argv)
     test_help ();
     test_get_int ();
     test_redefine_keeps_one_option ();
+    test_peek ();
     harness_rmtree (s_dir);
     free (s_dir);
     return harness_report (argv[0]);

@@ -69,6 +69,7 @@ s_echo_service (zsock_t *pipe, void *args)
 
 typedef struct {
     hub_job_t job;
+    hub_call_t calls[2];          //  the job's calls
     char cid[32];
     char body[16];
     atomic_int done;
@@ -100,6 +101,7 @@ s_job_init (test_job_t *tj, const char *op, int index, int64_t deadline)
     tj->body[5] = (char) (index & 0xff);
     tj->job.cid = tj->cid;
     tj->job.deadline_ms = deadline;
+    tj->job.calls = tj->calls;
     tj->job.calls[0].op = op;
     tj->job.calls[0].body = tj->body;
     tj->job.calls[0].body_len = 6;

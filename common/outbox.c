@@ -119,12 +119,8 @@ outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
     if (rc == 0) {
         uint8_t key[8];
         store_key_u64 (env.seq, key);
-        MDB_val k = {8, key}, v = {buf.size, buf.data};
-        int mrc = mdb_put (txn, self->events, &k, &v, MDB_APPEND);
-        if (mrc != 0) {
-            log_error (cid, "event log append failed: %s", mdb_strerror (mrc));
-            rc = mrc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
-        }
+        //  a failure is the caller's to log: it is the write's failure
+        rc = store_put (txn, self->events, key, sizeof key, buf.data, buf.size, MDB_APPEND);
     }
     msgpack_sbuffer_destroy (&buf);
     if (rc == 0)

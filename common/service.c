@@ -29,7 +29,7 @@
 enum { DB_EVENTS, DB_POSITIONS, DB_DLQ, DB_OUTQ, DB_INTERNAL };
 static const char *const s_internal_dbs[] = {"_events", "_positions", "_dlq", "_outq"};
 
-typedef enum { ACT_REPLY, ACT_EVENT, ACT_CALL } action_kind_t;
+typedef enum { ACT_REPLY, ACT_EVENT, ACT_CALL, ACT_AFTER } action_kind_t;
 
 typedef struct {
     char peer[32];
@@ -49,6 +49,7 @@ typedef struct {
     msgpack_sbuffer buf;            //  ACT_EVENT body, ACT_CALL body
     msgpack_packer pk;              //  ACT_EVENT: packs into buf
     call_args_t call;               //  ACT_CALL
+    service_after_fn *after;        //  ACT_AFTER, with call.arg
 } action_t;
 
 struct request_t {
@@ -62,6 +63,7 @@ struct request_t {
     bool replied;
     bool deferred;
     bool reply_ok;
+    bool rerun;                     //  dispatched again after its batch found the map full
     msgpack_sbuffer reply;          //  packed reply body
     msgpack_packer pk;
 };
@@ -120,6 +122,7 @@ struct service_t {
     action_t **actions;             //  queued until the batch commits
     size_t nactions, cap_actions;
     size_t deferred;                //  requests waiting for a callback
+    zlistx_t *reruns;               //  requests to dispatch again once the map grew
     atomic_bool stopping;           //  set by service_stop, possibly from another thread
     void *state;
 };
@@ -195,7 +198,8 @@ service_config_define (config_t *cfg, const service_def_t *def, const topology_t
     config_define (cfg, "data-dir", dir, "directory of this service's LMDB store");
     config_define (cfg, "rpc-endpoint", row->rpc, "ZeroMQ endpoint to bind for requests (ROUTER)");
     config_define (cfg, "pub-endpoint", row->pub, "ZeroMQ endpoint to bind for events (PUB)");
-    config_define (cfg, "map-size", "1G", "LMDB map size (maximum store size), e.g. 512M, 4G");
+    config_define (cfg, "map-size", "1G", "LMDB map size at start, e.g. 512M, 4G; it grows in steps when full");
+    config_define (cfg, "map-size-max", "0", "most the LMDB map may grow to, e.g. 8G; 0: as far as the disk has room");
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
     config_define (cfg, "nosync", "false", "skip fsync on commit (faster, NOT durable: tests and benchmarks only)");
     config_define (cfg, "call-timeout", "2000", "milliseconds to wait for a peer service's answer");
@@ -407,7 +411,7 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     const topology_row_t *row = s_row (def, topo);
     if (!row)
         return RM_EINVAL;
-    int64_t map_size = 0, call_timeout = 0;
+    int64_t map_size = 0, map_size_max = 0, call_timeout = 0;
     int level = log_level_parse (config_get (cfg, "log-level"));
     if (level < 0) {
         fprintf (stderr, "%s: --log-level must be debug, info, warn or error\n", def->name);
@@ -415,8 +419,13 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     }
     log_init (def->name, (log_level_t) level);
     if (config_get_int (cfg, "map-size", &map_size) != 0
+        || config_get_int (cfg, "map-size-max", &map_size_max) != 0
         || config_get_int (cfg, "call-timeout", &call_timeout) != 0)
         return RM_EINVAL;
+    if (map_size <= 0 || map_size_max < 0 || (map_size_max > 0 && map_size_max < map_size)) {
+        log_error (NULL, "--map-size must be positive and --map-size-max 0 or at least --map-size");
+        return RM_EINVAL;
+    }
     if (call_timeout <= 0 || call_timeout > 600000) {
         log_error (NULL, "--call-timeout must be between 1 and 600000 ms");
         return RM_EINVAL;
@@ -461,7 +470,9 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     store_opts_t opts = {
         .dir = config_get (cfg, "data-dir"),
         .map_size = (size_t) map_size,
+        .map_size_max = (size_t) map_size_max,
         .schema_version = def->schema_version,
+        .migrations = def->migrations,
         .dbs = dbs,
         .nosync = strcmp (config_get (cfg, "nosync"), "true") == 0,
     };
@@ -540,6 +551,10 @@ service_destroy (service_t **self_p)
         free (act);
     }
     free (self->actions);
+    for (request_t *req = self->reruns ? (request_t *) zlistx_detach (self->reruns, NULL) : NULL; req;
+         req = (request_t *) zlistx_detach (self->reruns, NULL))
+        s_request_free (&req);
+    zlistx_destroy (&self->reruns);
     for (int i = 0; i < self->nconsumers; i++)
         consumer_destroy (&self->consumers[i]);
     free (self->consumers);
@@ -858,6 +873,17 @@ service_call (service_t *self, const char *peer, const char *op,
     return 0;
 }
 
+int
+service_after_commit (service_t *self, service_after_fn *fn, void *arg)
+{
+    action_t *act = s_action_add (self, ACT_AFTER);
+    if (!act)
+        return RM_ENOMEM;
+    act->after = fn;
+    act->call.arg = arg;
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  timers and file descriptors
 
@@ -948,8 +974,9 @@ service_fd_remove (service_t *self, int fd)
 //  sending, after the batch commits
 
 static void
-s_send_reply (service_t *self, request_t *req, bool commit_ok)
+s_send_reply (service_t *self, request_t *req, int commit_err)
 {
+    bool commit_ok = commit_err == 0;
     envelope_t env;
     envelope_init_reply (&env, &req->env, req->reply_ok && commit_ok);
     msgpack_sbuffer out;
@@ -966,6 +993,8 @@ s_send_reply (service_t *self, request_t *req, bool commit_ok)
 #endif
     if (commit_ok)
         msgpack_sbuffer_write (&out, req->reply.data, req->reply.size);
+    else if (commit_err == RM_ESTORAGE_FULL)
+        envelope_pack_error_body (&pk, RM_ESTORAGE_FULL, NULL, "the store is full; nothing was changed", 0);
     else
         envelope_pack_error_body (&pk, RM_ESTORE, NULL, "the store could not commit; nothing was changed", 0);
     zmsg_t *msg = zmsg_new ();
@@ -981,11 +1010,11 @@ s_send_reply (service_t *self, request_t *req, bool commit_ok)
 }
 
 static void
-s_start_call (service_t *self, action_t *act, bool commit_ok)
+s_start_call (service_t *self, action_t *act, int commit_err)
 {
     call_args_t *call = &act->call;
-    if (!commit_ok) {
-        call->fn (call->arg, RM_ESTORE, NULL);
+    if (commit_err) {
+        call->fn (call->arg, commit_err, NULL);
         return;
     }
     rpc_client_t *client = service_peer (self, call->peer);
@@ -997,12 +1026,13 @@ s_start_call (service_t *self, action_t *act, bool commit_ok)
 }
 
 //  Commits the batch; after a failure the in-memory positions go back to
-//  what the store holds.
-static bool
+//  what the store holds. Returns 0, RM_ESTORAGE_FULL when the map or the
+//  disk is full (logged once by the store), or RM_ESTORE (logged here).
+static int
 s_commit (service_t *self)
 {
     if (!self->batch)
-        return true;
+        return 0;
     int rc = outbox_save_position (self->outbox, self->batch);
     bool had_events = self->batch_has_events;
     self->batch_has_events = false;
@@ -1014,20 +1044,57 @@ s_commit (service_t *self)
     if (rc == 0 && had_events)
         FAILPOINT_CRASH ("after-commit");
     if (rc == 0)
-        return true;
+        return 0;
+    if (rc == RM_ENOMEM || rc == RM_ESTORAGE_FULL)
+        rc = RM_ESTORAGE_FULL;
+    else
+        log_error (NULL, "the batch could not be committed: %s", rm_strerror (rc));
     outbox_reload (self->outbox);
     for (int i = 0; i < self->nconsumers; i++)
         consumer_reload (self->consumers[i]);
-    return false;
+    return rc;
 }
 
 //  Commits the batch, then sends what it queued: replies, calls, and the
 //  events now committed in the log. Callbacks of failed calls may queue
 //  more actions, so the queue is taken whole first.
+//  A request answered in a batch whose commit found the map full (not one
+//  answered later from a callback: its work was sent on) is kept, forgetting
+//  its answer, to run again once the map grew. True when it was kept.
+static bool
+s_keep_for_rerun (service_t *self, request_t *req, int commit_err)
+{
+    if (commit_err != RM_ESTORAGE_FULL || !store_wants_growth (self->store) || req->deferred || req->rerun)
+        return false;
+    if (!self->reruns && !(self->reruns = zlistx_new ()))
+        return false;
+    if (!zlistx_add_end (self->reruns, req))
+        return false;
+    req->rerun = true;
+    req->replied = false;
+    req->reply_ok = false;
+    msgpack_sbuffer_clear (&req->reply);
+    if (req->decoded)
+        msgpack_unpacked_destroy (&req->unpacked);
+    req->decoded = false;
+    return true;
+}
+
+static void s_dispatch (service_t *self, request_t *req);
+
+//  Runs again the requests kept by s_keep_for_rerun (the map grew since).
+static void
+s_rerun (service_t *self)
+{
+    for (request_t *req = self->reruns ? (request_t *) zlistx_detach (self->reruns, NULL) : NULL; req;
+         req = (request_t *) zlistx_detach (self->reruns, NULL))
+        s_dispatch (self, req);
+}
+
 static void
 s_flush (service_t *self)
 {
-    bool commit_ok = s_commit (self);
+    int commit_err = s_commit (self);
     store_abort (&self->reader);
     while (self->nactions > 0) {
         action_t **actions = self->actions;
@@ -1036,24 +1103,31 @@ s_flush (service_t *self)
         self->nactions = self->cap_actions = 0;
         for (size_t i = 0; i < n; i++) {
             action_t *act = actions[i];
-            if (act->kind == ACT_REPLY) {
-                s_send_reply (self, act->req, commit_ok);
+            if (act->kind == ACT_REPLY && s_keep_for_rerun (self, act->req, commit_err))
+                self->again = true;
+            else if (act->kind == ACT_REPLY) {
+                s_send_reply (self, act->req, commit_err);
                 if (act->req->deferred)
                     self->deferred--;
                 s_request_free (&act->req);
             }
             else if (act->kind == ACT_CALL)
-                s_start_call (self, act, commit_ok);
+                s_start_call (self, act, commit_err);
+            else if (act->kind == ACT_AFTER)
+                act->after (act->call.arg, commit_err);
             msgpack_sbuffer_destroy (&act->buf);
             free (act);
         }
         free (actions);
-        //  actions queued by callbacks above belong to a new batch
-        commit_ok = s_commit (self) && commit_ok;
+        //  actions queued by callbacks above belong to a new batch, and
+        //  learn that batch's outcome
+        commit_err = s_commit (self);
         store_abort (&self->reader);
     }
     if (outbox_relay (self->outbox, self->pub, SERVICE_RELAY_MAX) < 0)
         log_error (NULL, "relay could not read the event log");
+    //  no transaction is open here, so the map may be remapped larger
+    store_grow (self->store);
 }
 
 //  ---------------------------------------------------------------------
@@ -1068,9 +1142,19 @@ s_health (service_t *self, request_t *req)
         txn = NULL;
     if (!txn || outbox_first_seq (self->outbox, txn, &first) != 0)
         first = 0;
+    store_fill_t fill;
+    store_fill (self->store, &fill);
     msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 8);
+    msgpack_pack_map (pk, fill.full ? 11 : 10);
     mp_pack_kv_str (pk, "service", self->def->name);
+    mp_pack_kv_bool (pk, "ready", !fill.full);
+    if (fill.full)
+        mp_pack_kv_str (pk, "reason", fill.reason);
+    mp_pack_str (pk, "store");
+    msgpack_pack_map (pk, 3);
+    mp_pack_kv_int (pk, "used", fill.used);
+    mp_pack_kv_int (pk, "map_size", fill.map_size);
+    mp_pack_kv_int (pk, "map_size_max", fill.map_size_max);
     mp_pack_kv_str (pk, "version", RETAILMESH_VERSION);
     mp_pack_kv_int (pk, "uptime_s", (clock_mono_ms () - self->started_ms) / 1000);
     mp_pack_kv_int (pk, "store_bytes", store_size (self->store));
@@ -1142,6 +1226,14 @@ s_dispatch (service_t *self, request_t *req)
     }
     log_debug (req->env.cid, "%s", req->env.type);
     int rc = fn (self, req);
+    if (rc == RM_ENOMEM && !req->replied && !req->deferred && store_wants_growth (self->store)) {
+        //  the map filled under this request: commit what came before it,
+        //  grow, and run it once more
+        s_flush (self);
+        rc = fn (self, req);
+    }
+    if (rc == RM_ENOMEM && store_wants_growth (self->store))
+        rc = RM_ESTORAGE_FULL;
     if (!req->replied && !req->deferred)
         request_reply_error (req, rc < 0 ? rc : RM_EINTERNAL, NULL, "%s failed: %s", req->env.type,
                              rm_strerror (rc < 0 ? rc : RM_EINTERNAL));
@@ -1300,6 +1392,7 @@ s_turn (service_t *self, bool take_requests)
         items[n++] = (zmq_pollitem_t) {NULL, self->fds[i].fd, self->fds[i].events, 0};
     if (zmq_poll (items, n, s_poll_timeout (self)) < 0 && zmq_errno () != EINTR)
         log_error (NULL, "poll failed: %s", zmq_strerror (zmq_errno ()));
+    s_rerun (self);
     if (take_requests)
         s_take_requests (self);
     for (int i = 0; i < self->npeers; i++) {

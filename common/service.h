@@ -12,6 +12,13 @@
 //  outgoing calls are sent; if the commit fails, every request of the
 //  batch gets an error reply and nothing is sent. Then the outbound queue
 //  performs the actions that are due (see outq.h).
+//
+//  The store's map grows between batches, when a write found it full or
+//  it is three quarters used; a request whose write, or whose batch's
+//  commit, found the map full is run once more after the growth (a
+//  deferred one learns it from its callbacks: RM_ESTORAGE_FULL). When the store cannot grow (at
+//  --map-size-max, or the disk is full) writes answer RM_ESTORAGE_FULL and
+//  sys.health says not ready with the reason, until a write commits again.
 #ifndef RM_SERVICE_H
 #define RM_SERVICE_H
 
@@ -64,6 +71,7 @@ typedef struct {
     const char *name;              //  "pricing": its row in the topology
     const char *const *dbs;        //  named databases, NULL-terminated
     unsigned schema_version;
+    const store_migration_t *migrations;  //  from older schema versions, see store.h
     const service_route_t *routes; //  terminated by {NULL, NULL}
     const service_option_t *options; //  its own options, terminated by {NULL}; may be NULL
     //  Runs once after the store is open and before requests are served
@@ -79,8 +87,8 @@ typedef struct {
 } service_def_t;
 
 //  Declares the options every service has (data-dir, rpc-endpoint and
-//  pub-endpoint with the row's defaults, map-size, log-level, nosync,
-//  call-timeout, the event log's and consumers' limits, the outbound
+//  pub-endpoint with the row's defaults, map-size, map-size-max, log-level,
+//  nosync, call-timeout, the event log's and consumers' limits, the outbound
 //  queue's retry bounds (outbound-*), topology, config), <peer>-endpoint
 //  for each service the row calls or consumes, <source>-pub-endpoint for
 //  each source, and the descriptor's own options. Returns 0, or RM_EINVAL
@@ -165,6 +173,13 @@ void request_defer (request_t *req);
 //  the change (the outbox), and published after the batch commits; it is
 //  dropped if the enclosing service_write fails.
 msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
+
+//  Runs fn (arg, err) once this turn's batch is committed (err 0) or has
+//  failed to commit (err its code, RM_ESTORAGE_FULL when the store is
+//  full): for work that must know whether a change is durable. fn runs in
+//  the loop like a handler.
+typedef void (service_after_fn) (void *arg, int err);
+int service_after_commit (service_t *self, service_after_fn *fn, void *arg);
 
 //  The client for a peer: a service its topology row calls or consumes.
 rpc_client_t *service_peer (service_t *self, const char *peer);

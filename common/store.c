@@ -7,18 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define STORE_META_DB "meta"
 #define STORE_SCHEMA_KEY "schema_version"
+
+typedef enum { STORE_ROOM, STORE_FULL_MAP, STORE_FULL_DISK } store_state_t;
 
 struct store_t {
     MDB_env *env;
     MDB_dbi *dbis;
     int ndbs;
+    size_t map_size_max;            //  0: bounded by the disk
+    bool wants_growth;              //  a write found the map full
+    store_state_t state;
+    char reason[160];               //  why writes fail, while state is not STORE_ROOM
+    MDB_txn *top;                   //  the open top-level write transaction
+    bool top_wrote;                 //  something was put or deleted in it
     char dir[PATH_MAX];
 };
 
-//  Logs an LMDB failure once, naming the store, and maps it to an RM code.
+//  At open, where the caller only passes the code on: logs an LMDB failure
+//  once, naming the store, and maps it to an RM code.
 static int
 s_fail (const char *dir, int rc, const char *what)
 {
@@ -30,13 +40,42 @@ s_fail (const char *dir, int rc, const char *what)
     return rc == MDB_BAD_VALSIZE ? RM_EINVAL : rc == ENOMEM ? RM_ENOMEM : RM_ESTORE;
 }
 
-static const char *
-s_env_dir (MDB_env *env)
+static int64_t s_map_size (store_t *self);
+
+static store_t *
+s_of_txn (MDB_txn *txn)
 {
-    const char *dir = NULL;
-    if (mdb_env_get_path (env, &dir) != 0 || !dir)
-        dir = "?";
-    return dir;
+    return (store_t *) mdb_env_get_userctx (mdb_txn_env (txn));
+}
+
+static void
+s_set_full (store_t *self, store_state_t state, const char *reason)
+{
+    if (self->state == STORE_ROOM)
+        log_error (NULL, "store %s is full: %s; writes fail until there is room", self->dir, reason);
+    self->state = state;
+    snprintf (self->reason, sizeof self->reason, "%s", reason);
+}
+
+//  Maps an LMDB failure after open to an RM code without logging: the
+//  caller logs what it handles. A full map or disk is remembered.
+static int
+s_code (store_t *self, int rc)
+{
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        if (self && rc == MDB_MAP_FULL && !self->wants_growth) {
+            self->wants_growth = true;
+            log_warn (NULL, "store %s: the map is full at %lld bytes; it grows after this batch "
+                      "if the maximum and the disk allow", self->dir, (long long) s_map_size (self));
+        }
+        return RM_ENOMEM;
+    }
+    if (rc == ENOSPC || rc == EDQUOT) {
+        if (self)
+            s_set_full (self, STORE_FULL_DISK, "the disk is full");
+        return RM_ESTORAGE_FULL;
+    }
+    return rc == MDB_BAD_VALSIZE ? RM_EINVAL : rc == ENOMEM ? RM_ENOMEM : RM_ESTORE;
 }
 
 static int
@@ -68,18 +107,60 @@ s_mkdir_p (const char *dir)
     return 0;
 }
 
-//  Compares the schema version on disk with the expected one, or writes it
-//  into a store that has none yet.
+static void
+s_pack_version (unsigned version, uint8_t be[4])
+{
+    be[0] = (uint8_t) (version >> 24);
+    be[1] = (uint8_t) (version >> 16);
+    be[2] = (uint8_t) (version >> 8);
+    be[3] = (uint8_t) version;
+}
+
+static const store_migration_t *
+s_migration (const store_opts_t *opts, unsigned from)
+{
+    for (const store_migration_t *m = opts->migrations; m && m->fn; m++)
+        if (m->from == from)
+            return m;
+    return NULL;
+}
+
+//  Runs the migrations from stored up to expected, all in txn.
 static int
-s_check_schema (store_t *self, MDB_txn *txn, MDB_dbi meta, unsigned expected)
+s_migrate (store_t *self, MDB_txn *txn, const store_opts_t *opts, unsigned stored)
+{
+    for (unsigned v = stored; v < opts->schema_version; v++)
+        if (!s_migration (opts, v)) {
+            log_error (NULL, "store %s: schema version on disk is %u, this program expects %u "
+                       "and has no migration from version %u", self->dir, stored, opts->schema_version, v);
+            return RM_ECONFLICT;
+        }
+    int64_t count = 0;
+    for (unsigned v = stored; v < opts->schema_version; v++) {
+        int err = s_migration (opts, v)->fn (self, txn, &count);
+        if (err) {
+            log_error (NULL, "store %s: migration from schema version %u to %u failed: %s",
+                       self->dir, v, v + 1, rm_strerror (err));
+            return err;
+        }
+    }
+    log_info (NULL, "store %s: migrated from schema version %u to %u: %lld record(s) rewritten",
+              self->dir, stored, opts->schema_version, (long long) count);
+    return 0;
+}
+
+//  Compares the schema version on disk with the expected one: writes it
+//  into a store that has none yet, migrates an older store, refuses a newer.
+static int
+s_check_schema (store_t *self, MDB_txn *txn, MDB_dbi meta, const store_opts_t *opts)
 {
     MDB_val key = {strlen (STORE_SCHEMA_KEY), STORE_SCHEMA_KEY};
     MDB_val val;
-    uint8_t be[4] = {(uint8_t) (expected >> 24), (uint8_t) (expected >> 16),
-                     (uint8_t) (expected >> 8), (uint8_t) expected};
+    uint8_t be[4];
+    s_pack_version (opts->schema_version, be);
+    MDB_val data = {sizeof be, be};
     int rc = mdb_get (txn, meta, &key, &val);
     if (rc == MDB_NOTFOUND) {
-        MDB_val data = {sizeof be, be};
         rc = mdb_put (txn, meta, &key, &data, 0);
         return rc ? s_fail (self->dir, rc, "write the schema version") : 0;
     }
@@ -93,12 +174,19 @@ s_check_schema (store_t *self, MDB_txn *txn, MDB_dbi meta, unsigned expected)
     const uint8_t *p = val.mv_data;
     unsigned stored = (unsigned) p[0] << 24 | (unsigned) p[1] << 16
                     | (unsigned) p[2] << 8 | (unsigned) p[3];
-    if (stored != expected) {
-        log_error (NULL, "store %s: schema version on disk is %u, this program expects %u",
-                   self->dir, stored, expected);
+    if (stored > opts->schema_version) {
+        log_error (NULL, "store %s was written with schema version %u; this program knows schema "
+                   "versions up to %u: refusing to open it (run a newer release)",
+                   self->dir, stored, opts->schema_version);
         return RM_ECONFLICT;
     }
-    return 0;
+    if (stored == opts->schema_version)
+        return 0;
+    int err = s_migrate (self, txn, opts, stored);
+    if (err)
+        return err;
+    rc = mdb_put (txn, meta, &key, &data, 0);
+    return rc ? s_fail (self->dir, rc, "write the schema version") : 0;
 }
 
 static int
@@ -120,7 +208,7 @@ s_open_dbs (store_t *self, const store_opts_t *opts)
             return s_fail (self->dir, rc, what);
         }
     }
-    int err = s_check_schema (self, txn, meta, opts->schema_version);
+    int err = s_check_schema (self, txn, meta, opts);
     if (err) {
         mdb_txn_abort (txn);
         return err;
@@ -155,6 +243,7 @@ store_open (const store_opts_t *opts, store_t **self_p)
     }
     snprintf (self->dir, sizeof self->dir, "%s", opts->dir);
     self->ndbs = ndbs;
+    self->map_size_max = opts->map_size_max;
     self->dbis = calloc ((size_t) ndbs + 1, sizeof *self->dbis);
     if (!self->dbis) {
         log_error (NULL, "store %s: out of memory", opts->dir);
@@ -164,6 +253,8 @@ store_open (const store_opts_t *opts, store_t **self_p)
 
     const char *step = "create the environment";
     int rc = mdb_env_create (&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_userctx (self->env, self);
     if (rc == 0 && opts->map_size > 0) {
         step = "set the map size";
         rc = mdb_env_set_mapsize (self->env, opts->map_size);
@@ -240,7 +331,7 @@ store_read_begin (store_t *self, MDB_txn **txn)
     int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, txn);
     if (rc) {
         *txn = NULL;
-        return s_fail (self->dir, rc, "begin a read transaction");
+        return s_code (self, rc);
     }
     return 0;
 }
@@ -251,8 +342,11 @@ store_write_begin (store_t *self, MDB_txn *parent, MDB_txn **txn)
     int rc = mdb_txn_begin (self->env, parent, 0, txn);
     if (rc) {
         *txn = NULL;
-        return s_fail (self->dir, rc, parent ? "begin a nested write transaction"
-                                             : "begin a write transaction");
+        return s_code (self, rc);
+    }
+    if (!parent) {
+        self->top = *txn;
+        self->top_wrote = false;
     }
     return 0;
 }
@@ -262,11 +356,23 @@ store_commit (MDB_txn **txn)
 {
     if (!txn || !*txn)
         return RM_EINVAL;
-    MDB_env *env = mdb_txn_env (*txn);
+    store_t *self = s_of_txn (*txn);
+    bool top = self && self->top == *txn;
     //  mdb_txn_commit frees the transaction whether or not it succeeds.
     int rc = mdb_txn_commit (*txn);
     *txn = NULL;
-    return rc ? s_fail (s_env_dir (env), rc, "commit") : 0;
+    if (!top)
+        return rc ? s_code (self, rc) : 0;
+    self->top = NULL;
+    if (rc)
+        return s_code (self, rc);
+    //  a commit that wrote proves there is room again
+    if (self->top_wrote && self->state != STORE_ROOM) {
+        log_info (NULL, "store %s: writes succeed again (%s no longer)", self->dir, self->reason);
+        self->state = STORE_ROOM;
+        self->reason[0] = '\0';
+    }
+    return 0;
 }
 
 void
@@ -274,6 +380,9 @@ store_abort (MDB_txn **txn)
 {
     if (!txn || !*txn)
         return;
+    store_t *self = s_of_txn (*txn);
+    if (self && self->top == *txn)
+        self->top = NULL;
     mdb_txn_abort (*txn);
     *txn = NULL;
 }
@@ -287,8 +396,87 @@ store_size (store_t *self)
     if (rc == 0)
         rc = mdb_env_stat (self->env, &stat);
     if (rc)
-        return s_fail (self->dir, rc, "read environment info");
+        return s_code (self, rc);
     return ((int64_t) info.me_last_pgno + 1) * (int64_t) stat.ms_psize;
+}
+
+static int64_t
+s_map_size (store_t *self)
+{
+    MDB_envinfo info;
+    return mdb_env_info (self->env, &info) == 0 ? (int64_t) info.me_mapsize : 0;
+}
+
+//  The most the map may grow to: the configured maximum, or what the data
+//  file could reach on its disk; never below the map it has.
+static int64_t
+s_map_max (store_t *self)
+{
+    int64_t map = s_map_size (self), max = (int64_t) self->map_size_max;
+    if (max == 0) {
+        char path[PATH_MAX + 16];
+        struct stat st;
+        struct statvfs vfs;
+        snprintf (path, sizeof path, "%s/data.mdb", self->dir);
+        if (stat (path, &st) == 0 && statvfs (self->dir, &vfs) == 0)
+            max = (int64_t) st.st_size + (int64_t) vfs.f_bavail * (int64_t) vfs.f_frsize;
+    }
+    max -= max % 4096;
+    return max > map ? max : map;
+}
+
+void
+store_fill (store_t *self, store_fill_t *fill)
+{
+    fill->used = store_size (self);
+    fill->map_size = s_map_size (self);
+    fill->map_size_max = s_map_max (self);
+    fill->full = self->state != STORE_ROOM;
+    fill->reason = self->reason;
+}
+
+bool
+store_wants_growth (store_t *self)
+{
+    return self->wants_growth;
+}
+
+int
+store_grow (store_t *self)
+{
+    int64_t used = store_size (self), map = s_map_size (self);
+    bool hit = self->wants_growth;
+    self->wants_growth = false;
+    if (!hit && used <= map / 4 * 3)
+        return 0;
+    int64_t max = s_map_max (self);
+    int64_t grown = map * 2 < max ? map * 2 : max;
+    if (grown <= map) {
+        if (!hit)
+            return 0;
+        char reason[160];
+        if (self->map_size_max)
+            snprintf (reason, sizeof reason, "the map is full at its maximum of %lld bytes (--map-size-max)",
+                      (long long) map);
+        else
+            snprintf (reason, sizeof reason, "the map is full at %lld bytes and the disk has no room to grow it",
+                      (long long) map);
+        s_set_full (self, STORE_FULL_MAP, reason);
+        return RM_ESTORAGE_FULL;
+    }
+    int rc = mdb_env_set_mapsize (self->env, (size_t) grown);
+    if (rc) {
+        log_error (NULL, "store %s: cannot grow the map to %lld bytes: %s", self->dir, (long long) grown,
+                   mdb_strerror (rc));
+        return s_code (self, rc);
+    }
+    log_info (NULL, "store %s: map grown from %lld to %lld bytes (%lld in use, at most %lld)", self->dir,
+              (long long) map, (long long) grown, (long long) used, (long long) max);
+    if (self->state == STORE_FULL_MAP) {
+        self->state = STORE_ROOM;
+        self->reason[0] = '\0';
+    }
+    return 1;
 }
 
 int
@@ -298,7 +486,17 @@ store_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val
     int rc = mdb_get (txn, dbi, &k, val);
     if (rc == MDB_NOTFOUND)
         return RM_ENOTFOUND;
-    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "get") : 0;
+    return rc ? s_code (s_of_txn (txn), rc) : 0;
+}
+
+static int
+s_wrote (store_t *self, int rc)
+{
+    if (rc)
+        return s_code (self, rc);
+    if (self)
+        self->top_wrote = true;
+    return 0;
 }
 
 int
@@ -311,7 +509,7 @@ store_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
     //  With MDB_NOOVERWRITE an existing key is an answer, not a failure.
     if (rc == MDB_KEYEXIST)
         return RM_ECONFLICT;
-    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "put") : 0;
+    return s_wrote (s_of_txn (txn), rc);
 }
 
 int
@@ -321,7 +519,7 @@ store_del (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
     int rc = mdb_del (txn, dbi, &k, NULL);
     if (rc == MDB_NOTFOUND)
         return RM_ENOTFOUND;
-    return rc ? s_fail (s_env_dir (mdb_txn_env (txn)), rc, "delete") : 0;
+    return s_wrote (s_of_txn (txn), rc);
 }
 
 size_t

@@ -39,12 +39,22 @@ static const field_spec_t s_outbound_status[] = {
     F_COUNT ("failed_attempts", "failed attempts since start"),
     F_COUNT ("dead_letters", "actions set aside after their bounds"), F_END};
 
+static const field_spec_t s_store_fill[] = {
+    F_AMOUNT ("used", "bytes in use"),
+    F_AMOUNT ("map_size", "current LMDB map size in bytes; it grows when full"),
+    F_AMOUNT ("map_size_max", "most the map may grow to now (the disk's room when not bounded by --map-size-max)"),
+    F_END};
+
 static const field_spec_t s_health[] = {
     F_STR ("service", true, FC_IDENT, 32, "service name"),
     F_STR ("version", true, FC_NONE, 32, "build version"),
     F_AMOUNT ("uptime_s", "seconds since the process started"),
     F_AMOUNT ("store_bytes", "bytes the LMDB store uses"),
     F_INT ("pid", 1, INT32_MAX, "process ID"),
+    {.name = "ready", .type = FT_BOOL, .required = false,
+     .doc = "false while the service cannot serve writes (the reason says why)"},
+    F_STR ("reason", false, FC_NONE, 160, "why the service is not ready"),
+    {.name = "store", .type = FT_MAP, .required = false, .fields = s_store_fill, .doc = "how full the store is"},
     {.name = "events", .type = FT_MAP, .required = true, .fields = s_event_log, .doc = "the service's event log"},
     F_MAPS ("consumers", 0, 16, s_consumer_status, "the other services' events this one applies"),
     {.name = "outbound", .type = FT_MAP, .required = false, .fields = s_outbound_status,

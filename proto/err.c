@@ -22,6 +22,7 @@ static const err_entry_t s_errors[] = {
     {RM_EMISMATCH, "price_mismatch", "quoted price differs from current price"},
     {RM_EBUSY, "in_progress", "the same request is still being processed"},
     {RM_EGONE, "gone", "no longer retained"},
+    {RM_ESTORAGE_FULL, "storage_full", "the store is full"},
 };
 
 static const err_entry_t *

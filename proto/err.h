@@ -19,6 +19,7 @@ enum {
     RM_EMISMATCH = -11,  //  quoted prices differ from current prices
     RM_EBUSY = -12,      //  the same request is still being processed
     RM_EGONE = -13,      //  the events asked for are past the log's retention
+    RM_ESTORAGE_FULL = -14, //  the store cannot grow: its maximum map size is reached or the disk is full
 };
 
 //  Returns a stable lower-case code name for an error ("invalid", "not_found").

@@ -111,3 +111,16 @@ http_main (harness_mesh_t *m, const char *name, void (*const *tests) (void))
     harness_mesh_destroy (m);
     return harness_report (name);
 }
+
+json_t *
+http_expect (harness_mesh_t *m, const char *method, const char *path, const char *json_body, long status)
+{
+    harness_http_t res;
+    CHECK_EQ_INT (http_call (m, &res, method, path, json_body), 0);
+    char what[256];
+    snprintf (what, sizeof what, "%s %s", method, path);
+    http_expect_status (&res, status, what);
+    json_t *json = res.json ? json_incref (res.json) : json_object ();
+    harness_http_free (&res);
+    return json;
+}

@@ -32,6 +32,10 @@ void http_expect_status (const harness_http_t *res, long status, const char *wha
 //  X-Correlation-Id.
 void http_expect_problem (const harness_http_t *res, long status, const char *slug, const char *what);
 
+//  Makes the request, checks its status and returns the JSON answer (free
+//  it), or an empty object.
+json_t *http_expect (harness_mesh_t *m, const char *method, const char *path, const char *json_body, long status);
+
 //  PUTs json_body to path and checks the answer is a 200.
 void http_put (harness_mesh_t *m, const char *path, const char *json_body);
 

@@ -16,6 +16,8 @@ s_reset (probe_t *out)
     memset (out, 0, sizeof *out);
     out->uptime_s = -1;
     out->store_bytes = -1;
+    out->map_size = -1;
+    out->map_size_max = -1;
     out->pid = -1;
 }
 
@@ -44,7 +46,15 @@ probe_rpc (const char *endpoint, int timeout_ms, probe_t *out)
         s_copy_int (body, "uptime_s", &out->uptime_s);
         s_copy_int (body, "store_bytes", &out->store_bytes);
         s_copy_int (body, "pid", &out->pid);
+        const msgpack_object *store = mp_get (body, "store");
+        if (store) {
+            s_copy_int (store, "map_size", &out->map_size);
+            s_copy_int (store, "map_size_max", &out->map_size_max);
+        }
         out->up = true;
+        out->ready = true;
+        mp_get_bool (body, "ready", &out->ready);
+        mp_get_str (body, "reason", out->reason, sizeof out->reason);
     }
     call_release (&call);
     return rc;
@@ -130,6 +140,7 @@ probe_http (const char *url, int timeout_ms, probe_t *out)
         body->data[body->size] = '\0';
         s_read_json (body->data, out);
         out->up = true;
+        out->ready = true;
     }
     free (body);
     curl_easy_cleanup (curl);

@@ -13,6 +13,10 @@ typedef struct {
     char version[32];
     int64_t uptime_s;      //  -1 when unknown
     int64_t store_bytes;   //  -1 when unknown
+    int64_t map_size;      //  the store's map size now, -1 when unknown
+    int64_t map_size_max;  //  most it may grow to, -1 when unknown
+    bool ready;            //  up and able to write (true when the service does not say)
+    char reason[192];      //  why it is not ready
     int64_t pid;           //  -1 when unknown
     char error[256];       //  why it is not up
 } probe_t;

@@ -51,12 +51,21 @@ s_print_row (const char *name, const char *endpoint, const char *probe_url, int 
 {
     probe_t probe;
     probe_any (probe_url ? probe_url : endpoint, timeout_ms, &probe);
-    char uptime[32], store[32];
+    char uptime[32], store[32], map[32], max[32], fill[100] = "-";
     s_format_uptime (probe.uptime_s, uptime, sizeof uptime);
     s_format_bytes (probe.store_bytes, store, sizeof store);
-    printf ("%-10s %-30s %-6s %-9s %-8s %-10s %s\n", name, endpoint, probe.up ? "up" : "down",
-            *probe.version ? probe.version : "-", uptime, store, probe.up ? "" : probe.error);
-    return probe.up;
+    if (probe.map_size > 0) {
+        s_format_bytes (probe.map_size, map, sizeof map);
+        s_format_bytes (probe.map_size_max, max, sizeof max);
+        snprintf (fill, sizeof fill, "%" PRId64 "%% of %s (max %s)", probe.store_bytes * 100 / probe.map_size, map,
+                  max);
+    }
+    bool serving = probe.up && probe.ready;
+    const char *note = !probe.up ? probe.error : !probe.ready ? probe.reason : "";
+    printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %s\n", name, endpoint,
+            !probe.up ? "down" : probe.ready ? "up" : "not-ready", *probe.version ? probe.version : "-", uptime,
+            store, fill, note);
+    return serving;
 }
 
 int
@@ -65,8 +74,10 @@ status_main (int argc, char **argv)
     config_t *cfg = NULL;
     if (command_new (argv[0], "[options]\n\n"
         "Asks every service whether it is up (sys.health; GET /healthz for the gateway)\n"
-        "and prints one line per service. Exits 1 when any is down. Endpoints default\n"
-        "to those `retailmesh up` recorded in --var-dir.", "1000", &cfg) != 0)
+        "and prints one line per service: its status (up, down, or not-ready with the\n"
+        "reason, e.g. a full store), the store's size and how full its map is. Exits 1\n"
+        "when any is down or not ready. Endpoints default to those `retailmesh up`\n"
+        "recorded in --var-dir.", "1000", &cfg) != 0)
         return 1;
     mesh_define_endpoints (cfg);
     mesh_define_gateway_url (cfg);
@@ -81,8 +92,8 @@ status_main (int argc, char **argv)
             printf ("retailmesh up: running (pid %d) on %s\n\n", (int) supervisor, var_dir);
         else
             printf ("retailmesh up: not running on %s\n\n", var_dir);
-        printf ("%-10s %-30s %-6s %-9s %-8s %-10s %s\n",
-                "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "NOTE");
+        printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %s\n",
+                "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "FILL", "NOTE");
         bool all_up = true;
         for (size_t i = 0; i < mesh_count (); i++)
             all_up &= s_print_row (mesh_service (i)->name,

@@ -411,6 +411,7 @@ static const struct {
     {RM_EBUSY, false, 409, "in-progress", "The same request is still being processed", true, LINES_NONE},
     {RM_ETIMEOUT, false, 503, "unavailable", "Service unavailable", true, LINES_NONE},
     {RM_EUNAVAIL, false, 503, "unavailable", "Service unavailable", true, LINES_NONE},
+    {RM_ESTORAGE_FULL, false, 503, "storage-full", "Storage full", true, LINES_NONE},
 };
 
 static void
@@ -544,12 +545,23 @@ translate_readiness (const char *const names[], const hub_call_t *calls, size_t 
         json_t *entry = NULL;
         msgpack_unpacked unpacked;
         if (call->err == 0 && call->ok && s_unpack (call, &unpacked)) {
-            char version[64] = "";
+            char version[64] = "", reason[192] = "";
             int64_t uptime = 0;
+            bool serving = true;
             mp_get_str (&unpacked.data, "version", version, sizeof version);
             mp_get_int (&unpacked.data, "uptime_s", &uptime);
-            entry = json_pack ("{s:s, s:s, s:I}", "status", "ok", "version", version,
+            mp_get_str (&unpacked.data, "reason", reason, sizeof reason);
+            //  a service that did not say is ready when it answers
+            mp_get_bool (&unpacked.data, "ready", &serving);
+            entry = json_pack ("{s:s, s:s, s:I}", "status", serving ? "ok" : "not_ready", "version", version,
                                "uptime_s", (json_int_t) uptime);
+            if (!serving) {
+                ready = false;
+                json_object_set_new (entry, "reason", json_string (*reason ? reason : "not ready"));
+            }
+            const msgpack_object *store = mp_get (&unpacked.data, "store");
+            if (store)
+                json_object_set_new (entry, "store", jsonmp_decode (NULL, store));
         }
         else {
             ready = false;

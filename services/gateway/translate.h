@@ -52,7 +52,8 @@ void translate_reply (const route_t *route, const hub_call_t *call, const char *
                       translate_reply_t *out);
 
 //  Turns the sys.health answers of the named services into the readiness
-//  answer: 200 when all are up, else 503 naming which are down.
+//  answer: 200 when all are up and ready, else 503 naming which are down,
+//  or not ready (sys.health's ready: false) with the reason they gave.
 void translate_readiness (const char *const names[], const hub_call_t *calls, size_t n,
                           translate_reply_t *out);
 

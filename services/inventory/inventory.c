@@ -4,6 +4,7 @@
 #include "err.h"
 #include "log.h"
 #include "mp.h"
+#include "storeval.h"
 #include "uuid.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,26 @@
 //  locations sit together; reservations are keyed by the order's 16-byte ID.
 const char *const inventory_dbs[] = {"stock", "reservations", "released", NULL};
 
+static int
+s_stock_decode (const MDB_val *val, stock_t *stock)
+{
+    msgpack_unpacked unpacked;
+    int rc = storeval_read (val, INVENTORY_RECORD_V, &unpacked);
+    if (rc == 0 && (mp_get_int (&unpacked.data, "on_hand", &stock->on_hand) != 0
+                    || mp_get_int (&unpacked.data, "reserved", &stock->reserved) != 0))
+        rc = RM_ESTORE;
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 ? 0 : RM_ESTORE;
+}
+
+static void
+s_pack_stock_record (msgpack_packer *pk, const stock_t *stock)
+{
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_int (pk, "on_hand", stock->on_hand);
+    mp_pack_kv_int (pk, "reserved", stock->reserved);
+}
+
 int
 inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock)
 {
@@ -20,12 +41,7 @@ inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *loc
     size_t klen = store_key_pair (key, sizeof key, sku, location);
     MDB_val val;
     int rc = klen ? store_get (txn, dbi, key, klen, &val) : RM_EINVAL;
-    if (rc != 0)
-        return rc;
-    if (val.mv_size != sizeof *stock)
-        return RM_ESTORE;
-    memcpy (stock, val.mv_data, sizeof *stock);
-    return 0;
+    return rc != 0 ? rc : s_stock_decode (&val, stock);
 }
 
 int
@@ -33,7 +49,16 @@ inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *loc
 {
     char key[160];
     size_t klen = store_key_pair (key, sizeof key, sku, location);
-    return klen ? store_put (txn, dbi, key, klen, stock, sizeof *stock, 0) : RM_EINVAL;
+    if (!klen)
+        return RM_EINVAL;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    s_pack_stock_record (&pk, stock);
+    int rc = storeval_put (txn, dbi, key, klen, INVENTORY_RECORD_V, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
 }
 
 int
@@ -48,13 +73,12 @@ inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_stock_
     int rc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
     while (rc == 0 && count < max && key.mv_size > plen && memcmp (key.mv_data, sku, plen) == 0) {
         size_t llen = key.mv_size - plen;
-        if (llen > INVENTORY_LOCATION_MAX || val.mv_size != sizeof (stock_t)) {
+        if (llen > INVENTORY_LOCATION_MAX || s_stock_decode (&val, &out[count].stock) != 0) {
             count = RM_ESTORE;
             break;
         }
         memcpy (out[count].location, (char *) key.mv_data + plen, llen);
         out[count].location[llen] = '\0';
-        memcpy (&out[count].stock, val.mv_data, sizeof (stock_t));
         count++;
         rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT);
     }
@@ -137,10 +161,12 @@ s_allocate (MDB_txn *txn, MDB_dbi dbi, const line_t *line, msgpack_packer *pk, i
 static int
 s_record_get (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], msgpack_sbuffer *record)
 {
-    MDB_val val;
+    MDB_val val, body;
     int rc = store_get (txn, dbs->reservations, order_id, 16, &val);
     if (rc == 0)
-        msgpack_sbuffer_write (record, (const char *) val.mv_data, val.mv_size);
+        rc = storeval_open (&val, INVENTORY_RECORD_V, &body) == 0 ? 0 : RM_ESTORE;
+    if (rc == 0)
+        msgpack_sbuffer_write (record, (const char *) body.mv_data, body.mv_size);
     return rc;
 }
 
@@ -182,7 +208,7 @@ inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
     }
     if (*nshort > 0)
         return RM_ESHORT;
-    return store_put (txn, dbs->reservations, order_id, 16, record->data, record->size, 0);
+    return storeval_put (txn, dbs->reservations, order_id, 16, INVENTORY_RECORD_V, record->data, record->size);
 }
 
 //  Gives back one line's allocations as recorded at reservation time.
@@ -213,8 +239,14 @@ int
 inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
                    msgpack_sbuffer *record)
 {
-    int64_t now = clock_now_ms ();
-    int rc = store_put (txn, dbs->released, order_id, 16, &now, sizeof now, 0);
+    msgpack_sbuffer released;
+    msgpack_sbuffer_init (&released);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &released, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 1);
+    mp_pack_kv_int (&pk, "released_at", clock_now_ms ());
+    int rc = storeval_put (txn, dbs->released, order_id, 16, INVENTORY_RECORD_V, released.data, released.size);
+    msgpack_sbuffer_destroy (&released);
     if (rc == 0)
         rc = s_record_get (txn, dbs, order_id, record);
     if (rc == RM_ENOTFOUND)
@@ -233,6 +265,55 @@ inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
         rc = store_del (txn, dbs->reservations, order_id, 16);
     return rc;
 }
+
+//  ---------------------------------------------------------------------
+//  migrations
+
+//  Schema 1 -> 2, stock: a raw {int64 on_hand, int64 reserved}.
+static int
+s_stock_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    stock_t stock;
+    if (old->mv_size != sizeof stock)
+        return RM_ESTORE;
+    memcpy (&stock, old->mv_data, sizeof stock);
+    storeval_begin (pk, version);
+    s_pack_stock_record (pk, &stock);
+    return 0;
+}
+
+//  Schema 1 -> 2, released: a raw int64 release time.
+static int
+s_released_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    int64_t at;
+    if (old->mv_size != sizeof at)
+        return RM_ESTORE;
+    memcpy (&at, old->mv_data, sizeof at);
+    storeval_begin (pk, version);
+    msgpack_pack_map (pk, 1);
+    mp_pack_kv_int (pk, "released_at", at);
+    return 0;
+}
+
+//  Reservations were a bare array of lines already.
+static int
+s_migrate_v1 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    int rc = storeval_migrate_db (txn, store_dbi (store, INVENTORY_DB_STOCK), INVENTORY_RECORD_V, s_stock_from_v1, count);
+    if (rc == 0)
+        rc = storeval_migrate_db (txn, store_dbi (store, INVENTORY_DB_RESERVATIONS), INVENTORY_RECORD_V, storeval_wrap,
+                                count);
+    if (rc == 0)
+        rc = storeval_migrate_db (txn, store_dbi (store, INVENTORY_DB_RELEASED), INVENTORY_RECORD_V, s_released_from_v1,
+                                count);
+    return rc;
+}
+
+const store_migration_t inventory_migrations[] = {
+    {1, s_migrate_v1},
+    {0, NULL},
+};
 
 //  ---------------------------------------------------------------------
 //  operation handlers

@@ -13,6 +13,14 @@
 enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1, INVENTORY_DB_RELEASED = 2 };
 extern const char *const inventory_dbs[];
 
+//  Schema 1 stored stock as raw stock_t structs, reservations as a bare
+//  MessagePack array and release times as a raw int64. Schema 2 stores
+//  records (storeval.h): stock {on_hand, reserved}, reservations [lines],
+//  released {released_at}, each at version INVENTORY_RECORD_V.
+#define INVENTORY_SCHEMA_VERSION 2
+#define INVENTORY_RECORD_V 1
+extern const store_migration_t inventory_migrations[];
+
 #define INVENTORY_LOCATION_MAX (sizeof ((catalog_allocation_t *) 0)->location - 1)
 #define INVENTORY_LOCATIONS_MAX 64
 

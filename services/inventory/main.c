@@ -4,7 +4,8 @@
 static const service_def_t s_def = {
     .name = "inventory",
     .dbs = inventory_dbs,
-    .schema_version = 1,
+    .schema_version = INVENTORY_SCHEMA_VERSION,
+    .migrations = inventory_migrations,
     .routes = inventory_routes,
     .consumers = inventory_consumers,
 };

@@ -6,9 +6,11 @@
 static const service_def_t s_def = {
     .name = "orders",
     .dbs = orders_dbs,
-    .schema_version = 1,
+    .schema_version = ORDERS_SCHEMA_VERSION,
+    .migrations = orders_migrations,
     .routes = orders_routes,
     .on_start = orders_start,
+    .timers = orders_timers,
 };
 
 int

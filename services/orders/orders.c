@@ -4,6 +4,7 @@
 #include "err.h"
 #include "log.h"
 #include "mp.h"
+#include "storeval.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,36 @@ orders_dbs_of (service_t *svc)
                            service_dbi (svc, ORDERS_DB_HISTORY)};
 }
 
+//  Splits an order record into its hash and its packed order map (which
+//  points into val).
+static int
+s_order_decode (const MDB_val *val, uint8_t hash[HASH_LEN], MDB_val *order)
+{
+    msgpack_unpacked unpacked;
+    int rc = storeval_open (val, ORDERS_RECORD_V, order);
+    if (rc == 0)
+        rc = storeval_next (order, &unpacked);
+    else
+        msgpack_unpacked_init (&unpacked);
+    if (rc == 0 && (unpacked.data.type != MSGPACK_OBJECT_BIN || unpacked.data.via.bin.size != HASH_LEN
+                    || order->mv_size == 0))
+        rc = RM_ESTORE;
+    if (rc == 0)
+        memcpy (hash, unpacked.data.via.bin.ptr, HASH_LEN);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 ? 0 : RM_ESTORE;
+}
+
+static void
+s_pack_order_record (msgpack_packer *pk, unsigned version, const uint8_t hash[HASH_LEN], const char *order,
+                     size_t order_len)
+{
+    storeval_begin (pk, version);
+    msgpack_pack_bin (pk, HASH_LEN);
+    msgpack_pack_bin_body (pk, hash, HASH_LEN);
+    mp_pack_raw (pk, order, order_len);
+}
+
 int
 orders_load (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_found_t *found)
 {
@@ -28,13 +59,10 @@ orders_load (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], 
     int rc = store_get (txn, dbs->orders, order_id, 16, &val);
     if (rc != 0)
         return rc;
-    if (val.mv_size <= HASH_LEN)
-        return RM_ESTORE;
+    if ((rc = s_order_decode (&val, found->hash, &found->order)) != 0)
+        return rc;
     found->found = true;
     memcpy (found->order_id, order_id, 16);
-    memcpy (found->hash, val.mv_data, HASH_LEN);
-    found->order.mv_data = (char *) val.mv_data + HASH_LEN;
-    found->order.mv_size = val.mv_size - HASH_LEN;
     return 0;
 }
 
@@ -75,16 +103,15 @@ orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
               const uint8_t hash[32], const char *channel, const char *external_id,
               const char *idem, const char *order, size_t order_len)
 {
-    MDB_val val = {HASH_LEN + order_len, NULL};
-    MDB_val key = {16, (void *) order_id};
-    //  reserve the value in place: no intermediate copy of the order
-    int rc = mdb_put (txn, dbs->orders, &key, &val, MDB_RESERVE);
-    if (rc != 0) {
-        log_error (NULL, "storing order: %s", mdb_strerror (rc));
-        return rc == MDB_MAP_FULL ? RM_ENOMEM : RM_ESTORE;
-    }
-    memcpy (val.mv_data, hash, HASH_LEN);
-    memcpy ((char *) val.mv_data + HASH_LEN, order, order_len);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    s_pack_order_record (&pk, ORDERS_RECORD_V, hash, order, order_len);
+    int rc = store_put (txn, dbs->orders, order_id, 16, buf.data, buf.size, 0);
+    msgpack_sbuffer_destroy (&buf);
+    if (rc != 0)
+        return rc;
     char ekey[200];
     size_t klen = store_key_pair (ekey, sizeof ekey, channel, external_id);
     rc = klen ? store_put (txn, dbs->by_external, ekey, klen, order_id, 16, 0) : RM_EINVAL;
@@ -117,7 +144,26 @@ orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]
 int
 orders_release_mark (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const char *cid)
 {
-    return store_put (txn, dbs->releases, order_id, 16, cid, strlen (cid), 0);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 1);
+    mp_pack_kv_str (&pk, "correlation_id", cid);
+    int rc = storeval_put (txn, dbs->releases, order_id, 16, ORDERS_RECORD_V, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+int
+orders_release_cid (const MDB_val *val, char *cid, size_t size)
+{
+    msgpack_unpacked unpacked;
+    int rc = storeval_read (val, ORDERS_RECORD_V, &unpacked);
+    if (rc == 0 && mp_get_str (&unpacked.data, "correlation_id", cid, size) != 0)
+        rc = RM_ESTORE;
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 ? 0 : RM_ESTORE;
 }
 
 int
@@ -144,7 +190,7 @@ orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_i
     mp_pack_kv_str (&pk, "correlation_id", cid && *cid ? cid : "-");
     if (reason && *reason)
         mp_pack_kv_str (&pk, "reason", reason);
-    int rc = store_put (txn, dbs->history, key, sizeof key, buf.data, buf.size, 0);
+    int rc = storeval_put (txn, dbs->history, key, sizeof key, ORDERS_RECORD_V, buf.data, buf.size);
     msgpack_sbuffer_destroy (&buf);
     return rc;
 }
@@ -164,13 +210,13 @@ orders_status (const MDB_val *order, char *status, size_t size)
 //  Removes one pending order found at the cursor; its reservation, if
 //  inventory made one, is released later by the settlement loop.
 static int
-s_settle_one (MDB_txn *txn, const orders_dbs_t *dbs, const MDB_val *key, const MDB_val *val)
+s_settle_one (MDB_txn *txn, const orders_dbs_t *dbs, const MDB_val *key, const MDB_val *order)
 {
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     char channel[64], external_id[160], idem[160] = "", cid[160] = "";
     int rc = RM_ESTORE;
-    if (msgpack_unpack_next (&unpacked, (const char *) val->mv_data + HASH_LEN, val->mv_size - HASH_LEN, NULL)
+    if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL)
             == MSGPACK_UNPACK_SUCCESS
         && mp_get_str (&unpacked.data, "channel", channel, sizeof channel) == 0
         && mp_get_str (&unpacked.data, "external_id", external_id, sizeof external_id) == 0) {
@@ -184,7 +230,7 @@ s_settle_one (MDB_txn *txn, const orders_dbs_t *dbs, const MDB_val *key, const M
         if (rc == 0)
             rc = orders_remove (txn, dbs, id, channel, external_id, idem);
         if (rc == 0)
-            log_warn (cid, "order %s/%s was pending at start-up: removed, its stock will be released",
+            log_warn (cid, "order %s/%s was left pending: removed, its stock will be released",
                       channel, external_id);
     }
     msgpack_unpacked_destroy (&unpacked);
@@ -205,8 +251,9 @@ orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
         char status[16];
-        MDB_val order = {val.mv_size - HASH_LEN, (char *) val.mv_data + HASH_LEN};
-        if (key.mv_size != 16 || val.mv_size <= HASH_LEN)
+        uint8_t hash[HASH_LEN];
+        MDB_val order;
+        if (key.mv_size != 16 || s_order_decode (&val, hash, &order) != 0)
             continue;
         orders_status (&order, status, sizeof status);
         if (strcmp (status, "pending") != 0)
@@ -224,15 +271,74 @@ orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
     }
     mdb_cursor_close (cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        MDB_val k = {16, pending[i]}, v;
-        if ((rc = mdb_get (txn, dbs->orders, &k, &v)) != 0)
-            rc = RM_ESTORE;
-        else
-            rc = s_settle_one (txn, dbs, &k, &v);
+        MDB_val k = {16, pending[i]};
+        orders_found_t found;
+        if ((rc = orders_load (txn, dbs, pending[i], &found)) == 0)
+            rc = s_settle_one (txn, dbs, &k, &found.order);
     }
     free (pending);
     return rc == 0 ? (int) count : rc;
 }
+
+int
+orders_settle_order (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16])
+{
+    orders_found_t found;
+    int rc = orders_load (txn, dbs, order_id, &found);
+    if (rc == RM_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    char status[16];
+    orders_status (&found.order, status, sizeof status);
+    if (strcmp (status, "pending") != 0)
+        return 0;
+    MDB_val key = {16, (void *) order_id};
+    rc = s_settle_one (txn, dbs, &key, &found.order);
+    return rc == 0 ? 1 : rc;
+}
+
+//  ---------------------------------------------------------------------
+//  migrations
+
+//  Schema 1 -> 2, orders: the bare hash and map.
+static int
+s_order_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    if (old->mv_size <= HASH_LEN)
+        return RM_ESTORE;
+    s_pack_order_record (pk, version, (const uint8_t *) old->mv_data, (const char *) old->mv_data + HASH_LEN,
+                         old->mv_size - HASH_LEN);
+    return 0;
+}
+
+//  Schema 1 -> 2, releases: the correlation ID's bare bytes.
+static int
+s_release_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    storeval_begin (pk, version);
+    msgpack_pack_map (pk, 1);
+    mp_pack_str (pk, "correlation_id");
+    mp_pack_strn (pk, (const char *) old->mv_data, old->mv_size);
+    return 0;
+}
+
+//  History entries were bare maps already.
+static int
+s_migrate_v1 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    int rc = storeval_migrate_db (txn, store_dbi (store, ORDERS_DB_ORDERS), ORDERS_RECORD_V, s_order_from_v1, count);
+    if (rc == 0)
+        rc = storeval_migrate_db (txn, store_dbi (store, ORDERS_DB_RELEASES), ORDERS_RECORD_V, s_release_from_v1, count);
+    if (rc == 0)
+        rc = storeval_migrate_db (txn, store_dbi (store, ORDERS_DB_HISTORY), ORDERS_RECORD_V, storeval_wrap, count);
+    return rc;
+}
+
+const store_migration_t orders_migrations[] = {
+    {1, s_migrate_v1},
+    {0, NULL},
+};
 
 //  ---------------------------------------------------------------------
 //  operation handlers: get and find
@@ -477,12 +583,18 @@ s_history (service_t *svc, request_t *req)
     msgpack_sbuffer entries;
     msgpack_sbuffer_init (&entries);
     uint32_t count = 0;
-    MDB_val key = {16, id}, val;
+    MDB_val key = {16, id}, val, entry;
+    rc = 0;
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-         mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0 && count < 10000;
+         rc == 0 && mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0 && count < 10000;
          mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT), count++)
-        msgpack_sbuffer_write (&entries, (const char *) val.mv_data, val.mv_size);
+        if ((rc = storeval_open (&val, ORDERS_RECORD_V, &entry)) == 0)
+            msgpack_sbuffer_write (&entries, (const char *) entry.mv_data, entry.mv_size);
     mdb_cursor_close (cursor);
+    if (rc != 0) {
+        msgpack_sbuffer_destroy (&entries);
+        return RM_ESTORE;
+    }
     msgpack_packer *pk = request_reply_ok (req);
     msgpack_pack_map (pk, 2);
     mp_pack_kv_str (pk, "order_id", text);

@@ -3,8 +3,13 @@
 //  a crash left to release (moved onto the outbound queue at start-up).
 //  These functions work on an LMDB transaction.
 //
-//  A stored order is a 32-byte SHA-256 of the submitted body followed by
-//  the order as one MessagePack map (the shape the API returns).
+//  Values are records (storeval.h) at version ORDERS_RECORD_V: an order is
+//  the 32-byte SHA-256 of the submitted body (bin) followed by the order as
+//  one MessagePack map (the shape the API returns); a release to do is
+//  {correlation_id}; a history entry is a map. The by_external and by_idem
+//  indexes hold the bare 16-byte order ID, a key rather than a record.
+//  Schema 1 stored the hash and map bare, the release's correlation ID as
+//  bare bytes and history maps without a version.
 #ifndef RM_ORDERS_H
 #define RM_ORDERS_H
 
@@ -15,6 +20,10 @@
 
 enum { ORDERS_DB_ORDERS = 0, ORDERS_DB_BY_EXTERNAL, ORDERS_DB_BY_IDEM, ORDERS_DB_RELEASES, ORDERS_DB_HISTORY };
 extern const char *const orders_dbs[];
+
+#define ORDERS_SCHEMA_VERSION 2
+#define ORDERS_RECORD_V 1
+extern const store_migration_t orders_migrations[];
 
 typedef struct {
     MDB_dbi orders, by_external, by_idem, releases, history;
@@ -54,9 +63,18 @@ int orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id
 int orders_release_mark (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const char *cid);
 int orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]);
 
+//  The correlation ID of a release record (read from the releases
+//  database). Returns 0 or RM_ESTORE.
+int orders_release_cid (const MDB_val *val, char *cid, size_t size);
+
 //  Turns every order left pending by a crash into a reservation to release
 //  and removes it. Returns the number settled or a negative code.
 int orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs);
+
+//  Settles one order the same way when it is still pending (an order whose
+//  acceptance could not be stored). Returns 1 when settled, 0 when it was
+//  absent or not pending, or a negative code.
+int orders_settle_order (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]);
 
 //  Records a status change in the order's history (key: order ID, then a
 //  time-ordered ID).
@@ -77,6 +95,10 @@ void orders_reply_order_flag (request_t *req, const MDB_val *order, const char *
 //  settlement of what a crash left pending.
 int orders_submit (service_t *svc, request_t *req);
 int orders_start (service_t *svc);
+
+//  Settles orders a failed write left pending, once writes succeed.
+void orders_settle_timer (service_t *svc, void *arg);
+extern const service_timer_t orders_timers[];
 
 extern const service_route_t orders_routes[];
 

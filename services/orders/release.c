@@ -5,18 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid, uint64_t *action)
+void
+orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16])
 {
     char text[UUID_STR_LEN + 1];
     uuid_format (order_id, text);
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init (&body);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    msgpack_packer_init (&pk, body, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 2);
     mp_pack_kv_str (&pk, "order_id", text);
     mp_pack_kv_str (&pk, "reason", "order not accepted");
+}
+
+int
+orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid, uint64_t *action)
+{
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    orders_release_body (&body, order_id);
     //  no idempotency key: inventory keys the release by order_id
     outq_action_t call = {OUTQ_CALL, "inventory", "inventory.release", cid, "", body.data, body.size};
     int rc = outq_push (outq, txn, &call, action);
@@ -66,9 +72,8 @@ orders_releases_queue (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq)
         }
         mark_t *mark = &marks[count++];
         memcpy (mark->id, key.mv_data, 16);
-        size_t len = val.mv_size < sizeof mark->cid - 1 ? val.mv_size : sizeof mark->cid - 1;
-        memcpy (mark->cid, val.mv_data, len);
-        mark->cid[len] = '\0';
+        if (orders_release_cid (&val, mark->cid, sizeof mark->cid) != 0)
+            mark->cid[0] = '\0';
     }
     mdb_cursor_close (cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {

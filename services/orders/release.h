@@ -10,6 +10,9 @@
 #include "orders.h"
 #include "outq.h"
 
+//  Packs the body of inventory.release: {order_id, reason}.
+void orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16]);
+
 //  Queues inventory.release {order_id, reason} for the order in txn; *action
 //  (may be NULL) names the queued call. Returns 0 or outq_push's error.
 int orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid,

@@ -5,6 +5,12 @@
 //  whatever was reserved on the outbound queue (release.c) in the same
 //  transaction. A crash at any point leaves either an accepted order or a
 //  pending one, which start-up turns into a queued release.
+//
+//  A full store holds no stock either: when the acceptance cannot be
+//  committed, or the rejected order cannot be removed, the reservation is
+//  released at once, without waiting for a local write, and the order left
+//  pending is settled by a timer once writes succeed again. A write that
+//  found the map full is tried again once, after the map grew.
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
 #include "catalog_pricing.h"
@@ -20,6 +26,11 @@
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
+
+//  How often orders left pending by a failed write are settled again.
+#define SETTLE_RETRY_MS 1000
+//  Times a submission waits for the map to grow before it is refused.
+#define POSTPONE_MAX 4
 
 typedef enum { OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_NO_ANSWER } outcome_t;
 
@@ -45,6 +56,10 @@ typedef struct {
     int waiting;
     answer_t price;
     answer_t stock;
+    int postponed;             //  times it waited for the map to grow
+    bool restart;              //  then stores the pending order again, else settles
+    bool may_hold;             //  rejected: inventory may hold stock for it
+    uint64_t release;          //  rejected: the queued release, 0 when none
     msgpack_sbuffer accepted;  //  the accepted order as stored
     zlistx_t *waiters;         //  repeats of this submission that arrived meanwhile
     //  channel, unit separator, external ID
@@ -55,6 +70,10 @@ typedef struct {
 //  (a client's retry) waits for the same outcome, even while a rejected
 //  submission's reservation is being released.
 static zhashx_t *s_inflight;
+
+//  Orders left pending because a write failed, by ID text: a timer settles
+//  them once writes succeed.
+static zhashx_t *s_unsettled;
 
 static void
 s_submission_free (submission_t **sub_p)
@@ -138,6 +157,54 @@ orders_start (service_t *svc)
 {
     return service_write (svc, s_settle_write, svc);
 }
+
+static void
+s_unsettled_add (const uint8_t id[16])
+{
+    char text[UUID_STR_LEN + 1];
+    uuid_format (id, text);
+    if (!s_unsettled && (s_unsettled = zhashx_new ()))
+        zhashx_set_destructor (s_unsettled, (zhashx_destructor_fn *) zstr_free);
+    if (s_unsettled && !zhashx_lookup (s_unsettled, text))
+        zhashx_insert (s_unsettled, text, strdup (text));
+}
+
+//  Removes the orders left pending and queues the release of their stock.
+static int
+s_settle_unsettled_write (MDB_txn *txn, void *arg)
+{
+    service_t *svc = (service_t *) arg;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    for (char *text = (char *) zhashx_first (s_unsettled); text; text = (char *) zhashx_next (s_unsettled)) {
+        uint8_t id[16];
+        int rc = uuid_parse (text, id) == 0 ? orders_settle_order (txn, &dbs, id) : 0;
+        if (rc < 0)
+            return rc;
+    }
+    int rc = orders_releases_queue (txn, &dbs, service_outq (svc));
+    return rc < 0 ? rc : 0;
+}
+
+static void
+s_unsettled_committed (void *arg, int err)
+{
+    (void) arg;
+    if (err == 0 && s_unsettled)
+        zhashx_purge (s_unsettled);
+}
+
+void
+orders_settle_timer (service_t *svc, void *arg)
+{
+    (void) arg;
+    if (s_unsettled && zhashx_size (s_unsettled) > 0 && service_write (svc, s_settle_unsettled_write, svc) == 0)
+        service_after_commit (svc, s_unsettled_committed, NULL);
+}
+
+const service_timer_t orders_timers[] = {
+    {"orders.settle", SETTLE_RETRY_MS, orders_settle_timer},
+    {NULL, 0, NULL},
+};
 
 //  ---------------------------------------------------------------------
 //  settling a submission once pricing and inventory have answered
@@ -276,6 +343,10 @@ s_reply_reject_one (submission_t *sub, request_t *req)
         s_reply_mismatch (sub, req);
     else if (stock->outcome == OUTCOME_REFUSED)
         s_forward_error (req, stock);
+    else if (price->err == RM_ESTORAGE_FULL || stock->err == RM_ESTORAGE_FULL)
+        request_reply_error (req, RM_ESTORAGE_FULL, NULL, "the orders store is full; the order was not taken");
+    else if (price->err == RM_ESTORE)
+        request_reply_error (req, RM_ESTORE, NULL, "the order could not be stored; it was not taken");
     else
         request_reply_error (req, price->err == RM_ETIMEOUT || stock->err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL,
                              NULL, "%s did not answer in time; the order was not taken",
@@ -304,19 +375,154 @@ s_reject_released (void *arg, int err, const char *message)
     s_submission_free (&sub);
 }
 
+static void s_settle (submission_t *sub);
+static void s_restart (submission_t *sub);
+
+static void
+s_postponed (service_t *svc, void *arg)
+{
+    (void) svc;
+    submission_t *sub = (submission_t *) arg;
+    if (sub->restart)
+        s_restart (sub);
+    else
+        s_settle (sub);
+}
+
+//  Takes the submission up again at the next turn: the map it found full
+//  grows in between (doubling each time, so a few times are enough). False
+//  when it waited that often already.
+static bool
+s_postpone (submission_t *sub, bool restart)
+{
+    if (sub->postponed >= POSTPONE_MAX || !store_wants_growth (service_store (sub->svc)))
+        return false;
+    if (service_timer_add (sub->svc, 1, s_postponed, sub, NULL) != 0)
+        return false;
+    sub->postponed++;
+    sub->restart = restart;
+    return true;
+}
+
+static void
+s_released_now (void *arg, int err, const envelope_t *reply)
+{
+    submission_t *sub = (submission_t *) arg;
+    if (err != 0 || !reply->ok)
+        log_warn (sub->cid, "release of order %s failed (%s); it is queued again once writes succeed",
+                  sub->id_text, err ? rm_strerror (err) : "error reply");
+    s_reply_reject (sub);
+    s_submission_free (&sub);
+}
+
+//  Sends the release at once, not through the outbound queue, whose action
+//  could not be stored: giving stock back for an order that is not accepted
+//  is right whatever becomes of the order (releasing twice is harmless).
+//  The order is remembered to be settled once writes succeed. The caller
+//  must not touch sub afterwards.
+static void
+s_release_now (submission_t *sub)
+{
+    s_unsettled_add (sub->id);
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    orders_release_body (&body, sub->id);
+    int rc = rpc_client_send (service_peer (sub->svc, "inventory"), "inventory.release", sub->cid, NULL,
+                              clock_mono_ms () + service_call_timeout (sub->svc), body.data, body.size,
+                              s_released_now, sub);
+    msgpack_sbuffer_destroy (&body);
+    if (rc != 0) {
+        s_reply_reject (sub);
+        s_submission_free (&sub);
+    }
+}
+
+//  The removal (and the queued release) committed, or not.
+static void
+s_reject_committed (void *arg, int err)
+{
+    submission_t *sub = (submission_t *) arg;
+    //  the commit found the map full: remove the order again once it grew
+    if (err == RM_ESTORAGE_FULL && s_postpone (sub, false))
+        return;
+    if (err == 0 && sub->release && outq_watch (service_outq (sub->svc), sub->release, s_reject_released, sub) == 0)
+        return;
+    if (err != 0 && sub->may_hold) {
+        s_release_now (sub);
+        return;
+    }
+    if (err != 0)
+        s_unsettled_add (sub->id);
+    s_reply_reject (sub);
+    s_submission_free (&sub);
+}
+
 static void
 s_reject (submission_t *sub)
 {
-    //  a reservation may exist unless inventory said no
-    reject_t rej = {sub, sub->stock.outcome != OUTCOME_REFUSED, 0};
-    if (service_write (sub->svc, s_reject_write, &rej) != 0) {
-        log_error (sub->cid, "could not remove rejected order %s; start-up will settle it", sub->id_text);
-        rej.action = 0;
-    }
-    if (rej.action && outq_watch (service_outq (sub->svc), rej.action, s_reject_released, sub) == 0)
+    //  the pending order's commit found the map full: nothing was stored or
+    //  sent, so it can be tried again as it came
+    if (sub->price.err == RM_ESTORAGE_FULL && sub->stock.err == RM_ESTORAGE_FULL && s_postpone (sub, true))
         return;
+    //  a reservation may exist unless inventory said no, or the reserve was
+    //  never sent (the pending order's commit failed)
+    sub->may_hold = sub->stock.outcome != OUTCOME_REFUSED && sub->stock.err != RM_ESTORAGE_FULL;
+    reject_t rej = {sub, sub->may_hold, 0};
+    if (service_write (sub->svc, s_reject_write, &rej) == 0) {
+        sub->release = rej.action;
+        if (service_after_commit (sub->svc, s_reject_committed, sub) == 0)
+            return;
+    }
+    else
+        log_error (sub->cid, "could not remove rejected order %s; it is settled once writes succeed", sub->id_text);
+    if (sub->may_hold) {
+        s_release_now (sub);
+        return;
+    }
+    s_unsettled_add (sub->id);
     s_reply_reject (sub);
     s_submission_free (&sub);
+}
+
+static void
+s_reply_accepted (submission_t *sub)
+{
+    MDB_val order = {sub->accepted.size, sub->accepted.data};
+    orders_reply_order (sub->req, &order, 1);
+    for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
+        orders_reply_order (w, &order, 0);
+    log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->in.channel,
+              sub->in.external_id, (long long) sub->total, sub->in.currency);
+}
+
+//  Gives up an order that cannot be stored: its stock goes back and the
+//  submitter hears why.
+static void
+s_fail_to_store (submission_t *sub, int err)
+{
+    log_error (sub->cid, "order %s could not be stored: %s; its stock is released", sub->id_text, rm_strerror (err));
+    sub->stock.outcome = OUTCOME_NO_ANSWER;
+    sub->price.outcome = OUTCOME_NO_ANSWER;
+    sub->price.err = err;
+    sub->stock.err = 0;
+}
+
+//  The acceptance failed to commit: the order is left pending on disk and
+//  its stock held, so release it now and settle the order later.
+static void
+s_accept_committed (void *arg, int err)
+{
+    submission_t *sub = (submission_t *) arg;
+    if (err == 0) {
+        s_reply_accepted (sub);
+        s_submission_free (&sub);
+        return;
+    }
+    //  the commit found the map full: store the acceptance again once it grew
+    if (err == RM_ESTORAGE_FULL && s_postpone (sub, false))
+        return;
+    s_fail_to_store (sub, err);
+    s_release_now (sub);
 }
 
 static void
@@ -324,26 +530,23 @@ s_settle (submission_t *sub)
 {
     bool accept = sub->price.outcome == OUTCOME_OK && s_prices_match (&sub->price)
                   && sub->stock.outcome == OUTCOME_OK;
-    int rc = accept ? service_write (sub->svc, s_accept_write, sub) : 0;
-    if (accept && rc == 0) {
-        MDB_val order = {sub->accepted.size, sub->accepted.data};
-        orders_reply_order (sub->req, &order, 1);
-        for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
-            orders_reply_order (w, &order, 0);
-        log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->in.channel,
-                  sub->in.external_id, (long long) sub->total, sub->in.currency);
-    }
-    else {
-        if (accept) {
-            log_error (sub->cid, "order %s could not be stored: %s", sub->id_text, rm_strerror (rc));
-            sub->stock.outcome = OUTCOME_NO_ANSWER;
-            sub->price.outcome = OUTCOME_NO_ANSWER;
-            sub->price.err = rc;
-        }
+    if (!accept) {
         s_reject (sub);
         return;
     }
-    s_submission_free (&sub);
+    int rc = service_write (sub->svc, s_accept_write, sub);
+    if (rc == RM_ENOMEM && s_postpone (sub, false))
+        return;
+    if (rc == 0 && service_after_commit (sub->svc, s_accept_committed, sub) == 0)
+        return;
+    if (rc == 0) {
+        //  no memory to wait for the commit: answer now, as before a commit
+        s_reply_accepted (sub);
+        s_submission_free (&sub);
+        return;
+    }
+    s_fail_to_store (sub, rc == RM_ENOMEM ? RM_ESTORAGE_FULL : rc);
+    s_reject (sub);
 }
 
 static void
@@ -473,6 +676,58 @@ s_call_timeout (submission_t *sub)
     return timeout;
 }
 
+//  Stores the order as pending, then asks pricing and inventory (after the
+//  commit). Returns 0, or the write's error with nothing sent.
+static int
+s_start (submission_t *sub)
+{
+    msgpack_sbuffer price_body, stock_body;
+    msgpack_sbuffer_init (&price_body);
+    msgpack_sbuffer_init (&stock_body);
+    int rc = s_pack_call_bodies (sub, &price_body, &stock_body);
+    if (rc == 0)
+        rc = service_write (sub->svc, s_pending_write, sub);
+    if (rc != 0) {
+        msgpack_sbuffer_destroy (&price_body);
+        msgpack_sbuffer_destroy (&stock_body);
+        return rc;
+    }
+    int timeout = s_call_timeout (sub);
+    sub->waiting = 2;
+    request_defer (sub->req);
+    if (!zhashx_lookup (s_inflight, sub->key))
+        zhashx_insert (s_inflight, sub->key, sub);
+    //  a call that cannot even be queued answers at once through its callback
+    if (service_call (sub->svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
+                      price_body.data, price_body.size, s_priced, sub) != 0)
+        s_priced (sub, RM_EUNAVAIL, NULL);
+    if (service_call (sub->svc, "inventory", "inventory.reserve", sub->cid, NULL, timeout,
+                      stock_body.data, stock_body.size, s_reserved, sub) != 0)
+        s_reserved (sub, RM_EUNAVAIL, NULL);
+    msgpack_sbuffer_destroy (&price_body);
+    msgpack_sbuffer_destroy (&stock_body);
+    return 0;
+}
+
+//  The pending order's commit found the map full; the map grew since.
+static void
+s_restart (submission_t *sub)
+{
+    answer_t *answers[] = {&sub->price, &sub->stock};
+    for (size_t i = 0; i < 2; i++) {
+        answers[i]->outcome = OUTCOME_OK;
+        answers[i]->err = 0;
+        msgpack_sbuffer_clear (&answers[i]->body);
+    }
+    int rc = s_start (sub);
+    if (rc == 0)
+        return;
+    sub->price.outcome = sub->stock.outcome = OUTCOME_NO_ANSWER;
+    sub->price.err = sub->stock.err = rc == RM_ENOMEM ? RM_ESTORAGE_FULL : rc;
+    s_reply_reject (sub);
+    s_submission_free (&sub);
+}
+
 //  Answers a submission seen before: the first order, or an error saying
 //  why it cannot be answered yet.
 static int
@@ -537,30 +792,9 @@ orders_submit (service_t *svc, request_t *req)
         uuid_new (sub->id);
         uuid_format (sub->id, sub->id_text);
         sub->created_at = clock_now_ms ();
-        msgpack_sbuffer price_body, stock_body;
-        msgpack_sbuffer_init (&price_body);
-        msgpack_sbuffer_init (&stock_body);
-        rc = s_pack_call_bodies (sub, &price_body, &stock_body);
+        rc = s_start (sub);
         if (rc == 0)
-            rc = service_write (svc, s_pending_write, sub);
-        if (rc == 0) {
-            int timeout = s_call_timeout (sub);
-            sub->waiting = 2;
-            request_defer (req);
-            zhashx_insert (s_inflight, sub->key, sub);
-            //  a call that cannot even be queued answers at once through its callback
-            if (service_call (svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
-                              price_body.data, price_body.size, s_priced, sub) != 0)
-                s_priced (sub, RM_EUNAVAIL, NULL);
-            if (service_call (svc, "inventory", "inventory.reserve", sub->cid, NULL, timeout,
-                              stock_body.data, stock_body.size, s_reserved, sub) != 0)
-                s_reserved (sub, RM_EUNAVAIL, NULL);
-            msgpack_sbuffer_destroy (&price_body);
-            msgpack_sbuffer_destroy (&stock_body);
             return 0;
-        }
-        msgpack_sbuffer_destroy (&price_body);
-        msgpack_sbuffer_destroy (&stock_body);
     }
     s_submission_free (&sub);
     return rc;

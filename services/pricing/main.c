@@ -4,7 +4,8 @@
 static const service_def_t s_def = {
     .name = "pricing",
     .dbs = pricing_dbs,
-    .schema_version = 1,
+    .schema_version = PRICING_SCHEMA_VERSION,
+    .migrations = pricing_migrations,
     .routes = pricing_routes,
 };
 

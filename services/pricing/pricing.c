@@ -4,6 +4,8 @@
 #include "err.h"
 #include "log.h"
 #include "money.h"
+#include "mp.h"
+#include "storeval.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,21 @@ pricing_get (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, p
     int rc = store_get (txn, dbi, key, klen, &val);
     if (rc != 0)
         return rc;
-    if (val.mv_size != sizeof *price)
-        return RM_ESTORE;
-    memcpy (price, val.mv_data, sizeof *price);
-    return 0;
+    msgpack_unpacked unpacked;
+    rc = storeval_read (&val, PRICING_PRICE_V, &unpacked);
+    if (rc == 0 && (mp_get_int (&unpacked.data, "unit_price", &price->unit_price) != 0
+                    || mp_get_int (&unpacked.data, "updated_at", &price->updated_at) != 0))
+        rc = RM_ESTORE;
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 ? 0 : RM_ESTORE;
+}
+
+static void
+s_pack_price (msgpack_packer *pk, const price_t *price)
+{
+    msgpack_pack_map (pk, 2);
+    mp_pack_kv_int (pk, "unit_price", price->unit_price);
+    mp_pack_kv_int (pk, "updated_at", price->updated_at);
 }
 
 int
@@ -36,8 +49,40 @@ pricing_put (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, c
     size_t klen = store_key_pair (key, sizeof key, currency, sku);
     if (!klen)
         return RM_EINVAL;
-    return store_put (txn, dbi, key, klen, price, sizeof *price, 0);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    s_pack_price (&pk, price);
+    int rc = storeval_put (txn, dbi, key, klen, PRICING_PRICE_V, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
 }
+
+//  Schema 1 -> 2: a raw {int64 unit_price, int64 updated_at} in host order
+//  becomes a price record.
+static int
+s_price_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    price_t price;
+    if (old->mv_size != sizeof price)
+        return RM_ESTORE;
+    memcpy (&price, old->mv_data, sizeof price);
+    storeval_begin (pk, version);
+    s_pack_price (pk, &price);
+    return 0;
+}
+
+static int
+s_migrate_v1 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    return storeval_migrate_db (txn, store_dbi (store, PRICING_DB_PRICES), PRICING_PRICE_V, s_price_from_v1, count);
+}
+
+const store_migration_t pricing_migrations[] = {
+    {1, s_migrate_v1},
+    {0, NULL},
+};
 
 bool
 pricing_has_currency (MDB_txn *txn, MDB_dbi dbi, const char *currency)

@@ -13,6 +13,12 @@
 enum { PRICING_DB_PRICES = 0 };
 extern const char *const pricing_dbs[];
 
+//  Schema 1 stored prices as raw price_t structs; schema 2 stores them as
+//  records (storeval.h) {unit_price, updated_at}, version PRICING_PRICE_V.
+#define PRICING_SCHEMA_VERSION 2
+#define PRICING_PRICE_V 1
+extern const store_migration_t pricing_migrations[];
+
 typedef struct {
     int64_t unit_price;       //  minor units
     int64_t updated_at;       //  Unix ms
@@ -25,6 +31,7 @@ typedef struct {
     bool ok;                  //  quoted == current (true when nothing was quoted)
 } priced_line_t;
 
+//  RM_ENOTFOUND when there is no price; RM_ESTORE when the record is unreadable.
 int pricing_get (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, price_t *price);
 int pricing_put (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, const price_t *price);
 

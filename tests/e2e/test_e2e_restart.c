@@ -7,21 +7,6 @@
 
 static harness_mesh_t mesh;
 
-//  Makes the request, checks its status and returns the JSON answer (free
-//  it), or an empty object.
-static json_t *
-s_expect (const char *method, const char *path, const char *body, long status)
-{
-    harness_http_t res;
-    CHECK_EQ_INT (http_call (&mesh, &res, method, path, body), 0);
-    char what[256];
-    snprintf (what, sizeof what, "%s %s", method, path);
-    http_expect_status (&res, status, what);
-    json_t *json = res.json ? json_incref (res.json) : json_object ();
-    harness_http_free (&res);
-    return json;
-}
-
 //  SIGKILL, then the same service on the same data and ports.
 static void
 s_crash (unsigned which)
@@ -39,40 +24,40 @@ static const char *s_quote = "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"KEEP\"
 static void
 test_crashes_keep_data (void)
 {
-    json_decref (s_expect ("PUT", "/v1/prices/USD/KEEP", "{\"unit_price\":1234}", 200));
-    json_decref (s_expect ("PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":99}", 200));
-    json_decref (s_expect ("PUT", "/v1/stock/WH-A/KEEP", "{\"on_hand\":30}", 200));
-    json_decref (s_expect ("PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":5}", 200));
-    json_decref (s_expect ("PUT", "/v1/stock/WH-A/ALSO", "{\"on_hand\":4}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/KEEP", "{\"unit_price\":1234}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":99}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/stock/WH-A/KEEP", "{\"on_hand\":30}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":5}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/stock/WH-A/ALSO", "{\"on_hand\":4}", 200));
 
     //  orders dies right after accepting
-    json_t *order = s_expect ("POST", "/v1/orders", s_order, 201);
+    json_t *order = http_expect (&mesh, "POST", "/v1/orders", s_order, 201);
     char path[128];
     snprintf (path, sizeof path, "/v1/orders/%s", http_json_str (order, "order_id"));
     s_crash (MESH_ORDERS);
-    json_t *got = s_expect ("GET", path, NULL, 200);
+    json_t *got = http_expect (&mesh, "GET", path, NULL, 200);
     CHECK (json_equal (got, order));
     json_decref (got);
-    got = s_expect ("GET", "/v1/orders?external_id=R-1", NULL, 200);
+    got = http_expect (&mesh, "GET", "/v1/orders?external_id=R-1", NULL, 200);
     CHECK (json_equal (got, order));
     json_decref (got);
     //  the repeat is still recognised: no second order, no second reservation
-    got = s_expect ("POST", "/v1/orders", s_order, 200);
+    got = http_expect (&mesh, "POST", "/v1/orders", s_order, 200);
     CHECK_STR (http_json_str (got, "order_id"), http_json_str (order, "order_id"));
     json_decref (got);
 
-    json_t *stock = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
+    json_t *stock = http_expect (&mesh, "GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
     json_t *keep = json_array_get (json_object_get (stock, "items"), 0);
     CHECK_EQ_INT (http_json_int (keep, "on_hand"), 35);
     CHECK_EQ_INT (http_json_int (keep, "reserved"), 33);
     CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (stock, "items"), 1), "reserved"), 1);
 
     //  inventory dies right after a stock change; the reservations survive too
-    json_t *set = s_expect ("PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":7}", 200);
+    json_t *set = http_expect (&mesh, "PUT", "/v1/stock/WH-B/KEEP", "{\"on_hand\":7}", 200);
     CHECK_EQ_INT (http_json_int (set, "reserved"), 3);
     json_decref (set);
     s_crash (MESH_INVENTORY);
-    json_t *after = s_expect ("GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
+    json_t *after = http_expect (&mesh, "GET", "/v1/availability?sku=KEEP&sku=ALSO", NULL, 200);
     json_t *changed = json_array_get (json_object_get (after, "items"), 0);
     CHECK_EQ_INT (http_json_int (changed, "on_hand"), 37);
     CHECK_EQ_INT (http_json_int (changed, "reserved"), 33);
@@ -95,28 +80,28 @@ test_crashes_keep_data (void)
     json_decref (stock);
 
     //  pricing dies right after a price change
-    json_t *quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    json_t *quote = http_expect (&mesh, "POST", "/v1/prices/quote", s_quote, 200);
     CHECK_EQ_INT (http_json_int (quote, "total"), 2 * 1234 + 3 * 99);
     s_crash (MESH_PRICING);
-    json_t *again = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    json_t *again = http_expect (&mesh, "POST", "/v1/prices/quote", s_quote, 200);
     CHECK (json_equal (again, quote));
     json_decref (again);
     json_decref (quote);
-    json_decref (s_expect ("PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":101}", 200));
+    json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/ALSO", "{\"unit_price\":101}", 200));
     s_crash (MESH_PRICING);
-    quote = s_expect ("POST", "/v1/prices/quote", s_quote, 200);
+    quote = http_expect (&mesh, "POST", "/v1/prices/quote", s_quote, 200);
     CHECK_EQ_INT (http_json_int (quote, "total"), 2 * 1234 + 3 * 101);
     json_decref (quote);
 
     //  the mesh still takes orders, at the price set before the crash
-    json_decref (s_expect ("POST", "/v1/orders",
+    json_decref (http_expect (&mesh, "POST", "/v1/orders",
                            "{\"external_id\":\"R-2\",\"account_id\":\"001A\",\"currency\":\"USD\","
                            "\"lines\":[{\"sku\":\"ALSO\",\"quantity\":1,\"unit_price\":101}]}", 201));
-    stock = s_expect ("GET", "/v1/availability?sku=ALSO", NULL, 200);
+    stock = http_expect (&mesh, "GET", "/v1/availability?sku=ALSO", NULL, 200);
     CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (stock, "items"), 0), "reserved"), 2);
     json_decref (stock);
     //  and the first order is untouched by all of it
-    got = s_expect ("GET", path, NULL, 200);
+    got = http_expect (&mesh, "GET", path, NULL, 200);
     CHECK (json_equal (got, order));
     json_decref (got);
     json_decref (order);

@@ -537,6 +537,13 @@ test_reply_errors (void)
         json_decref (r.body);
     }
 
+    //  a full store: its own problem type, to be retried
+    r = s_error_reply (submit, "storage_full", NULL, 0, NULL, NULL);
+    CHECK_EQ_INT (r.status, 503);
+    CHECK (r.retry_after);
+    CHECK_STR (s_str (r.body, "type"), PROBLEM_TYPE_BASE "storage-full");
+    json_decref (r.body);
+
     //  the hub's own deadline and an unreachable peer
     hub_call_t call = {.op = "orders.submit", .err = RM_ETIMEOUT};
     translate_reply (submit, &call, "c", &r);
@@ -656,6 +663,35 @@ test_readiness (void)
     json_t *pricing = json_object_get (json_object_get (r.body, "services"), "pricing");
     CHECK_STR (s_str (pricing, "status"), "down");
     CHECK_STR (s_str (pricing, "error"), "timeout");
+    json_decref (r.body);
+    for (int i = 0; i < 3; i++)
+        msgpack_sbuffer_destroy (&calls[i].reply);
+
+    //  a service that answers but says it is not ready, with its store's fill
+    for (int i = 0; i < 3; i++) {
+        s_reply_begin (&calls[i], true, &pk);
+        msgpack_pack_map (&pk, i == 0 ? 5 : 2);
+        mp_pack_kv_str (&pk, "version", "0.1.0");
+        mp_pack_kv_int (&pk, "uptime_s", 7);
+        if (i == 0) {
+            mp_pack_kv_bool (&pk, "ready", false);
+            mp_pack_kv_str (&pk, "reason", "the disk is full");
+            mp_pack_str (&pk, "store");
+            msgpack_pack_map (&pk, 3);
+            mp_pack_kv_int (&pk, "used", 4096);
+            mp_pack_kv_int (&pk, "map_size", 8192);
+            mp_pack_kv_int (&pk, "map_size_max", 8192);
+        }
+    }
+    translate_readiness (names, calls, 3, &r);
+    CHECK_EQ_INT (r.status, 503);
+    CHECK (r.retry_after);
+    CHECK_STR (s_str (r.body, "status"), "not_ready");
+    json_t *orders = json_object_get (json_object_get (r.body, "services"), "orders");
+    CHECK_STR (s_str (orders, "status"), "not_ready");
+    CHECK_STR (s_str (orders, "reason"), "the disk is full");
+    CHECK_EQ_INT (json_integer_value (json_object_get (json_object_get (orders, "store"), "map_size")), 8192);
+    CHECK_STR (s_str (json_object_get (json_object_get (r.body, "services"), "pricing"), "status"), "ok");
     json_decref (r.body);
     for (int i = 0; i < 3; i++)
         msgpack_sbuffer_destroy (&calls[i].reply);

@@ -172,7 +172,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     char *dir = harness_tmpdir ("retailmesh-inventory");
-    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = 1, .dbs = inventory_dbs, .nosync = true};
+    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = INVENTORY_SCHEMA_VERSION, .dbs = inventory_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&opts, &s_store), 0);
     s_dbs = (inventory_dbs_t) {store_dbi (s_store, INVENTORY_DB_STOCK), store_dbi (s_store, INVENTORY_DB_RESERVATIONS),
                                store_dbi (s_store, INVENTORY_DB_RELEASED)};

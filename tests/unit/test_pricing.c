@@ -20,7 +20,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     char *dir = harness_tmpdir ("retailmesh-pricing");
-    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = 1, .dbs = pricing_dbs, .nosync = true};
+    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = PRICING_SCHEMA_VERSION, .dbs = pricing_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&opts, &s_store), 0);
     s_prices = store_dbi (s_store, PRICING_DB_PRICES);
     MDB_txn *txn = NULL;

@@ -375,6 +375,159 @@ test_map_full (void)
     free (dir);
 }
 
+//  Version 1 -> 2 doubles every value's first byte; 2 -> 3 fails when told.
+static bool s_fail_v2;
+
+static int
+s_migrate_1 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    MDB_val val;
+    int rc = store_get (txn, store_dbi (store, 0), "n", 1, &val);
+    if (rc != 0)
+        return rc;
+    char doubled = (char) (((const char *) val.mv_data)[0] * 2);
+    (*count)++;
+    return store_put (txn, store_dbi (store, 0), "n", 1, &doubled, 1, 0);
+}
+
+static int
+s_migrate_2 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    char marker = 'm';
+    (*count)++;
+    int rc = store_put (txn, store_dbi (store, 1), "marker", 6, &marker, 1, 0);
+    return rc == 0 && s_fail_v2 ? RM_EINVAL : rc;
+}
+
+static const store_migration_t s_migrations[] = {{1, s_migrate_1}, {2, s_migrate_2}, {0, NULL}};
+
+static void
+test_migrations (void)
+{
+    char *dir;
+    store_t *store = s_open_new ("migrate", 1, 0, &dir);
+    if (!store)
+        return;
+    MDB_txn *txn;
+    char n = 21;
+    CHECK_EQ_INT (store_write_begin (store, NULL, &txn), 0);
+    CHECK_EQ_INT (store_put (txn, store_dbi (store, 0), "n", 1, &n, 1, 0), 0);
+    CHECK_EQ_INT (store_commit (&txn), 0);
+    store_close (&store);
+
+    //  a failing step undoes every step: the store stays at version 1
+    store_opts_t opts = s_opts (dir, 3);
+    opts.migrations = s_migrations;
+    s_fail_v2 = true;
+    harness_capture_t cap;
+    harness_capture_begin (&cap, STDERR_FILENO);
+    CHECK (store_open (&opts, &store) != 0);
+    char *err = harness_capture_end (&cap);
+    CHECK (strstr (err, "migration from schema version 2 to 3 failed") != NULL);
+    free (err);
+    s_fail_v2 = false;
+    harness_capture_begin (&cap, STDERR_FILENO);
+    CHECK_EQ_INT (store_open (&opts, &store), 0);
+    err = harness_capture_end (&cap);
+    //  both steps ran in one open, logged once with the count
+    CHECK (strstr (err, "migrated from schema version 1 to 3: 2 record(s)") != NULL);
+    CHECK (strstr (strstr (err, "migrated") + 1, "migrated") == NULL);
+    free (err);
+    if (store) {
+        CHECK_EQ_INT (store_read_begin (store, &txn), 0);
+        MDB_val val;
+        CHECK_EQ_INT (store_get (txn, store_dbi (store, 0), "n", 1, &val), 0);
+        CHECK_EQ_INT (((const char *) val.mv_data)[0], 42);
+        CHECK_EQ_INT (store_get (txn, store_dbi (store, 1), "marker", 6, &val), 0);
+        store_abort (&txn);
+        store_close (&store);
+    }
+    //  the version was written: opening again migrates nothing
+    harness_capture_begin (&cap, STDERR_FILENO);
+    CHECK_EQ_INT (store_open (&opts, &store), 0);
+    err = harness_capture_end (&cap);
+    CHECK (strstr (err, "migrated") == NULL);
+    free (err);
+    store_close (&store);
+    //  a newer store names both versions
+    opts.schema_version = 2;
+    harness_capture_begin (&cap, STDERR_FILENO);
+    CHECK_EQ_INT (store_open (&opts, &store), RM_ECONFLICT);
+    err = harness_capture_end (&cap);
+    CHECK (strstr (err, "written with schema version 3") != NULL);
+    CHECK (strstr (err, "up to 2") != NULL);
+    free (err);
+    free (dir);
+}
+
+//  The map grows in steps when asked after a write found it full, up to
+//  the maximum; past it the store says it is full, and a write that
+//  succeeds after room is made says it is not any more.
+static void
+test_map_grows (void)
+{
+    char *dir = s_path ("grow");
+    store_opts_t opts = s_opts (dir, 1);
+    opts.map_size = 256u << 10;
+    opts.map_size_max = 1u << 20;
+    store_t *store = NULL;
+    CHECK_EQ_INT (store_open (&opts, &store), 0);
+    if (!store) {
+        free (dir);
+        return;
+    }
+    char value[4000];
+    memset (value, 'v', sizeof value);
+    harness_capture_t cap;
+    harness_capture_begin (&cap, STDERR_FILENO);
+    int grown = 0, full = 0, i = 0;
+    for (; i < 2000 && full == 0; i++) {
+        char key[16];
+        snprintf (key, sizeof key, "k%05d", i);
+        MDB_txn *txn;
+        int rc = store_write_begin (store, NULL, &txn);
+        if (rc == 0 && (rc = store_put (txn, store_dbi (store, 0), key, strlen (key), value, sizeof value, 0)) == 0)
+            rc = store_commit (&txn);
+        store_abort (&txn);
+        if (rc == RM_ENOMEM) {
+            CHECK (store_wants_growth (store));
+            int g = store_grow (store);
+            if (g == 1)
+                grown++;
+            else
+                full = g;
+        }
+        else
+            CHECK_EQ_INT (rc, 0);
+    }
+    char *err = harness_capture_end (&cap);
+    CHECK (strstr (err, "map grown from") != NULL);
+    free (err);
+    CHECK_EQ_INT (full, RM_ESTORAGE_FULL);
+    CHECK (grown >= 2);
+    store_fill_t fill;
+    store_fill (store, &fill);
+    CHECK (fill.full);
+    CHECK_EQ_INT (fill.map_size, 1 << 20);
+    CHECK_EQ_INT (fill.map_size_max, 1 << 20);
+    CHECK (strstr (fill.reason, "maximum") != NULL);
+    CHECK (fill.used > (int64_t) (768u << 10));
+    //  deleting makes room: the next write that commits clears the state
+    MDB_txn *txn;
+    CHECK_EQ_INT (store_write_begin (store, NULL, &txn), 0);
+    for (int k = 0; k < i / 2; k++) {
+        char key[16];
+        snprintf (key, sizeof key, "k%05d", k);
+        store_del (txn, store_dbi (store, 0), key, strlen (key));
+    }
+    CHECK_EQ_INT (store_commit (&txn), 0);
+    store_fill (store, &fill);
+    CHECK (!fill.full);
+    CHECK_STR (fill.reason, "");
+    store_close (&store);
+    free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,6 +540,8 @@ main (int argc, char **argv)
     test_reopen_and_schema_mismatch ();
     test_stale_reader_cleared ();
     test_map_full ();
+    test_migrations ();
+    test_map_grows ();
     harness_rmtree (s_root);
     free (s_root);
     return harness_report (argv[0]);

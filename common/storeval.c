@@ -3,6 +3,7 @@
 #include "mp.h"
 #include "store.h"
 #include <stdbool.h>
+#include <string.h>
 
 void
 storeval_begin (msgpack_packer *pk, unsigned version)
@@ -81,6 +82,22 @@ storeval_wrap (const MDB_val *old, unsigned version, msgpack_packer *pk)
         return RM_ESTORE;
     storeval_begin (pk, version);
     mp_pack_raw (pk, (const char *) old->mv_data, old->mv_size);
+    return 0;
+}
+
+int
+storeval_from_int64s (const MDB_val *old, unsigned version, const char *const *names, size_t n,
+                      msgpack_packer *pk)
+{
+    if (old->mv_size != n * sizeof (int64_t))
+        return RM_ESTORE;
+    storeval_begin (pk, version);
+    msgpack_pack_map (pk, (uint32_t) n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t value;
+        memcpy (&value, (const char *) old->mv_data + i * sizeof value, sizeof value);
+        mp_pack_kv_int (pk, names[i], value);
+    }
     return 0;
 }
 

@@ -40,6 +40,12 @@ typedef int (storeval_convert_fn) (const MDB_val *old, unsigned version, msgpack
 //  the version goes in front.
 int storeval_wrap (const MDB_val *old, unsigned version, msgpack_packer *pk);
 
+//  For values that were a raw C struct of n int64 fields (host order):
+//  packs the version and a map of names[i] to the i-th field. Returns 0 or
+//  RM_ESTORE when old is not n int64s.
+int storeval_from_int64s (const MDB_val *old, unsigned version, const char *const *names, size_t n,
+                          msgpack_packer *pk);
+
 //  Rewrites every value of a database through fn into a record of version,
 //  inside txn (a store migration). Adds the records rewritten to *count.
 //  Returns 0, the first error of fn, RM_ENOMEM when the map is full or

@@ -269,31 +269,20 @@ inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
 //  ---------------------------------------------------------------------
 //  migrations
 
-//  Schema 1 -> 2, stock: a raw {int64 on_hand, int64 reserved}.
+//  Schema 1 -> 2, stock: a raw stock_t {int64 on_hand, int64 reserved}.
 static int
 s_stock_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
 {
-    stock_t stock;
-    if (old->mv_size != sizeof stock)
-        return RM_ESTORE;
-    memcpy (&stock, old->mv_data, sizeof stock);
-    storeval_begin (pk, version);
-    s_pack_stock_record (pk, &stock);
-    return 0;
+    static const char *const fields[] = {"on_hand", "reserved"};
+    return storeval_from_int64s (old, version, fields, 2, pk);
 }
 
 //  Schema 1 -> 2, released: a raw int64 release time.
 static int
 s_released_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
 {
-    int64_t at;
-    if (old->mv_size != sizeof at)
-        return RM_ESTORE;
-    memcpy (&at, old->mv_data, sizeof at);
-    storeval_begin (pk, version);
-    msgpack_pack_map (pk, 1);
-    mp_pack_kv_int (pk, "released_at", at);
-    return 0;
+    static const char *const fields[] = {"released_at"};
+    return storeval_from_int64s (old, version, fields, 1, pk);
 }
 
 //  Reservations were a bare array of lines already.

@@ -59,18 +59,13 @@ pricing_put (MDB_txn *txn, MDB_dbi dbi, const char *currency, const char *sku, c
     return rc;
 }
 
-//  Schema 1 -> 2: a raw {int64 unit_price, int64 updated_at} in host order
-//  becomes a price record.
+//  Schema 1 -> 2: a raw price_t {int64 unit_price, int64 updated_at} in
+//  host order becomes a price record.
 static int
 s_price_from_v1 (const MDB_val *old, unsigned version, msgpack_packer *pk)
 {
-    price_t price;
-    if (old->mv_size != sizeof price)
-        return RM_ESTORE;
-    memcpy (&price, old->mv_data, sizeof price);
-    storeval_begin (pk, version);
-    s_pack_price (pk, &price);
-    return 0;
+    static const char *const fields[] = {"unit_price", "updated_at"};
+    return storeval_from_int64s (old, version, fields, 2, pk);
 }
 
 static int

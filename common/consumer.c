@@ -1,4 +1,5 @@
 #include "consumer.h"
+#include "record.h"
 #include "err.h"
 #include "failpoint.h"
 #include "log.h"
@@ -438,22 +439,23 @@ consumer_replay (consumer_t *self, uint64_t from)
 }
 
 void
-consumer_pack_status (consumer_t *self, msgpack_packer *pk)
+consumer_status (consumer_t *self, core_consumer_status_t *status)
 {
-    msgpack_pack_map (pk, self->stalled ? 12 : 11);
-    mp_pack_kv_str (pk, "source", self->def->source);
-    mp_pack_kv_int (pk, "position", (int64_t) self->position);
-    mp_pack_kv_int (pk, "source_last_seq", (int64_t) self->known_last);
-    mp_pack_kv_int (pk, "lag", (int64_t) (self->known_last > self->position ? self->known_last - self->position : 0));
-    mp_pack_kv_int (pk, "gaps", (int64_t) self->gaps);
-    mp_pack_kv_int (pk, "replays", (int64_t) self->replays);
-    mp_pack_kv_int (pk, "applied", (int64_t) self->applied);
-    mp_pack_kv_int (pk, "rejected", (int64_t) self->rejected);
-    mp_pack_kv_int (pk, "duplicates", (int64_t) self->duplicates);
-    mp_pack_kv_int (pk, "dead_letters", (int64_t) self->dead_letters);
-    mp_pack_kv_bool (pk, "stalled", self->stalled);
+    *status = (core_consumer_status_t) {
+        .position = (int64_t) self->position,
+        .source_last_seq = (int64_t) self->known_last,
+        .lag = (int64_t) (self->known_last > self->position ? self->known_last - self->position : 0),
+        .gaps = (int64_t) self->gaps,
+        .replays = (int64_t) self->replays,
+        .applied = (int64_t) self->applied,
+        .rejected = (int64_t) self->rejected,
+        .duplicates = (int64_t) self->duplicates,
+        .dead_letters = (int64_t) self->dead_letters,
+        .stalled = self->stalled,
+    };
+    snprintf (status->source, sizeof status->source, "%s", self->def->source);
     if (self->stalled)
-        mp_pack_kv_str (pk, "stalled_reason", self->stalled_reason);
+        snprintf (status->stalled_reason, sizeof status->stalled_reason, "%s", self->stalled_reason);
 }
 
 //  ---------------------------------------------------------------------
@@ -491,42 +493,45 @@ consumer_dlq_count (consumer_t *self, MDB_txn *txn)
     return count;
 }
 
-//  Packs a stored entry; with_event adds the event as a map.
-static void
-s_pack_entry (msgpack_packer *pk, const MDB_val *val, bool with_event)
+//  Reads a stored entry into its catalogue shape (fields: core_dlq_entry's
+//  or core_dlq_shown's); the event, stored as bin, is left in *stored.
+static int
+s_entry_read (const MDB_val *val, const field_spec_t *fields, msgpack_unpacked *stored, void *entry)
 {
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, (const char *) val->mv_data, val->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
-        || unpacked.data.type != MSGPACK_OBJECT_MAP) {
-        msgpack_pack_map (pk, 0);
-        msgpack_unpacked_destroy (&unpacked);
-        return;
-    }
-    const msgpack_object_map *map = &unpacked.data.via.map;
-    msgpack_pack_map (pk, with_event ? map->size : map->size - 1);
-    for (uint32_t i = 0; i < map->size; i++) {
-        const msgpack_object *v = &map->ptr[i].val;
-        if (!mp_str_eq (&map->ptr[i].key, "event"))
-            mp_pack_object (pk, &map->ptr[i].key), mp_pack_object (pk, v);
-        else if (with_event && v->type == MSGPACK_OBJECT_BIN) {
-            mp_pack_str (pk, "event");
-            mp_pack_raw (pk, v->via.bin.ptr, v->via.bin.size);
-        }
-    }
-    msgpack_unpacked_destroy (&unpacked);
+    msgpack_unpacked_init (stored);
+    if (msgpack_unpack_next (stored, (const char *) val->mv_data, val->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
+        || record_decode (fields, &stored->data, entry) != 0)
+        return RM_ESTORE;
+    return 0;
 }
+
+typedef struct {
+    core_dlq_list_reply_t *list;
+    int rc;
+} list_ctx_t;
 
 static void
 s_list_one (void *arg, const MDB_val *val)
 {
-    s_pack_entry ((msgpack_packer *) arg, val, false);
+    list_ctx_t *ctx = (list_ctx_t *) arg;
+    core_dlq_entry_t *entry = ctx->rc ? NULL
+                              : (core_dlq_entry_t *) record_push (&ctx->list->entries, &ctx->list->entries_count,
+                                                                  sizeof *entry);
+    if (!entry) {
+        ctx->rc = ctx->rc ? ctx->rc : RM_ENOMEM;
+        return;
+    }
+    msgpack_unpacked stored;
+    ctx->rc = s_entry_read (val, core_dlq_entry_fields, &stored, entry);
+    msgpack_unpacked_destroy (&stored);
 }
 
 int
-consumer_dlq_list (consumer_t *self, MDB_txn *txn, msgpack_packer *pk)
+consumer_dlq_list (consumer_t *self, MDB_txn *txn, core_dlq_list_reply_t *list)
 {
-    return s_dlq_walk (self, txn, s_list_one, pk);
+    list_ctx_t ctx = {list, 0};
+    int rc = s_dlq_walk (self, txn, s_list_one, &ctx);
+    return rc ? rc : ctx.rc;
 }
 
 static int
@@ -542,8 +547,23 @@ consumer_dlq_show (consumer_t *self, MDB_txn *txn, uint64_t seq, msgpack_packer 
 {
     MDB_val val;
     int rc = s_dlq_get (self, txn, seq, &val);
-    if (rc == 0)
-        s_pack_entry (pk, &val, true);
+    if (rc != 0)
+        return rc;
+    core_dlq_shown_t shown = {0};
+    msgpack_unpacked stored, event;
+    msgpack_unpacked_init (&event);
+    rc = s_entry_read (&val, core_dlq_shown_fields, &stored, &shown);
+    if (rc == 0
+        && (shown.event.type != MSGPACK_OBJECT_BIN
+            || msgpack_unpack_next (&event, shown.event.via.bin.ptr, shown.event.via.bin.size, NULL)
+                   != MSGPACK_UNPACK_SUCCESS))
+        rc = RM_ESTORE;
+    if (rc == 0) {
+        shown.event = event.data;
+        record_pack (core_dlq_shown_fields, &shown, pk);
+    }
+    msgpack_unpacked_destroy (&event);
+    msgpack_unpacked_destroy (&stored);
     return rc;
 }
 

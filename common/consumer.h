@@ -9,6 +9,7 @@
 #ifndef RM_CONSUMER_H
 #define RM_CONSUMER_H
 
+#include "catalog_core.h"
 #include "envelope.h"
 #include "rpc_client.h"
 #include "store.h"
@@ -84,16 +85,16 @@ void consumer_reload (consumer_t *self);
 //  Moves the position back so events from `from` on are applied again.
 int consumer_replay (consumer_t *self, uint64_t from);
 
-//  Packs {source, position, source_last_seq, lag, gaps, replays, applied,
-//  rejected, duplicates, dead_letters, stalled, stalled_reason?}.
-void consumer_pack_status (consumer_t *self, msgpack_packer *pk);
+//  The consumer's part of sys.health: its position, counters and stall.
+void consumer_status (consumer_t *self, core_consumer_status_t *status);
 
-//  Dead letters. count says how many this consumer holds; list packs each
-//  entry (without its event, and without an array header);
-//  show packs one entry with its event; retry applies the event again
-//  (0 and the entry removed when it applies); drop removes it.
+//  Dead letters. count says how many this consumer holds; list adds each
+//  entry (without its event) to list's entries (RM_ENOMEM, or RM_ESTORE
+//  for one it cannot read; free list with record_free either way); show packs one entry with its event (dlq.show's reply);
+//  retry applies the event again (0 and the entry removed when it
+//  applies); drop removes it.
 uint32_t consumer_dlq_count (consumer_t *self, MDB_txn *txn);
-int consumer_dlq_list (consumer_t *self, MDB_txn *txn, msgpack_packer *pk);
+int consumer_dlq_list (consumer_t *self, MDB_txn *txn, core_dlq_list_reply_t *list);
 int consumer_dlq_show (consumer_t *self, MDB_txn *txn, uint64_t seq, msgpack_packer *pk);
 int consumer_dlq_retry (consumer_t *self, uint64_t seq, char *error, size_t error_size);
 int consumer_dlq_drop (consumer_t *self, uint64_t seq);

@@ -1,4 +1,5 @@
 #include "eventops.h"
+#include "catalog_core.h"
 #include "err.h"
 #include "mp.h"
 #include <stdlib.h>
@@ -9,37 +10,35 @@
 static int
 s_since (service_t *svc, request_t *req)
 {
-    const msgpack_object *body = request_body (req);
-    int64_t from = 1, max = SINCE_MAX_DEFAULT;
-    mp_get_int (body, "from", &from);
-    mp_get_int (body, "max", &max);
+    core_since_request_t in = {0};
+    int rc = record_decode (core_since_request_fields, request_body (req), &in);
+    int64_t max = in.has_max ? in.max : SINCE_MAX_DEFAULT;
     MDB_txn *txn;
-    int rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
     if (rc != 0)
         return rc;
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    rc = outbox_since (service_outbox (svc), txn, (uint64_t) from, (uint32_t) max, &pk);
+    rc = outbox_since (service_outbox (svc), txn, (uint64_t) in.from, (uint32_t) max, &pk);
     if (rc == 0)
         mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
     else if (rc == RM_EGONE) {
         uint64_t first = 0;
         outbox_first_seq (service_outbox (svc), txn, &first);
         request_reply_error (req, rc, "/from", "events before #%llu are no longer kept (asked from #%lld)",
-                             (unsigned long long) first, (long long) from);
+                             (unsigned long long) first, (long long) in.from);
     }
     msgpack_sbuffer_destroy (&buf);
     return rc;
 }
 
-//  Finds the consumer named by body.source, answering not_found if none.
+//  Finds the consumer of source, answering not_found if none.
 static consumer_t *
-s_consumer (service_t *svc, request_t *req, char *source, size_t size)
+s_consumer (service_t *svc, request_t *req, const char *source)
 {
-    if (mp_get_str (request_body (req), "source", source, size) != 0)
-        return NULL;
     consumer_t *consumer = service_consumer_of (svc, source);
     if (!consumer)
         request_reply_error (req, RM_ENOTFOUND, "/source", "%s does not consume events of '%s'",
@@ -50,30 +49,29 @@ s_consumer (service_t *svc, request_t *req, char *source, size_t size)
 static int
 s_replay (service_t *svc, request_t *req)
 {
-    char source[32];
-    int64_t from = 1;
-    consumer_t *consumer = s_consumer (svc, req, source, sizeof source);
-    if (!consumer)
-        return RM_ENOTFOUND;
-    mp_get_int (request_body (req), "from", &from);
-    int rc = consumer_replay (consumer, (uint64_t) from);
+    core_replay_request_t in = {0};
+    int rc = record_decode (core_replay_request_fields, request_body (req), &in);
     if (rc != 0)
         return rc;
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 2);
-    mp_pack_kv_str (pk, "source", source);
-    mp_pack_kv_int (pk, "position", from - 1);
+    consumer_t *consumer = s_consumer (svc, req, in.source);
+    if (!consumer)
+        return RM_ENOTFOUND;
+    rc = consumer_replay (consumer, (uint64_t) in.from);
+    if (rc != 0)
+        return rc;
+    core_replay_reply_t reply = {.position = in.from - 1};
+    snprintf (reply.source, sizeof reply.source, "%s", in.source);
+    record_pack (core_replay_reply_fields, &reply, request_reply_ok (req));
     return 0;
 }
 
 //  Dead letters come from two queues: "events" (what consumers set aside)
-//  and "outbound" (calls the outbound queue gave up on). Reads body.queue
-//  into *outbound; absent means events, or both for dlq.list (*any).
+//  and "outbound" (calls the outbound queue gave up on). Reads the
+//  request's queue into *outbound; "" means events, or both for dlq.list
+//  (*any).
 static int
-s_queue (request_t *req, bool *outbound, bool *any)
+s_queue (request_t *req, const char *queue, bool *outbound, bool *any)
 {
-    char queue[16] = "";
-    mp_get_str (request_body (req), "queue", queue, sizeof queue);
     *outbound = strcmp (queue, "outbound") == 0;
     if (any)
         *any = !*queue;
@@ -85,33 +83,30 @@ s_queue (request_t *req, bool *outbound, bool *any)
 static int
 s_dlq_list (service_t *svc, request_t *req)
 {
-    char source[32] = "";
+    core_dlq_list_request_t in = {0};
     bool outbound, any;
-    int rc = s_queue (req, &outbound, &any);
+    int rc = record_decode (core_dlq_list_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = s_queue (req, in.queue, &outbound, &any);
     if (rc != 0)
         return rc;
     bool events = any || !outbound;
     outbound = outbound || any;
-    mp_get_str (request_body (req), "source", source, sizeof source);
     MDB_txn *txn;
     rc = service_read_txn (svc, &txn);
     if (rc != 0)
         return rc;
-    uint32_t total = outbound ? outq_dlq_count (service_outq (svc), txn, source) : 0;
+    core_dlq_list_reply_t reply = {0};
     int n = events ? service_consumer_count (svc) : 0;
-    for (int i = 0; i < n; i++)
-        if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
-            total += consumer_dlq_count (service_consumer (svc, i), txn);
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 1);
-    mp_pack_str (pk, "entries");
-    msgpack_pack_array (pk, total);
-    for (int i = 0; i < n; i++)
-        if (!*source || strcmp (source, consumer_source (service_consumer (svc, i))) == 0)
-            consumer_dlq_list (service_consumer (svc, i), txn, pk);
-    if (outbound)
-        outq_dlq_list (service_outq (svc), txn, source, pk);
-    return 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (!*in.source || strcmp (in.source, consumer_source (service_consumer (svc, i))) == 0)
+            rc = consumer_dlq_list (service_consumer (svc, i), txn, &reply);
+    if (rc == 0 && outbound)
+        rc = outq_dlq_list (service_outq (svc), txn, in.source, &reply);
+    if (rc == 0)
+        record_pack (core_dlq_list_reply_fields, &reply, request_reply_ok (req));
+    record_free (core_dlq_list_reply_fields, &reply);
+    return rc;
 }
 
 typedef int (entry_op_fn) (service_t *svc, consumer_t *consumer, const char *source, uint64_t seq, request_t *req);
@@ -126,30 +121,29 @@ s_no_outbound (request_t *req, const char *peer, uint64_t seq)
                                 (unsigned long long) seq, peer);
 }
 
-//  Runs op on the dead letter named by body.source and body.seq, or
-//  out_op when body.queue is outbound.
+//  Runs op on the dead letter the request names by source and seq, or
+//  out_op when its queue is outbound.
 static int
 s_dlq_entry (service_t *svc, request_t *req, entry_op_fn *op, outbound_op_fn *out_op)
 {
-    char source[32];
-    int64_t seq = 0;
+    core_dlq_key_request_t in = {0};
     bool outbound;
-    int rc = s_queue (req, &outbound, NULL);
+    int rc = record_decode (core_dlq_key_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = s_queue (req, in.queue, &outbound, NULL);
     if (rc != 0)
         return rc;
+    uint64_t seq = (uint64_t) in.seq;
     if (outbound) {
-        mp_get_str (request_body (req), "source", source, sizeof source);
-        mp_get_int (request_body (req), "seq", &seq);
-        rc = out_op (svc, source, (uint64_t) seq, req);
-        return rc == RM_ENOTFOUND ? s_no_outbound (req, source, (uint64_t) seq) : rc;
+        rc = out_op (svc, in.source, seq, req);
+        return rc == RM_ENOTFOUND ? s_no_outbound (req, in.source, seq) : rc;
     }
-    consumer_t *consumer = s_consumer (svc, req, source, sizeof source);
+    consumer_t *consumer = s_consumer (svc, req, in.source);
     if (!consumer)
         return RM_ENOTFOUND;
-    mp_get_int (request_body (req), "seq", &seq);
-    rc = op (svc, consumer, source, (uint64_t) seq, req);
+    rc = op (svc, consumer, in.source, seq, req);
     if (rc == RM_ENOTFOUND)
-        request_reply_error (req, rc, "/seq", "no dead letter #%lld from %s", (long long) seq, source);
+        request_reply_error (req, rc, "/seq", "no dead letter #%llu from %s", (unsigned long long) seq, in.source);
     return rc;
 }
 
@@ -180,14 +174,19 @@ s_show_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t
     return s_reply_dead_letter (svc, req, consumer, NULL, seq);
 }
 
+//  dlq.retry's and dlq.drop's replies: the dead letter and what became of it.
 static void
-s_reply_done (request_t *req, const char *source, uint64_t seq, const char *what)
+s_reply_done (request_t *req, const char *source, uint64_t seq, bool dropped)
 {
+    core_dlq_retried_t retried = {.seq = (int64_t) seq, .applied = true};
+    core_dlq_dropped_t gone = {.seq = (int64_t) seq, .dropped = true};
+    snprintf (retried.source, sizeof retried.source, "%s", source);
+    snprintf (gone.source, sizeof gone.source, "%s", source);
     msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 3);
-    mp_pack_kv_str (pk, "source", source);
-    mp_pack_kv_int (pk, "seq", (int64_t) seq);
-    mp_pack_kv_bool (pk, what, true);
+    if (dropped)
+        record_pack (core_dlq_dropped_fields, &gone, pk);
+    else
+        record_pack (core_dlq_retried_fields, &retried, pk);
 }
 
 static int
@@ -197,7 +196,7 @@ s_retry_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_
     char error[128];
     int rc = consumer_dlq_retry (consumer, seq, error, sizeof error);
     if (rc == 0)
-        s_reply_done (req, source, seq, "applied");
+        s_reply_done (req, source, seq, false);
     else if (rc != RM_ENOTFOUND)
         request_reply_error (req, rc, NULL, "dead letter #%llu from %s still fails: %s; it stays in the store",
                              (unsigned long long) seq, source, error);
@@ -210,7 +209,7 @@ s_drop_entry (service_t *svc, consumer_t *consumer, const char *source, uint64_t
     (void) svc;
     int rc = consumer_dlq_drop (consumer, seq);
     if (rc == 0)
-        s_reply_done (req, source, seq, "dropped");
+        s_reply_done (req, source, seq, true);
     return rc;
 }
 
@@ -224,7 +223,7 @@ s_show_outbound (service_t *svc, const char *peer, uint64_t seq, request_t *req)
 //  attempt, like an event's: applied and removed, or still failing.
 typedef struct {
     request_t *req;
-    char peer[32];
+    char peer[sizeof ((core_dlq_key_request_t *) 0)->source];
     uint64_t seq;
 } redrive_t;
 
@@ -233,7 +232,7 @@ s_redriven (void *arg, int err, const char *message)
 {
     redrive_t *redrive = (redrive_t *) arg;
     if (err == 0)
-        s_reply_done (redrive->req, redrive->peer, redrive->seq, "applied");
+        s_reply_done (redrive->req, redrive->peer, redrive->seq, false);
     else
         request_reply_error (redrive->req, err, NULL,
                              "outbound dead letter #%llu to %s still fails: %s; it stays in the store",
@@ -265,7 +264,7 @@ s_drop_outbound (service_t *svc, const char *peer, uint64_t seq, request_t *req)
 {
     int rc = outq_dlq_drop (service_outq (svc), peer, seq);
     if (rc == 0)
-        s_reply_done (req, peer, seq, "dropped");
+        s_reply_done (req, peer, seq, true);
     else if (rc == RM_EBUSY)
         request_reply_error (req, rc, "/seq", "outbound dead letter #%llu is being retried", (unsigned long long) seq);
     return rc;

@@ -1,4 +1,5 @@
 #include "outbox.h"
+#include "catalog_core.h"
 #include "clock.h"
 #include "envelope.h"
 #include "err.h"
@@ -248,24 +249,36 @@ outbox_since (outbox_t *self, MDB_txn *txn, uint64_t from, uint32_t max, msgpack
         from = first;
     uint64_t upto = from + max - 1 < last ? from + max - 1 : last;
     uint32_t count = upto >= from ? (uint32_t) (upto - from + 1) : 0;
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, self->events, &cursor) != 0)
-        return RM_ESTORE;
-    msgpack_pack_map (pk, 3);
-    mp_pack_kv_int (pk, "first_seq", (int64_t) first);
-    mp_pack_kv_int (pk, "last_seq", (int64_t) last);
-    mp_pack_str (pk, "events");
-    msgpack_pack_array (pk, count);
+    core_since_reply_t reply = {.first_seq = (int64_t) first, .last_seq = (int64_t) last};
+    msgpack_unpacked *held = count ? (msgpack_unpacked *) calloc (count, sizeof *held) : NULL;
+    reply.events = count ? (msgpack_object *) calloc (count, sizeof *reply.events) : NULL;
+    MDB_cursor *cursor = NULL;
+    rc = count && (!held || !reply.events) ? RM_ENOMEM : 0;
+    if (rc == 0 && mdb_cursor_open (txn, self->events, &cursor) != 0)
+        rc = RM_ESTORE;
     uint8_t start[8];
     store_key_u64 (from, start);
     MDB_val key = {8, start}, val;
-    uint32_t packed = 0;
-    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE); mrc == 0 && packed < count;
-         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT), packed++)
-        mp_pack_raw (pk, (const char *) val.mv_data, val.mv_size);
-    mdb_cursor_close (cursor);
-    //  the count was promised in the header: a log with holes is corrupt
-    return packed == count ? 0 : RM_ESTORE;
+    for (int mrc = rc == 0 ? mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE) : MDB_NOTFOUND;
+         mrc == 0 && reply.events_count < count; mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        msgpack_unpacked *event = &held[reply.events_count];
+        msgpack_unpacked_init (event);
+        if (msgpack_unpack_next (event, (const char *) val.mv_data, val.mv_size, NULL) != MSGPACK_UNPACK_SUCCESS)
+            break;
+        reply.events[reply.events_count++] = event->data;
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    //  a log with holes is corrupt
+    if (rc == 0 && reply.events_count != count)
+        rc = RM_ESTORE;
+    if (rc == 0)
+        record_pack (core_since_reply_fields, &reply, pk);
+    for (uint32_t i = 0; held && i < count; i++)
+        msgpack_unpacked_destroy (&held[i]);
+    free (held);
+    record_free (core_since_reply_fields, &reply);
+    return rc;
 }
 
 int

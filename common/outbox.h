@@ -48,7 +48,8 @@ uint64_t outbox_published (outbox_t *self);
 //  The first sequence number still kept (last + 1 when the log is empty).
 int outbox_first_seq (outbox_t *self, MDB_txn *txn, uint64_t *first);
 
-//  Packs {first_seq, last_seq, events:[envelope...]} for events from..(from+max-1).
+//  Packs events.since's reply {first_seq, last_seq, events} for events
+//  from..(from+max-1). Returns 0, RM_ENOMEM, RM_ESTORE or
 //  RM_EGONE when from is below the first event kept.
 int outbox_since (outbox_t *self, MDB_txn *txn, uint64_t from, uint32_t max, msgpack_packer *pk);
 

@@ -556,7 +556,7 @@ outq_dlq_count (outq_t *self, MDB_txn *txn, const char *peer)
 }
 
 void
-outq_pack_status (outq_t *self, MDB_txn *txn, msgpack_packer *pk)
+outq_status (outq_t *self, MDB_txn *txn, core_outbound_status_t *status)
 {
     size_t depth = 0, in_flight = 0;
     int64_t oldest = 0;
@@ -569,53 +569,46 @@ outq_pack_status (outq_t *self, MDB_txn *txn, msgpack_packer *pk)
         in_flight += entry->in_flight ? 1 : 0;
     }
     int64_t age = depth ? s_unix (self) - oldest : 0;
-    msgpack_pack_map (pk, 6);
-    mp_pack_kv_int (pk, "depth", (int64_t) depth);
-    mp_pack_kv_int (pk, "oldest_age_ms", age > 0 ? age : 0);
-    mp_pack_kv_int (pk, "in_flight", (int64_t) in_flight);
-    mp_pack_kv_int (pk, "sent", (int64_t) self->sent);
-    mp_pack_kv_int (pk, "failed_attempts", (int64_t) self->failed_attempts);
-    mp_pack_kv_int (pk, "dead_letters", txn ? outq_dlq_count (self, txn, NULL) : 0);
+    *status = (core_outbound_status_t) {
+        .depth = (int64_t) depth,
+        .oldest_age_ms = age > 0 ? age : 0,
+        .in_flight = (int64_t) in_flight,
+        .sent = (int64_t) self->sent,
+        .failed_attempts = (int64_t) self->failed_attempts,
+        .dead_letters = txn ? outq_dlq_count (self, txn, NULL) : 0,
+    };
 }
 
-static void
-s_pack_entry (msgpack_packer *pk, uint64_t id, const record_t *rec, bool with_action)
-{
-    msgpack_pack_map (pk, with_action ? 8 : 7);
-    mp_pack_kv_str (pk, "queue", "outbound");
-    mp_pack_kv_str (pk, "source", rec->peer);
-    mp_pack_kv_int (pk, "seq", (int64_t) id);
-    mp_pack_kv_str (pk, "type", rec->op);
-    mp_pack_kv_str (pk, "error", *rec->error ? rec->error : "-");
-    mp_pack_kv_int (pk, "attempts", rec->attempts);
-    mp_pack_kv_int (pk, "failed_at", rec->failed_at);
-    if (!with_action)
-        return;
-    mp_pack_str (pk, "event");
-    msgpack_pack_map (pk, 6);
-    s_pack_call (pk, rec);
-    mp_pack_str (pk, "body");
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, rec->body, rec->body_len, NULL) == MSGPACK_UNPACK_SUCCESS)
-        mp_pack_object (pk, &unpacked.data);
-    else
-        msgpack_pack_nil (pk);
-    msgpack_unpacked_destroy (&unpacked);
-}
+//  Fills a dead letter's fields in the shape of a consumer's (dlq.*):
+//  entry is a core_dlq_entry_t or a core_dlq_shown_t, whose descriptions
+//  share those members.
+#define S_ENTRY_OF(entry, id, rec)                                                               \
+    do {                                                                                         \
+        (entry)->seq = (int64_t) (id);                                                           \
+        (entry)->attempts = (rec)->attempts;                                                     \
+        (entry)->failed_at = (rec)->failed_at;                                                   \
+        snprintf ((entry)->queue, sizeof (entry)->queue, "outbound");                            \
+        snprintf ((entry)->source, sizeof (entry)->source, "%s", (rec)->peer);                   \
+        snprintf ((entry)->type, sizeof (entry)->type, "%s", (rec)->op);                         \
+        snprintf ((entry)->error, sizeof (entry)->error, "%s", *(rec)->error ? (rec)->error : "-"); \
+    } while (0)
 
 static int
 s_list_one (outq_t *self, uint64_t id, const record_t *rec, void *arg)
 {
     (void) self;
-    s_pack_entry ((msgpack_packer *) arg, id, rec, false);
+    core_dlq_list_reply_t *list = (core_dlq_list_reply_t *) arg;
+    core_dlq_entry_t *entry = (core_dlq_entry_t *) record_push (&list->entries, &list->entries_count, sizeof *entry);
+    if (!entry)
+        return RM_ENOMEM;
+    S_ENTRY_OF (entry, id, rec);
     return 0;
 }
 
 int
-outq_dlq_list (outq_t *self, MDB_txn *txn, const char *peer, msgpack_packer *pk)
+outq_dlq_list (outq_t *self, MDB_txn *txn, const char *peer, core_dlq_list_reply_t *list)
 {
-    return s_each_dead (self, txn, peer, s_list_one, pk);
+    return s_each_dead (self, txn, peer, s_list_one, list);
 }
 
 //  Loads dead letter id to peer; RM_ENOTFOUND when there is none.
@@ -635,8 +628,29 @@ outq_dlq_show (outq_t *self, MDB_txn *txn, const char *peer, uint64_t id, msgpac
 {
     record_t rec;
     int rc = s_dead_load (self, txn, peer, id, &rec);
-    if (rc == 0)
-        s_pack_entry (pk, id, &rec, true);
+    if (rc != 0)
+        return rc;
+    //  the action as its event: the call's fields and its body
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer action;
+    msgpack_packer_init (&action, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&action, 6);
+    s_pack_call (&action, &rec);
+    mp_pack_str (&action, "body");
+    mp_pack_raw (&action, rec.body, rec.body_len);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    core_dlq_shown_t shown = {0};
+    S_ENTRY_OF (&shown, id, &rec);
+    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        shown.event = unpacked.data;
+        record_pack (core_dlq_shown_fields, &shown, pk);
+    }
+    else
+        rc = RM_ESTORE;
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
     s_record_free (&rec);
     return rc;
 }

@@ -14,6 +14,7 @@
 #ifndef RM_OUTQ_H
 #define RM_OUTQ_H
 
+#include "catalog_core.h"
 #include <lmdb.h>
 #include <msgpack.h>
 #include <stdint.h>
@@ -91,22 +92,22 @@ int outq_done (outq_t *self, uint64_t id, int err, const char *message);
 //  Returns 0, RM_ENOTFOUND (not pending) or RM_EBUSY (already watched).
 int outq_watch (outq_t *self, uint64_t id, outq_watch_fn *fn, void *arg);
 
-//  Packs {depth, oldest_age_ms, in_flight, sent, failed_attempts,
-//  dead_letters}; txn is read for the dead letters.
-void outq_pack_status (outq_t *self, MDB_txn *txn, msgpack_packer *pk);
+//  The queue's part of sys.health; txn is read for the dead letters.
+void outq_status (outq_t *self, MDB_txn *txn, core_outbound_status_t *status);
 
 //  Dead letters, in the shape of the consumers' (dlq.*), of calls to peer
 //  (NULL or "": to any peer; a dead letter to another peer is not found):
-//  count; list packs
-//  each as {queue: "outbound", source: peer, seq: id, type: op, error,
-//  attempts, failed_at} without an array header; show adds the action as
-//  its event;
+//  count; list adds
+//  each to list's entries as {queue: "outbound", source: peer, seq: id,
+//  type: op, error, attempts, failed_at} (free list with record_free,
+//  also after RM_ENOMEM); show packs one with the action as its event
+//  (dlq.show's reply);
 //  retry performs it once more at the next outq_run and calls fn with the
 //  outcome (removed if it succeeds, else it stays a dead letter); drop
 //  removes it through the host's write. Return 0, RM_ENOTFOUND (no such
 //  dead letter), RM_EBUSY (being retried) or RM_ESTORE.
 uint32_t outq_dlq_count (outq_t *self, MDB_txn *txn, const char *peer);
-int outq_dlq_list (outq_t *self, MDB_txn *txn, const char *peer, msgpack_packer *pk);
+int outq_dlq_list (outq_t *self, MDB_txn *txn, const char *peer, core_dlq_list_reply_t *list);
 int outq_dlq_show (outq_t *self, MDB_txn *txn, const char *peer, uint64_t id, msgpack_packer *pk);
 int outq_dlq_retry (outq_t *self, const char *peer, uint64_t id, outq_watch_fn *fn, void *arg);
 int outq_dlq_drop (outq_t *self, const char *peer, uint64_t id);

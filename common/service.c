@@ -1144,32 +1144,32 @@ s_health (service_t *self, request_t *req)
         first = 0;
     store_fill_t fill;
     store_fill (self->store, &fill);
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, fill.full ? 11 : 10);
-    mp_pack_kv_str (pk, "service", self->def->name);
-    mp_pack_kv_bool (pk, "ready", !fill.full);
+    core_health_t health = {
+        .uptime_s = (clock_mono_ms () - self->started_ms) / 1000,
+        .store_bytes = (int64_t) store_size (self->store),
+        .pid = (int64_t) getpid (),
+        .ready = !fill.full,
+        .has_store = true,
+        .store = {.used = fill.used, .map_size = fill.map_size, .map_size_max = fill.map_size_max},
+        .events = {.first_seq = (int64_t) first, .last_seq = (int64_t) outbox_last_seq (self->outbox),
+                   .published = (int64_t) outbox_published (self->outbox)},
+        .has_outbound = true,
+    };
+    snprintf (health.service, sizeof health.service, "%s", self->def->name);
+    snprintf (health.version, sizeof health.version, "%s", RETAILMESH_VERSION);
     if (fill.full)
-        mp_pack_kv_str (pk, "reason", fill.reason);
-    mp_pack_str (pk, "store");
-    msgpack_pack_map (pk, 3);
-    mp_pack_kv_int (pk, "used", fill.used);
-    mp_pack_kv_int (pk, "map_size", fill.map_size);
-    mp_pack_kv_int (pk, "map_size_max", fill.map_size_max);
-    mp_pack_kv_str (pk, "version", RETAILMESH_VERSION);
-    mp_pack_kv_int (pk, "uptime_s", (clock_mono_ms () - self->started_ms) / 1000);
-    mp_pack_kv_int (pk, "store_bytes", store_size (self->store));
-    mp_pack_kv_int (pk, "pid", (int64_t) getpid ());
-    mp_pack_str (pk, "events");
-    msgpack_pack_map (pk, 3);
-    mp_pack_kv_int (pk, "first_seq", (int64_t) first);
-    mp_pack_kv_int (pk, "last_seq", (int64_t) outbox_last_seq (self->outbox));
-    mp_pack_kv_int (pk, "published", (int64_t) outbox_published (self->outbox));
-    mp_pack_str (pk, "consumers");
-    msgpack_pack_array (pk, (uint32_t) self->nconsumers);
+        snprintf (health.reason, sizeof health.reason, "%s", fill.reason);
+    health.consumers = self->nconsumers
+                           ? (core_consumer_status_t *) calloc ((size_t) self->nconsumers, sizeof *health.consumers)
+                           : NULL;
+    if (self->nconsumers && !health.consumers)
+        return RM_ENOMEM;
+    health.consumers_count = (size_t) self->nconsumers;
     for (int i = 0; i < self->nconsumers; i++)
-        consumer_pack_status (self->consumers[i], pk);
-    mp_pack_str (pk, "outbound");
-    outq_pack_status (self->outq, txn, pk);
+        consumer_status (self->consumers[i], &health.consumers[i]);
+    outq_status (self->outq, txn, &health.outbound);
+    record_pack (core_health_fields, &health, request_reply_ok (req));
+    record_free (core_health_fields, &health);
     return 0;
 }
 

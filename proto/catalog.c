@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "catalog_core.h"
 #include "catalog_fields.h"
 #include "err.h"
 #include "money.h"
@@ -11,115 +12,39 @@
 
 //  ---- the operations every service answers ------------------------------------
 
-static const field_spec_t s_none[] = {F_END};
+static const field_spec_t s_none[] = {{.name = NULL}};
 
-static const field_spec_t s_event_log[] = {
-    F_SEQ ("first_seq", "oldest event still kept"),
-    F_SEQ ("last_seq", "newest event committed"),
-    F_SEQ ("published", "newest event sent on the PUB socket"), F_END};
-
-static const field_spec_t s_consumer_status[] = {
-    F_SOURCE, F_SEQ ("position", "last event applied"),
-    F_SEQ ("source_last_seq", "newest event the source is known to have"),
-    F_COUNT ("lag", "source_last_seq - position"),
-    F_COUNT ("gaps", "gaps detected in the live stream"),
-    F_COUNT ("replays", "events.since calls made to catch up"),
-    F_COUNT ("applied", "events applied by the handler"),
-    F_COUNT ("rejected", "events the handler rejected for business reasons"),
-    F_COUNT ("duplicates", "events received again and ignored"),
-    F_COUNT ("dead_letters", "events moved to the dead-letter store"),
-    F_BOOL ("stalled", "behind the source's retention: needs an operator"),
-    F_STR ("stalled_reason", false, FC_NONE, 256, "why the consumer stalled"), F_END};
-
-static const field_spec_t s_outbound_status[] = {
-    F_COUNT ("depth", "actions waiting to succeed"),
-    F_COUNT ("oldest_age_ms", "age of the oldest of them, 0 when none"),
-    F_COUNT ("in_flight", "actions being performed now"),
-    F_COUNT ("sent", "actions that succeeded since start"),
-    F_COUNT ("failed_attempts", "failed attempts since start"),
-    F_COUNT ("dead_letters", "actions set aside after their bounds"), F_END};
-
-static const field_spec_t s_store_fill[] = {
-    F_AMOUNT ("used", "bytes in use"),
-    F_AMOUNT ("map_size", "current LMDB map size in bytes; it grows when full"),
-    F_AMOUNT ("map_size_max", "most the map may grow to now (the disk's room when not bounded by --map-size-max)"),
-    F_END};
-
-static const field_spec_t s_health[] = {
-    F_STR ("service", true, FC_IDENT, 32, "service name"),
-    F_STR ("version", true, FC_NONE, 32, "build version"),
-    F_AMOUNT ("uptime_s", "seconds since the process started"),
-    F_AMOUNT ("store_bytes", "bytes the LMDB store uses"),
-    F_INT ("pid", 1, INT32_MAX, "process ID"),
-    {.name = "ready", .type = FT_BOOL, .required = false,
-     .doc = "false while the service cannot serve writes (the reason says why)"},
-    F_STR ("reason", false, FC_NONE, 160, "why the service is not ready"),
-    {.name = "store", .type = FT_MAP, .required = false, .fields = s_store_fill, .doc = "how full the store is"},
-    {.name = "events", .type = FT_MAP, .required = true, .fields = s_event_log, .doc = "the service's event log"},
-    F_MAPS ("consumers", 0, 16, s_consumer_status, "the other services' events this one applies"),
-    {.name = "outbound", .type = FT_MAP, .required = false, .fields = s_outbound_status,
-     .doc = "the outbound queue: calls to perform after a commit"},
-    F_END};
-
-static const field_spec_t s_since_request[] = {
-    F_INT ("from", 1, INT64_MAX, "first sequence number wanted"),
-    F_OPT_INT ("max", 1, 10000, "events at most (default 1000)"), F_END};
-
-static const field_spec_t s_since_reply[] = {
-    F_SEQ ("first_seq", "oldest event still kept"), F_SEQ ("last_seq", "newest event committed"),
-    {.name = "events", .type = FT_ARRAY, .required = true, .item = FT_ANY, .min_items = 0, .max_items = 10000,
-     .doc = "event envelopes in sequence order"},
-    F_END};
-
-static const field_spec_t s_replay_request[] = {
-    F_SOURCE, F_INT ("from", 1, INT64_MAX, "apply events again from this sequence number"), F_END};
-
-static const field_spec_t s_replay_reply[] = {F_SOURCE, F_SEQ ("position", "the consumer's position now"), F_END};
-
-#define F_QUEUE F_STR ("queue", false, FC_IDENT, 16, "events (default) or outbound")
-
-static const field_spec_t s_dlq_list_request[] = {
-    F_STR ("source", false, FC_IDENT, 32, "only this source's dead letters"), F_QUEUE, F_END};
-
-//  An outbound dead letter has the same shape: source is the peer called,
-//  seq the action's number and type its operation.
-#define S_DLQ_ENTRY_FIELDS                                                                      \
-    F_QUEUE, F_SOURCE, F_SEQ ("seq", "the event's sequence number at its source"),              \
-        F_STR ("type", true, FC_NONE, 64, "event type"),                                       \
-        F_STR ("error", true, FC_NONE, 256, "the handler's last error"),                       \
-        F_COUNT ("attempts", "attempts made"), F_TIME ("failed_at", true, "when it was given up, Unix ms")
-
-static const field_spec_t s_dlq_entry[] = {S_DLQ_ENTRY_FIELDS, F_END};
-
-static const field_spec_t s_dlq_list_reply[] = {
-    F_MAPS ("entries", 0, INT32_MAX, s_dlq_entry, "dead letters, oldest first per source"), F_END};
-
-static const field_spec_t s_dlq_key_request[] = {F_QUEUE, F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_END};
-
-static const field_spec_t s_dlq_show_reply[] = {
-    S_DLQ_ENTRY_FIELDS,
-    {.name = "event", .type = FT_ANY, .required = true, .doc = "the event envelope (outbound: the action)"}, F_END};
-
-static const field_spec_t s_dlq_retried[] = {
-    F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("applied", "true: applied and removed"), F_END};
-
-static const field_spec_t s_dlq_dropped[] = {
-    F_SOURCE, F_SEQ ("seq", "the event's sequence number"), F_BOOL ("dropped", "true: removed"), F_END};
-
+RECORD_FIELDS (core_event_log, CORE_EVENT_LOG)
+RECORD_FIELDS (core_consumer_status, CORE_CONSUMER_STATUS)
+RECORD_FIELDS (core_outbound_status, CORE_OUTBOUND_STATUS)
+RECORD_FIELDS (core_store_fill, CORE_STORE_FILL)
+RECORD_FIELDS (core_health, CORE_HEALTH)
+RECORD_FIELDS (core_since_request, CORE_SINCE_REQUEST)
+RECORD_FIELDS (core_since_reply, CORE_SINCE_REPLY)
+RECORD_FIELDS (core_replay_request, CORE_REPLAY_REQUEST)
+RECORD_FIELDS (core_replay_reply, CORE_REPLAY_REPLY)
+RECORD_FIELDS (core_dlq_list_request, CORE_DLQ_LIST_REQUEST)
+RECORD_FIELDS (core_dlq_entry, CORE_DLQ_ENTRY)
+RECORD_FIELDS (core_dlq_list_reply, CORE_DLQ_LIST_REPLY)
+RECORD_FIELDS (core_dlq_key_request, CORE_DLQ_KEY_REQUEST)
+RECORD_FIELDS (core_dlq_shown, CORE_DLQ_SHOWN)
+RECORD_FIELDS (core_dlq_retried, CORE_DLQ_RETRIED)
+RECORD_FIELDS (core_dlq_dropped, CORE_DLQ_DROPPED)
 RECORD_FIELDS (catalog_sku_quantity, CATALOG_SKU_QUANTITY)
 RECORD_FIELDS (catalog_quoted_line, CATALOG_QUOTED_LINE)
 RECORD_FIELDS (catalog_allocation, CATALOG_ALLOCATION)
 
 const msg_spec_t catalog_core[] = {
-    OP ("sys.health", s_none, s_health, "Liveness and basic facts; every service answers it."),
-    OP ("events.since", s_since_request, s_since_reply,
+    OP ("sys.health", s_none, core_health_fields, "Liveness and basic facts; every service answers it."),
+    OP ("events.since", core_since_request_fields, core_since_reply_fields,
         "Events from the service's log, from a sequence number on; every service answers it."),
-    OP ("consumer.replay", s_replay_request, s_replay_reply,
+    OP ("consumer.replay", core_replay_request_fields, core_replay_reply_fields,
         "Applies a source's events again from a sequence number (application is idempotent)."),
-    OP ("dlq.list", s_dlq_list_request, s_dlq_list_reply, "Events that failed and were set aside."),
-    OP ("dlq.show", s_dlq_key_request, s_dlq_show_reply, "One dead letter with its event."),
-    OP ("dlq.retry", s_dlq_key_request, s_dlq_retried, "Applies a dead letter again; removed if it applies."),
-    OP ("dlq.drop", s_dlq_key_request, s_dlq_dropped, "Removes a dead letter without applying it."),
+    OP ("dlq.list", core_dlq_list_request_fields, core_dlq_list_reply_fields, "Events that failed and were set aside."),
+    OP ("dlq.show", core_dlq_key_request_fields, core_dlq_shown_fields, "One dead letter with its event."),
+    OP ("dlq.retry", core_dlq_key_request_fields, core_dlq_retried_fields,
+        "Applies a dead letter again; removed if it applies."),
+    OP ("dlq.drop", core_dlq_key_request_fields, core_dlq_dropped_fields, "Removes a dead letter without applying it."),
     {.name = NULL},
 };
 

@@ -17,8 +17,13 @@ s_decode_items (const field_spec_t *f, const msgpack_object_array *array, char *
     *count = array->size;
     for (uint32_t i = 0; i < array->size; i++) {
         char *item = items + i * f->size;
-        int rc = f->item == FT_MAP ? record_decode (f->fields, &array->ptr[i], item)
-                                   : mp_str (&array->ptr[i], item, f->size);
+        int rc = 0;
+        if (f->item == FT_MAP)
+            rc = record_decode (f->fields, &array->ptr[i], item);
+        else if (f->item == FT_STR)
+            rc = mp_str (&array->ptr[i], item, f->size);
+        else
+            memcpy (item, &array->ptr[i], sizeof array->ptr[i]);
         if (rc != 0)
             return rc;
     }
@@ -46,7 +51,7 @@ s_decode_field (const field_spec_t *f, const msgpack_object *value, void *record
         case FT_ARRAY: {
             if (value->type != MSGPACK_OBJECT_ARRAY)
                 return RM_EINVAL;
-            if (f->item != FT_MAP && f->item != FT_STR)
+            if (f->item != FT_MAP && f->item != FT_STR && f->item != FT_ANY)
                 return RM_EINVAL;
             return s_decode_items (f, &value->via.array, member, (size_t *) (void *) S_AT (record, f->count_offset));
         }
@@ -54,8 +59,12 @@ s_decode_field (const field_spec_t *f, const msgpack_object *value, void *record
         case FT_ANY:
             memcpy (member, value, sizeof *value);
             return 0;
-        case FT_MAP:
-            break;
+        case FT_MAP: {
+            int rc = record_decode (f->fields, value, member);
+            if (rc == 0)
+                *(bool *) S_AT (record, f->has_offset) = true;
+            return rc;
+        }
     }
     return RM_EINVAL;
 }
@@ -87,6 +96,8 @@ void
 record_free (const field_spec_t *fields, void *record)
 {
     for (const field_spec_t *f = fields; f && f->name; f++) {
+        if (f->bound && f->type == FT_MAP)
+            record_free (f->fields, S_AT (record, f->offset));
         if (!f->bound || f->type != FT_ARRAY)
             continue;
         char *items;
@@ -101,18 +112,31 @@ record_free (const field_spec_t *fields, void *record)
     }
 }
 
+void *
+record_push (void *items, size_t *count, size_t size)
+{
+    char *array;
+    memcpy (&array, items, sizeof array);
+    char *grown = (char *) realloc (array, (*count + 1) * size);
+    if (!grown)
+        return NULL;
+    memset (grown + *count * size, 0, size);
+    memcpy (items, &grown, sizeof grown);
+    return grown + (*count)++ * size;
+}
+
 static bool
 s_present (const field_spec_t *f, const void *record)
 {
     const char *member = S_AT (record, f->offset);
-    //  no record kind makes a plain map member
-    if (!f->bound || f->type == FT_MAP)
+    if (!f->bound)
         return false;
     if (f->required)
         return true;
     switch (f->type) {
         case FT_STR: return member[0] != '\0';
-        case FT_INT: return *(const bool *) S_AT (record, f->has_offset);
+        case FT_INT:
+        case FT_MAP: return *(const bool *) S_AT (record, f->has_offset);
         case FT_STRMAP:
         case FT_ANY: return ((const msgpack_object *) (const void *) member)->type != MSGPACK_OBJECT_NIL;
         default: return true;
@@ -144,8 +168,10 @@ s_pack_field (const field_spec_t *f, const void *record, msgpack_packer *pk)
             for (size_t i = 0; i < count; i++) {
                 if (f->item == FT_MAP)
                     record_pack (f->fields, items + i * f->size, pk);
-                else
+                else if (f->item == FT_STR)
                     mp_pack_str (pk, items + i * f->size);
+                else
+                    mp_pack_object (pk, (const msgpack_object *) (const void *) (items + i * f->size));
             }
             break;
         }
@@ -154,6 +180,7 @@ s_pack_field (const field_spec_t *f, const void *record, msgpack_packer *pk)
             mp_pack_object (pk, (const msgpack_object *) (const void *) member);
             break;
         case FT_MAP:
+            record_pack (f->fields, member, pk);
             break;
     }
 }

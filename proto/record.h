@@ -9,12 +9,18 @@
 //    INT    (name, required, min, max, doc)         int64_t name; bool has_name
 //    TIME   (name, required, doc)                   int64_t name; bool has_name (Unix ms, FC_TIME)
 //    BOOL   (name, doc)                             bool name
+//    OPTBOOL(name, doc)                             bool name (may be absent: false; always packed)
+//    MAP    (name, required, item, doc)             item_t name; bool has_name
 //    MAPS   (name, min, max, item, doc)             item_t *name; size_t name_count
 //    STRS   (name, check, max_len, min, max, doc)   char (*name)[max_len + 1]; size_t name_count
 //    STRMAP (name, entries, max_len, doc)           msgpack_object name; nil when absent
 //    ANY    (name, doc)                             msgpack_object name
+//    ANYS   (name, min, max, doc)                   msgpack_object *name; size_t name_count
 //  RECORD_STRUCT (rec, LIST) declares rec_t and rec_fields (in a header);
-//  RECORD_FIELDS (rec, LIST) defines rec_fields (once, in a .c file).
+//  RECORD_FIELDS (rec, LIST) defines rec_fields (once, in a .c file);
+//  RECORD_FIELDS_OF (list, LIST, T) defines list, the field list of LIST
+//  read into and packed from T, a struct whose members include LIST's (a
+//  record that carries one message's fields among others).
 #ifndef RM_RECORD_H
 #define RM_RECORD_H
 
@@ -29,10 +35,13 @@
 #define RECORD_MEMBER_INT(n, req, lo, hi, d) int64_t n; bool has_##n;
 #define RECORD_MEMBER_TIME(n, req, d) int64_t n; bool has_##n;
 #define RECORD_MEMBER_BOOL(n, d) bool n;
+#define RECORD_MEMBER_OPTBOOL(n, d) bool n;
+#define RECORD_MEMBER_MAP(n, req, rec, d) struct rec##_t n; bool has_##n;
 #define RECORD_MEMBER_MAPS(n, lo, hi, rec, d) struct rec##_t *n; size_t n##_count;
 #define RECORD_MEMBER_STRS(n, chk, len, lo, hi, d) char (*n)[(len) + 1]; size_t n##_count;
 #define RECORD_MEMBER_STRMAP(n, entries, len, d) msgpack_object n;
 #define RECORD_MEMBER_ANY(n, d) msgpack_object n;
+#define RECORD_MEMBER_ANYS(n, lo, hi, d) msgpack_object *n; size_t n##_count;
 
 #define RECORD_SPEC(T, KIND, n, ...) RECORD_SPEC_##KIND (T, n, __VA_ARGS__),
 #define RECORD_SPEC_STR(T, n, req, chk, len, d)                                                  \
@@ -46,6 +55,11 @@
      .doc = d, .bound = true, .offset = offsetof (T, n), .has_offset = offsetof (T, has_##n)}
 #define RECORD_SPEC_BOOL(T, n, d) \
     {.name = #n, .type = FT_BOOL, .required = true, .doc = d, .bound = true, .offset = offsetof (T, n)}
+#define RECORD_SPEC_OPTBOOL(T, n, d) \
+    {.name = #n, .type = FT_BOOL, .required = false, .doc = d, .bound = true, .offset = offsetof (T, n)}
+#define RECORD_SPEC_MAP(T, n, req, rec, d)                                                       \
+    {.name = #n, .type = FT_MAP, .required = req, .fields = rec##_fields, .doc = d, .bound = true, \
+     .offset = offsetof (T, n), .has_offset = offsetof (T, has_##n)}
 #define RECORD_SPEC_MAPS(T, n, lo, hi, rec, d)                                                    \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_MAP, .min_items = lo,           \
      .max_items = hi, .fields = rec##_fields, .doc = d, .bound = true, .offset = offsetof (T, n), \
@@ -59,6 +73,10 @@
      .doc = d, .bound = true, .offset = offsetof (T, n)}
 #define RECORD_SPEC_ANY(T, n, d) \
     {.name = #n, .type = FT_ANY, .required = true, .doc = d, .bound = true, .offset = offsetof (T, n)}
+#define RECORD_SPEC_ANYS(T, n, lo, hi, d)                                                          \
+    {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_ANY, .min_items = lo, .max_items = hi, \
+     .doc = d, .bound = true, .offset = offsetof (T, n), .count_offset = offsetof (T, n##_count),   \
+     .size = sizeof (msgpack_object)}
 
 #define RECORD_STRUCT(rec, LIST)                    \
     typedef struct rec##_t {                        \
@@ -66,8 +84,8 @@
     } rec##_t;                                      \
     extern const field_spec_t rec##_fields[];
 
-#define RECORD_FIELDS(rec, LIST) \
-    const field_spec_t rec##_fields[] = {LIST (RECORD_SPEC, rec##_t){.name = NULL}};
+#define RECORD_FIELDS(rec, LIST) RECORD_FIELDS_OF (rec##_fields, LIST, rec##_t)
+#define RECORD_FIELDS_OF(list, LIST, T) const field_spec_t list[] = {LIST (RECORD_SPEC, T){.name = NULL}};
 
 //  Fills record (a zeroed struct generated from fields) from body, which
 //  has been validated against fields (the request server does that before
@@ -82,9 +100,14 @@ int record_decode (const field_spec_t *fields, const msgpack_object *body, void 
 //  zeroes those members; safe on a zeroed record and twice.
 void record_free (const field_spec_t *fields, void *record);
 
+//  Grows an array member (*items, *count: a MAPS or STRS member and its
+//  count) by one zeroed item of size bytes, which it returns; NULL when out
+//  of memory, the array unchanged. record_free frees it with the record.
+void *record_push (void *items, size_t *count, size_t size);
+
 //  Packs record as the map fields describes, in the catalogue's order: a
 //  required field always, an optional one when present (a string not
-//  empty, an integer with its has_ flag, a map not nil).
+//  empty, an integer or a map with its has_ flag, a STRMAP or ANY not nil).
 void record_pack (const field_spec_t *fields, const void *record, msgpack_packer *pk);
 
 #endif

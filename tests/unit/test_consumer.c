@@ -242,7 +242,7 @@ s_start (fixture_t *f)
     s_answer_page (f, 0, 0, 0);
 }
 
-//  Reads one field of consumer_pack_status.
+//  Reads one field of consumer_status, as sys.health packs it.
 static int64_t
 s_status (fixture_t *f, const char *key)
 {
@@ -250,7 +250,9 @@ s_status (fixture_t *f, const char *key)
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    consumer_pack_status (f->consumer, &pk);
+    core_consumer_status_t status;
+    consumer_status (f->consumer, &status);
+    record_pack (core_consumer_status_fields, &status, &pk);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     int64_t value = -1;

@@ -119,7 +119,9 @@ s_status (fixture_t *f)
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    outq_pack_status (f->queue, txn, &pk);
+    core_outbound_status_t outbound;
+    outq_status (f->queue, txn, &outbound);
+    record_pack (core_outbound_status_fields, &outbound, &pk);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     json_t *status = NULL;

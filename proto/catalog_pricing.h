@@ -17,9 +17,11 @@ RECORD_STRUCT (pricing_quote_request, PRICING_QUOTE_REQUEST)
     R_AMOUNT (X, T, extended_price, "unit_price * quantity")
 RECORD_STRUCT (pricing_quote_line, PRICING_QUOTE_LINE)
 
-#define PRICING_QUOTE_REPLY(X, T)                                      \
+//  line: the record of its lines (pricing.c reads them from a price check's)
+#define PRICING_QUOTE_REPLY_OF(X, T, line)                                         \
     R_CURRENCY (X, T) R_AMOUNT (X, T, total, "sum of extended_price, minor units") \
-    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, pricing_quote_line, "one per request line, in order")
+    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, line, "one per request line, in order")
+#define PRICING_QUOTE_REPLY(X, T) PRICING_QUOTE_REPLY_OF (X, T, pricing_quote_line)
 RECORD_STRUCT (pricing_quote_reply, PRICING_QUOTE_REPLY)
 
 //  pricing.validate

@@ -36,8 +36,8 @@
 #define RECORD_MEMBER_TIME(n, req, d) int64_t n; bool has_##n;
 #define RECORD_MEMBER_BOOL(n, d) bool n;
 #define RECORD_MEMBER_OPTBOOL(n, d) bool n;
-#define RECORD_MEMBER_MAP(n, req, rec, d) struct rec##_t n; bool has_##n;
-#define RECORD_MEMBER_MAPS(n, lo, hi, rec, d) struct rec##_t *n; size_t n##_count;
+#define RECORD_MEMBER_MAP(n, req, rec, d) rec##_t n; bool has_##n;
+#define RECORD_MEMBER_MAPS(n, lo, hi, rec, d) rec##_t *n; size_t n##_count;
 #define RECORD_MEMBER_STRS(n, chk, len, lo, hi, d) char (*n)[(len) + 1]; size_t n##_count;
 #define RECORD_MEMBER_STRMAP(n, entries, len, d) msgpack_object n;
 #define RECORD_MEMBER_ANY(n, d) msgpack_object n;
@@ -63,7 +63,7 @@
 #define RECORD_SPEC_MAPS(T, n, lo, hi, rec, d)                                                    \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_MAP, .min_items = lo,           \
      .max_items = hi, .fields = rec##_fields, .doc = d, .bound = true, .offset = offsetof (T, n), \
-     .count_offset = offsetof (T, n##_count), .size = sizeof (struct rec##_t)}
+     .count_offset = offsetof (T, n##_count), .size = sizeof (rec##_t)}
 #define RECORD_SPEC_STRS(T, n, chk, len, lo, hi, d)                                              \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_STR, .check = chk,              \
      .max_len = len, .min_items = lo, .max_items = hi, .doc = d, .bound = true,                 \

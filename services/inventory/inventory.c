@@ -1,5 +1,6 @@
 #include "inventory.h"
 #include "catalog_inventory.h"
+#include "catalog_orders.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -211,25 +212,39 @@ inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
     return storeval_put (txn, dbs->reservations, order_id, 16, INVENTORY_RECORD_V, record->data, record->size);
 }
 
+//  Reads a reservation record (the packed array of lines stored for an
+//  order) into the lines of reservation. Returns 0, RM_ENOMEM or RM_ESTORE.
+static int
+s_reservation_read (const char *data, size_t size, inventory_reservation_t *reservation)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    int rc = msgpack_unpack_next (&unpacked, data, size, NULL) == MSGPACK_UNPACK_SUCCESS
+                     && unpacked.data.type == MSGPACK_OBJECT_ARRAY
+                 ? 0 : RM_ESTORE;
+    const msgpack_object_array *stored = &unpacked.data.via.array;
+    for (uint32_t i = 0; rc == 0 && i < stored->size; i++) {
+        inventory_reserved_line_t *line = (inventory_reserved_line_t *) record_push (
+            &reservation->lines, &reservation->lines_count, sizeof *line);
+        rc = !line ? RM_ENOMEM
+             : record_decode (inventory_reserved_line_fields, &stored->ptr[i], line) == 0 ? 0 : RM_ESTORE;
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
 //  Gives back one line's allocations as recorded at reservation time.
 static int
-s_unallocate (MDB_txn *txn, MDB_dbi dbi, const msgpack_object *line)
+s_unallocate (MDB_txn *txn, MDB_dbi dbi, const inventory_reserved_line_t *line)
 {
-    char sku[LINES_SKU_MAX + 1], location[INVENTORY_LOCATION_MAX + 1];
-    const msgpack_object_array *allocs = mp_get_array (line, "allocations");
-    if (mp_get_str (line, "sku", sku, sizeof sku) != 0 || !allocs)
-        return RM_ESTORE;
-    for (uint32_t i = 0; i < allocs->size; i++) {
-        int64_t quantity;
+    for (size_t i = 0; i < line->allocations_count; i++) {
+        const catalog_allocation_t *at = &line->allocations[i];
         stock_t stock;
-        if (mp_get_str (&allocs->ptr[i], "location", location, sizeof location) != 0
-            || mp_get_int (&allocs->ptr[i], "quantity", &quantity) != 0)
-            return RM_ESTORE;
-        int rc = inventory_stock_get (txn, dbi, sku, location, &stock);
+        int rc = inventory_stock_get (txn, dbi, line->sku, at->location, &stock);
         if (rc != 0)
             return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
-        stock.reserved = stock.reserved > quantity ? stock.reserved - quantity : 0;
-        if ((rc = inventory_stock_put (txn, dbi, sku, location, &stock)) != 0)
+        stock.reserved = stock.reserved > at->quantity ? stock.reserved - at->quantity : 0;
+        if ((rc = inventory_stock_put (txn, dbi, line->sku, at->location, &stock)) != 0)
             return rc;
     }
     return 0;
@@ -253,14 +268,11 @@ inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
         return 0;
     if (rc != 0)
         return rc;
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, record->data, record->size, NULL) != MSGPACK_UNPACK_SUCCESS
-        || unpacked.data.type != MSGPACK_OBJECT_ARRAY)
-        rc = RM_ESTORE;
-    for (uint32_t i = 0; rc == 0 && i < unpacked.data.via.array.size; i++)
-        rc = s_unallocate (txn, dbs->stock, &unpacked.data.via.array.ptr[i]);
-    msgpack_unpacked_destroy (&unpacked);
+    inventory_reservation_t held = {0};
+    rc = s_reservation_read (record->data, record->size, &held);
+    for (size_t i = 0; rc == 0 && i < held.lines_count; i++)
+        rc = s_unallocate (txn, dbs->stock, &held.lines[i]);
+    record_free (inventory_reservation_fields, &held);
     if (rc == 0)
         rc = store_del (txn, dbs->reservations, order_id, 16);
     return rc;
@@ -386,15 +398,26 @@ typedef struct {
     int bad_line;
 } reserve_ctx_t;
 
-static void
+//  Packs the reservation of order_id that record holds (inventory.reserve's
+//  reply, its events) from its description. Returns 0, RM_ENOMEM or
+//  RM_ESTORE with nothing packed.
+static int
+s_pack_reservation (msgpack_packer *pk, const char *order_id, const msgpack_sbuffer *record)
+{
+    inventory_reservation_t reservation = {0};
+    snprintf (reservation.order_id, sizeof reservation.order_id, "%s", order_id);
+    int rc = s_reservation_read (record->data, record->size, &reservation);
+    if (rc == 0)
+        record_pack (inventory_reservation_fields, &reservation, pk);
+    record_free (inventory_reservation_fields, &reservation);
+    return rc;
+}
+
+static int
 s_pack_record_event (service_t *svc, const char *type, const char *cid, const char *order_id,
                      const msgpack_sbuffer *record)
 {
-    msgpack_packer *pk = service_event (svc, type, cid);
-    msgpack_pack_map (pk, 2);
-    mp_pack_kv_str (pk, "order_id", order_id);
-    mp_pack_str (pk, "lines");
-    mp_pack_raw (pk, record->data, record->size);
+    return s_pack_reservation (service_event (svc, type, cid), order_id, record);
 }
 
 static int
@@ -405,8 +428,8 @@ s_reserve_write (MDB_txn *txn, void *arg)
     int rc = inventory_reserve (txn, &dbs, ctx->order_id, ctx->lines, ctx->count, &ctx->record,
                                 &ctx->existing, ctx->shortages, &ctx->nshort, &ctx->bad_line);
     if (rc == 0 && !ctx->existing)
-        s_pack_record_event (ctx->svc, "inventory.stock.reserved", request_cid (ctx->req),
-                             ctx->order_text, &ctx->record);
+        rc = s_pack_record_event (ctx->svc, "inventory.stock.reserved", request_cid (ctx->req),
+                                  ctx->order_text, &ctx->record);
     return rc;
 }
 
@@ -451,11 +474,7 @@ s_reserve (service_t *svc, request_t *req)
     else if (rc == 0) {
         log_info (request_cid (req), "reserved %zu line(s) for order %s%s", ctx.count, ctx.order_text,
                   ctx.existing ? " (already held)" : "");
-        msgpack_packer *pk = request_reply_ok (req);
-        msgpack_pack_map (pk, 2);
-        mp_pack_kv_str (pk, "order_id", ctx.order_text);
-        mp_pack_str (pk, "lines");
-        mp_pack_raw (pk, ctx.record.data, ctx.record.size);
+        rc = s_pack_reservation (request_reply_ok (req), ctx.order_text, &ctx.record);
     }
     msgpack_sbuffer_destroy (&ctx.record);
     free (ctx.lines);
@@ -478,8 +497,8 @@ s_release_write (MDB_txn *txn, void *arg)
     inventory_dbs_t dbs = s_dbs (ctx->svc);
     int rc = inventory_release (txn, &dbs, ctx->order_id, &ctx->record);
     if (rc == 0 && ctx->record.size > 0)
-        s_pack_record_event (ctx->svc, "inventory.reservation.released", request_cid (ctx->req),
-                             ctx->order_text, &ctx->record);
+        rc = s_pack_record_event (ctx->svc, "inventory.reservation.released", request_cid (ctx->req),
+                                  ctx->order_text, &ctx->record);
     return rc;
 }
 
@@ -565,19 +584,23 @@ static int
 s_on_order_cancelled (void *host, MDB_txn *txn, const envelope_t *event)
 {
     service_t *svc = (service_t *) host;
-    char text[UUID_STR_LEN + 1];
+    orders_cancelled_event_t cancelled = {0};
     uint8_t id[16];
-    if (mp_get_str (&event->body, "order_id", text, sizeof text) != 0 || uuid_parse (text, id) != 0)
-        return RM_EINVAL;
+    int rc = record_decode (orders_cancelled_event_fields, &event->body, &cancelled);
+    const char *text = cancelled.order_id;
+    if (rc == 0 && uuid_parse (text, id) != 0)
+        rc = RM_EINVAL;
     inventory_dbs_t dbs = s_dbs (svc);
     msgpack_sbuffer record;
     msgpack_sbuffer_init (&record);
-    int rc = inventory_release (txn, &dbs, id, &record);
-    if (rc == 0 && record.size > 0) {
-        s_pack_record_event (svc, "inventory.reservation.released", event->cid, text, &record);
+    if (rc == 0)
+        rc = inventory_release (txn, &dbs, id, &record);
+    if (rc == 0 && record.size > 0)
+        rc = s_pack_record_event (svc, "inventory.reservation.released", event->cid, text, &record);
+    if (rc == 0 && record.size > 0)
         log_info (event->cid, "order %s cancelled: reservation released", text);
-    }
     msgpack_sbuffer_destroy (&record);
+    record_free (orders_cancelled_event_fields, &cancelled);
     return rc;
 }
 

@@ -207,6 +207,23 @@ orders_status (const MDB_val *order, char *status, size_t size)
     msgpack_unpacked_destroy (&unpacked);
 }
 
+//  What settling and cancelling read of a stored order: its status, the
+//  keys of its indexes and the submission's IDs kept for internal use.
+#define S_ORDER_KEYS(X, T)                                                                         \
+    X (T, STR, status, true, FC_IDENT, 16, "pending, accepted or cancelled")                        \
+    R_CHANNEL (X, T, true, "sales channel") R_EXTERNAL_ID (X, T, "the client's order reference")    \
+    X (T, STR, idempotency_key, false, FC_NONE, ENVELOPE_IDEM_MAX - 1, "the submission's Idempotency-Key") \
+    X (T, STR, correlation_id, false, FC_NONE, ENVELOPE_CID_MAX - 1, "the request that submitted it")
+RECORD_STRUCT (orders_keys, S_ORDER_KEYS)
+RECORD_FIELDS (orders_keys, S_ORDER_KEYS)
+
+static int
+s_keys_read (const msgpack_object *order, orders_keys_t *keys)
+{
+    *keys = (orders_keys_t) {0};
+    return record_decode (orders_keys_fields, order, keys) == 0 ? 0 : RM_ESTORE;
+}
+
 //  Removes one pending order found at the cursor; its reservation, if
 //  inventory made one, is released later by the settlement loop.
 static int
@@ -214,26 +231,21 @@ s_settle_one (MDB_txn *txn, const orders_dbs_t *dbs, const MDB_val *key, const M
 {
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
-    char channel[64], external_id[160], idem[160] = "", cid[160] = "";
-    int rc = RM_ESTORE;
-    if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL)
-            == MSGPACK_UNPACK_SUCCESS
-        && mp_get_str (&unpacked.data, "channel", channel, sizeof channel) == 0
-        && mp_get_str (&unpacked.data, "external_id", external_id, sizeof external_id) == 0) {
-        if (mp_get_str (&unpacked.data, "idempotency_key", idem, sizeof idem) != 0)
-            idem[0] = '\0';
-        if (mp_get_str (&unpacked.data, "correlation_id", cid, sizeof cid) != 0)
-            cid[0] = '\0';
-        uint8_t id[16];
-        memcpy (id, key->mv_data, 16);
-        rc = orders_release_mark (txn, dbs, id, cid);
-        if (rc == 0)
-            rc = orders_remove (txn, dbs, id, channel, external_id, idem);
-        if (rc == 0)
-            log_warn (cid, "order %s/%s was left pending: removed, its stock will be released",
-                      channel, external_id);
-    }
+    orders_keys_t keys;
+    int rc = msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL)
+                     == MSGPACK_UNPACK_SUCCESS
+                 ? s_keys_read (&unpacked.data, &keys)
+                 : RM_ESTORE;
     msgpack_unpacked_destroy (&unpacked);
+    uint8_t id[16];
+    memcpy (id, key->mv_data, 16);
+    if (rc == 0)
+        rc = orders_release_mark (txn, dbs, id, keys.correlation_id);
+    if (rc == 0)
+        rc = orders_remove (txn, dbs, id, keys.channel, keys.external_id, keys.idempotency_key);
+    if (rc == 0)
+        log_warn (keys.correlation_id, "order %s/%s was left pending: removed, its stock will be released",
+                  keys.channel, keys.external_id);
     return rc;
 }
 
@@ -343,39 +355,82 @@ const store_migration_t orders_migrations[] = {
 //  ---------------------------------------------------------------------
 //  operation handlers: get and find
 
-void
-orders_reply_order (request_t *req, const MDB_val *order, int created)
+//  The order's own fields, read from a stored order into the replies that
+//  carry them with a flag.
+static RECORD_FIELDS_OF (s_order_in_submitted, ORDERS_ORDER_FIELDS, orders_submitted_order_t)
+static RECORD_FIELDS_OF (s_order_in_cancelled, ORDERS_ORDER_FIELDS, orders_cancelled_order_t)
+
+//  Reads a stored order map into record through read (fields a record
+//  of the type fields describes holds) and packs record as fields
+//  describes; the stored fields kept for internal use are left out, as
+//  they are in no description. Returns 0, RM_ENOMEM or RM_ESTORE with
+//  nothing packed.
+static int
+s_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
+               const field_spec_t *fields, void *record)
 {
-    orders_reply_order_flag (req, order, "created", created);
+    int rc = record_decode (read, stored, record);
+    if (rc == 0)
+        record_pack (fields, record, pk);
+    record_free (fields, record);
+    return rc == RM_ENOMEM ? rc : rc ? RM_ESTORE : 0;
 }
 
-void
-orders_reply_order_flag (request_t *req, const MDB_val *order, const char *flag, int value)
+//  The same from a packed stored order, as a reply.
+static void
+s_reply_stored (request_t *req, const MDB_val *order, const field_spec_t *read, const field_spec_t *fields,
+                void *record)
 {
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
-        || unpacked.data.type != MSGPACK_OBJECT_MAP) {
-        request_reply_error (req, RM_ESTORE, NULL, "stored order is unreadable");
-        msgpack_unpacked_destroy (&unpacked);
-        return;
-    }
-    const msgpack_object_map *map = &unpacked.data.via.map;
-    uint32_t shown = 0;
-    for (uint32_t i = 0; i < map->size; i++)
-        if (!mp_str_eq (&map->ptr[i].key, "idempotency_key") && !mp_str_eq (&map->ptr[i].key, "correlation_id"))
-            shown++;
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, shown + (value >= 0 ? 1 : 0));
-    for (uint32_t i = 0; i < map->size; i++) {
-        if (mp_str_eq (&map->ptr[i].key, "idempotency_key") || mp_str_eq (&map->ptr[i].key, "correlation_id"))
-            continue;
-        mp_pack_object (pk, &map->ptr[i].key);
-        mp_pack_object (pk, &map->ptr[i].val);
-    }
-    if (value >= 0)
-        mp_pack_kv_bool (pk, flag, value == 1);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    int rc = msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL)
+                     == MSGPACK_UNPACK_SUCCESS
+                 ? s_pack_stored (&pk, &unpacked.data, read, fields, record)
+                 : RM_ESTORE;
+    if (rc == 0)
+        mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
+    else
+        request_reply_error (req, rc, NULL, "stored order is unreadable");
+    msgpack_sbuffer_destroy (&buf);
     msgpack_unpacked_destroy (&unpacked);
+}
+
+void
+orders_reply_order (request_t *req, const MDB_val *order)
+{
+    orders_order_t reply = {0};
+    s_reply_stored (req, order, orders_order_fields, orders_order_fields, &reply);
+}
+
+void
+orders_reply_submitted (request_t *req, const MDB_val *order, bool created)
+{
+    orders_submitted_order_t reply = {.created = created};
+    s_reply_stored (req, order, s_order_in_submitted, orders_submitted_order_fields, &reply);
+}
+
+void
+orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed)
+{
+    orders_cancelled_order_t reply = {.changed = changed};
+    s_reply_stored (req, order, s_order_in_cancelled, orders_cancelled_order_fields, &reply);
+}
+
+int
+orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    orders_order_t event = {0};
+    int rc = msgpack_unpack_next (&unpacked, order, order_len, NULL) == MSGPACK_UNPACK_SUCCESS
+                 ? s_pack_stored (pk, &unpacked.data, orders_order_fields, orders_order_fields, &event)
+                 : RM_ESTORE;
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
 }
 
 static int
@@ -392,7 +447,7 @@ s_reply_found (service_t *svc, request_t *req, int rc, orders_found_t *found, co
     orders_status (&found->order, status, sizeof status);
     if (strcmp (status, "pending") == 0)
         return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s (a submission is still being processed)", what);
-    orders_reply_order (req, &found->order, -1);
+    orders_reply_order (req, &found->order);
     return 0;
 }
 
@@ -468,22 +523,14 @@ s_pack_cancelled (const msgpack_object *stored, cancel_ctx_t *ctx, msgpack_packe
     return 0;
 }
 
-static void
+//  orders.order.cancelled: the order as it was stored before, and why.
+static int
 s_pack_cancel_event (cancel_ctx_t *ctx, const msgpack_object *stored)
 {
+    orders_cancelled_event_t event = {0};
+    snprintf (event.reason, sizeof event.reason, "%s", ctx->in.reason);
     msgpack_packer *pk = service_event (ctx->svc, "orders.order.cancelled", request_cid (ctx->req));
-    msgpack_pack_map (pk, *ctx->in.reason ? 5 : 4);
-    static const char *const keys[] = {"order_id", "external_id", "channel", "lines"};
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        mp_pack_str (pk, keys[k]);
-        const msgpack_object *value = mp_get (stored, keys[k]);
-        if (value)
-            mp_pack_object (pk, value);
-        else
-            msgpack_pack_nil (pk);
-    }
-    if (*ctx->in.reason)
-        mp_pack_kv_str (pk, "reason", ctx->in.reason);
+    return s_pack_stored (pk, stored, orders_cancelled_event_fields, orders_cancelled_event_fields, &event);
 }
 
 static int
@@ -503,30 +550,25 @@ s_cancel_write (MDB_txn *txn, void *arg)
         msgpack_unpacked_destroy (&unpacked);
         return RM_ESTORE;
     }
-    char status[16] = "";
-    mp_get_str (&unpacked.data, "status", status, sizeof status);
+    orders_keys_t keys;
+    rc = s_keys_read (&unpacked.data, &keys);
     msgpack_sbuffer_clear (&ctx->order);
-    if (strcmp (status, "pending") == 0)
+    if (rc == 0 && strcmp (keys.status, "pending") == 0)
         rc = RM_EBUSY;
-    else if (strcmp (status, "cancelled") == 0)
+    else if (rc == 0 && strcmp (keys.status, "cancelled") == 0)
         msgpack_sbuffer_write (&ctx->order, found.order.mv_data, found.order.mv_size);
-    else {
+    else if (rc == 0) {
         msgpack_packer pk;
         msgpack_packer_init (&pk, &ctx->order, msgpack_sbuffer_write);
         s_pack_cancelled (&unpacked.data, ctx, &pk);
-        char channel[64] = "", external_id[160] = "", idem[160] = "";
-        mp_get_str (&unpacked.data, "channel", channel, sizeof channel);
-        mp_get_str (&unpacked.data, "external_id", external_id, sizeof external_id);
-        mp_get_str (&unpacked.data, "idempotency_key", idem, sizeof idem);
-        rc = orders_store (txn, &dbs, ctx->id, found.hash, channel, external_id, idem, ctx->order.data,
-                           ctx->order.size);
+        rc = orders_store (txn, &dbs, ctx->id, found.hash, keys.channel, keys.external_id, keys.idempotency_key,
+                           ctx->order.data, ctx->order.size);
         if (rc == 0)
             rc = orders_history_add (txn, &dbs, ctx->id, "cancelled", "orders.order.cancelled",
                                      request_cid (ctx->req), ctx->in.reason);
-        if (rc == 0) {
-            s_pack_cancel_event (ctx, &unpacked.data);
-            ctx->changed = true;
-        }
+        if (rc == 0)
+            rc = s_pack_cancel_event (ctx, &unpacked.data);
+        ctx->changed = rc == 0;
     }
     msgpack_unpacked_destroy (&unpacked);
     return rc;
@@ -551,7 +593,7 @@ s_cancel (service_t *svc, request_t *req)
         if (ctx.changed)
             log_info (request_cid (req), "order %s cancelled%s%s", text, *ctx.in.reason ? ": " : "", ctx.in.reason);
         MDB_val order = {ctx.order.size, ctx.order.data};
-        orders_reply_order_flag (req, &order, "changed", ctx.changed);
+        orders_reply_cancelled (req, &order, ctx.changed);
     }
     msgpack_sbuffer_destroy (&ctx.order);
     return rc;
@@ -580,29 +622,27 @@ s_history (service_t *svc, request_t *req)
     MDB_cursor *cursor;
     if (mdb_cursor_open (txn, dbs.history, &cursor) != 0)
         return RM_ESTORE;
-    msgpack_sbuffer entries;
-    msgpack_sbuffer_init (&entries);
-    uint32_t count = 0;
-    MDB_val key = {16, id}, val, entry;
+    orders_history_t reply = {0};
+    snprintf (reply.order_id, sizeof reply.order_id, "%s", text);
+    MDB_val key = {16, id}, val;
     rc = 0;
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-         rc == 0 && mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0 && count < 10000;
-         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT), count++)
-        if ((rc = storeval_open (&val, ORDERS_RECORD_V, &entry)) == 0)
-            msgpack_sbuffer_write (&entries, (const char *) entry.mv_data, entry.mv_size);
-    mdb_cursor_close (cursor);
-    if (rc != 0) {
-        msgpack_sbuffer_destroy (&entries);
-        return RM_ESTORE;
+         rc == 0 && mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0 && reply.events_count < 10000;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        msgpack_unpacked unpacked;
+        orders_history_entry_t *entry = (orders_history_entry_t *) record_push (&reply.events, &reply.events_count,
+                                                                                sizeof *entry);
+        rc = entry ? storeval_read (&val, ORDERS_RECORD_V, &unpacked) : RM_ENOMEM;
+        if (rc == 0)
+            rc = record_decode (orders_history_entry_fields, &unpacked.data, entry);
+        if (entry)
+            msgpack_unpacked_destroy (&unpacked);
     }
-    msgpack_packer *pk = request_reply_ok (req);
-    msgpack_pack_map (pk, 2);
-    mp_pack_kv_str (pk, "order_id", text);
-    mp_pack_str (pk, "events");
-    msgpack_pack_array (pk, count);
-    mp_pack_raw (pk, entries.data, entries.size);
-    msgpack_sbuffer_destroy (&entries);
-    return 0;
+    mdb_cursor_close (cursor);
+    if (rc == 0)
+        record_pack (orders_history_fields, &reply, request_reply_ok (req));
+    record_free (orders_history_fields, &reply);
+    return rc == 0 || rc == RM_ENOMEM ? rc : RM_ESTORE;
 }
 
 const service_route_t orders_routes[] = {

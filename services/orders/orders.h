@@ -84,12 +84,17 @@ int orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t ord
 //  The order status in a packed order map ("" when absent).
 void orders_status (const MDB_val *order, char *status, size_t size);
 
-//  Replies with a stored order map, leaving out the fields kept for
-//  internal use; created (0 or 1) is added when not negative.
-void orders_reply_order (request_t *req, const MDB_val *order, int created);
+//  Reply with a stored order map (the fields kept for internal use left
+//  out), packed from the reply's description: orders.get's and
+//  orders.find's, orders.submit's with created, orders.cancel's with
+//  changed. An unreadable order is answered RM_ESTORE.
+void orders_reply_order (request_t *req, const MDB_val *order);
+void orders_reply_submitted (request_t *req, const MDB_val *order, bool created);
+void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed);
 
-//  The same with another boolean flag ("changed") added when value >= 0.
-void orders_reply_order_flag (request_t *req, const MDB_val *order, const char *flag, int value);
+//  Packs the event orders.order.accepted from a stored order map (packed,
+//  order_len bytes). Returns 0, RM_ENOMEM or RM_ESTORE with nothing packed.
+int orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len);
 
 //  Submission handling (submit.c): orders.submit, and at start the
 //  settlement of what a crash left pending.

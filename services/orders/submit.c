@@ -93,14 +93,14 @@ s_submission_free (submission_t **sub_p)
     *sub_p = NULL;
 }
 
-//  The order map as stored (internal = true: with the idempotency key and
-//  correlation ID used after a crash) or as published.
+//  The order map as stored, with the idempotency key and correlation ID
+//  used after a crash; replies and events are packed from it (orders.c).
+//  reserved: inventory's reservation, or NULL before there is one.
 static void
-s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
-              const msgpack_object_array *reserved, bool internal)
+s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const inventory_reservation_t *reserved)
 {
     bool ship_to = sub->in.ship_to.type != MSGPACK_OBJECT_NIL;
-    uint32_t size = 9 + (ship_to ? 1 : 0) + (internal ? 2 : 0);
+    uint32_t size = 11 + (ship_to ? 1 : 0);
     msgpack_pack_map (pk, size);
     mp_pack_kv_str (pk, "order_id", sub->id_text);
     mp_pack_kv_str (pk, "external_id", sub->in.external_id);
@@ -120,21 +120,17 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status,
         mp_pack_kv_int (pk, "unit_price", line->unit_price);
         mp_pack_kv_int (pk, "extended_price", line->unit_price * line->quantity);
         mp_pack_str (pk, "reservations");
-        const msgpack_object *allocations = reserved && i < reserved->size
-                                                ? mp_get (&reserved->ptr[i], "allocations") : NULL;
-        if (allocations)
-            mp_pack_object (pk, allocations);
-        else
-            msgpack_pack_array (pk, 0);
+        const inventory_reserved_line_t *held = reserved && i < reserved->lines_count ? &reserved->lines[i] : NULL;
+        msgpack_pack_array (pk, held ? (uint32_t) held->allocations_count : 0);
+        for (size_t k = 0; held && k < held->allocations_count; k++)
+            record_pack (catalog_allocation_fields, &held->allocations[k], pk);
     }
     if (ship_to) {
         mp_pack_str (pk, "ship_to");
         mp_pack_object (pk, &sub->in.ship_to);
     }
-    if (internal) {
-        mp_pack_kv_str (pk, "idempotency_key", sub->idem);
-        mp_pack_kv_str (pk, "correlation_id", sub->cid);
-    }
+    mp_pack_kv_str (pk, "idempotency_key", sub->idem);
+    mp_pack_kv_str (pk, "correlation_id", sub->cid);
 }
 
 //  ---------------------------------------------------------------------
@@ -209,29 +205,44 @@ const service_timer_t orders_timers[] = {
 //  ---------------------------------------------------------------------
 //  settling a submission once pricing and inventory have answered
 
+//  Reads a peer's reply (answer->body) into record, which fields describes
+//  (a reply without STRMAP or ANY members, so record outlives the
+//  answer). Returns 0, RM_ENOMEM or RM_EPROTO when the body is not that
+//  reply.
+static int
+s_answer_read (const answer_t *answer, const field_spec_t *fields, void *record)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    int rc = RM_EPROTO;
+    if (msgpack_unpack_next (&unpacked, answer->body.data, answer->body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        rc = record_decode (fields, &unpacked.data, record);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == RM_ENOMEM ? rc : rc ? RM_EPROTO : 0;
+}
+
 static int
 s_accept_write (MDB_txn *txn, void *arg)
 {
     submission_t *sub = (submission_t *) arg;
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, sub->stock.body.data, sub->stock.body.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
-        msgpack_unpacked_destroy (&unpacked);
-        return RM_EPROTO;
+    inventory_reservation_t reserved = {0};
+    int rc = s_answer_read (&sub->stock, inventory_reservation_fields, &reserved);
+    if (rc == 0) {
+        msgpack_sbuffer_clear (&sub->accepted);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &sub->accepted, msgpack_sbuffer_write);
+        s_pack_order (&pk, sub, "accepted", &reserved);
     }
-    const msgpack_object_array *reserved = mp_get_array (&unpacked.data, "lines");
-    msgpack_sbuffer_clear (&sub->accepted);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sub->accepted, msgpack_sbuffer_write);
-    s_pack_order (&pk, sub, "accepted", reserved, true);
+    record_free (inventory_reservation_fields, &reserved);
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
+    if (rc == 0)
+        rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
                            sub->accepted.data, sub->accepted.size);
     if (rc == 0)
         rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, NULL);
     if (rc == 0)
-        s_pack_order (service_event (sub->svc, "orders.order.accepted", sub->cid), sub, "accepted", reserved, false);
-    msgpack_unpacked_destroy (&unpacked);
+        rc = orders_pack_accepted (service_event (sub->svc, "orders.order.accepted", sub->cid), sub->accepted.data,
+                                   sub->accepted.size);
     return rc;
 }
 
@@ -288,45 +299,32 @@ s_error_is (const answer_t *answer, int code)
 static void
 s_reply_mismatch (submission_t *sub, request_t *req)
 {
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    const msgpack_object_array *lines = NULL;
-    if (msgpack_unpack_next (&unpacked, sub->price.body.data, sub->price.body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-        lines = mp_get_array (&unpacked.data, "lines");
+    pricing_validate_reply_t check = {0};
+    s_answer_read (&sub->price, pricing_validate_reply_fields, &check);
     uint32_t wrong = 0;
-    for (uint32_t i = 0; lines && i < lines->size; i++) {
-        bool ok = true;
-        mp_get_bool (&lines->ptr[i], "ok", &ok);
-        wrong += ok ? 0 : 1;
-    }
+    for (size_t i = 0; i < check.lines_count; i++)
+        wrong += check.lines[i].ok ? 0 : 1;
     msgpack_packer *pk = request_reply_error_details (req, RM_EMISMATCH, NULL,
                                                       "quoted unit prices differ from current prices", wrong);
-    for (uint32_t i = 0; lines && i < lines->size; i++) {
-        bool ok = true;
-        int64_t expected = 0, quoted = 0;
-        mp_get_bool (&lines->ptr[i], "ok", &ok);
-        if (ok)
+    for (size_t i = 0; i < check.lines_count; i++) {
+        const pricing_validate_line_t *line = &check.lines[i];
+        if (line->ok)
             continue;
-        mp_get_int (&lines->ptr[i], "unit_price", &expected);
-        mp_get_int (&lines->ptr[i], "quoted", &quoted);
         msgpack_pack_map (pk, 4);
-        mp_pack_kv_int (pk, "line", i);
-        mp_pack_kv_str (pk, "sku", sub->lines[i].sku);
-        mp_pack_kv_int (pk, "expected", expected);
-        mp_pack_kv_int (pk, "quoted", quoted);
+        mp_pack_kv_int (pk, "line", (int64_t) i);
+        mp_pack_kv_str (pk, "sku", line->sku);
+        mp_pack_kv_int (pk, "expected", line->unit_price);
+        mp_pack_kv_int (pk, "quoted", line->quoted);
     }
-    msgpack_unpacked_destroy (&unpacked);
+    record_free (pricing_validate_reply_fields, &check);
 }
 
 static bool
 s_prices_match (const answer_t *price)
 {
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    bool ok = false;
-    if (msgpack_unpack_next (&unpacked, price->body.data, price->body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-        mp_get_bool (&unpacked.data, "ok", &ok);
-    msgpack_unpacked_destroy (&unpacked);
+    pricing_validate_reply_t check = {0};
+    bool ok = s_answer_read (price, pricing_validate_reply_fields, &check) == 0 && check.ok;
+    record_free (pricing_validate_reply_fields, &check);
     return ok;
 }
 
@@ -488,9 +486,9 @@ static void
 s_reply_accepted (submission_t *sub)
 {
     MDB_val order = {sub->accepted.size, sub->accepted.data};
-    orders_reply_order (sub->req, &order, 1);
+    orders_reply_submitted (sub->req, &order, true);
     for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
-        orders_reply_order (w, &order, 0);
+        orders_reply_submitted (w, &order, false);
     log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->in.channel,
               sub->in.external_id, (long long) sub->total, sub->in.currency);
 }
@@ -588,7 +586,7 @@ s_pending_write (MDB_txn *txn, void *arg)
     msgpack_sbuffer_init (&order);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &order, msgpack_sbuffer_write);
-    s_pack_order (&pk, sub, "pending", NULL, true);
+    s_pack_order (&pk, sub, "pending", NULL);
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
     int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
                            order.data, order.size);
@@ -737,7 +735,7 @@ s_reply_repeat (request_t *req, orders_found_t *found)
     orders_status (&found->order, status, sizeof status);
     if (strcmp (status, "pending") == 0)
         return request_reply_error (req, RM_EBUSY, NULL, "this order is still being processed; retry shortly");
-    orders_reply_order (req, &found->order, 0);
+    orders_reply_submitted (req, &found->order, false);
     return 0;
 }
 

@@ -140,14 +140,47 @@ s_reply_lookup_error (request_t *req, int rc, int bad_line, const line_t *lines,
     return rc;
 }
 
-//  Prices the lines of a quote or a validate request (quoted: the price
-//  each line was quoted, or NULL) and answers with the reply pack makes.
-typedef void (reply_pack_fn) (request_t *req, const char *currency, int64_t total, const line_t *lines,
-                              const priced_line_t *priced, size_t count);
+//  A quote is a price check's reply without the check (quoted, ok): both
+//  are packed from one pricing_validate_reply_t, a quote through its
+//  description read from that struct.
+typedef pricing_validate_line_t s_quote_line_t;
+static RECORD_FIELDS_OF (s_quote_line_fields, PRICING_QUOTE_LINE, s_quote_line_t)
+#define S_QUOTE_REPLY(X, T) PRICING_QUOTE_REPLY_OF (X, T, s_quote_line)
+static RECORD_FIELDS_OF (s_quote_reply_fields, S_QUOTE_REPLY, pricing_validate_reply_t)
 
+//  Answers with the lines priced now, as fields describes (a quote's or a
+//  price check's reply).
+static void
+s_reply_priced (request_t *req, const field_spec_t *fields, const char *currency, int64_t total,
+                const line_t *lines, const priced_line_t *priced, size_t count)
+{
+    pricing_validate_reply_t reply = {.ok = true, .total = total, .lines_count = count};
+    snprintf (reply.currency, sizeof reply.currency, "%s", currency);
+    reply.lines = (pricing_validate_line_t *) calloc (count, sizeof *reply.lines);
+    if (!reply.lines) {
+        request_reply_error (req, RM_ENOMEM, NULL, "out of memory packing the prices");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        pricing_validate_line_t *line = &reply.lines[i];
+        snprintf (line->sku, sizeof line->sku, "%s", lines[i].sku);
+        line->quantity = lines[i].quantity;
+        line->unit_price = priced[i].unit_price;
+        line->quoted = lines[i].unit_price;
+        line->extended_price = priced[i].extended_price;
+        line->ok = priced[i].ok;
+        reply.ok = reply.ok && priced[i].ok;
+    }
+    record_pack (fields, &reply, request_reply_ok (req));
+    record_free (pricing_validate_reply_fields, &reply);
+}
+
+//  Prices the lines of a quote or a validate request (quoted: the price
+//  each line was quoted, or NULL) and answers with the reply fields
+//  describes.
 static int
 s_price_lines (service_t *svc, request_t *req, const char *currency, const catalog_sku_quantity_t *items,
-               const catalog_quoted_line_t *quoted, size_t count, reply_pack_fn *pack)
+               const catalog_quoted_line_t *quoted, size_t count, const field_spec_t *fields)
 {
     MDB_txn *txn;
     int rc = service_read_txn (svc, &txn);
@@ -164,57 +197,10 @@ s_price_lines (service_t *svc, request_t *req, const char *currency, const catal
     if (rc == RM_ENOTFOUND || rc == RM_EINVAL)
         rc = s_reply_lookup_error (req, rc, bad_line, lines, currency);
     else if (rc == 0)
-        pack (req, currency, total, lines, priced, count);
+        s_reply_priced (req, fields, currency, total, lines, priced, count);
     free (priced);
     free (lines);
     return rc;
-}
-
-static void
-s_pack_quote (request_t *req, const char *currency, int64_t total, const line_t *lines,
-              const priced_line_t *priced, size_t count)
-{
-    pricing_quote_reply_t reply = {.total = total, .lines_count = count};
-    snprintf (reply.currency, sizeof reply.currency, "%s", currency);
-    reply.lines = (pricing_quote_line_t *) calloc (count, sizeof *reply.lines);
-    if (!reply.lines) {
-        request_reply_error (req, RM_ENOMEM, NULL, "out of memory packing the quote");
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        pricing_quote_line_t *line = &reply.lines[i];
-        snprintf (line->sku, sizeof line->sku, "%s", lines[i].sku);
-        line->quantity = lines[i].quantity;
-        line->unit_price = priced[i].unit_price;
-        line->extended_price = priced[i].extended_price;
-    }
-    record_pack (pricing_quote_reply_fields, &reply, request_reply_ok (req));
-    record_free (pricing_quote_reply_fields, &reply);
-}
-
-static void
-s_pack_validate (request_t *req, const char *currency, int64_t total, const line_t *lines,
-                 const priced_line_t *priced, size_t count)
-{
-    pricing_validate_reply_t reply = {.ok = true, .total = total, .lines_count = count};
-    snprintf (reply.currency, sizeof reply.currency, "%s", currency);
-    reply.lines = (pricing_validate_line_t *) calloc (count, sizeof *reply.lines);
-    if (!reply.lines) {
-        request_reply_error (req, RM_ENOMEM, NULL, "out of memory packing the price check");
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        pricing_validate_line_t *line = &reply.lines[i];
-        snprintf (line->sku, sizeof line->sku, "%s", lines[i].sku);
-        line->quantity = lines[i].quantity;
-        line->unit_price = priced[i].unit_price;
-        line->quoted = lines[i].unit_price;
-        line->extended_price = priced[i].extended_price;
-        line->ok = priced[i].ok;
-        reply.ok = reply.ok && priced[i].ok;
-    }
-    record_pack (pricing_validate_reply_fields, &reply, request_reply_ok (req));
-    record_free (pricing_validate_reply_fields, &reply);
 }
 
 static int
@@ -223,7 +209,7 @@ s_quote (service_t *svc, request_t *req)
     pricing_quote_request_t in = {0};
     int rc = record_decode (pricing_quote_request_fields, request_body (req), &in);
     if (rc == 0)
-        rc = s_price_lines (svc, req, in.currency, in.lines, NULL, in.lines_count, s_pack_quote);
+        rc = s_price_lines (svc, req, in.currency, in.lines, NULL, in.lines_count, s_quote_reply_fields);
     record_free (pricing_quote_request_fields, &in);
     return rc;
 }
@@ -234,7 +220,7 @@ s_validate (service_t *svc, request_t *req)
     pricing_validate_request_t in = {0};
     int rc = record_decode (pricing_validate_request_fields, request_body (req), &in);
     if (rc == 0)
-        rc = s_price_lines (svc, req, in.currency, NULL, in.lines, in.lines_count, s_pack_validate);
+        rc = s_price_lines (svc, req, in.currency, NULL, in.lines, in.lines_count, pricing_validate_reply_fields);
     record_free (pricing_validate_request_fields, &in);
     return rc;
 }

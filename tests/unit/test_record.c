@@ -3,6 +3,7 @@
 //  into the struct, a packed struct passes the catalogue, optional fields
 //  come and go, and every generated member is sized by the catalogue.
 #include "catalog.h"
+#include "catalog_core.h"
 #include "catalog_pricing.h"
 #include "err.h"
 #include "harness.h"
@@ -127,6 +128,122 @@ test_pack (void)
     CHECK_EQ_INT (s_pack_check (pricing_quote_reply_fields, &reply, &keys), RM_EINVAL);
 }
 
+//  Packs record as fields describes, then decodes it again into copy.
+static void
+s_round_trip (const field_spec_t *fields, const void *record, void *copy, msgpack_sbuffer *buf,
+              msgpack_unpacked *unpacked)
+{
+    msgpack_sbuffer_init (buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
+    record_pack (fields, record, &pk);
+    msgpack_unpacked_init (unpacked);
+    CHECK (msgpack_unpack_next (unpacked, buf->data, buf->size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    CHECK_EQ_INT (record_decode (fields, &unpacked->data, copy), 0);
+}
+
+//  Nested maps, present or not, optional booleans and arrays of records
+//  (sys.health); arrays of anything (events.since); arrays grown item by
+//  item (dlq.list).
+static void
+test_nested (void)
+{
+    core_consumer_status_t consumer = {.source = "orders", .position = 7, .source_last_seq = 9, .lag = 2,
+                                       .stalled = true, .stalled_reason = "behind retention"};
+    core_health_t health = {.service = "inventory", .version = "1.0", .uptime_s = 3, .store_bytes = 4096,
+                            .pid = 42, .ready = false, .reason = "store full",
+                            .events = {.first_seq = 1, .last_seq = 5, .published = 5},
+                            .consumers = &consumer, .consumers_count = 1};
+    uint32_t keys = 0;
+    //  store and outbound absent: optional maps left out
+    CHECK_EQ_INT (s_pack_check (core_health_fields, &health, &keys), 0);
+    CHECK_EQ_INT (keys, 9);
+    health.has_store = health.has_outbound = true;
+    health.store = (core_store_fill_t) {.used = 10, .map_size = 20, .map_size_max = 30};
+    health.outbound = (core_outbound_status_t) {.depth = 1, .dead_letters = 2};
+    CHECK_EQ_INT (s_pack_check (core_health_fields, &health, &keys), 0);
+    CHECK_EQ_INT (keys, 11);
+    //  a nested map's fields are judged too
+    health.store.used = -1;
+    CHECK_EQ_INT (s_pack_check (core_health_fields, &health, &keys), RM_EINVAL);
+    health.store.used = 10;
+
+    msgpack_sbuffer buf;
+    msgpack_unpacked unpacked;
+    core_health_t copy = {0};
+    s_round_trip (core_health_fields, &health, &copy, &buf, &unpacked);
+    CHECK (copy.has_store && copy.has_outbound);
+    CHECK_EQ_INT (copy.store.map_size_max, 30);
+    CHECK_EQ_INT (copy.events.last_seq, 5);
+    CHECK_EQ_INT (copy.outbound.dead_letters, 2);
+    CHECK (!copy.ready);
+    CHECK_STR (copy.reason, "store full");
+    CHECK_EQ_INT (copy.consumers_count, 1);
+    if (copy.consumers_count == 1) {
+        CHECK_STR (copy.consumers[0].source, "orders");
+        CHECK (copy.consumers[0].stalled);
+        CHECK_STR (copy.consumers[0].stalled_reason, "behind retention");
+    }
+    record_free (core_health_fields, &copy);
+    CHECK (copy.consumers == NULL);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+
+    msgpack_object events[2] = {{.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = 3},
+                                {.type = MSGPACK_OBJECT_BOOLEAN, .via.boolean = true}};
+    core_since_reply_t since = {.first_seq = 1, .last_seq = 2, .events = events, .events_count = 2};
+    CHECK_EQ_INT (s_pack_check (core_since_reply_fields, &since, &keys), 0);
+    core_since_reply_t since_copy = {0};
+    s_round_trip (core_since_reply_fields, &since, &since_copy, &buf, &unpacked);
+    CHECK_EQ_INT (since_copy.events_count, 2);
+    if (since_copy.events_count == 2)
+        CHECK (since_copy.events[0].via.u64 == 3 && since_copy.events[1].type == MSGPACK_OBJECT_BOOLEAN);
+    record_free (core_since_reply_fields, &since_copy);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+
+    core_dlq_list_reply_t list = {0};
+    for (int i = 0; i < 3; i++) {
+        core_dlq_entry_t *entry = (core_dlq_entry_t *) record_push (&list.entries, &list.entries_count, sizeof *entry);
+        CHECK (entry != NULL);
+        if (!entry)
+            break;
+        CHECK_EQ_INT (entry->seq, 0);
+        *entry = (core_dlq_entry_t) {.source = "orders", .seq = i + 1, .type = "orders.order.cancelled",
+                                     .error = "store", .attempts = 5, .failed_at = 1000};
+    }
+    CHECK_EQ_INT (list.entries_count, 3);
+    CHECK_EQ_INT (s_pack_check (core_dlq_list_reply_fields, &list, &keys), 0);
+    CHECK (list.entries_count == 3 && list.entries[2].seq == 3);
+    record_free (core_dlq_list_reply_fields, &list);
+    CHECK (list.entries == NULL && list.entries_count == 0);
+}
+
+//  One struct packed through another message's description of the fields
+//  it shares (pricing's quote from its price check).
+static RECORD_FIELDS_OF (s_quote_line_of_check, PRICING_QUOTE_LINE, pricing_validate_line_t)
+
+static void
+test_fields_of (void)
+{
+    pricing_validate_line_t line = {.sku = "A", .quantity = 2, .unit_price = 5, .quoted = 4,
+                                    .extended_price = 10, .ok = false};
+    uint32_t keys = 0;
+    CHECK_EQ_INT (s_pack_check (s_quote_line_of_check, &line, &keys), 0);
+    CHECK_EQ_INT (keys, 4);
+    //  what it packs is a quote line as the catalogue describes it
+    msgpack_sbuffer buf;
+    msgpack_unpacked unpacked;
+    pricing_validate_line_t copy = {0};
+    s_round_trip (s_quote_line_of_check, &line, &copy, &buf, &unpacked);
+    proto_error_t err;
+    CHECK_EQ_INT (catalog_validate (pricing_quote_line_fields, &unpacked.data, &err), 0);
+    CHECK_EQ_INT (copy.extended_price, 10);
+    CHECK_EQ_INT (copy.quoted, 0);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+}
+
 //  Every bound string member holds the catalogue's longest value and its
 //  NUL; every bound list is bound throughout.
 static int
@@ -162,6 +279,8 @@ main (int argc, char **argv)
     (void) argc;
     test_decode ();
     test_pack ();
+    test_nested ();
+    test_fields_of ();
     test_sizes ();
     return harness_report (argv[0]);
 }

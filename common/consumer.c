@@ -494,7 +494,8 @@ consumer_dlq_count (consumer_t *self, MDB_txn *txn)
 }
 
 //  Reads a stored entry into its catalogue shape (fields: core_dlq_entry's
-//  or core_dlq_shown's); the event, stored as bin, is left in *stored.
+//  or core_dlq_shown's). Strings are copied; shown's event (stored as bin)
+//  points into *stored, which the caller destroys either way.
 static int
 s_entry_read (const MDB_val *val, const field_spec_t *fields, msgpack_unpacked *stored, void *entry)
 {

@@ -11,8 +11,9 @@
 #define CORE_CONSUMERS_MAX 16
 #define CORE_SINCE_MAX 10000
 
-#define R_SEQ(X, T, n, d) X (T, INT, n, true, 0, INT64_MAX, d)
-#define R_COUNT R_SEQ
+//  sequence numbers and counters: integers from 0 up, as amounts are
+#define R_SEQ R_AMOUNT
+#define R_COUNT R_AMOUNT
 #define R_SOURCE(X, T, req, d) X (T, STR, source, req, FC_IDENT, 32, d)
 #define R_EVENTS_SOURCE(X, T) R_SOURCE (X, T, true, "the service that emitted the events")
 #define R_QUEUE(X, T) X (T, STR, queue, false, FC_IDENT, 16, "events (default) or outbound")

@@ -214,35 +214,92 @@ s_ident (const char *s, size_t len)
     return true;
 }
 
-//  Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, nothing
-//  above U+10FFFF) without NUL, which would cut C strings short.
+//  Decodes the code point at s[i] into *code and returns its length in
+//  bytes; 0 for anything but well-formed UTF-8 (RFC 3629: shortest forms,
+//  no surrogates, nothing above U+10FFFF).
+static size_t
+s_utf8_next (const uint8_t *s, size_t len, size_t i, uint32_t *code)
+{
+    static const uint32_t min_code[] = {0, 0x80, 0x800, 0x10000};
+    uint8_t c = s[i];
+    if (c < 0x80) {
+        *code = c;
+        return 1;
+    }
+    size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+    if (extra == 0 || extra >= len - i)
+        return 0;
+    uint32_t value = c & (0x3f >> extra);
+    for (size_t k = 1; k <= extra; k++) {
+        if ((s[i + k] & 0xc0) != 0x80)
+            return 0;
+        value = value << 6 | (s[i + k] & 0x3f);
+    }
+    if (value < min_code[extra] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
+        return 0;
+    *code = value;
+    return extra + 1;
+}
+
+//  Well-formed UTF-8 without NUL, which would cut C strings short.
 static bool
 s_utf8 (const char *text, size_t len)
 {
-    static const uint32_t min_code[] = {0, 0x80, 0x800, 0x10000};
     const uint8_t *s = (const uint8_t *) text;
-    for (size_t i = 0; i < len;) {
-        uint8_t c = s[i];
-        if (c == 0)
+    uint32_t code;
+    for (size_t i = 0, n; i < len; i += n)
+        if ((n = s_utf8_next (s, len, i, &code)) == 0 || code == 0)
             return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
-        if (extra == 0 || extra >= len - i)
-            return false;
-        uint32_t code = c & (0x3f >> extra);
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            code = code << 6 | (s[i + k] & 0x3f);
-        }
-        if (code < min_code[extra] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        i += extra + 1;
-    }
     return true;
+}
+
+//  C0, DEL and C1.
+static bool
+s_control (uint32_t code)
+{
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+//  Characters that do not show, or that reorder what is shown, so that two
+//  references looking alike differ: zero-width spaces and joiners, the
+//  bidirectional marks, embeddings, overrides and isolates, the line and
+//  paragraph separators, the invisible operators and the byte order mark.
+static bool
+s_invisible (uint32_t code)
+{
+    return (code >= 0x200b && code <= 0x200f) || code == 0x2028 || code == 0x2029
+           || (code >= 0x202a && code <= 0x202e) || (code >= 0x2060 && code <= 0x2064)
+           || (code >= 0x2066 && code <= 0x2069) || code == 0xfeff;
+}
+
+//  ASCII and Unicode white space (Unicode's White_Space property).
+static bool
+s_space (uint32_t code)
+{
+    return code == ' ' || (code >= 0x09 && code <= 0x0d) || code == 0x85 || code == 0xa0
+           || code == 0x1680 || (code >= 0x2000 && code <= 0x200a) || code == 0x2028 || code == 0x2029
+           || code == 0x202f || code == 0x205f || code == 0x3000;
+}
+
+//  A client's reference, already known to be well-formed UTF-8.
+static int
+s_check_ref (const char *text, size_t len, const char *path, proto_error_t *err)
+{
+    const uint8_t *s = (const uint8_t *) text;
+    uint32_t code = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += n) {
+        n = s_utf8_next (s, len, i, &code);
+        if (s_control (code))
+            return s_fail (err, path, "must not contain control characters (got U+%04X at byte %zu)",
+                           (unsigned) code, i);
+        if (s_invisible (code))
+            return s_fail (err, path, "must not contain zero-width or bidirectional control characters "
+                           "(got U+%04X at byte %zu)", (unsigned) code, i);
+        if (s_space (code) && (i == 0 || i + n == len))
+            return s_fail (err, path, "must not start or end with white space");
+    }
+    return 0;
 }
 
 static int
@@ -254,6 +311,8 @@ s_check_format (field_check_t check, const char *s, size_t len, const char *path
     if (check == FC_IDENT && !s_ident (s, len))
         return s_fail (err, path, "must be printable ASCII without spaces (got \"%s\")",
                        s_excerpt (s, len, got, sizeof got));
+    if (check == FC_REF)
+        return s_check_ref (s, len, path, err);
     if (check == FC_CURRENCY) {
         snprintf (text, sizeof text, "%.*s", (int) (len < 4 ? len : 4), s);
         if (len != 3 || !money_currency_valid (text))

@@ -24,6 +24,9 @@ typedef enum {
     FC_NONE,
     FC_CURRENCY,   //  an ISO 4217 alphabetic code in use (see money.h)
     FC_IDENT,      //  printable ASCII without spaces (SKUs, locations, IDs)
+    FC_REF,        //  a client's reference (external_id, account_id): any UTF-8 text
+                   //  but no leading or trailing whitespace, no control, zero-width
+                   //  or bidirectional control characters
     FC_UUID,       //  canonical UUID text
     FC_TIME,       //  FT_INT: a point in time, Unix ms on the wire, RFC 3339 text in JSON
 } field_check_t;

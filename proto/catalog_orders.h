@@ -6,9 +6,9 @@
 
 #include "catalog_shared.h"
 
-#define R_EXTERNAL_ID(X, T, d) X (T, STR, external_id, true, FC_NONE, 128, d)
+#define R_EXTERNAL_ID(X, T, d) X (T, STR, external_id, true, FC_REF, 128, d)
 #define R_CHANNEL(X, T, req, d) X (T, STR, channel, req, FC_IDENT, 32, d)
-#define R_ACCOUNT_ID(X, T) X (T, STR, account_id, true, FC_NONE, 128, "customer account")
+#define R_ACCOUNT_ID(X, T) X (T, STR, account_id, true, FC_REF, 128, "customer account")
 #define R_SHIP_TO(X, T) \
     X (T, STRMAP, ship_to, CATALOG_MAX_SHIP_TO, 256, "delivery address, e.g. name, street, city, postal_code, country")
 

@@ -13,7 +13,8 @@ s_str_rule (field_check_t check, size_t max_len, char *buf, size_t size)
     else if (check == FC_UUID)
         snprintf (buf, size, "UUID, lower-case");
     else
-        snprintf (buf, size, "%s1..%zu bytes", check == FC_IDENT ? "identifier, " : "", max);
+        snprintf (buf, size, "%s1..%zu bytes", check == FC_IDENT ? "identifier, " : check == FC_REF ? "reference, " : "",
+                  max);
     return buf;
 }
 

@@ -25,8 +25,8 @@ s_fields_json (const field_spec_t *fields)
             json_object_set_new (field, "min_items", json_integer ((json_int_t) f->min_items));
         if (field && (f->type == FT_ARRAY || f->type == FT_STRMAP))
             json_object_set_new (field, "max_items", json_integer ((json_int_t) f->max_items));
-        static const char *checks[] = {[FC_CURRENCY] = "currency", [FC_IDENT] = "identifier", [FC_UUID] = "uuid",
-                                       [FC_TIME] = "time"};
+        static const char *checks[] = {[FC_CURRENCY] = "currency", [FC_IDENT] = "identifier", [FC_REF] = "reference",
+                                       [FC_UUID] = "uuid", [FC_TIME] = "time"};
         if (field && (is_str || f->type == FT_INT) && f->check != FC_NONE)
             json_object_set_new (field, "check", json_string (checks[f->check]));
         if (field && f->fields)

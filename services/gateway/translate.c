@@ -414,6 +414,44 @@ static const struct {
     {RM_ESTORAGE_FULL, false, 503, "storage-full", "Storage full", true, LINES_NONE},
 };
 
+//  Fills the route's Location template's {field}s from the reply body.
+static void
+s_location (const char *template, json_t *reply, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *p = template; *p && len + 1 < size; ) {
+        const char *close = *p == '{' ? strchr (p, '}') : NULL;
+        if (!close) {
+            out[len++] = *p++;
+            out[len] = '\0';
+            continue;
+        }
+        char name[64];
+        snprintf (name, sizeof name, "%.*s", (int) (close - p - 1), p + 1);
+        const char *value = json_string_value (json_object_get (reply, name));
+        len += (size_t) snprintf (out + len, size - len, "%s", value ? value : "");
+        if (len >= size)
+            len = size - 1;
+        p = close + 1;
+    }
+}
+
+//  A conflict with an order made before names it (orders.submit's detail
+//  order_id): its ID in the problem and, on the route that creates orders,
+//  its Location.
+static void
+s_add_conflicting (const route_t *route, const msgpack_object *details, translate_reply_t *out)
+{
+    char order_id[64];
+    if (!details || details->type != MSGPACK_OBJECT_ARRAY || details->via.array.size == 0
+        || mp_get_str (&details->via.array.ptr[0], "order_id", order_id, sizeof order_id) != 0)
+        return;
+    json_object_set_new (out->body, "order_id", json_string (order_id));
+    if (route->created)
+        s_location (route->created, out->body, out->location, sizeof out->location);
+}
+
 static void
 s_error_reply (const route_t *route, const msgpack_object *body, const char *cid,
                translate_reply_t *out)
@@ -441,29 +479,8 @@ s_error_reply (const route_t *route, const msgpack_object *body, const char *cid
         s_add_line_details (out->body, mp_get (body, "details"), s_errors[i].lines == LINES_PRICES);
     else if (*field)
         s_add_field_error (out->body, route, field, jsonmp_message (message, field));
-}
-
-//  Fills the route's Location template's {field}s from the reply body.
-static void
-s_location (const char *template, json_t *reply, char *out, size_t size)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (const char *p = template; *p && len + 1 < size; ) {
-        const char *close = *p == '{' ? strchr (p, '}') : NULL;
-        if (!close) {
-            out[len++] = *p++;
-            out[len] = '\0';
-            continue;
-        }
-        char name[64];
-        snprintf (name, sizeof name, "%.*s", (int) (close - p - 1), p + 1);
-        const char *value = json_string_value (json_object_get (reply, name));
-        len += (size_t) snprintf (out + len, size - len, "%s", value ? value : "");
-        if (len >= size)
-            len = size - 1;
-        p = close + 1;
-    }
+    if (err == RM_ECONFLICT)
+        s_add_conflicting (route, mp_get (body, "details"), out);
 }
 
 static void

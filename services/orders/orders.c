@@ -6,6 +6,7 @@
 #include "mp.h"
 #include "storeval.h"
 #include "uuid.h"
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,13 @@ orders_dbs_of (service_t *svc)
     return (orders_dbs_t) {service_dbi (svc, ORDERS_DB_ORDERS), service_dbi (svc, ORDERS_DB_BY_EXTERNAL),
                            service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES),
                            service_dbi (svc, ORDERS_DB_HISTORY)};
+}
+
+void
+orders_channel_normalise (char *channel)
+{
+    for (char *c = channel; *c; c++)
+        *c = (char) tolower ((unsigned char) *c);
 }
 
 //  Splits an order record into its hash and its packed order map (which
@@ -79,7 +87,8 @@ orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *chann
         if (rc == 0) {
             if (val.mv_size != 16 || (rc = orders_load (txn, dbs, (const uint8_t *) val.mv_data, found)) != 0)
                 return rc == 0 ? RM_ESTORE : rc;
-            return memcmp (found->hash, hash, HASH_LEN) == 0 ? 0 : RM_ECONFLICT;
+            found->by_idem = true;
+            return !hash || memcmp (found->hash, hash, HASH_LEN) == 0 ? 0 : RM_ECONFLICT;
         }
         if (rc != RM_ENOTFOUND)
             return rc;
@@ -95,7 +104,9 @@ orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *chann
         return rc;
     if (val.mv_size != 16)
         return RM_ESTORE;
-    return orders_load (txn, dbs, (const uint8_t *) val.mv_data, found);
+    if ((rc = orders_load (txn, dbs, (const uint8_t *) val.mv_data, found)) != 0)
+        return rc;
+    return !hash || memcmp (found->hash, hash, HASH_LEN) == 0 ? 0 : RM_ECONFLICT;
 }
 
 int
@@ -483,9 +494,9 @@ s_find (service_t *svc, request_t *req)
     if (rc == 0)
         rc = service_read_txn (svc, &txn);
     orders_dbs_t dbs = orders_dbs_of (svc);
-    static const uint8_t no_hash[32];
+    orders_channel_normalise (in.channel);
     if (rc == 0)
-        rc = orders_find_submission (txn, &dbs, in.channel, in.external_id, NULL, no_hash, &found);
+        rc = orders_find_submission (txn, &dbs, in.channel, in.external_id, NULL, NULL, &found);
     snprintf (what, sizeof what, "with channel %s and external_id %s", in.channel, in.external_id);
     return s_reply_found (svc, req, rc, &found, what);
 }

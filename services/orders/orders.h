@@ -31,17 +31,24 @@ typedef struct {
 
 orders_dbs_t orders_dbs_of (service_t *svc);
 
+//  Channels are compared without regard to case ("SALESFORCE" is
+//  "salesforce"): lower-cases one in place (identifiers are ASCII), before
+//  it is stored or used in a key.
+void orders_channel_normalise (char *channel);
+
 //  What a lookup found for a submission.
 typedef struct {
     bool found;
+    bool by_idem;              //  found by idempotency key, not by (channel, external_id)
     uint8_t order_id[16];
     uint8_t hash[32];
     MDB_val order;             //  the packed order map (valid in the txn)
 } orders_found_t;
 
 //  Finds an earlier submission by idempotency key (when idem is not empty)
-//  or by (channel, external_id). RM_ECONFLICT when the key was used with
-//  a different body.
+//  or by (channel, external_id). When hash is not NULL, RM_ECONFLICT when
+//  the key found was used with a different body (found names that order).
+//  channel is compared as given: callers pass it in lower case.
 int orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *channel,
                             const char *external_id, const char *idem, const uint8_t hash[32],
                             orders_found_t *found);

@@ -594,19 +594,35 @@ s_pending_write (MDB_txn *txn, void *arg)
     return rc;
 }
 
-//  The same submission must hash the same whatever the channel default and
-//  the order of its fields.
-static void
+//  The same submission must hash the same whatever the channel default,
+//  the channel's case and the order of its fields: the body is hashed with
+//  its channel, when given, in lower case (so orders stored before channels
+//  were normalised keep their hashes).
+static int
 s_hash_body (submission_t *sub, const msgpack_object *body)
 {
+    uint32_t n = body->via.map.size;
+    msgpack_object_kv *kv = (msgpack_object_kv *) malloc ((n ? n : 1) * sizeof *kv);
+    if (!kv)
+        return RM_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        kv[i] = body->via.map.ptr[i];
+        if (mp_str_eq (&kv[i].key, "channel"))
+            kv[i].val = (msgpack_object) {.type = MSGPACK_OBJECT_STR,
+                                          .via.str = {.size = (uint32_t) strlen (sub->in.channel),
+                                                      .ptr = sub->in.channel}};
+    }
+    msgpack_object normalised = {.type = MSGPACK_OBJECT_MAP, .via.map = {.size = n, .ptr = kv}};
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     mp_pack_str (&pk, sub->in.channel);
-    mp_pack_canonical (&pk, body);
+    mp_pack_canonical (&pk, &normalised);
     sha256 (buf.data, buf.size, sub->hash);
     msgpack_sbuffer_destroy (&buf);
+    free (kv);
+    return 0;
 }
 
 static int
@@ -620,6 +636,7 @@ s_parse (submission_t *sub, const msgpack_object *body)
     sub->count = sub->in.lines_count;
     if (!sub->in.channel[0])
         snprintf (sub->in.channel, sizeof sub->in.channel, "salesforce");
+    orders_channel_normalise (sub->in.channel);
     for (size_t i = 0; i < sub->count; i++) {
         int64_t extended;
         if (money_mul (sub->lines[i].unit_price, sub->lines[i].quantity, &extended) != 0
@@ -629,8 +646,7 @@ s_parse (submission_t *sub, const msgpack_object *body)
             return request_reply_error (sub->req, RM_EINVAL, field, "the order total overflows");
         }
     }
-    s_hash_body (sub, body);
-    return 0;
+    return s_hash_body (sub, body);
 }
 
 //  The bodies of the two calls a submission makes, packed from their
@@ -739,12 +755,38 @@ s_reply_repeat (request_t *req, orders_found_t *found)
     return 0;
 }
 
-//  Attaches a repeat to the same submission still in flight, if any.
+//  A submission whose key names an order made from a different body: the
+//  error names that order (its ID in the message and as the detail
+//  order_id, which the gateway turns into Location).
+static int
+s_reply_conflict (submission_t *sub, const char *order_id, bool by_idem)
+{
+    char message[sizeof sub->idem + sizeof sub->key + 160];
+    if (by_idem)
+        snprintf (message, sizeof message, "Idempotency-Key '%s' was used for a different order: %s", sub->idem,
+                  order_id);
+    else
+        snprintf (message, sizeof message, "channel '%s' and external_id '%s' were used for a different order: %s",
+                  sub->in.channel, sub->in.external_id, order_id);
+    msgpack_packer *pk = request_reply_error_details (sub->req, RM_ECONFLICT, by_idem ? NULL : "/external_id",
+                                                      message, 1);
+    msgpack_pack_map (pk, 1);
+    mp_pack_kv_str (pk, "order_id", order_id);
+    return RM_ECONFLICT;
+}
+
+//  Attaches a repeat to the same submission still in flight, if any; a
+//  different body under the same key is refused. Returns whether the
+//  request was taken care of.
 static bool
-s_join_inflight (submission_t *sub)
+s_join_inflight (submission_t *sub, int *rc)
 {
     snprintf (sub->key, sizeof sub->key, "%s\x1f%s", sub->in.channel, sub->in.external_id);
     submission_t *first = (submission_t *) zhashx_lookup (s_inflight, sub->key);
+    if (first && memcmp (first->hash, sub->hash, sizeof sub->hash) != 0) {
+        *rc = s_reply_conflict (sub, first->id_text, false);
+        return true;
+    }
     if (!first || !zlistx_add_end (first->waiters, sub->req))
         return false;
     request_defer (sub->req);
@@ -771,9 +813,9 @@ orders_submit (service_t *svc, request_t *req)
     snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
     snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
     int rc = s_parse (sub, request_body (req));
-    if (rc == 0 && s_join_inflight (sub)) {
+    if (rc == 0 && s_join_inflight (sub, &rc)) {
         s_submission_free (&sub);
-        return 0;
+        return rc;
     }
     MDB_txn *txn = NULL;
     orders_found_t found;
@@ -782,8 +824,11 @@ orders_submit (service_t *svc, request_t *req)
         rc = service_read_txn (svc, &txn);
     if (rc == 0)
         rc = orders_find_submission (txn, &dbs, sub->in.channel, sub->in.external_id, sub->idem, sub->hash, &found);
-    if (rc == RM_ECONFLICT)
-        rc = request_reply_error (req, rc, NULL, "Idempotency-Key '%s' was used for a different order", sub->idem);
+    if (rc == RM_ECONFLICT) {
+        char order_id[UUID_STR_LEN + 1];
+        uuid_format (found.order_id, order_id);
+        rc = s_reply_conflict (sub, order_id, found.by_idem);
+    }
     else if (rc == 0 && found.found)
         rc = s_reply_repeat (req, &found);
     else if (rc == 0) {

@@ -360,6 +360,94 @@ test_repeats (void)
     CHECK_EQ_INT (s_reserved ("TEE"), tee);
 }
 
+//  Channels are one whatever their case; an external ID names one order,
+//  so the same one with other content is a 409 naming that order; and
+//  references with white space around them or characters that do not show
+//  are refused, making nothing.
+static void
+test_external_keys (void)
+{
+    int64_t cap = s_reserved ("CAP");
+    const char *upper = "{\"external_id\":\"E2E-CH-1\",\"channel\":\"SALESFORCE\",\"account_id\":\"001A\","
+                        "\"currency\":\"USD\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}";
+    harness_http_t res;
+    s_submit (&res, upper, NULL);
+    http_expect_status (&res, 201, "channel in upper case");
+    char id[64];
+    snprintf (id, sizeof id, "%s", http_json_str (res.json, "order_id"));
+    CHECK_STR (http_json_str (res.json, "channel"), "salesforce");
+    harness_http_free (&res);
+    CHECK_EQ_INT (s_reserved ("CAP"), cap + 1);
+
+    //  the same order in lower case, or with the default channel, is a repeat
+    s_submit (&res,
+              "{\"external_id\":\"E2E-CH-1\",\"channel\":\"salesforce\",\"account_id\":\"001A\","
+              "\"currency\":\"USD\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}",
+              NULL);
+    http_expect_status (&res, 200, "channel in lower case");
+    CHECK_STR (http_json_str (res.json, "order_id"), id);
+    harness_http_free (&res);
+    s_call (&res, "GET", "/v1/orders?channel=SALESFORCE&external_id=E2E-CH-1", NULL, NULL);
+    http_expect_status (&res, 200, "find with the channel in upper case");
+    CHECK_STR (http_json_str (res.json, "order_id"), id);
+    harness_http_free (&res);
+
+    //  other lines under the same external ID: 409 naming the order
+    const char *other[] = {
+        "{\"external_id\":\"E2E-CH-1\",\"channel\":\"Salesforce\",\"account_id\":\"001A\","
+        "\"currency\":\"USD\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":4,\"unit_price\":500}]}",
+        "{\"external_id\":\"E2E-CH-1\",\"account_id\":\"001B\","
+        "\"currency\":\"USD\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}",
+        "{\"external_id\":\"E2E-CH-1\",\"account_id\":\"001A\",\"ship_to\":{\"city\":\"Oslo\"},"
+        "\"currency\":\"USD\",\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}",
+    };
+    char location[96];
+    snprintf (location, sizeof location, "/v1/orders/%s", id);
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        s_submit (&res, other[i], NULL);
+        http_expect_problem (&res, 409, "conflict", "same external ID, other content");
+        CHECK_STR (http_json_str (res.json, "order_id"), id);
+        CHECK_STR (res.location, location);
+        CHECK (strstr (http_json_str (res.json, "detail"), id) != NULL);
+        CHECK_STR (http_json_str (json_array_get (json_object_get (res.json, "errors"), 0), "pointer"),
+                   "/external_id");
+        harness_http_free (&res);
+    }
+    json_t *order = NULL;
+    CHECK_EQ_INT (s_find ("E2E-CH-1", &order), 200);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (order, "lines"), 0), "quantity"), 1);
+    CHECK_STR (http_json_str (order, "account_id"), "001A");
+    json_decref (order);
+    CHECK_EQ_INT (s_reserved ("CAP"), cap + 1);
+
+    //  references that are not clean make no order
+    static const struct {
+        const char *external_id, *account_id, *pointer;
+    } unclean[] = {
+        {" E2E-WS", "001A", "/external_id"},
+        {"E2E-WS ", "001A", "/external_id"},
+        {"   ", "001A", "/external_id"},
+        {"E2E-\\u200bWS", "001A", "/external_id"},
+        {"E2E-\\u202eWS", "001A", "/external_id"},
+        {"E2E-\\u001b[2JWS", "001A", "/external_id"},
+        {"E2E-WS", "001A\\u0085", "/account_id"},
+    };
+    for (size_t i = 0; i < sizeof unclean / sizeof unclean[0]; i++) {
+        char body[512];
+        snprintf (body, sizeof body,
+                  "{\"external_id\":\"%s\",\"account_id\":\"%s\",\"currency\":\"USD\","
+                  "\"lines\":[{\"sku\":\"CAP\",\"quantity\":1,\"unit_price\":500}]}",
+                  unclean[i].external_id, unclean[i].account_id);
+        s_submit (&res, body, NULL);
+        http_expect_problem (&res, 422, "validation", unclean[i].external_id);
+        CHECK_STR (http_json_str (json_array_get (json_object_get (res.json, "errors"), 0), "pointer"),
+                   unclean[i].pointer);
+        harness_http_free (&res);
+    }
+    CHECK_EQ_INT (s_find ("E2E-WS", NULL), 404);
+    CHECK_EQ_INT (s_reserved ("CAP"), cap + 1);
+}
+
 //  The problem has one error, about the line at pointer, with two numbers.
 static void
 s_expect_line_error (const harness_http_t *res, const char *pointer, const char *sku,
@@ -528,6 +616,7 @@ int
 main (void)
 {
     static void (*const tests[]) (void) = {test_catalogue_routes, test_order_accepted, test_repeats,
+                                           test_external_keys,
                                            test_price_mismatch, test_short_line, test_correlation,
                                            test_meta_routes, NULL};
     return http_main (&mesh, "test_e2e_orders", tests);

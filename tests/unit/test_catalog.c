@@ -523,6 +523,64 @@ test_ship_to_bounds (void)
     s_check_rejects (submit, text, "/ship_to/city", "must be at most 256 bytes long (got 257)");
 }
 
+//  References (external_id, account_id): inner spaces and any script pass;
+//  white space around, control, zero-width and bidirectional control
+//  characters are refused, naming the field.
+static void
+test_references (void)
+{
+    static const struct {
+        const char *value;        //  JSON string contents
+        const char *phrase;       //  NULL: accepted
+    } cases[] = {
+        {"PO 2026-0042", NULL},
+        {"Bestellung \\u00fcber 3 St\\u00fcck", NULL},
+        {"\\u6ce8\\u6587-7", NULL},
+        {"x", NULL},
+        {" PO-1", "must not start or end with white space"},
+        {"PO-1 ", "must not start or end with white space"},
+        {"   ", "must not start or end with white space"},
+        {"PO-1\\u00a0", "must not start or end with white space"},
+        {"\\u3000PO-1", "must not start or end with white space"},
+        {"PO\\t1", "must not contain control characters (got U+0009 at byte 2)"},
+        {"PO-1\\n", "must not contain control characters (got U+000A at byte 4)"},
+        {"PO\\u001b[31m", "must not contain control characters (got U+001B at byte 2)"},
+        {"PO\\u007f", "must not contain control characters (got U+007F at byte 2)"},
+        {"PO\\u0085", "must not contain control characters (got U+0085 at byte 2)"},
+        {"PO\\u009f1", "must not contain control characters (got U+009F at byte 2)"},
+        {"\\u200bPO-1", "must not contain zero-width or bidirectional control characters (got U+200B at byte 0)"},
+        {"PO\\u200d1", "(got U+200D at byte 2)"},
+        {"PO\\u200f1", "(got U+200F at byte 2)"},
+        {"PO\\u20281", "(got U+2028 at byte 2)"},
+        {"PO\\u20291", "(got U+2029 at byte 2)"},
+        {"PO\\u202e1", "(got U+202E at byte 2)"},
+        {"PO\\u202a1", "(got U+202A at byte 2)"},
+        {"PO\\u20601", "(got U+2060 at byte 2)"},
+        {"PO\\u20641", "(got U+2064 at byte 2)"},
+        {"PO\\u20661", "(got U+2066 at byte 2)"},
+        {"\\ufeffPO", "(got U+FEFF at byte 0)"},
+    };
+    const field_spec_t *submit = catalog_find ("orders.submit")->request;
+    const char *const fields[] = {"external_id", "account_id"};
+    for (size_t f = 0; f < 2; f++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char text[512], pointer[32];
+            snprintf (text, sizeof text, "{\"external_id\":\"%s\",\"account_id\":\"%s\",\"currency\":\"EUR\","
+                      "\"lines\":[" PRICED_LINE "]}", f == 0 ? cases[i].value : "x", f == 1 ? cases[i].value : "a");
+            snprintf (pointer, sizeof pointer, "/%s", fields[f]);
+            if (cases[i].phrase)
+                s_check_rejects (submit, text, pointer, cases[i].phrase);
+            else {
+                proto_error_t err = {0};
+                CHECK_EQ_INT (s_validate_json (submit, text, &err), 0);
+            }
+        }
+    //  orders.find takes the same rules, so a lookup cannot name what a
+    //  submission could not have made
+    s_check_rejects (catalog_find ("orders.find")->request, "{\"channel\":\"web\",\"external_id\":\" PO-1\"}",
+                     "/external_id", "must not start or end with white space");
+}
+
 //  orders.cancel: a reason of 256 bytes is kept, 257 is refused.
 static void
 test_cancel_reason_bounds (void)
@@ -677,6 +735,7 @@ main (int argc, char **argv)
     test_too_many_items ();
     test_ship_to_bounds ();
     test_cancel_reason_bounds ();
+    test_references ();
     test_packed_shapes ();
     test_readme_matches ();
     return harness_report (argv[0]);

@@ -54,7 +54,7 @@ test_one_as_markdown (void)
     CHECK (out && strncmp (out, start, sizeof start - 1) == 0);
     CHECK (out && strstr (out, "Operation, version 1, idempotent.") != NULL);
     CHECK (out && strstr (out, "| `lines[].quantity` | integer | yes | 1..1000000 | units |\n") != NULL);
-    CHECK (out && strstr (out, "| `external_id` | string | yes | 1..128 bytes |") != NULL);
+    CHECK (out && strstr (out, "| `external_id` | string | yes | reference, 1..128 bytes |") != NULL);
     CHECK (out && strstr (out, "| `ship_to` | map of string to string | no | up to 16 entries;") != NULL);
     CHECK (out && strstr (out, "Reply body:") != NULL);
     CHECK_EQ_INT (s_count (out, "#### "), 1);

@@ -648,22 +648,43 @@ s_mesh_prepare (harness_mesh_t *m)
     return m->http_port ? 0 : s_mesh_topology (m);
 }
 
+//  The gateway's hashes file, in path.
+static int
+s_mesh_write_hashes (harness_mesh_t *m, char *path, size_t size)
+{
+    char hash[SHA256_HEX_LEN + 1];
+    snprintf (path, size, "%.200s/api-key-hashes", m->dir);
+    FILE *file = fopen (path, "w");
+    if (!file) {
+        fprintf (stderr, "harness: cannot write %s\n", path);
+        return RM_EUNAVAIL;
+    }
+    sha256_hex (m->api_key, strlen (m->api_key), hash);
+    fprintf (file, "# the harness's keys\n%s:%s\n", HARNESS_API_KEY_NAME, hash);
+    if (m->second_key[0]) {
+        sha256_hex (m->second_key, strlen (m->second_key), hash);
+        fprintf (file, "%s   # unnamed\n", hash);
+    }
+    return fclose (file) == 0 ? 0 : RM_EUNAVAIL;
+}
+
 //  Endpoints, peers and ports come from the topology file.
 static int
 s_mesh_spawn (harness_mesh_t *m, int ix)
 {
     const char *argv[64];
     int n = 0;
-    char data_dir[PATH_MAX], key_hash[SHA256_HEX_LEN + 1];
+    char data_dir[PATH_MAX], hashes[PATH_MAX];
     argv[n++] = harness_bin (m->names[ix]);
     argv[n++] = "--topology";
     argv[n++] = m->topology;
     if (ix == MESH_IX_GATEWAY) {
-        sha256_hex (m->api_key, strlen (m->api_key), key_hash);
+        if (s_mesh_write_hashes (m, hashes, sizeof hashes) != 0)
+            return RM_EUNAVAIL;
         argv[n++] = "--http-address";
         argv[n++] = "127.0.0.1";
-        argv[n++] = "--api-key-hashes";
-        argv[n++] = key_hash;
+        argv[n++] = "--api-key-hashes-file";
+        argv[n++] = hashes;
     }
     else {
         snprintf (data_dir, sizeof data_dir, "%s/%s", m->dir, m->names[ix]);
@@ -684,6 +705,39 @@ s_mesh_spawn (harness_mesh_t *m, int ix)
     if (rc == 0)
         m->running |= 1u << ix;
     return rc;
+}
+
+//  Reads a whole file; NULL when it cannot be read.
+static char *
+s_slurp (const char *path, size_t *len)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return NULL;
+    char *text = NULL;
+    long size = fseek (file, 0, SEEK_END) == 0 ? ftell (file) : -1;
+    if (size >= 0 && fseek (file, 0, SEEK_SET) == 0 && (text = malloc ((size_t) size + 1)))
+        *len = fread (text, 1, (size_t) size, file);
+    fclose (file);
+    return text;
+}
+
+int
+harness_mesh_logs_find (harness_mesh_t *m, const char *needle, char *where, size_t size)
+{
+    int found = 0;
+    for (size_t ix = 0; ix < m->nrows; ix++) {
+        char path[PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s.log", m->dir, m->names[ix]);
+        size_t len = 0;
+        char *text = s_slurp (path, &len);
+        if (text && memmem (text, len, needle, strlen (needle))) {
+            if (found++ == 0 && where)
+                snprintf (where, size, "%s", path);
+        }
+        free (text);
+    }
+    return found;
 }
 
 //  Prints the end of a service's log, where the reason for a failure is.

@@ -143,13 +143,20 @@ enum {
 
 #define HARNESS_DEFAULT_API_KEY "test-key-123"
 
-//  Zero it, optionally set nosync, api_key and extra_args, then start.
-//  Service i keeps its data in <dir>/<name> and logs to <dir>/<name>.log.
-//  Every process reads <dir>/topology: the built-in table on free ports.
+//  The caller ID of the mesh's api_key (its name in the hashes file).
+#define HARNESS_API_KEY_NAME "harness"
+
+//  Zero it, optionally set nosync, api_key, second_key and extra_args, then
+//  start. Service i keeps its data in <dir>/<name> and logs to
+//  <dir>/<name>.log. Every process reads <dir>/topology: the built-in table
+//  on free ports. The gateway reads the keys' hashes from
+//  <dir>/api-key-hashes: "harness:<hash of api_key>", and the hash of
+//  second_key without a name (its caller ID is "key-" and 8 hex digits).
 typedef struct {
     char dir[256];                   //  a fresh temporary directory when empty at start
     bool nosync;                     //  pass --nosync (services are durable otherwise)
     char api_key[64];                //  HARNESS_DEFAULT_API_KEY when empty at start
+    char second_key[64];             //  another valid key when not empty
     //  More arguments per service (indexed by MESH_IX_*), NULL-terminated.
     const char *const *extra_args[MESH_ROWS_MAX];
     //  Ports and endpoints are chosen at the first start and kept for restarts.
@@ -194,6 +201,10 @@ void harness_mesh_kill_one (harness_mesh_t *m, unsigned which);
 //  SIGTERMs every running service, the gateway first, and reaps them.
 //  Returns 0 when every one exited with status 0, else RM_EINTERNAL.
 int harness_mesh_stop (harness_mesh_t *m);
+
+//  How many of the mesh's logs (<dir>/<name>.log of each row) contain
+//  needle; the first one's path goes into where (when not NULL).
+int harness_mesh_logs_find (harness_mesh_t *m, const char *needle, char *where, size_t size);
 
 //  Stops the mesh and removes its directory unless RETAILMESH_KEEP_TMP is
 //  set. Prints the services' log tails first when a CHECK has failed.

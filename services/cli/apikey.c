@@ -1,6 +1,7 @@
 #include "apikey.h"
 #include "err.h"
 #include "log.h"
+#include "sha256.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -113,4 +114,24 @@ apikey_load_or_create (const char *path, char key[APIKEY_HEX_LEN + 1], bool *cre
     int rc = s_read (path, fd, key);
     close (fd);
     return rc;
+}
+
+int
+apikey_write_hashes (const char *path, const char *name, const char *key)
+{
+    char tmp[4096], hash[SHA256_HEX_LEN + 1], text[512];
+    snprintf (tmp, sizeof tmp, "%s.new", path);
+    sha256_hex (key, strlen (key), hash);
+    int len = snprintf (text, sizeof text, "# API keys the gateway accepts: [name:]SHA-256 of the key, one a line\n"
+                        "# (written by retailmesh up at each start)\n%s:%s\n", name, hash);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && len > 0 && (size_t) len < sizeof text && fchmod (fd, 0600) == 0
+              && write (fd, text, (size_t) len) == (ssize_t) len && fsync (fd) == 0;
+    if (fd >= 0 && close (fd) != 0)
+        ok = false;
+    if (ok && rename (tmp, path) == 0)
+        return 0;
+    log_error (NULL, "cannot write %s: %s", path, strerror (errno));
+    unlink (tmp);
+    return RM_EUNAVAIL;
 }

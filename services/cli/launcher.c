@@ -10,7 +10,6 @@
 #include "paths.h"
 #include "pidfile.h"
 #include "probe.h"
-#include "sha256.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -311,7 +310,7 @@ s_peer_args (launcher_t *self, child_t *child, const char *name, bool events)
 //  Fills in each child's binary and command line from its topology row:
 //  only the options that row makes the service declare.
 static int
-s_prepare (launcher_t *self, const char *key_hash)
+s_prepare (launcher_t *self, const char *hashes_file)
 {
     config_t *cfg = self->cfg;
     const char *log_level = config_get (cfg, "log-level");
@@ -359,7 +358,7 @@ s_prepare (launcher_t *self, const char *key_hash)
             s_peer_args (self, child, *source, true);
         if (child->row->http_port) {
             s_arg (child, "--http-port=%d", self->http_port);
-            s_arg (child, "--api-key-hashes=%s", key_hash);
+            s_arg (child, "--api-key-hashes-file=%s", hashes_file);
         }
         if (child->argv_failed) {
             log_error (NULL, "out of memory building the command line of %s", child->name);
@@ -562,16 +561,17 @@ s_run (launcher_t *self)
     int lock_fd = rc == 0 ? pidfile_acquire (path) : rc;
     if (lock_fd < 0)
         return 1;
-    char key[APIKEY_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+    char key[APIKEY_HEX_LEN + 1];
     bool key_created = false;
     snprintf (path, sizeof path, "%s/api-key", self->var_dir);
     rc = apikey_load_or_create (path, key, &key_created);
+    snprintf (path, sizeof path, "%s/api-key-hashes", self->var_dir);
+    if (rc == 0)
+        rc = apikey_write_hashes (path, "operator", key);
     if (rc == 0)
         rc = mesh_write_topology (self->var_dir, self->topology, sizeof self->topology);
-    if (rc == 0) {
-        sha256_hex (key, strlen (key), key_hash);
-        rc = s_prepare (self, key_hash);
-    }
+    if (rc == 0)
+        rc = s_prepare (self, path);
     if (rc == 0) {
         rc = s_start (self);
         if (rc == 0) {

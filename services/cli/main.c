@@ -65,7 +65,8 @@ s_keyhash (int argc, char **argv)
     if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
         printf ("Usage: %s KEY\n       %s -    (reads the key from the first line of stdin)\n\n"
                 "Prints the SHA-256 of KEY as hex: the gateway takes these in --api-key-hashes\n"
-                "(comma-separated) and never the keys themselves.\n", argv[0], argv[0]);
+                "(comma-separated) or --api-key-hashes-file (one a line, as name:hash to name the\n"
+                "caller), and never the keys themselves.\n", argv[0], argv[0]);
         return 0;
     }
     if (argc != 2) {

@@ -83,7 +83,7 @@ s_req_new (http_api_t *api, struct MHD_Connection *conn, const char *url, const 
     correlation_pick (s_header (req, "X-Correlation-Id"), s_header (req, "traceparent"), req->cid);
     const route_t *route = route_find (method, url, &req->match);
     req->authorized = route && (!route->auth
-                                || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION)));
+                                || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION), NULL));
     //  a body nobody reads (unknown route, no key, GET) is drained unbuffered
     req->keep_body = req->authorized && route->body != ROUTE_BODY_NONE;
     msgpack_sbuffer_init (&req->call_body);

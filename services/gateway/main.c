@@ -37,8 +37,12 @@ s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
                    "milliseconds to wait for a service's answer before replying 503");
     config_define (cfg, "api-key-hashes", NULL,
                    "comma-separated lower-case SHA-256 hex digests of the valid API keys "
-                   "(printf %s KEY | sha256sum); without any, every /v1 call except "
-                   "/v1/openapi.json is refused");
+                   "(printf %s KEY | sha256sum), each optionally after a caller name and a colon "
+                   "(crm:3a7b...); without any here or in --api-key-hashes-file, every /v1 call "
+                   "except /v1/openapi.json is refused");
+    config_define (cfg, "api-key-hashes-file", NULL,
+                   "a file of API key hashes, one [name:]hash a line, # starts a comment; read "
+                   "besides --api-key-hashes, and keeps them off the command line");
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
     topology_define_option (cfg);
 }
@@ -131,13 +135,14 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
         return 2;
     }
     auth_t *auth = NULL;
-    rc = auth_new (config_get (cfg, "api-key-hashes"), &auth);
+    rc = auth_new (config_get (cfg, "api-key-hashes"), config_get (cfg, "api-key-hashes-file"), &auth);
     if (rc != 0) {
         config_destroy (&cfg);
-        return rc == RM_EINVAL ? 2 : 1;
+        return rc == RM_ENOMEM ? 1 : 2;
     }
     if (auth_size (auth) == 0)
-        log_warn (NULL, "no --api-key-hashes: every /v1 call except /v1/openapi.json will get 401");
+        log_warn (NULL, "no --api-key-hashes nor --api-key-hashes-file: every /v1 call except "
+                  "/v1/openapi.json will get 401");
 
     zsys_init ();
     //  One retry per call at most: half the deadline per attempt.

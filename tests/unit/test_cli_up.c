@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "log.h"
 #include "probe.h"
+#include "sha256.h"
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -169,6 +170,18 @@ main (void)
     CHECK (key && apikey_valid (key));
     struct stat st;
     CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    //  the gateway reads the key's hash from a file, not its command line
+    snprintf (path, sizeof path, "%s/api-key-hashes", up.var_dir);
+    char *hashes = harness_read_file (path);
+    char entry[SHA256_HEX_LEN + 16] = "";
+    if (key) {
+        char hash[SHA256_HEX_LEN + 1];
+        sha256_hex (key, strlen (key), hash);
+        snprintf (entry, sizeof entry, "\noperator:%s\n", hash);
+    }
+    CHECK (hashes && key && strstr (hashes, entry));
+    CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    free (hashes);
     snprintf (path, sizeof path, "%s/.demo-loaded", up.var_dir);
     CHECK (access (path, F_OK) == 0);
     snprintf (path, sizeof path, "%s/up.log", up.dir);

@@ -4,7 +4,10 @@
 #include "err.h"
 #include "harness.h"
 #include "sha256.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_auth (void)
@@ -14,32 +17,32 @@ test_auth (void)
     sha256_hex ("key-two", 7, h2);
     snprintf (list, sizeof list, " %s , %s,", h1, h2);
     auth_t *auth = NULL;
-    CHECK_EQ_INT (auth_new (list, &auth), 0);
+    CHECK_EQ_INT (auth_new (list, NULL, &auth), 0);
     CHECK (auth != NULL);
     if (!auth)
         return;
     CHECK_EQ_INT (auth_size (auth), 2);
-    CHECK (auth_check (auth, "Bearer key-one"));
-    CHECK (auth_check (auth, "Bearer key-two"));
-    CHECK (auth_check (auth, "bearer key-two"));
-    CHECK (auth_check (auth, "BEARER  key-one "));
-    CHECK (!auth_check (auth, "Bearer key-three"));
-    CHECK (!auth_check (auth, "Bearer key-on"));
-    CHECK (!auth_check (auth, "Bearer "));
-    CHECK (!auth_check (auth, "Basic a2V5LW9uZQ=="));
-    CHECK (!auth_check (auth, "key-one"));
-    CHECK (!auth_check (auth, NULL));
+    CHECK (auth_check (auth, "Bearer key-one", NULL));
+    CHECK (auth_check (auth, "Bearer key-two", NULL));
+    CHECK (auth_check (auth, "bearer key-two", NULL));
+    CHECK (auth_check (auth, "BEARER  key-one ", NULL));
+    CHECK (!auth_check (auth, "Bearer key-three", NULL));
+    CHECK (!auth_check (auth, "Bearer key-on", NULL));
+    CHECK (!auth_check (auth, "Bearer ", NULL));
+    CHECK (!auth_check (auth, "Basic a2V5LW9uZQ==", NULL));
+    CHECK (!auth_check (auth, "key-one", NULL));
+    CHECK (!auth_check (auth, NULL, NULL));
     //  the hash itself is not a key
     char bearer_hash[100];
     snprintf (bearer_hash, sizeof bearer_hash, "Bearer %s", h1);
-    CHECK (!auth_check (auth, bearer_hash));
+    CHECK (!auth_check (auth, bearer_hash, NULL));
     auth_destroy (&auth);
     CHECK (auth == NULL);
 
     //  no keys configured: nothing is accepted
-    CHECK_EQ_INT (auth_new (NULL, &auth), 0);
+    CHECK_EQ_INT (auth_new (NULL, NULL, &auth), 0);
     CHECK (auth && auth_size (auth) == 0);
-    CHECK (auth && !auth_check (auth, "Bearer anything"));
+    CHECK (auth && !auth_check (auth, "Bearer anything", NULL));
     auth_destroy (&auth);
 
     //  malformed entries are refused: short, upper-case, not hex
@@ -49,10 +52,67 @@ test_auth (void)
         if (*c >= 'a' && *c <= 'f')
             *c = (char) (*c - 'a' + 'A');
     CHECK (strcmp (upper, h1) != 0);
-    CHECK_EQ_INT (auth_new (upper, &auth), RM_EINVAL);
-    CHECK_EQ_INT (auth_new ("abc123", &auth), RM_EINVAL);
+    CHECK_EQ_INT (auth_new (upper, NULL, &auth), RM_EINVAL);
+    CHECK_EQ_INT (auth_new ("abc123", NULL, &auth), RM_EINVAL);
     snprintf (list, sizeof list, "%s,%.63sz", h1, h2);
-    CHECK_EQ_INT (auth_new (list, &auth), RM_EINVAL);
+    CHECK_EQ_INT (auth_new (list, NULL, &auth), RM_EINVAL);
+    CHECK (auth == NULL);
+}
+
+//  A hashes file: names, comments, blank lines; callers named or not.
+static void
+test_auth_file (void)
+{
+    char h1[SHA256_HEX_LEN + 1], h2[SHA256_HEX_LEN + 1], h3[SHA256_HEX_LEN + 1];
+    sha256_hex ("key-one", 7, h1);
+    sha256_hex ("key-two", 7, h2);
+    sha256_hex ("key-three", 9, h3);
+    char path[] = "/tmp/test_gateway_auth_XXXXXX";
+    int fd = mkstemp (path);
+    CHECK (fd >= 0);
+    FILE *file = fd >= 0 ? fdopen (fd, "w") : NULL;
+    CHECK (file != NULL);
+    if (!file)
+        return;
+    fprintf (file, "# the mesh's keys\n\ncrm:%s\n   %s   # no name\r\n\t\n", h1, h2);
+    fclose (file);
+    auth_t *auth = NULL;
+    CHECK_EQ_INT (auth_new (h3, path, &auth), 0);
+    CHECK (auth != NULL);
+    if (!auth)
+        return;
+    CHECK_EQ_INT (auth_size (auth), 3);
+    char caller[AUTH_CALLER_MAX] = "";
+    CHECK (auth_check (auth, "Bearer key-one", caller));
+    CHECK_STR (caller, "crm");
+    char expected[AUTH_CALLER_MAX];
+    snprintf (expected, sizeof expected, "key-%.8s", h2);
+    CHECK (auth_check (auth, "Bearer key-two", caller));
+    CHECK_STR (caller, expected);
+    snprintf (expected, sizeof expected, "key-%.8s", h3);
+    CHECK (auth_check (auth, "Bearer key-three", caller));
+    CHECK_STR (caller, expected);
+    snprintf (caller, sizeof caller, "unchanged");
+    CHECK (!auth_check (auth, "Bearer key-four", caller));
+    CHECK_STR (caller, "unchanged");
+    auth_destroy (&auth);
+
+    //  a malformed line, a bad name, a missing file: refused
+    const char *bad[] = {"crm %s\n", "c r m:%s\n", ":%s\n", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnop:%s\n",
+                         "crm:%.60s\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        file = fopen (path, "w");
+        CHECK (file != NULL);
+        if (!file)
+            break;
+        fprintf (file, "ok:%s\n", h2);
+        fprintf (file, bad[i], h1);
+        fclose (file);
+        CHECK_EQ_INT (auth_new (NULL, path, &auth), RM_EINVAL);
+        CHECK (auth == NULL);
+    }
+    unlink (path);
+    CHECK_EQ_INT (auth_new (NULL, path, &auth), RM_EUNAVAIL);
     CHECK (auth == NULL);
 }
 
@@ -116,6 +176,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     test_auth ();
+    test_auth_file ();
     test_correlation ();
     return harness_report (argv[0]);
 }

@@ -102,7 +102,7 @@ uint64_t outbox_published (outbox_t *self) { return self->published; }
 
 int
 outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
-               const char *body, size_t body_len, uint64_t *seq)
+               const char *caller, const char *body, size_t body_len, uint64_t *seq)
 {
     envelope_t env;
     memset (&env, 0, sizeof env);
@@ -111,6 +111,7 @@ outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
     snprintf (env.type, sizeof env.type, "%s", type);
     uuid_new_str (env.id);
     snprintf (env.cid, sizeof env.cid, "%s", cid && *cid ? cid : "-");
+    snprintf (env.caller, sizeof env.caller, "%s", caller ? caller : "");
     snprintf (env.source, sizeof env.source, "%s", self->source);
     env.seq = self->last + 1;
     env.time_ms = clock_now_ms ();

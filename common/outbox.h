@@ -20,10 +20,11 @@ int outbox_new (MDB_env *env, MDB_dbi events, MDB_dbi positions, const char *sou
 void outbox_destroy (outbox_t **self_p);
 
 //  Appends one event (body: one packed MessagePack map) in txn and returns
-//  its sequence number. Call outbox_rollback with the number returned by
+//  its sequence number; caller (NULL or "" for none) goes into its
+//  envelope. Call outbox_rollback with the number returned by
 //  outbox_mark when txn is aborted afterwards.
 int outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
-                   const char *body, size_t body_len, uint64_t *seq);
+                   const char *caller, const char *body, size_t body_len, uint64_t *seq);
 uint64_t outbox_mark (outbox_t *self);
 void outbox_rollback (outbox_t *self, uint64_t mark);
 

@@ -126,11 +126,21 @@ rpc_client_send (rpc_client_t *self, const char *op, const char *cid,
                  const char *body, size_t body_len,
                  rpc_client_fn *fn, void *arg)
 {
+    return rpc_client_send_as (self, op, cid, idem, NULL, deadline_ms, body, body_len, fn, arg);
+}
+
+int
+rpc_client_send_as (rpc_client_t *self, const char *op, const char *cid,
+                    const char *idem, const char *caller, int64_t deadline_ms,
+                    const char *body, size_t body_len,
+                    rpc_client_fn *fn, void *arg)
+{
     int64_t now = clock_mono_ms ();
     if (deadline_ms <= now)
         return RM_ETIMEOUT;
     envelope_t env;
     envelope_init_request (&env, op, cid, idem, clock_now_ms () + (deadline_ms - now));
+    snprintf (env.caller, sizeof env.caller, "%s", caller ? caller : "");
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init (&sbuf);
     if (envelope_pack_raw (&sbuf, &env, body, body_len) != 0) {

@@ -39,6 +39,13 @@ int rpc_client_send (rpc_client_t *self, const char *op, const char *cid,
                      const char *body, size_t body_len,
                      rpc_client_fn *fn, void *arg);
 
+//  As rpc_client_send, with the envelope's caller (who caused the call:
+//  the gateway's API key ID; NULL or "" for none).
+int rpc_client_send_as (rpc_client_t *self, const char *op, const char *cid,
+                        const char *idem, const char *caller, int64_t deadline_ms,
+                        const char *body, size_t body_len,
+                        rpc_client_fn *fn, void *arg);
+
 //  The socket to poll for input (changes after a reconnect: ask each time).
 zsock_t *rpc_client_socket (rpc_client_t *self);
 

@@ -36,6 +36,7 @@ typedef struct {
     char op[ENVELOPE_TYPE_MAX];
     char cid[ENVELOPE_CID_MAX];
     char idem[ENVELOPE_IDEM_MAX];
+    char caller[ENVELOPE_CALLER_MAX];
     int timeout_ms;
     rpc_client_fn *fn;
     void *arg;
@@ -46,6 +47,7 @@ typedef struct {
     request_t *req;                 //  ACT_REPLY
     char type[ENVELOPE_TYPE_MAX];   //  ACT_EVENT
     char cid[ENVELOPE_CID_MAX];     //  ACT_EVENT
+    char caller[ENVELOPE_CALLER_MAX];  //  ACT_EVENT
     msgpack_sbuffer buf;            //  ACT_EVENT body, ACT_CALL body
     msgpack_packer pk;              //  ACT_EVENT: packs into buf
     call_args_t call;               //  ACT_CALL
@@ -108,6 +110,7 @@ struct service_t {
     size_t cap_items;
     int ndbs;                       //  the service's own databases; internal ones follow
     bool in_write;                  //  inside service_write: events may be emitted
+    const char *caller;             //  while a request's handler runs: its caller
     int64_t last_heartbeat;         //  monotonic ms
     int64_t last_trim;              //  monotonic ms
     int64_t retention_count;
@@ -694,7 +697,7 @@ s_append_events (service_t *self, MDB_txn *txn, size_t mark)
         s_check_outgoing ("event", act->type, spec->request, act->buf.data, act->buf.size, act->cid);
 #endif
         uint64_t seq;
-        int rc = outbox_append (self->outbox, txn, act->type, act->cid, act->buf.data, act->buf.size, &seq);
+        int rc = outbox_append (self->outbox, txn, act->type, act->cid, act->caller, act->buf.data, act->buf.size, &seq);
         if (rc != 0)
             return rc;
         self->batch_has_events = true;
@@ -739,6 +742,7 @@ service_write (service_t *self, service_write_fn *fn, void *arg)
 const envelope_t *request_envelope (request_t *req) { return &req->env; }
 const char *request_op (request_t *req) { return req->env.type; }
 const char *request_cid (request_t *req) { return req->env.cid; }
+const char *request_caller (request_t *req) { return req->env.caller; }
 const char *request_idem (request_t *req) { return req->env.idem; }
 const msgpack_object *request_body (request_t *req) { return &req->env.body; }
 
@@ -821,6 +825,12 @@ request_defer (request_t *req)
 msgpack_packer *
 service_event (service_t *self, const char *type, const char *cid)
 {
+    return service_event_for (self, type, cid, self->caller);
+}
+
+msgpack_packer *
+service_event_for (service_t *self, const char *type, const char *cid, const char *caller)
+{
     static msgpack_packer sink;
     if (!self->in_write) {
         log_error (cid, "event %s emitted outside service_write: dropped (it must commit with its change)", type);
@@ -835,6 +845,7 @@ service_event (service_t *self, const char *type, const char *cid)
     }
     snprintf (act->type, sizeof act->type, "%s", type);
     snprintf (act->cid, sizeof act->cid, "%s", cid ? cid : "");
+    snprintf (act->caller, sizeof act->caller, "%s", caller ? caller : "");
     msgpack_packer_init (&act->pk, &act->buf, msgpack_sbuffer_write);
     return &act->pk;
 }
@@ -865,6 +876,7 @@ service_call (service_t *self, const char *peer, const char *op,
     snprintf (call->op, sizeof call->op, "%s", op);
     snprintf (call->cid, sizeof call->cid, "%s", cid ? cid : "");
     snprintf (call->idem, sizeof call->idem, "%s", idem ? idem : "");
+    snprintf (call->caller, sizeof call->caller, "%s", self->caller ? self->caller : "");
     call->timeout_ms = timeout_ms;
     call->fn = fn;
     call->arg = arg;
@@ -1018,9 +1030,9 @@ s_start_call (service_t *self, action_t *act, int commit_err)
         return;
     }
     rpc_client_t *client = service_peer (self, call->peer);
-    int rc = rpc_client_send (client, call->op, call->cid, call->idem,
-                              clock_mono_ms () + call->timeout_ms,
-                              act->buf.data, act->buf.size, call->fn, call->arg);
+    int rc = rpc_client_send_as (client, call->op, call->cid, call->idem, call->caller,
+                                 clock_mono_ms () + call->timeout_ms,
+                                 act->buf.data, act->buf.size, call->fn, call->arg);
     if (rc != 0)
         call->fn (call->arg, rc, NULL);
 }
@@ -1225,12 +1237,16 @@ s_dispatch (service_t *self, request_t *req)
         return;
     }
     log_debug (req->env.cid, "%s", req->env.type);
+    self->caller = req->env.caller;
     int rc = fn (self, req);
+    self->caller = NULL;
     if (rc == RM_ENOMEM && !req->replied && !req->deferred && store_wants_growth (self->store)) {
         //  the map filled under this request: commit what came before it,
         //  grow, and run it once more
         s_flush (self);
+        self->caller = req->env.caller;
         rc = fn (self, req);
+        self->caller = NULL;
     }
     if (rc == RM_ENOMEM && store_wants_growth (self->store))
         rc = RM_ESTORAGE_FULL;

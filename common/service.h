@@ -145,6 +145,7 @@ const envelope_t *request_envelope (request_t *req);
 const char *request_op (request_t *req);
 const char *request_cid (request_t *req);
 const char *request_idem (request_t *req);   //  "" when absent
+const char *request_caller (request_t *req); //  who caused it (the gateway's API key ID), "" when absent
 const msgpack_object *request_body (request_t *req);
 
 //  Starts a success reply; the caller packs exactly one object (the reply
@@ -172,7 +173,16 @@ void request_defer (request_t *req);
 //  event is written to the service's event log in the same transaction as
 //  the change (the outbox), and published after the batch commits; it is
 //  dropped if the enclosing service_write fails.
+//  The event is attributed to the caller of the request whose handler is
+//  running (its envelope's caller), so every event a request causes says
+//  who made it; calls to peers made from a handler carry that caller too.
 msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
+
+//  As service_event, attributed to caller (NULL or "" for none): for work
+//  that continues after the handler returned (a reply callback), which
+//  passes the request_caller it kept.
+msgpack_packer *service_event_for (service_t *self, const char *type, const char *cid,
+                                   const char *caller);
 
 //  Runs fn (arg, err) once this turn's batch is committed (err 0) or has
 //  failed to commit (err its code, RM_ESTORAGE_FULL when the store is

@@ -71,6 +71,7 @@ RECORD_STRUCT (orders_cancelled_event, ORDERS_CANCELLED_EVENT)
     X (T, STR, event, true, FC_NONE, 64, "the event that recorded it")              \
     X (T, TIME, time, true, "when, Unix ms")                                        \
     X (T, STR, correlation_id, true, FC_NONE, 128, "the request that caused it")    \
+    X (T, STR, caller, false, FC_IDENT, 39, "who made the request: its API key's caller ID at the gateway") \
     X (T, STR, reason, false, FC_NONE, 256, "why, when given")
 RECORD_STRUCT (orders_history_entry, ORDERS_HISTORY_ENTRY)
 

@@ -271,7 +271,8 @@ s_decode_fields (const msgpack_object *map, envelope_t *env, proto_error_t *err)
         || (rc = s_text (map, "id", true, env->id, sizeof env->id, err))
         || (rc = s_text (map, "cid", true, env->cid, sizeof env->cid, err))
         || (rc = s_text (map, "idem", false, env->idem, sizeof env->idem, err))
-        || (rc = s_time (map, "deadline", false, &env->deadline_ms, err)))
+        || (rc = s_time (map, "deadline", false, &env->deadline_ms, err))
+        || (rc = s_text (map, "caller", false, env->caller, sizeof env->caller, err)))
         return rc;
     if (mp_get (map, "reply_to"))
         rc = s_decode_reply (map, env, err);
@@ -305,7 +306,8 @@ envelope_pack_header (msgpack_packer *pk, const envelope_t *env)
 {
     bool idem = env->kind == ENVELOPE_REQUEST && env->idem[0];
     bool deadline = env->kind == ENVELOPE_REQUEST && env->deadline_ms > 0;
-    size_t n = 5 + idem + deadline;
+    bool caller = env->kind != ENVELOPE_REPLY && env->caller[0];
+    size_t n = 5 + idem + deadline + caller;
     if (env->kind == ENVELOPE_REPLY)
         n += 2;
     else if (env->kind == ENVELOPE_EVENT)
@@ -319,6 +321,8 @@ envelope_pack_header (msgpack_packer *pk, const envelope_t *env)
         mp_pack_kv_str (pk, "idem", env->idem);
     if (deadline)
         mp_pack_kv_int (pk, "deadline", env->deadline_ms);
+    if (caller)
+        mp_pack_kv_str (pk, "caller", env->caller);
     if (env->kind == ENVELOPE_REPLY) {
         mp_pack_kv_str (pk, "reply_to", env->reply_to);
         mp_pack_kv_bool (pk, "ok", env->ok);

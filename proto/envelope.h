@@ -7,6 +7,8 @@
 //    cid       str    correlation ID, carried end to end
 //    idem      str    optional idempotency key
 //    deadline  int    optional absolute deadline, Unix milliseconds
+//    caller    str    requests and events, optional: who caused it (the
+//                     gateway's ID of the API key), carried like cid
 //    reply_to  str    replies only: the request's id
 //    ok        bool   replies only: true, or false with an error body
 //    source    str    events only: the emitting service
@@ -26,6 +28,7 @@
 #define ENVELOPE_ID_MAX 40
 #define ENVELOPE_CID_MAX 128
 #define ENVELOPE_IDEM_MAX 128
+#define ENVELOPE_CALLER_MAX 40
 
 typedef enum { ENVELOPE_REQUEST, ENVELOPE_REPLY, ENVELOPE_EVENT } envelope_kind_t;
 
@@ -37,6 +40,7 @@ typedef struct {
     char cid[ENVELOPE_CID_MAX];
     char idem[ENVELOPE_IDEM_MAX];     //  empty when absent
     int64_t deadline_ms;              //  0 when absent
+    char caller[ENVELOPE_CALLER_MAX]; //  requests and events; empty when absent
     char reply_to[ENVELOPE_ID_MAX];   //  replies
     bool ok;                          //  replies
     char source[32];                  //  events

@@ -49,6 +49,7 @@ typedef struct {
     char path[256];
     char cid[CORRELATION_MAX + 1];
     char idem[IDEMPOTENCY_KEY_MAX + 1];
+    char caller[AUTH_CALLER_MAX];  //  the key's caller ID, "" on a public route
     char *body;
     size_t body_len;
     size_t body_cap;
@@ -83,7 +84,7 @@ s_req_new (http_api_t *api, struct MHD_Connection *conn, const char *url, const 
     correlation_pick (s_header (req, "X-Correlation-Id"), s_header (req, "traceparent"), req->cid);
     const route_t *route = route_find (method, url, &req->match);
     req->authorized = route && (!route->auth
-                                || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION), NULL));
+                                || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION), req->caller));
     //  a body nobody reads (unknown route, no key, GET) is drained unbuffered
     req->keep_body = req->authorized && route->body != ROUTE_BODY_NONE;
     msgpack_sbuffer_init (&req->call_body);
@@ -186,6 +187,7 @@ s_submit (req_t *req)
     req->state = REQ_WAITING;
     req->job.cid = req->cid;
     req->job.idem = req->idem[0] ? req->idem : NULL;
+    req->job.caller = req->caller[0] ? req->caller : NULL;
     req->job.done = s_job_done;
     req->job.arg = req;
     MHD_suspend_connection (req->conn);

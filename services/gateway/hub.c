@@ -126,8 +126,8 @@ s_dispatch (hub_t *self, hub_job_t *job)
         call->job = job;
         msgpack_sbuffer_init (&call->reply);
         rpc_client_t *client = s_client_for (self, call);
-        int rc = client ? rpc_client_send (client, call->op, job->cid, job->idem, job->deadline_ms,
-                                           call->body, call->body_len, s_on_reply, call)
+        int rc = client ? rpc_client_send_as (client, call->op, job->cid, job->idem, job->caller,
+                                              job->deadline_ms, call->body, call->body_len, s_on_reply, call)
                         : RM_EINTERNAL;
         if (rc != 0) {
             call->err = rc;

@@ -34,6 +34,7 @@ typedef void (hub_done_fn) (hub_job_t *job);
 struct hub_job_t {
     const char *cid;              //  correlation ID for every call
     const char *idem;             //  idempotency key or NULL
+    const char *caller;           //  the API key's caller ID or NULL, for every call
     int64_t deadline_ms;          //  absolute, clock_mono_ms
     hub_call_t *calls;            //  ncalls of them, owned by the submitter
     size_t ncalls;

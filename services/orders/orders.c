@@ -185,7 +185,8 @@ orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order
 
 int
 orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
-                    const char *status, const char *event, const char *cid, const char *reason)
+                    const char *status, const char *event, const char *cid, const char *caller,
+                    const char *reason)
 {
     uint8_t key[32];
     memcpy (key, order_id, 16);
@@ -194,12 +195,15 @@ orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_i
     msgpack_sbuffer_init (&buf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, reason && *reason ? 5 : 4);
+    bool has_caller = caller && *caller, has_reason = reason && *reason;
+    msgpack_pack_map (&pk, 4 + has_caller + has_reason);
     mp_pack_kv_str (&pk, "status", status);
     mp_pack_kv_str (&pk, "event", event);
     mp_pack_kv_int (&pk, "time", clock_now_ms ());
     mp_pack_kv_str (&pk, "correlation_id", cid && *cid ? cid : "-");
-    if (reason && *reason)
+    if (has_caller)
+        mp_pack_kv_str (&pk, "caller", caller);
+    if (has_reason)
         mp_pack_kv_str (&pk, "reason", reason);
     int rc = storeval_put (txn, dbs->history, key, sizeof key, ORDERS_RECORD_V, buf.data, buf.size);
     msgpack_sbuffer_destroy (&buf);
@@ -576,7 +580,7 @@ s_cancel_write (MDB_txn *txn, void *arg)
                            ctx->order.data, ctx->order.size);
         if (rc == 0)
             rc = orders_history_add (txn, &dbs, ctx->id, "cancelled", "orders.order.cancelled",
-                                     request_cid (ctx->req), ctx->in.reason);
+                                     request_cid (ctx->req), request_caller (ctx->req), ctx->in.reason);
         if (rc == 0)
             rc = s_pack_cancel_event (ctx, &unpacked.data);
         ctx->changed = rc == 0;

@@ -84,9 +84,10 @@ int orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs);
 int orders_settle_order (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]);
 
 //  Records a status change in the order's history (key: order ID, then a
-//  time-ordered ID).
+//  time-ordered ID), with who caused it (caller: NULL or "" when unknown).
 int orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
-                        const char *status, const char *event, const char *cid, const char *reason);
+                        const char *status, const char *event, const char *cid, const char *caller,
+                        const char *reason);
 
 //  The order status in a packed order map ("" when absent).
 void orders_status (const MDB_val *order, char *status, size_t size);

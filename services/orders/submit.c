@@ -47,6 +47,7 @@ typedef struct {
     char id_text[UUID_STR_LEN + 1];
     char cid[ENVELOPE_CID_MAX];
     char idem[ENVELOPE_IDEM_MAX];
+    char caller[ENVELOPE_CALLER_MAX];  //  who submitted it, for its events and history
     orders_submit_request_t in;    //  the request, with the channel defaulted
     line_t *lines;
     size_t count;
@@ -239,10 +240,11 @@ s_accept_write (MDB_txn *txn, void *arg)
         rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
                            sub->accepted.data, sub->accepted.size);
     if (rc == 0)
-        rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, NULL);
+        rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, sub->caller,
+                                 NULL);
     if (rc == 0)
-        rc = orders_pack_accepted (service_event (sub->svc, "orders.order.accepted", sub->cid), sub->accepted.data,
-                                   sub->accepted.size);
+        rc = orders_pack_accepted (service_event_for (sub->svc, "orders.order.accepted", sub->cid, sub->caller),
+                                   sub->accepted.data, sub->accepted.size);
     return rc;
 }
 
@@ -812,6 +814,7 @@ orders_submit (service_t *svc, request_t *req)
     }
     snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
     snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
+    snprintf (sub->caller, sizeof sub->caller, "%s", request_caller (req));
     int rc = s_parse (sub, request_body (req));
     if (rc == 0 && s_join_inflight (sub, &rc)) {
         s_submission_free (&sub);

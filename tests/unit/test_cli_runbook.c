@@ -74,20 +74,20 @@ test_event_line (void)
 {
     //  2026-01-01T00:00:00Z is 1767225600 s after the epoch
     const msgpack_object *event = s_value (
-        "{\"v\":1,\"type\":\"orders.order.cancelled\",\"id\":\"e-1\",\"cid\":\"cid-7\","
+        "{\"v\":1,\"type\":\"orders.order.cancelled\",\"id\":\"e-1\",\"cid\":\"cid-7\",\"caller\":\"crm\","
         "\"source\":\"orders\",\"seq\":42,\"time\":1767225600123,"
         "\"body\":{\"order_id\":\"o-1\",\"lines\":[{\"sku\":\"A\",\"quantity\":2}],\"reason\":\"asked \\\"twice\\\"\"}}");
     char *line = NULL;
     CHECK_EQ_INT (eventfmt_line (event, &line), 0);
-    CHECK_STR (line, "42 2026-01-01T00:00:00.123Z orders orders.order.cancelled cid-7 "
+    CHECK_STR (line, "42 2026-01-01T00:00:00.123Z orders orders.order.cancelled cid-7 crm "
                      "{\"order_id\":\"o-1\",\"lines\":[{\"sku\":\"A\",\"quantity\":2}],"
                      "\"reason\":\"asked \\\"twice\\\"\"}");
     free (line);
 
-    //  what is missing shows as "-", a missing body as {}
+    //  what is missing (time, source, cid, caller) shows as "-", a missing body as {}
     line = NULL;
     CHECK_EQ_INT (eventfmt_line (s_value ("{\"type\":\"pricing.price.set\",\"seq\":1}"), &line), 0);
-    CHECK_STR (line, "1 - - pricing.price.set - {}");
+    CHECK_STR (line, "1 - - pricing.price.set - - {}");
     free (line);
 
     //  not an event: no seq, no type, not a map

@@ -77,8 +77,8 @@ main (int argc, char **argv)
     CHECK_EQ_INT (store_get (txn, s_dbs.releases, b, 16, &mark), RM_ENOTFOUND);
 
     //  history entries sort after the order's ID, oldest first
-    CHECK_EQ_INT (orders_history_add (txn, &s_dbs, a, "accepted", "orders.order.accepted", "c1", NULL), 0);
-    CHECK_EQ_INT (orders_history_add (txn, &s_dbs, a, "cancelled", "orders.order.cancelled", "c2", "asked"), 0);
+    CHECK_EQ_INT (orders_history_add (txn, &s_dbs, a, "accepted", "orders.order.accepted", "c1", "crm", NULL), 0);
+    CHECK_EQ_INT (orders_history_add (txn, &s_dbs, a, "cancelled", "orders.order.cancelled", "c2", NULL, "asked"), 0);
     MDB_cursor *cursor;
     CHECK_EQ_INT (mdb_cursor_open (txn, s_dbs.history, &cursor), 0);
     MDB_val key = {16, a}, val;

@@ -49,7 +49,7 @@ s_append (fixture_t *f, int n, bool commit)
         msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
         msgpack_pack_map (&pk, 1);
         mp_pack_kv_int (&pk, "n", i);
-        CHECK_EQ_INT (outbox_append (f->outbox, txn, "unit.thing.done", "cid-1", body.data, body.size, &seq), 0);
+        CHECK_EQ_INT (outbox_append (f->outbox, txn, "unit.thing.done", "cid-1", NULL, body.data, body.size, &seq), 0);
         msgpack_sbuffer_destroy (&body);
     }
     if (commit)

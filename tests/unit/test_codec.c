@@ -141,6 +141,11 @@ test_decode_rejects_fields (void)
         {s_request, {"idem", 'i', NULL, 3}, "/idem"},
         {s_request, {"idem", 's', "", 0}, "/idem"},
         {s_request, {"idem", 's', s_long_cid, 0}, "/idem"},
+        {s_request, {"caller", 's', "", 0}, "/caller"},
+        {s_request, {"caller", 's', "two words", 0}, "/caller"},
+        {s_request, {"caller", 'i', NULL, 7}, "/caller"},
+        {s_request, {"caller", 's', s_long_cid, 0}, "/caller"},
+        {s_event, {"caller", 's', "bad\ncaller", 0}, "/caller"},
         {s_request, {"deadline", 's', "soon", 0}, "/deadline"},
         {s_request, {"deadline", 'i', NULL, -5}, "/deadline"},
         {s_request, {"deadline", 'f', NULL, 0}, "/deadline"},
@@ -280,6 +285,7 @@ test_request_round_trip (void)
 {
     envelope_t req;
     envelope_init_request (&req, "pricing.quote", "corr-9", "idem-4", 1900000000000);
+    snprintf (req.caller, sizeof req.caller, "crm");
     CHECK_EQ_INT (req.kind, ENVELOPE_REQUEST);
     CHECK_EQ_INT (strlen (req.id), 36);
     msgpack_sbuffer buf;
@@ -302,6 +308,7 @@ test_request_round_trip (void)
     CHECK_STR (env.id, req.id);
     CHECK_STR (env.cid, "corr-9");
     CHECK_STR (env.idem, "idem-4");
+    CHECK_STR (env.caller, "crm");
     CHECK_EQ_INT (env.deadline_ms, 1900000000000);
     s_check_quote_body (&env.body);
     msgpack_unpacked_destroy (&unpacked);
@@ -331,7 +338,10 @@ test_request_defaults (void)
     CHECK_EQ_INT (s_decode (buf.data, buf.size, &env, &err), 0);
     CHECK_STR (env.cid, req.id);
     CHECK_STR (env.idem, "");
+    CHECK_STR (env.caller, "");
     CHECK_EQ_INT (env.deadline_ms, 0);
+    //  no caller key at all: envelopes from before it existed
+    CHECK (memmem (buf.data, buf.size, "caller", 6) == NULL);
     msgpack_sbuffer_destroy (&buf);
 }
 
@@ -340,6 +350,7 @@ test_reply_round_trip (void)
 {
     envelope_t req, rep;
     envelope_init_request (&req, "pricing.quote", "corr-9", "idem-4", 1900000000000);
+    snprintf (req.caller, sizeof req.caller, "crm");
     envelope_init_reply (&rep, &req, true);
     CHECK (strcmp (rep.id, req.id) != 0);
     msgpack_sbuffer buf;
@@ -355,6 +366,8 @@ test_reply_round_trip (void)
     CHECK_STR (env.cid, "corr-9");
     CHECK (env.ok);
     CHECK_STR (env.idem, "");
+    //  a reply does not repeat who asked
+    CHECK (!mp_get (&unpacked.data, "caller"));
     s_check_quote_body (&env.body);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buf);
@@ -365,7 +378,8 @@ test_event_round_trip (void)
 {
     envelope_t ev = {.kind = ENVELOPE_EVENT, .version = PROTO_VERSION,
                      .type = "pricing.price.set", .id = REQUEST_ID, .cid = "corr-2",
-                     .source = "pricing", .seq = UINT64_MAX - 1, .time_ms = 1700000000123};
+                     .source = "pricing", .seq = UINT64_MAX - 1, .time_ms = 1700000000123,
+                     .caller = "key-1a2b3c4d"};
     msgpack_sbuffer buf;
     s_pack (&buf, &ev, s_pack_quote_body);
     msgpack_unpacked unpacked;
@@ -377,6 +391,7 @@ test_event_round_trip (void)
     CHECK_STR (env.source, "pricing");
     CHECK (env.seq == UINT64_MAX - 1);
     CHECK_EQ_INT (env.time_ms, 1700000000123);
+    CHECK_STR (env.caller, "key-1a2b3c4d");
     CHECK (!mp_get (&unpacked.data, "reply_to"));
     s_check_quote_body (&env.body);
     msgpack_unpacked_destroy (&unpacked);

@@ -763,13 +763,13 @@ s_reply_repeat (request_t *req, orders_found_t *found)
 static int
 s_reply_conflict (submission_t *sub, const char *order_id, bool by_idem)
 {
-    char message[sizeof sub->idem + sizeof sub->key + 160];
+    char message[256];             //  as request_reply_error's; a long external_id is cut short
     if (by_idem)
-        snprintf (message, sizeof message, "Idempotency-Key '%s' was used for a different order: %s", sub->idem,
-                  order_id);
+        snprintf (message, sizeof message, "order %s was made with Idempotency-Key '%s' from a different body",
+                  order_id, sub->idem);
     else
-        snprintf (message, sizeof message, "channel '%s' and external_id '%s' were used for a different order: %s",
-                  sub->in.channel, sub->in.external_id, order_id);
+        snprintf (message, sizeof message, "order %s was made with channel '%s' and external_id '%s' from a "
+                  "different body", order_id, sub->in.channel, sub->in.external_id);
     msgpack_packer *pk = request_reply_error_details (sub->req, RM_ECONFLICT, by_idem ? NULL : "/external_id",
                                                       message, 1);
     msgpack_pack_map (pk, 1);

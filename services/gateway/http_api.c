@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,9 +23,40 @@
 #define HTTP_IDLE_TIMEOUT_S 30
 //  sys.health answers come fast or not at all: readiness waits at most this.
 #define READY_TIMEOUT_MS 1000
+//  Each connection's memory in MHD: room for the request line, the headers
+//  and the query arguments within the limits in http_api.h, so that the
+//  access handler, not MHD's own HTML error page, refuses what is too big.
+#define HTTP_CONNECTION_MEMORY (128 * 1024)
+//  How often the deadline scan runs, and how long past the deadline it
+//  leaves a connection whose body still arrives, so the access handler
+//  can answer it 408 at its next byte.
+#define DEADLINE_SCAN_MS 200
+#define DEADLINE_GRACE_MS 1000
+//  TLS 1.2 and 1.3 only, GnuTLS's default cipher suites otherwise.
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+//  One TCP connection (MHD's socket context), listed while open so the
+//  deadline scan can close one whose request is late.
+typedef struct conn_t {
+    int fd;
+    int64_t since_us;             //  when its current request began to arrive
+    bool reading;                 //  that request is still arriving
+    bool cut;                     //  the scan shut it down
+    struct conn_t *prev, *next;
+} conn_t;
 
 struct http_api_t {
-    struct MHD_Daemon *daemon;
+    atomic_bool started;          //  MHD's messages from then on concern single clients
+    struct MHD_Daemon *daemon;    //  plain HTTP, or NULL
+    struct MHD_Daemon *tls_daemon;  //  HTTPS, or NULL
+    int https_port;
+    int request_deadline_ms;
+    pthread_mutex_t conns_lock;   //  guards conns and every conn_t's fields
+    conn_t *conns;
+    pthread_t scan_thread;
+    bool scanning;
+    pthread_cond_t scan_stop;
+    bool stopping;                //  under conns_lock
     hub_t *hub;
     auth_t *auth;
     char *const *services;        //  asked by GET /readyz
@@ -42,11 +75,13 @@ typedef enum {
 //  One HTTP request, from its first access-handler call to its completion.
 typedef struct {
     http_api_t *api;
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn;  //  NULL until the first access-handler call
+    conn_t *sock;
+    char *raw_uri;                //  the request target as sent, before decoding
     route_match_t match;
     int64_t start_us;
     char method[16];
-    char path[256];
+    char path[768];               //  log_escape'd: safe in a log line and in JSON
     char cid[CORRELATION_MAX + 1];
     char idem[IDEMPOTENCY_KEY_MAX + 1];
     char caller[AUTH_CALLER_MAX];  //  the key's caller ID, "" on a public route
@@ -70,26 +105,49 @@ s_header (req_t *req, const char *name)
     return MHD_lookup_connection_value (req->conn, MHD_HEADER_KIND, name);
 }
 
-static req_t *
-s_req_new (http_api_t *api, struct MHD_Connection *conn, const char *url, const char *method)
+//  MHD's URI log callback: the request line has arrived. The request is
+//  made here, where the target can still be seen as sent.
+static void *
+s_req_begin (void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    (void) conn;
     req_t *req = (req_t *) calloc (1, sizeof *req);
     if (!req)
         return NULL;
-    req->api = api;
-    req->conn = conn;
+    req->raw_uri = strdup (uri ? uri : "");
+    if (!req->raw_uri) {
+        free (req);
+        return NULL;
+    }
+    req->api = (http_api_t *) cls;
     req->start_us = clock_mono_us ();
-    snprintf (req->method, sizeof req->method, "%s", method);
-    snprintf (req->path, sizeof req->path, "%s", url);
+    msgpack_sbuffer_init (&req->call_body);
+    atomic_fetch_add (&req->api->active, 1);
+    return req;
+}
+
+//  The first access-handler call: the headers are in.
+static void
+s_req_start (req_t *req, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    http_api_t *api = req->api;
+    req->conn = conn;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->sock = info ? (conn_t *) info->socket_context : NULL;
+    log_escape_str (method, req->method, sizeof req->method);
+    //  the path as sent, decoded in full: url stops at a "%00"
+    char *path = strndup (req->raw_uri, strcspn (req->raw_uri, "?"));
+    if (path)
+        log_escape (path, MHD_http_unescape (path), req->path, sizeof req->path);
+    else
+        log_escape_str (url, req->path, sizeof req->path);
+    free (path);
     correlation_pick (s_header (req, "X-Correlation-Id"), s_header (req, "traceparent"), req->cid);
     const route_t *route = route_find (method, url, &req->match);
     req->authorized = route && (!route->auth
                                 || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION), req->caller));
     //  a body nobody reads (unknown route, no key, GET) is drained unbuffered
     req->keep_body = req->authorized && route->body != ROUTE_BODY_NONE;
-    msgpack_sbuffer_init (&req->call_body);
-    atomic_fetch_add (&api->active, 1);
-    return req;
 }
 
 static void
@@ -100,6 +158,7 @@ s_req_destroy (req_t **req_p)
     free (req->job.calls);
     msgpack_sbuffer_destroy (&req->call_body);
     free (req->body);
+    free (req->raw_uri);
     atomic_fetch_sub (&req->api->active, 1);
     free (req);
     *req_p = NULL;
@@ -378,37 +437,212 @@ s_append_body (req_t *req, const char *data, size_t size)
     req->body_len += size;
 }
 
+//  Marks whether the connection's request is still arriving, which is when
+//  the request deadline applies; restart starts its clock again (the next
+//  request of a keep-alive connection).
+static void
+s_conn_reading (http_api_t *api, conn_t *sock, bool reading, bool restart)
+{
+    if (!sock)
+        return;
+    pthread_mutex_lock (&api->conns_lock);
+    sock->reading = reading;
+    if (restart)
+        sock->since_us = clock_mono_us ();
+    pthread_mutex_unlock (&api->conns_lock);
+}
+
+static bool
+s_conn_late (http_api_t *api, conn_t *sock)
+{
+    if (!sock)
+        return false;
+    pthread_mutex_lock (&api->conns_lock);
+    bool late = clock_mono_us () - sock->since_us > (int64_t) api->request_deadline_ms * 1000;
+    pthread_mutex_unlock (&api->conns_lock);
+    return late;
+}
+
+//  The request arrived, but after its deadline.
+static enum MHD_Result
+s_send_late (req_t *req)
+{
+    char detail[128];
+    snprintf (detail, sizeof detail, "The request took longer than %d ms to arrive.",
+              req->api->request_deadline_ms);
+    return s_send_problem (req, 408, "request-timeout", "Request timeout", detail,
+                           MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+static bool
+s_has_control (const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
+            return true;
+    return false;
+}
+
+//  A 422 naming one parameter (in "path" or "query") whose decoded value
+//  holds a NUL or a control character; answered with the connection closed.
+static enum MHD_Result
+s_send_control_problem (req_t *req, const char *name, size_t name_len, const char *in)
+{
+    static const char message[] = "must not contain NUL or control characters";
+    char safe[128];
+    log_escape (name, name_len, safe, sizeof safe);
+    char detail[256];
+    snprintf (detail, sizeof detail, "%s parameter %s: %s", in, safe, message);
+    json_t *problem = problem_new (422, "validation", "Request is not valid", detail, req->cid);
+    problem_add_param_error (problem, safe, in, message);
+    translate_reply_t reply = {.status = 422, .body = problem, .problem = true};
+    return s_send (req, &reply, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+typedef struct {
+    size_t count;
+    size_t bytes;
+    const char *bad_key;          //  the first argument with a NUL or control character
+    size_t bad_key_len;
+} kv_scan_t;
+
+static enum MHD_Result
+s_scan_kv (void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+           const char *value, size_t value_size)
+{
+    (void) kind;
+    kv_scan_t *scan = (kv_scan_t *) cls;
+    scan->count++;
+    scan->bytes += key_size + value_size + 4;
+    if (!scan->bad_key && (s_has_control (key, key_size) || (value && s_has_control (value, value_size)))) {
+        scan->bad_key = key;
+        scan->bad_key_len = key_size;
+    }
+    return MHD_YES;
+}
+
+//  The path as sent, decoded the way MHD decodes it, must hold no NUL or
+//  control character: MHD hands the handler a C string, so "%00" would
+//  silently cut the path there. Answers the 422 naming the path parameter
+//  the byte is in; returns MHD_YES with *answered false when the path is clean.
+static enum MHD_Result
+s_check_path (req_t *req, const char *method, bool *answered)
+{
+    *answered = false;
+    size_t raw_len = strcspn (req->raw_uri, "?");
+    char *path = strndup (req->raw_uri, raw_len);
+    if (!path)
+        return MHD_NO;
+    size_t len = MHD_http_unescape (path);
+    size_t bad = len;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) path[i] < 0x20 || path[i] == 0x7f) {
+            if (bad == len)
+                bad = i;
+            path[i] = '_';
+        }
+    if (bad == len) {
+        free (path);
+        return MHD_YES;
+    }
+    //  the route the path would match with the bad bytes made harmless
+    //  tells which parameter they are in
+    const char *name = "path";
+    route_match_t match;
+    route_find (method, path, &match);
+    for (size_t i = 0; i < match.nparams; i++) {
+        size_t at = (size_t) (match.values[i] - match.buf);
+        if (match.names[i] && bad >= at && bad < at + strlen (match.values[i]))
+            name = match.names[i];
+    }
+    free (path);
+    *answered = true;
+    return s_send_control_problem (req, name, strlen (name), "path");
+}
+
+//  What the edge refuses before any routing: a target, headers or query
+//  beyond the limits of http_api.h, a transfer coding other than chunked,
+//  a body over 1 MiB by its Content-Length, NUL or control characters in
+//  the path or the query. Each is answered at once, with the connection
+//  closed. Returns MHD_YES with *answered false when the request passes.
+static enum MHD_Result
+s_check_edge (req_t *req, const char *method, bool *answered)
+{
+    *answered = true;
+    if (s_conn_late (req->api, req->sock))
+        return s_send_late (req);
+    if (strlen (req->raw_uri) > HTTP_URI_MAX)
+        return s_send_problem (req, 414, "uri-too-long", "URI too long",
+                               "The request target must be at most 8192 bytes.",
+                               MHD_HTTP_HEADER_CONNECTION, "close");
+    kv_scan_t headers = {0};
+    MHD_get_connection_values_n (req->conn, MHD_HEADER_KIND, s_scan_kv, &headers);
+    if (headers.count > HTTP_HEADERS_MAX || headers.bytes > HTTP_HEADER_BYTES_MAX)
+        return s_send_problem (req, 431, "headers-too-large", "Request header fields too large",
+                               "A request may have at most 64 header fields of 16384 bytes together.",
+                               MHD_HTTP_HEADER_CONNECTION, "close");
+    const char *coding = s_header (req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (coding && strcasecmp (coding, "chunked") != 0)
+        return s_send_problem (req, 501, "not-implemented", "Transfer coding not implemented",
+                               "The only transfer coding taken is chunked.",
+                               MHD_HTTP_HEADER_CONNECTION, "close");
+    const char *length = s_header (req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (length && strtoull (length, NULL, 10) > TRANSLATE_BODY_MAX) {
+        req->too_large = true;
+        return s_send_problem (req, 413, "payload-too-large", "Request body too large",
+                               "The body must be at most 1 MiB.", MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    kv_scan_t query = {0};
+    MHD_get_connection_values_n (req->conn, MHD_GET_ARGUMENT_KIND, s_scan_kv, &query);
+    if (query.count > HTTP_QUERY_PARAMS_MAX)
+        return s_send_problem (req, 400, "too-many-parameters", "Too many query parameters",
+                               "A request may have at most 100 query parameters.",
+                               MHD_HTTP_HEADER_CONNECTION, "close");
+    if (query.bad_key)
+        return s_send_control_problem (req, query.bad_key, query.bad_key_len, "query");
+    return s_check_path (req, method, answered);
+}
+
 static enum MHD_Result
 s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     (void) version;
+    (void) cls;
     req_t *req = (req_t *) *con_cls;
-    if (!req) {
+    if (!req)
+        return MHD_NO;
+    if (!req->conn) {
         //  only set up here: an answer queued in the first call turns
-        //  keep-alive off (MHD 0.9.75), except the one meant to close
-        req = s_req_new ((http_api_t *) cls, conn, url, method);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
-        const char *length = s_header (req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull (length, NULL, 10) > TRANSLATE_BODY_MAX) {
-            req->too_large = true;
-            return s_send_problem (req, 413, "payload-too-large", "Request body too large",
-                                   "The body must be at most 1 MiB.", MHD_HTTP_HEADER_CONNECTION, "close");
-        }
-        return MHD_YES;
+        //  keep-alive off (MHD 0.9.75), except the ones meant to close
+        s_req_start (req, conn, url, method);
+        bool answered = false;
+        enum MHD_Result rc = s_check_edge (req, method, &answered);
+        return answered || rc != MHD_YES ? rc : MHD_YES;
     }
     if (*upload_data_size > 0) {
-        req->received += *upload_data_size;
-        s_append_body (req, upload_data, *upload_data_size);
+        size_t size = *upload_data_size;
         *upload_data_size = 0;
+        req->received += size;
+        if (req->status)
+            return MHD_YES;
+        //  MHD 0.9.75 takes no answer while a body arrives: a late one
+        //  closes the connection at once
+        if (s_conn_late (req->api, req->sock)) {
+            log_debug (req->cid, "%s %s: body still arriving after %d ms, connection closed",
+                       req->method, req->path, req->api->request_deadline_ms);
+            return MHD_NO;
+        }
+        s_append_body (req, upload_data, size);
         return MHD_YES;
     }
     if (req->status)
         return MHD_YES;
     if (req->state == REQ_WAITING)
         return s_answer_job (req);
+    if (s_conn_late (req->api, req->sock))
+        return s_send_late (req);
+    s_conn_reading (req->api, req->sock, false, false);
     return s_dispatch (req);
 }
 
@@ -427,8 +661,85 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
     else
         log_warn (req->cid, "%s %s %d %.1f ms (connection ended early, code %d)", req->method,
                   req->path, req->status, ms, (int) toe);
+    s_conn_reading (req->api, req->sock, true, true);
     s_req_destroy (&req);
     *con_cls = NULL;
+}
+
+//  MHD's connection notification: lists each open connection for the scan.
+static void
+s_conn_notify (void *cls, struct MHD_Connection *connection, void **socket_context,
+               enum MHD_ConnectionNotificationCode code)
+{
+    http_api_t *api = (http_api_t *) cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_t *sock = (conn_t *) calloc (1, sizeof *sock);
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info (connection,
+                                                                        MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!sock || !info) {
+            free (sock);
+            return;
+        }
+        sock->fd = info->connect_fd;
+        sock->since_us = clock_mono_us ();
+        sock->reading = true;
+        pthread_mutex_lock (&api->conns_lock);
+        sock->next = api->conns;
+        if (api->conns)
+            api->conns->prev = sock;
+        api->conns = sock;
+        pthread_mutex_unlock (&api->conns_lock);
+        *socket_context = sock;
+        return;
+    }
+    //  MHD closes the descriptor after this call, so the scan never shuts
+    //  down a descriptor number already given to another connection
+    conn_t *sock = (conn_t *) *socket_context;
+    if (!sock)
+        return;
+    pthread_mutex_lock (&api->conns_lock);
+    if (sock->prev)
+        sock->prev->next = sock->next;
+    else
+        api->conns = sock->next;
+    if (sock->next)
+        sock->next->prev = sock->prev;
+    pthread_mutex_unlock (&api->conns_lock);
+    free (sock);
+    *socket_context = NULL;
+}
+
+//  MHD's connection timeout is an idle timeout: a byte a second keeps a
+//  connection forever. This thread holds each request to an absolute
+//  deadline instead: a connection whose request (headers and body) has not
+//  arrived within it, plus the grace that lets the access handler answer a
+//  late body 408, is shut down, and MHD then closes it.
+static void *
+s_scan (void *arg)
+{
+    http_api_t *api = (http_api_t *) arg;
+    pthread_mutex_lock (&api->conns_lock);
+    while (!api->stopping) {
+        struct timespec until;
+        clock_gettime (CLOCK_MONOTONIC, &until);
+        until.tv_nsec += DEADLINE_SCAN_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait (&api->scan_stop, &api->conns_lock, &until);
+        int64_t limit = clock_mono_us () - ((int64_t) api->request_deadline_ms + DEADLINE_GRACE_MS) * 1000;
+        unsigned cut = 0;
+        for (conn_t *sock = api->conns; sock && !api->stopping; sock = sock->next)
+            if (sock->reading && !sock->cut && sock->since_us < limit) {
+                shutdown (sock->fd, SHUT_RDWR);
+                sock->cut = true;
+                cut++;
+            }
+        if (cut)
+            log_warn (NULL, "http: closed %u connections whose request did not arrive within %d ms",
+                      cut, api->request_deadline_ms);
+    }
+    pthread_mutex_unlock (&api->conns_lock);
+    return NULL;
 }
 
 static void
@@ -440,24 +751,30 @@ s_mhd_log (void *cls, const char *fmt, va_list ap)
     size_t len = strlen (text);
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         text[--len] = '\0';
-    log_warn (NULL, "http: %s", text);
+    //  at run time MHD speaks of one client's connection (closed, a failed
+    //  handshake, a limit reached): too many to log above debug
+    if (atomic_load (&((http_api_t *) cls)->started))
+        log_debug (NULL, "http: %s", text);
+    else
+        log_warn (NULL, "http: %s", text);
 }
 
 //  Binds the listen socket here rather than in MHD so a failure can name
 //  the address, the port and the options to change. Returns the socket,
 //  or RM_EINVAL (the address) or RM_EUNAVAIL after logging.
 static int
-s_listen (const http_api_options_t *options, int *port)
+s_listen (const char *address, const char *option, int want, int *port)
 {
     char service[16];
-    snprintf (service, sizeof service, "%d", options->port);
+    snprintf (service, sizeof service, "%d", want);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
-    int rc = getaddrinfo (options->address, service, &hints, &ai);
+    bool tls = strcmp (option, "https-port") == 0;
+    int rc = getaddrinfo (address, service, &hints, &ai);
     if (rc != 0) {
-        log_error (NULL, "--http-address %s is not a numeric IP address: %s", options->address,
-                   gai_strerror (rc));
+        log_error (NULL, "--%s %s is not a numeric IP address: %s", tls ? "https-address" : "http-address",
+                   address, gai_strerror (rc));
         return RM_EINVAL;
     }
     int fd = socket (ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -465,8 +782,8 @@ s_listen (const http_api_options_t *options, int *port)
     if (fd < 0 || setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
         || bind (fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen (fd, 1024) != 0) {
         int e = errno;
-        log_error (NULL, "cannot listen on %s port %d: %s (change --http-port or --http-address%s)",
-                   options->address, options->port, strerror (e),
+        log_error (NULL, "cannot listen on %s port %d: %s (change --%s or --%s%s)",
+                   address, want, strerror (e), option, tls ? "https-address" : "http-address",
                    e == EADDRINUSE ? "; another process uses that port" : "");
         if (fd >= 0)
             close (fd);
@@ -476,16 +793,76 @@ s_listen (const http_api_options_t *options, int *port)
     freeaddrinfo (ai);
     struct sockaddr_storage addr;
     socklen_t addrlen = sizeof addr;
-    *port = options->port;
+    *port = want;
     if (getsockname (fd, (struct sockaddr *) &addr, &addrlen) == 0)
         *port = ntohs (addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &addr)->sin6_port
                                                   : ((struct sockaddr_in *) &addr)->sin_port);
     return fd;
 }
 
+//  Starts one daemon on the listening socket fd; TLS when cert is not NULL.
+static struct MHD_Daemon *
+s_start_daemon (http_api_t *self, const http_api_options_t *options, int fd, bool tls)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
+                     | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0);
+    unsigned threads = options->threads > 1 ? (unsigned) options->threads : 0;
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) options->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) options->tls_key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *) TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+    return MHD_start_daemon (
+        flags, 0, NULL, NULL, s_access, self,
+        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, options->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, options->per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_IDLE_TIMEOUT_S,
+        MHD_OPTION_URI_LOG_CALLBACK, s_req_begin, self,
+        MHD_OPTION_NOTIFY_CONNECTION, s_conn_notify, self,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_ARRAY, tls ? tls_options : none,
+        MHD_OPTION_END);
+}
+
+//  Listens on one port and starts its daemon. Returns 0, or like
+//  http_api_new after logging.
+static int
+s_serve_port (http_api_t *self, const http_api_options_t *options, bool tls, int *port,
+              struct MHD_Daemon **daemon)
+{
+    const char *address = tls && options->https_address ? options->https_address : options->address;
+    int fd = s_listen (address, tls ? "https-port" : "http-port", tls ? options->https_port : options->port, port);
+    if (fd < 0)
+        return fd;
+    *daemon = s_start_daemon (self, options, fd, tls);
+    if (!*daemon) {
+        log_error (NULL, "cannot start the HTTP%s server on %s port %d (see the messages above; "
+                   "check --http-threads%s)", tls ? "S" : "", address, *port,
+                   tls ? ", --tls-cert-file and --tls-key-file" : "");
+        close (fd);
+        return tls ? RM_EINVAL : RM_EUNAVAIL;
+    }
+    return 0;
+}
+
 int
 http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_api_t **self_p)
 {
+    bool https = options->https_port >= 0;
+    if (https && (!options->tls_cert || !options->tls_key)) {
+        log_error (NULL, "HTTPS needs a certificate and a key (--tls-cert-file, --tls-key-file)");
+        return RM_EINVAL;
+    }
+    if (https && MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+        log_error (NULL, "this libmicrohttpd has no TLS support: HTTPS cannot be served");
+        return RM_EUNAVAIL;
+    }
     http_api_t *self = (http_api_t *) calloc (1, sizeof *self);
     if (!self)
         return RM_ENOMEM;
@@ -495,30 +872,29 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
     while (self->services && self->services[self->nservices])
         self->nservices++;
     self->request_timeout_ms = options->request_timeout_ms;
-    int fd = s_listen (options, &self->port);
-    if (fd < 0) {
-        free (self);
-        return fd;
+    self->request_deadline_ms = options->request_deadline_ms;
+    self->port = -1;
+    self->https_port = -1;
+    pthread_mutex_init (&self->conns_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->scan_stop, &attr);
+    pthread_condattr_destroy (&attr);
+    int rc = 0;
+    if (pthread_create (&self->scan_thread, NULL, s_scan, self) == 0)
+        self->scanning = true;
+    else
+        rc = RM_ENOMEM;
+    if (rc == 0 && options->port >= 0)
+        rc = s_serve_port (self, options, false, &self->port, &self->daemon);
+    if (rc == 0 && https)
+        rc = s_serve_port (self, options, true, &self->https_port, &self->tls_daemon);
+    if (rc != 0) {
+        http_api_destroy (&self);
+        return rc;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
-                     | MHD_USE_ERROR_LOG;
-    unsigned threads = options->threads > 1 ? (unsigned) options->threads : 0;
-    self->daemon = MHD_start_daemon (
-        flags, 0, NULL, NULL, s_access, self,
-        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, options->connection_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_IDLE_TIMEOUT_S,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_END);
-    if (!self->daemon) {
-        log_error (NULL, "cannot start the HTTP server on %s port %d (see the messages above; "
-                   "check --http-threads)", options->address, self->port);
-        close (fd);
-        free (self);
-        return RM_EUNAVAIL;
-    }
+    atomic_store (&self->started, true);
     *self_p = self;
     return 0;
 }
@@ -527,6 +903,12 @@ int
 http_api_port (http_api_t *self)
 {
     return self->port;
+}
+
+int
+http_api_https_port (http_api_t *self)
+{
+    return self->https_port;
 }
 
 void
@@ -550,7 +932,19 @@ http_api_destroy (http_api_t **self_p)
     if (!self_p || !*self_p)
         return;
     http_api_t *self = *self_p;
-    MHD_stop_daemon (self->daemon);
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);
+    if (self->tls_daemon)
+        MHD_stop_daemon (self->tls_daemon);
+    if (self->scanning) {
+        pthread_mutex_lock (&self->conns_lock);
+        self->stopping = true;
+        pthread_cond_signal (&self->scan_stop);
+        pthread_mutex_unlock (&self->conns_lock);
+        pthread_join (self->scan_thread, NULL);
+    }
+    pthread_cond_destroy (&self->scan_stop);
+    pthread_mutex_destroy (&self->conns_lock);
     free (self);
     *self_p = NULL;
 }

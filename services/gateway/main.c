@@ -10,6 +10,7 @@
 #include "route.h"
 #include "topology.h"
 #include <czmq.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -17,6 +18,7 @@
 //  Descriptors left for ZeroMQ, logs and the store of a co-located tool.
 #define FD_RESERVE 64
 #define CONNECTION_LIMIT_MAX 10000
+#define PEM_MAX (1024 * 1024)
 
 //  The gateway's row of the topology names its port and the services it calls.
 static void
@@ -25,8 +27,20 @@ s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
     char port[16];
     snprintf (port, sizeof port, "%d", row->http_port);
     config_define (cfg, "http-address", "127.0.0.1", "numeric IP address to listen on for HTTP");
-    config_define (cfg, "http-port", port, "TCP port to listen on for HTTP");
+    config_define (cfg, "http-port", port, "TCP port to listen on for plain HTTP; 0: no plain HTTP");
+    config_define (cfg, "https-address", NULL, "numeric IP address to listen on for HTTPS "
+                   "(default: --http-address)");
+    config_define (cfg, "https-port", "0", "TCP port to listen on for HTTPS (TLS 1.2 or later); "
+                   "0: no HTTPS. Needs --tls-cert-file and --tls-key-file");
+    config_define (cfg, "tls-cert-file", NULL, "PEM file with the HTTPS certificate (chain)");
+    config_define (cfg, "tls-key-file", NULL, "PEM file with the HTTPS certificate's private key");
     config_define (cfg, "http-threads", "2", "HTTP worker threads");
+    config_define (cfg, "http-request-deadline", "10000",
+                   "milliseconds a request's headers and body may take to arrive (then 408 or "
+                   "the connection is closed); also the longest a keep-alive connection idles");
+    config_define (cfg, "http-per-ip-limit", "256",
+                   "connections at once from one client address (more are closed at once); "
+                   "raise it behind a load balancer, whose address every connection has");
     for (int i = 0; row->calls[i]; i++) {
         char name[64], help[96];
         snprintf (name, sizeof name, "%s-endpoint", row->calls[i]);
@@ -80,6 +94,30 @@ s_get_int (config_t *cfg, const char *name, int64_t min, int64_t max, int *value
     return 0;
 }
 
+//  The whole of a PEM file named by option (at most 1 MiB; free it), or
+//  NULL when the option is unset. Sets *failed after logging when the file
+//  cannot be read.
+static char *
+s_read_pem (config_t *cfg, const char *option, bool *failed)
+{
+    const char *path = config_get (cfg, option);
+    if (!path || !*path)
+        return NULL;
+    FILE *file = fopen (path, "rb");
+    char *text = file ? (char *) calloc (1, PEM_MAX + 1) : NULL;
+    size_t len = text ? fread (text, 1, PEM_MAX + 1, file) : 0;
+    if (!text || ferror (file) || len == 0 || len > PEM_MAX) {
+        log_error (NULL, "--%s %s: %s", option, path,
+                   !file ? strerror (errno) : len > PEM_MAX ? "larger than 1 MiB" : "cannot be read or is empty");
+        free (text);
+        text = NULL;
+        *failed = true;
+    }
+    if (file)
+        fclose (file);
+    return text;
+}
+
 //  Raises the open-file limit as far as allowed and returns how many
 //  HTTP connections fit under it.
 static unsigned
@@ -126,17 +164,47 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
     log_init ("gateway", (log_level_t) level);
 
     http_api_options_t options = {.address = config_get (cfg, "http-address"),
+                                  .https_address = config_get (cfg, "https-address"),
                                   .connection_limit = s_connection_limit (),
                                   .services = row->calls};
+    int per_ip = 0;
     if (s_get_int (cfg, "http-port", 0, 65535, &options.port) != 0
+        || s_get_int (cfg, "https-port", 0, 65535, &options.https_port) != 0
         || s_get_int (cfg, "http-threads", 1, 64, &options.threads) != 0
-        || s_get_int (cfg, "request-timeout", 10, 600000, &options.request_timeout_ms) != 0) {
+        || s_get_int (cfg, "request-timeout", 10, 600000, &options.request_timeout_ms) != 0
+        || s_get_int (cfg, "http-request-deadline", 100, 600000, &options.request_deadline_ms) != 0
+        || s_get_int (cfg, "http-per-ip-limit", 1, CONNECTION_LIMIT_MAX, &per_ip) != 0) {
+        config_destroy (&cfg);
+        return 2;
+    }
+    options.per_ip_limit = (unsigned) per_ip;
+    //  0 on the command line turns a listener off
+    options.port = options.port ? options.port : -1;
+    options.https_port = options.https_port ? options.https_port : -1;
+    bool failed = false;
+    char *tls_cert = s_read_pem (cfg, "tls-cert-file", &failed);
+    char *tls_key = s_read_pem (cfg, "tls-key-file", &failed);
+    options.tls_cert = tls_cert;
+    options.tls_key = tls_key;
+    if (!failed && options.port < 0 && options.https_port < 0) {
+        log_error (NULL, "--http-port 0 and no --https-port: the gateway would listen nowhere");
+        failed = true;
+    }
+    if (!failed && (tls_cert || tls_key) && options.https_port < 0) {
+        log_error (NULL, "--tls-cert-file and --tls-key-file need --https-port");
+        failed = true;
+    }
+    if (failed) {
+        free (tls_cert);
+        free (tls_key);
         config_destroy (&cfg);
         return 2;
     }
     auth_t *auth = NULL;
     rc = auth_new (config_get (cfg, "api-key-hashes"), config_get (cfg, "api-key-hashes-file"), &auth);
     if (rc != 0) {
+        free (tls_cert);
+        free (tls_key);
         config_destroy (&cfg);
         return rc == RM_ENOMEM ? 1 : 2;
     }
@@ -160,9 +228,16 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
         rc = rc == 0 ? 0 : rc == RM_ENOMEM ? 1 : 2;
     }
     if (rc == 0) {
-        log_info (NULL, "gateway %s listening on http://%s:%d (%d threads, request timeout %d ms)",
-                  RETAILMESH_VERSION, options.address, http_api_port (api), options.threads,
-                  options.request_timeout_ms);
+        char plain[96] = "", tls[96] = "";
+        if (options.port >= 0)
+            snprintf (plain, sizeof plain, " http://%s:%d", options.address, http_api_port (api));
+        if (options.https_port >= 0)
+            snprintf (tls, sizeof tls, " https://%s:%d",
+                      options.https_address ? options.https_address : options.address,
+                      http_api_https_port (api));
+        log_info (NULL, "gateway %s listening on%s%s (%d threads, request timeout %d ms, "
+                  "request deadline %d ms, %d connections per address)", RETAILMESH_VERSION, plain,
+                  tls, options.threads, options.request_timeout_ms, options.request_deadline_ms, per_ip);
         int sig = 0;
         sigwait (stop_signals, &sig);
         log_info (NULL, "gateway: signal %d, stopping", sig);
@@ -171,6 +246,10 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
     http_api_destroy (&api);
     hub_destroy (&hub);
     auth_destroy (&auth);
+    free (tls_cert);
+    if (tls_key)
+        explicit_bzero (tls_key, strlen (tls_key));
+    free (tls_key);
     config_destroy (&cfg);
     if (rc == 0)
         log_info (NULL, "gateway: stopped");

@@ -97,9 +97,17 @@ def main():
             http = row["http"]
             check(f"{name} http port", env.get("RETAILMESH_HTTP_PORT") == str(http),
                   env.get("RETAILMESH_HTTP_PORT"))
-            check(f"{name} published", any(str(p).endswith(f":{http}") for p in svc.get("ports", [])),
-                  str(svc.get("ports")))
+            # plain HTTP stays inside the container, for the health check;
+            # HTTPS is what is published
+            check(f"{name} plain http inside only", env.get("RETAILMESH_HTTP_ADDRESS") == "127.0.0.1",
+                  env.get("RETAILMESH_HTTP_ADDRESS"))
             check(f"{name} health", f"http://127.0.0.1:{http}/" in health, health)
+            https = env.get("RETAILMESH_HTTPS_PORT", "")
+            check(f"{name} https port", https.isdigit() and https != str(http), https)
+            check(f"{name} https published", any(str(p).endswith(f":{https}") for p in svc.get("ports", [])),
+                  str(svc.get("ports")))
+            check(f"{name} tls files", env.get("RETAILMESH_TLS_CERT_FILE", "").startswith("/")
+                  and env.get("RETAILMESH_TLS_KEY_FILE", "").startswith("/"), "")
 
     print(f"test_compose: {passed} passed, {failed} failed")
     return 1 if failed else 0

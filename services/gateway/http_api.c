@@ -40,6 +40,7 @@
 typedef struct conn_t {
     int fd;
     int64_t since_us;             //  when its current request began to arrive
+    unsigned served;              //  requests it completed (keep-alive)
     bool reading;                 //  that request is still arriving
     bool cut;                     //  the scan shut it down
     struct conn_t *prev, *next;
@@ -110,7 +111,18 @@ s_header (req_t *req, const char *name)
 static void *
 s_req_begin (void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void) conn;
+    http_api_t *api = (http_api_t *) cls;
+    //  On a keep-alive connection the next request's first byte cannot be
+    //  seen, only its request line: that starts its clock. (Idle, the
+    //  connection is closed by the deadline counted from the last answer.)
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_t *sock = info ? (conn_t *) info->socket_context : NULL;
+    if (sock) {
+        pthread_mutex_lock (&api->conns_lock);
+        if (sock->served > 0)
+            sock->since_us = clock_mono_us ();
+        pthread_mutex_unlock (&api->conns_lock);
+    }
     req_t *req = (req_t *) calloc (1, sizeof *req);
     if (!req)
         return NULL;
@@ -119,7 +131,7 @@ s_req_begin (void *cls, const char *uri, struct MHD_Connection *conn)
         free (req);
         return NULL;
     }
-    req->api = (http_api_t *) cls;
+    req->api = api;
     req->start_us = clock_mono_us ();
     msgpack_sbuffer_init (&req->call_body);
     atomic_fetch_add (&req->api->active, 1);
@@ -438,17 +450,20 @@ s_append_body (req_t *req, const char *data, size_t size)
 }
 
 //  Marks whether the connection's request is still arriving, which is when
-//  the request deadline applies; restart starts its clock again (the next
-//  request of a keep-alive connection).
+//  the request deadline applies; completed counts one more request served
+//  and starts the clock again, for the next request of a keep-alive
+//  connection.
 static void
-s_conn_reading (http_api_t *api, conn_t *sock, bool reading, bool restart)
+s_conn_reading (http_api_t *api, conn_t *sock, bool reading, bool completed)
 {
     if (!sock)
         return;
     pthread_mutex_lock (&api->conns_lock);
     sock->reading = reading;
-    if (restart)
+    if (completed) {
         sock->since_us = clock_mono_us ();
+        sock->served++;
+    }
     pthread_mutex_unlock (&api->conns_lock);
 }
 
@@ -656,7 +671,13 @@ s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     double ms = (double) (clock_mono_us () - req->start_us) / 1000.0;
-    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    if (!req->conn) {
+        //  MHD refused it after the request line (a malformed or too large header)
+        char target[sizeof req->path];
+        log_warn (NULL, "%s refused by libmicrohttpd before the gateway saw its headers (%.1f ms, code %d)",
+                  log_escape_str (req->raw_uri, target, sizeof target), ms, (int) toe);
+    }
+    else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         log_info (req->cid, "%s %s %d %.1f ms", req->method, req->path, req->status, ms);
     else
         log_warn (req->cid, "%s %s %d %.1f ms (connection ended early, code %d)", req->method,

@@ -320,6 +320,32 @@ test_headers_late (void)
     close (fd);
 }
 
+//  A keep-alive connection that idled past the deadline (but not past its
+//  grace) and then sends a request at once is served: the clock of a
+//  follow-up request starts at its request line.
+static void
+test_keep_alive_idle (void)
+{
+    int fd = s_connect (0);
+    CHECK (fd >= 0);
+    if (fd < 0)
+        return;
+    static const char get[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char answer[4096];
+    CHECK_EQ_INT (send (fd, get, sizeof get - 1, MSG_NOSIGNAL), (long long) sizeof get - 1);
+    s_read_answer (fd, answer, sizeof answer, 500);
+    CHECK (strncmp (answer, "HTTP/1.1 200", 12) == 0);
+    int64_t t0 = clock_mono_ms ();
+    while (clock_mono_ms () - t0 < DEADLINE_MS + 200)
+        usleep (20 * 1000);
+    CHECK_EQ_INT (send (fd, get, sizeof get - 1, MSG_NOSIGNAL), (long long) sizeof get - 1);
+    s_read_answer (fd, answer, sizeof answer, 500);
+    CHECK (strncmp (answer, "HTTP/1.1 200", 12) == 0);
+    if (strncmp (answer, "HTTP/1.1 200", 12) != 0)
+        fprintf (stderr, "  after an idle keep-alive: %.200s\n", answer);
+    close (fd);
+}
+
 //  10,000 connections that send a byte a second and never finish their
 //  request, from 100 loopback addresses: the per-address cap closes most at
 //  once, the deadline closes the rest, and normal clients are served
@@ -512,7 +538,7 @@ main (void)
 {
     static void (*const tests[]) (void) = {test_nul_and_control, test_log_forging, test_invalid_utf8_path,
                                            test_query_parameters, test_transfer_coding_and_sizes,
-                                           test_body_deadline, test_headers_late, test_https, test_slow_connections, NULL};
+                                           test_body_deadline, test_headers_late, test_keep_alive_idle, test_https, test_slow_connections, NULL};
     curl_global_init (CURL_GLOBAL_ALL);
     mesh.extra_args[MESH_IX_GATEWAY] = s_gateway_args;
     return http_main (&mesh, "test_e2e_edge", tests);

@@ -18,7 +18,7 @@ const route_t route_table[] = {
      ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
     {"POST", "/v1/prices/quote", "quotePrices", ROUTE_CALL, "pricing.quote", "pricing", true,
      ROUTE_BODY_REQUIRED, NULL,
-     {{NULL}}},
+     {{.name = NULL}}},
     {"PUT", "/v1/prices/{currency}/{sku}", "setPrice", ROUTE_CALL, "pricing.set", "pricing", true,
      ROUTE_BODY_REQUIRED, NULL,
      {{"currency", "currency", PARAM_PATH, false, NULL},
@@ -29,10 +29,10 @@ const route_t route_table[] = {
      ROUTE_BODY_REQUIRED, NULL,
      {{"location", "location", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
-    {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
-    {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
-    {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
-    {NULL, NULL, NULL, ROUTE_CALL, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{NULL}}},
+    {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
+    {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
+    {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
+    {NULL, NULL, NULL, ROUTE_CALL, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
 };
 
 #define ROUTE_SEGMENTS_MAX 8

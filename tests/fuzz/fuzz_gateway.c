@@ -9,11 +9,14 @@
 //  query arguments as name=value; everything after the empty line is the
 //  body. Values end at a NUL, as the HTTP library hands them over.
 //
-//  What must hold: a refusal is a 400 or 422 problem listing its errors,
-//  and a body the gateway accepts is one the service's catalogue accepts,
-//  so nothing the gateway lets through is refused (or worse) behind it.
+//  What must hold: a refusal is a 400 or 422 problem listing its errors;
+//  a body the gateway accepts is one the service's catalogue accepts, so
+//  nothing the gateway lets through is refused (or worse) behind it; and
+//  the codec agrees with itself: that body read back as JSON
+//  (jsonmp_decode) encodes again (jsonmp_encode) to the same JSON.
 #include "catalog.h"
 #include "err.h"
+#include "jsonmp.h"
 #include "route.h"
 #include "translate.h"
 #include <jansson.h>
@@ -125,6 +128,38 @@ s_check_problem (json_t *problem, bool validation)
             abort ();
 }
 
+static json_t *
+s_decode (const field_spec_t *fields, const msgpack_sbuffer *packed)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    json_t *json = NULL;
+    if (msgpack_unpack_next (&unpacked, packed->data, packed->size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        json = jsonmp_decode (fields, &unpacked.data);
+    msgpack_unpacked_destroy (&unpacked);
+    return json;
+}
+
+static void
+s_check_codec (const field_spec_t *fields, const msgpack_sbuffer *packed)
+{
+    json_t *first = s_decode (fields, packed);
+    json_t *errors = json_array ();
+    if (!first || !errors)
+        abort ();
+    msgpack_sbuffer again;
+    msgpack_sbuffer_init (&again);
+    if (jsonmp_encode (fields, first, &again, errors) != 0)
+        abort ();
+    json_t *second = s_decode (fields, &again);
+    if (!second || !json_equal (first, second))
+        abort ();
+    json_decref (second);
+    msgpack_sbuffer_destroy (&again);
+    json_decref (errors);
+    json_decref (first);
+}
+
 static void
 s_translate (const route_t *route, const route_match_t *match, json_t *query, json_t *body)
 {
@@ -137,6 +172,7 @@ s_translate (const route_t *route, const route_match_t *match, json_t *query, js
         const msg_spec_t *spec = catalog_find (route->op);
         if (problem || !spec || catalog_validate_packed (spec->request, out.data, out.size, &err) != 0)
             abort ();
+        s_check_codec (spec->request, &out);
     }
     else if (rc == RM_EINVAL)
         s_check_problem (problem, true);

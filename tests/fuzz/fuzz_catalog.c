@@ -25,36 +25,42 @@ s_max (size_t a, size_t b)
     return a > b ? a : b;
 }
 
-//  The bytes of the struct record.h generates for fields, from where each
-//  member lies, so the record is allocated to exactly its size and
-//  AddressSanitizer sees any write past it. 0 when a field has no member.
-static size_t
-s_record_size (const field_spec_t *fields)
+//  The bytes of the struct record.h generates for fields, up to the end of
+//  its last member, from where each member lies, so the record is
+//  allocated to that size and AddressSanitizer sees any write past it.
+//  False when a field has no member (a list without a struct).
+static bool
+s_record_size (const field_spec_t *fields, size_t *size)
 {
-    size_t end = 0;
+    size_t end = 0, nested;
     for (const field_spec_t *f = fields; f->name; f++) {
         if (!f->bound)
-            return 0;
+            return false;
         switch (f->type) {
             case FT_STR: end = s_max (end, f->offset + f->size); break;
             case FT_INT: end = s_max (end, s_max (f->offset + sizeof (int64_t), f->has_offset + 1)); break;
             case FT_BOOL: end = s_max (end, f->offset + sizeof (bool)); break;
+            case FT_MAP:
+                if (!s_record_size (f->fields, &nested))
+                    return false;
+                end = s_max (end, s_max (f->offset + nested, f->has_offset + 1));
+                break;
             case FT_ARRAY:
                 end = s_max (end, s_max (f->offset + sizeof (void *), f->count_offset + sizeof (size_t)));
                 break;
             case FT_STRMAP:
             case FT_ANY: end = s_max (end, f->offset + sizeof (msgpack_object)); break;
-            case FT_MAP: return 0;
         }
     }
-    return end;
+    *size = end;
+    return true;
 }
 
 static void
 s_check_record (const field_spec_t *fields, const msgpack_object *body)
 {
-    size_t size = s_record_size (fields);
-    if (size == 0)
+    size_t size;
+    if (!s_record_size (fields, &size) || size == 0)
         return;
     void *record = calloc (1, size);
     if (!record)

@@ -30,6 +30,7 @@ s_check_promises (const envelope_t *env)
     s_check_text (env->id, sizeof env->id, true);
     s_check_text (env->cid, sizeof env->cid, true);
     s_check_text (env->idem, sizeof env->idem, false);
+    s_check_text (env->caller, sizeof env->caller, false);
     s_check_text (env->reply_to, sizeof env->reply_to, env->kind == ENVELOPE_REPLY);
     s_check_text (env->source, sizeof env->source, env->kind == ENVELOPE_EVENT);
     if (env->version != PROTO_VERSION || env->body.type != MSGPACK_OBJECT_MAP || env->deadline_ms < 0
@@ -62,11 +63,14 @@ s_check_round_trip (const envelope_t *env)
     if (envelope_decode (again.data, again.size, &unpacked, &env2, &err) != 0)
         abort ();
     s_pack_body (&env2, &body2);
-    //  the header is packed per kind: idem and deadline travel on requests only
+    //  the header is packed per kind: idem and deadline travel on requests
+    //  only, caller on requests and events
     bool request = env->kind == ENVELOPE_REQUEST;
+    const char *caller = env->kind == ENVELOPE_REPLY ? "" : env->caller;
     if (env2.kind != env->kind || strcmp (env2.type, env->type) || strcmp (env2.id, env->id)
         || strcmp (env2.cid, env->cid) || strcmp (env2.idem, request ? env->idem : "")
-        || env2.deadline_ms != (request ? env->deadline_ms : 0) || strcmp (env2.reply_to, env->reply_to)
+        || env2.deadline_ms != (request ? env->deadline_ms : 0) || strcmp (env2.caller, caller)
+        || strcmp (env2.reply_to, env->reply_to)
         || env2.ok != env->ok || strcmp (env2.source, env->source) || env2.seq != env->seq
         || env2.time_ms != env->time_ms || body2.size != body.size
         || memcmp (body2.data, body.data, body.size) != 0)

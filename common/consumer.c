@@ -1,4 +1,5 @@
 #include "consumer.h"
+#include "keys.h"
 #include "record.h"
 #include "err.h"
 #include "failpoint.h"
@@ -81,7 +82,9 @@ consumer_new (const consumer_host_t *host, const consumer_def_t *def, const cons
             snprintf (prefix, sizeof prefix, "%s.", def->source);
             zsock_set_subscribe (self->sub, prefix);
         }
-        if (!self->sub || zsock_connect (self->sub, "%s", pub_endpoint) != 0) {
+        //  the source's PUB admits only its consumers' keys (keys.h, zap.h)
+        if (!self->sub || keys_client (self->sub, pub_endpoint) != 0
+            || zsock_connect (self->sub, "%s", pub_endpoint) != 0) {
             log_error (NULL, "consumer of %s: cannot subscribe at %s", def->source, pub_endpoint);
             rc = RM_EUNAVAIL;
         }

@@ -2,6 +2,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 #include "mp.h"
 #include <stdlib.h>
@@ -52,6 +53,11 @@ s_socket_new (const char *endpoint, zsock_t **sock_p)
     zsock_set_linger (sock, 0);
     zsock_set_sndhwm (sock, RPC_SNDHWM);
     zsock_set_rcvhwm (sock, RPC_SNDHWM);
+    int rc = keys_client (sock, endpoint);
+    if (rc != 0) {
+        zsock_destroy (&sock);
+        return rc;
+    }
     if (zsock_connect (sock, "%s", endpoint) != 0) {
         zsock_destroy (&sock);
         return RM_EINVAL;

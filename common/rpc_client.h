@@ -22,8 +22,11 @@ typedef void (rpc_client_fn) (void *arg, int err, const envelope_t *reply);
 
 //  Creates a client connected to endpoint ("tcp://127.0.0.1:7101").
 //  attempt_ms is the time after which an unanswered idempotent call is
-//  resent on a fresh socket. Returns 0, RM_EINVAL when endpoint is not one
-//  ZeroMQ can connect to, or RM_ENOMEM; logs nothing (the caller knows
+//  resent on a fresh socket. With CURVE on in the process (keys.h) the
+//  socket authenticates with the process's key pair to the server key
+//  recorded for endpoint. Returns 0, RM_EINVAL when endpoint is not one
+//  ZeroMQ can connect to, RM_ENOTFOUND when CURVE is on and no server key
+//  is recorded for endpoint, or RM_ENOMEM; logs nothing (the caller knows
 //  which option the endpoint came from).
 int rpc_client_new (const char *endpoint, int attempt_ms, rpc_client_t **self_p);
 

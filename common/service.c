@@ -4,10 +4,12 @@
 #include "clock.h"
 #include "err.h"
 #include "failpoint.h"
+#include "keys.h"
 #include "log.h"
 #include "mp.h"
 #include "timers.h"
 #include "uuid.h"
+#include "zap.h"
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,6 +19,10 @@
 //  Requests taken per turn before the batch is committed: large enough to
 //  fill a group commit, small enough to bound a turn's latency.
 #define SERVICE_BATCH_MAX 512
+//  Per connection: a client that sends faster than the service answers
+//  waits (its DEALER blocks); the bound is messages, and with
+//  --max-message-size it bounds a connection's memory.
+#define SERVICE_RPC_HWM 10000
 #define SERVICE_PUB_HWM 100000
 #define SERVICE_TICK_MS 100
 #define SERVICE_DRAIN_MS 2000
@@ -96,6 +102,8 @@ struct service_t {
     store_t *store;
     zsock_t *router;
     zsock_t *pub;
+    zap_t *zap;                     //  NULL with --curve=false
+    int64_t max_message_size;
     peer_t *peers;                  //  one per service the row calls or consumes
     int npeers;
     outbox_t *outbox;
@@ -215,6 +223,9 @@ service_config_define (config_t *cfg, const service_def_t *def, const topology_t
     config_define (cfg, "outbound-max-age-s", "86400", "seconds an outbound call is retried at most before it becomes a dead letter");
     config_define (cfg, "outbound-backoff-ms", "200", "first retry delay of an outbound call, doubled each attempt (with jitter)");
     config_define (cfg, "outbound-backoff-max-ms", "30000", "longest retry delay of an outbound call");
+    keys_define_options (cfg, "./var/keys");
+    config_define (cfg, "max-message-size", "4M",
+                   "bytes a request or event may have; a connection sending more is dropped");
     topology_define_option (cfg);
     for (int i = 0; row->calls[i]; i++)
         s_define_peer (cfg, topo, row->calls[i], false);
@@ -229,7 +240,7 @@ service_config_define (config_t *cfg, const service_def_t *def, const topology_t
 //  construction
 
 static zsock_t *
-s_bind (int type, const char *endpoint, const char *option)
+s_bind (service_t *self, int type, const char *endpoint, const char *option)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock) {
@@ -237,13 +248,15 @@ s_bind (int type, const char *endpoint, const char *option)
         return NULL;
     }
     zsock_set_linger (sock, 0);
+    zsock_set_maxmsgsize (sock, (int) self->max_message_size);
     if (type == ZMQ_ROUTER) {
         zsock_set_router_mandatory (sock, 1);
-        zsock_set_sndhwm (sock, SERVICE_PUB_HWM);
-        zsock_set_rcvhwm (sock, SERVICE_PUB_HWM);
+        zsock_set_sndhwm (sock, SERVICE_RPC_HWM);
+        zsock_set_rcvhwm (sock, SERVICE_RPC_HWM);
     }
     else
         zsock_set_sndhwm (sock, SERVICE_PUB_HWM);
+    keys_server (sock, type == ZMQ_ROUTER ? ZAP_DOMAIN_RPC : ZAP_DOMAIN_PUB);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         log_error (NULL, "cannot bind %s (option --%s): %s", endpoint, option, zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
@@ -256,6 +269,37 @@ static MDB_dbi
 s_internal_dbi (service_t *self, int which)
 {
     return store_dbi (self->store, self->ndbs + which);
+}
+
+static int
+s_add_peer_key (const char *endpoint, const char *peer)
+{
+    int rc = keys_add_peer (endpoint, peer);
+    if (rc == RM_ENOTFOUND)
+        log_error (NULL, "no public key of %s in %s (--keys-dir; retailmesh keys init makes them)", peer,
+                   keys_dir ());
+    return rc;
+}
+
+//  CURVE on both sides of every socket: this service's key pair, the ZAP
+//  handler with the allow-lists its topology row implies, the size limit.
+static int
+s_secure (service_t *self, const topology_t *topo)
+{
+    if (config_get_int (self->cfg, "max-message-size", &self->max_message_size) != 0
+        || self->max_message_size < 65536 || self->max_message_size > INT32_MAX) {
+        log_error (NULL, "--max-message-size must be between 64K and 2G-1 bytes");
+        return RM_EINVAL;
+    }
+    int rc = keys_configure (self->cfg, self->def->name);
+    if (rc != 0 || !keys_on ())
+        return rc;
+    const char *dir = keys_dir ();
+    if ((rc = zap_new (&self->zap)) != 0 || (rc = zap_allow_topology (self->zap, topo, self->def->name, dir)) != 0)
+        return rc;
+    if ((rc = zap_start (self->zap)) != 0)
+        log_error (NULL, "cannot start the ZAP handler: %s", rm_strerror (rc));
+    return rc;
 }
 
 //  Connects to a peer once, however many roles (calls, events) it has.
@@ -274,7 +318,9 @@ s_add_peer (service_t *self, const char *peer)
     snprintf (slot->name, sizeof slot->name, "%s", peer);
     //  a few attempts fit in one call timeout, so a restarted peer is retried
     const char *endpoint = config_get (self->cfg, name);
-    int rc = rpc_client_new (endpoint, self->call_timeout / 3 + 1, &slot->client);
+    int rc = s_add_peer_key (endpoint, peer);
+    if (rc == 0)
+        rc = rpc_client_new (endpoint, self->call_timeout / 3 + 1, &slot->client);
     if (rc != 0) {
         log_error (NULL, "cannot connect to %s at '%s' (option --%s): %s", peer, endpoint ? endpoint : "",
                    name, rm_strerror (rc));
@@ -494,9 +540,11 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     rc = outq_new (&host, &qopts, s_internal_dbi (self, DB_OUTQ), &self->outq);
     if (rc != 0)
         goto fail;
+    if ((rc = s_secure (self, topo)) != 0)
+        goto fail;
     rc = RM_EUNAVAIL;
-    self->router = s_bind (ZMQ_ROUTER, config_get (cfg, "rpc-endpoint"), "rpc-endpoint");
-    self->pub = s_bind (ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
+    self->router = s_bind (self, ZMQ_ROUTER, config_get (cfg, "rpc-endpoint"), "rpc-endpoint");
+    self->pub = s_bind (self, ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
     if (!self->router || !self->pub)
         goto fail;
     for (int i = 0; row->calls[i]; i++)
@@ -517,6 +565,8 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
         char name[64];
         snprintf (name, sizeof name, "%s-pub-endpoint", cdef->source);
         rc = s_add_peer (self, cdef->source);
+        if (rc == 0)
+            rc = s_add_peer_key (config_get (cfg, name), cdef->source);
         if (rc == 0)
             rc = consumer_new (&chost, cdef, &copts, config_get (cfg, name), s_internal_dbi (self, DB_POSITIONS),
                                s_internal_dbi (self, DB_DLQ), &self->consumers[self->nconsumers]);
@@ -578,6 +628,8 @@ service_destroy (service_t **self_p)
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    zap_destroy (&self->zap);
+    keys_reset ();
     store_close (&self->store);
     free (self);
     *self_p = NULL;
@@ -1166,6 +1218,11 @@ s_health (service_t *self, request_t *req)
         .events = {.first_seq = (int64_t) first, .last_seq = (int64_t) outbox_last_seq (self->outbox),
                    .published = (int64_t) outbox_published (self->outbox)},
         .has_outbound = true,
+        .has_security = true,
+        .security = {.curve = self->zap != NULL,
+                     .rejected_auth = self->zap ? (int64_t) zap_rejected (self->zap) : 0,
+                     .admitted = self->zap ? (int64_t) zap_admitted (self->zap) : 0,
+                     .max_message_size = self->max_message_size},
     };
     snprintf (health.service, sizeof health.service, "%s", self->def->name);
     snprintf (health.version, sizeof health.version, "%s", RETAILMESH_VERSION);

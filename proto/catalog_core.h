@@ -54,6 +54,13 @@ RECORD_STRUCT (core_outbound_status, CORE_OUTBOUND_STATUS)
               "most the map may grow to now (the disk's room when not bounded by --map-size-max)")
 RECORD_STRUCT (core_store_fill, CORE_STORE_FILL)
 
+#define CORE_SECURITY(X, T)                                                                    \
+    X (T, BOOL, curve, "whether the sockets require CURVE (false only with --curve=false)")       \
+    R_COUNT (X, T, rejected_auth, "handshakes refused: a key not on the socket's allow-list")     \
+    R_COUNT (X, T, admitted, "handshakes admitted")                                               \
+    R_AMOUNT (X, T, max_message_size, "bytes a message may have; a connection sending more is dropped")
+RECORD_STRUCT (core_security, CORE_SECURITY)
+
 #define CORE_HEALTH(X, T)                                                                          \
     X (T, STR, service, true, FC_IDENT, 32, "service name")                                        \
     X (T, STR, version, true, FC_NONE, 32, "build version")                                        \
@@ -66,7 +73,9 @@ RECORD_STRUCT (core_store_fill, CORE_STORE_FILL)
     X (T, MAP, events, true, core_event_log, "the service's event log")                            \
     X (T, MAPS, consumers, 0, CORE_CONSUMERS_MAX, core_consumer_status,                             \
        "the other services' events this one applies")                                              \
-    X (T, MAP, outbound, false, core_outbound_status, "the outbound queue: calls to perform after a commit")
+    X (T, MAP, outbound, false, core_outbound_status, "the outbound queue: calls to perform after a commit") \
+    X (T, MAP, security, false, core_security,                                                     \
+       "the service plane's checks: CURVE handshakes and the message size limit")
 RECORD_STRUCT (core_health, CORE_HEALTH)
 
 //  events.since

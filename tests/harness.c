@@ -4,6 +4,7 @@
 #include "rpc_client.h"
 #include "sha256.h"
 #include "topology.h"
+#include "keys.h"
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
@@ -629,6 +630,10 @@ s_mesh_topology (harness_mesh_t *m)
     }
     else if (rc == 0)
         rc = RM_EUNAVAIL;
+    snprintf (m->keys_dir, sizeof m->keys_dir, "%.200s/keys", m->dir);
+    if (rc == 0 && (rc = keys_init (m->keys_dir, topo, NULL)) == 0
+        && (rc = keys_use (m->keys_dir, KEYS_OPERATOR)) == 0)
+        rc = keys_add_topology (topo);
     topology_destroy (&topo);
     if (rc != 0)
         fprintf (stderr, "harness: cannot write %s: %s\n", m->topology, rm_strerror (rc));
@@ -678,6 +683,8 @@ s_mesh_spawn (harness_mesh_t *m, int ix)
     argv[n++] = harness_bin (m->names[ix]);
     argv[n++] = "--topology";
     argv[n++] = m->topology;
+    argv[n++] = "--keys-dir";
+    argv[n++] = m->keys_dir;
     if (ix == MESH_IX_GATEWAY) {
         if (s_mesh_write_hashes (m, hashes, sizeof hashes) != 0)
             return RM_EUNAVAIL;

@@ -149,7 +149,9 @@ enum {
 //  Zero it, optionally set nosync, api_key, second_key and extra_args, then
 //  start. Service i keeps its data in <dir>/<name> and logs to
 //  <dir>/<name>.log. Every process reads <dir>/topology: the built-in table
-//  on free ports. The gateway reads the keys' hashes from
+//  on free ports, and finds its CURVE key pair in <dir>/keys; the test
+//  process itself takes the operator's (keys_use), so its rpc_clients are
+//  admitted. The gateway reads the keys' hashes from
 //  <dir>/api-key-hashes: "harness:<hash of api_key>", and the hash of
 //  second_key without a name (its caller ID is "key-" and 8 hex digits).
 typedef struct {
@@ -171,6 +173,7 @@ typedef struct {
     size_t nrows;                    //  rows of the table
     char names[MESH_ROWS_MAX][32];   //  each row's name
     char topology[PATH_MAX];         //  the topology file every process gets
+    char keys_dir[PATH_MAX];         //  <dir>/keys: every row's and the operator's key pair
     unsigned running;                //  MESH_* bits of the services started
     harness_proc_t procs[MESH_ROWS_MAX];
 } harness_mesh_t;

@@ -35,6 +35,8 @@ loophost_open (loophost_t *self, const service_def_t *def)
     config_set (self->cfg, "data-dir", self->dir);
     config_set (self->cfg, "nosync", "true");
     config_set (self->cfg, "log-level", "warn");
+    //  one service in the test's own process, no peers: nothing to authenticate
+    config_set (self->cfg, "curve", "false");
     return service_new (def, self->topo, self->cfg, &self->svc);
 }
 

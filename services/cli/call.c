@@ -41,8 +41,10 @@ call_make (call_t *self, const char *endpoint, const char *op, const msgpack_sbu
     if (rc != 0) {
         memset (self, 0, sizeof *self);
         msgpack_unpacked_init (&self->unpacked);
-        snprintf (self->error, sizeof self->error, rc == RM_EINVAL ? "cannot connect to '%s' (not a ZeroMQ endpoint?)"
-                                                                   : "cannot connect to '%s': out of memory", endpoint);
+        snprintf (self->error, sizeof self->error,
+                  rc == RM_EINVAL      ? "cannot connect to '%s' (not a ZeroMQ endpoint?)"
+                  : rc == RM_ENOTFOUND ? "no public key for '%s' in the keys directory (--keys-dir)"
+                                       : "cannot connect to '%s': out of memory", endpoint);
         return rc;
     }
     rc = call_on (self, client, op, body, timeout_ms);

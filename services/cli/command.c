@@ -26,6 +26,9 @@ command_load (config_t *cfg, int argc, char **argv, bool recorded,
         return 0;
     if (rc != 0)
         return 2;
+    //  runbook commands talk to the mesh as its operator
+    if (recorded && config_get (cfg, "curve") && mesh_use_keys (cfg) != 0)
+        return 2;
     int nargs = config_argc (cfg);
     if (nargs > max_args) {
         fprintf (stderr, "%s: unexpected argument '%s' (see %s --help)\n",

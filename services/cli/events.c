@@ -1,4 +1,5 @@
 #include "events.h"
+#include "keys.h"
 #include "call.h"
 #include "clock.h"
 #include "command.h"
@@ -404,8 +405,15 @@ s_connect (s_tail_t *self, config_t *cfg, bool follow)
         char prefix[40];
         snprintf (prefix, sizeof prefix, "%s.", src->svc->name);
         const char *pub = mesh_pub_endpoint (cfg, src->svc);
-        src->sub = zsock_new_sub (pub, prefix);
-        if (!src->sub) {
+        src->sub = zsock_new (ZMQ_SUB);
+        if (src->sub && keys_client (src->sub, pub) != 0) {
+            fprintf (stderr, "%s: no public key for %s's events at '%s' (--keys-dir)\n", self->prog,
+                     src->svc->name, pub);
+            return RM_ENOTFOUND;
+        }
+        if (src->sub)
+            zsock_set_subscribe (src->sub, prefix);
+        if (!src->sub || zsock_connect (src->sub, "%s", pub) != 0) {
             fprintf (stderr, "%s: cannot subscribe to %s's events at '%s' (not a ZeroMQ "
                      "endpoint?)\n", self->prog, src->svc->name, pub);
             return RM_EINVAL;

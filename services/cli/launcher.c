@@ -1,4 +1,5 @@
 #include "launcher.h"
+#include "keys.h"
 #include "apikey.h"
 #include "backoff.h"
 #include "clock.h"
@@ -55,6 +56,7 @@ typedef struct {
     int http_port;
     char gateway_url[64];
     char topology[PATH_MAX];          //  the table recorded in var_dir, which every child reads
+    char keys_dir[PATH_MAX];          //  every child's key pair (retailmesh keys init)
     child_t *children;                //  one per row of the topology, in its order
     size_t nchildren;
     sigset_t signals;                 //  blocked, and taken with sigtimedwait
@@ -340,6 +342,8 @@ s_prepare (launcher_t *self, const char *hashes_file)
         s_arg (child, "--log-level=%s", log_level);
         //  every child reads the same table
         s_arg (child, "--topology=%s", self->topology);
+        s_arg (child, "--keys-dir=%s", self->keys_dir);
+        s_arg (child, "--curve=%s", config_get (cfg, "curve"));
         //  the services keep stores; an HTTP front keeps nothing
         if (child->row->rpc) {
             char data_dir[PATH_MAX];
@@ -552,6 +556,25 @@ s_configure (launcher_t *self)
     return 0;
 }
 
+//  The mesh's key pairs, made on the first start; this process is the
+//  operator (it waits for health and loads the demo).
+static int
+s_keys (launcher_t *self)
+{
+    mesh_keys_dir (self->cfg, self->keys_dir, sizeof self->keys_dir);
+    if (strcmp (config_get (self->cfg, "curve"), "false") == 0) {
+        log_warn (NULL, "--curve=false: the services' sockets are plain; any local process can call them");
+        return 0;
+    }
+    int made = 0;
+    int rc = keys_init (self->keys_dir, mesh_topology (), &made);
+    if (rc == 0 && made > 0)
+        log_info (NULL, "made %d CURVE key pair%s in %s", made, made == 1 ? "" : "s", self->keys_dir);
+    if (rc == 0 && mesh_use_keys (self->cfg) != 0)
+        rc = RM_ENOTFOUND;
+    return rc;
+}
+
 static int
 s_run (launcher_t *self)
 {
@@ -568,6 +591,8 @@ s_run (launcher_t *self)
     snprintf (path, sizeof path, "%s/api-key-hashes", self->var_dir);
     if (rc == 0)
         rc = apikey_write_hashes (path, "operator", key);
+    if (rc == 0)
+        rc = s_keys (self);
     if (rc == 0)
         rc = mesh_write_topology (self->var_dir, self->topology, sizeof self->topology);
     if (rc == 0)

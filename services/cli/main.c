@@ -6,6 +6,7 @@
 #include "demo.h"
 #include "dlq.h"
 #include "events.h"
+#include "keys.h"
 #include "launcher.h"
 #include "log.h"
 #include "mesh.h"
@@ -13,6 +14,7 @@
 #include "sha256.h"
 #include "status.h"
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +27,7 @@ typedef struct {
 
 static int s_keyhash (int argc, char **argv);
 static int s_topology (int argc, char **argv);
+static int s_keys (int argc, char **argv);
 
 static const command_t s_commands[] = {
     {"up", launcher_main, false,
@@ -45,6 +48,8 @@ static const command_t s_commands[] = {
      "move a consumer's position to apply a source's events again from a seq (or skip)"},
     {"catalog", catalogue_main, true,
      "print every operation and event (or one) with its version and fields"},
+    {"keys", s_keys, true,
+     "keys init: make the CURVE key pairs of every service and the operator (once; kept after)"},
     {"topology", s_topology, true,
      "print the table of services: endpoints, what each calls and consumes"},
     {NULL, NULL, false, NULL},
@@ -111,6 +116,35 @@ s_topology (int argc, char **argv)
     if (code == COMMAND_GO_ON) {
         topology_print (mesh_topology (), stdout);
         code = 0;
+    }
+    config_destroy (&cfg);
+    return code;
+}
+
+static int
+s_keys (int argc, char **argv)
+{
+    config_t *cfg = NULL;
+    if (command_new (argv[0], "init [options]\n\n"
+        "Makes a CURVE key pair for every service of the topology and for the\n"
+        "operator (the runbook commands) in --keys-dir: NAME.cert is the public key,\n"
+        "NAME.cert_secret the secret one (mode 0600). Pairs that exist are kept, so it\n"
+        "is safe to run again; delete a pair and run it to replace that key.", NULL, &cfg) != 0)
+        return 1;
+    mesh_define_var_dir (cfg);
+    mesh_define_keys (cfg);
+    int code = command_load (cfg, argc, argv, false, 1, 1, NULL);
+    if (code == COMMAND_GO_ON && strcmp (config_arg (cfg, 0), "init") != 0) {
+        fprintf (stderr, "%s: unknown subcommand '%s' (see %s --help)\n", argv[0], config_arg (cfg, 0), argv[0]);
+        code = 2;
+    }
+    if (code == COMMAND_GO_ON) {
+        char dir[PATH_MAX];
+        mesh_keys_dir (cfg, dir, sizeof dir);
+        int made = 0;
+        code = keys_init (dir, mesh_topology (), &made) == 0 ? 0 : 1;
+        if (code == 0)
+            printf ("%d key pair%s made in %s\n", made, made == 1 ? "" : "s", dir);
     }
     config_destroy (&cfg);
     return code;

@@ -1,5 +1,6 @@
 #include "mesh.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 #include <errno.h>
 #include <limits.h>
@@ -103,9 +104,45 @@ mesh_define_var_dir (config_t *cfg)
 }
 
 void
+mesh_define_keys (config_t *cfg)
+{
+    keys_define_options (cfg, NULL);
+}
+
+void
+mesh_keys_dir (config_t *cfg, char *dir, size_t size)
+{
+    const char *given = config_get (cfg, "keys-dir");
+    const char *var_dir = config_get (cfg, "var-dir");
+    if (given)
+        snprintf (dir, size, "%s", given);
+    else
+        snprintf (dir, size, "%.4000s/keys", var_dir ? var_dir : "./var");
+}
+
+int
+mesh_use_keys (config_t *cfg)
+{
+    if (strcmp (config_get (cfg, "curve"), "false") == 0)
+        return 0;
+    char dir[PATH_MAX];
+    mesh_keys_dir (cfg, dir, sizeof dir);
+    int rc = keys_use (dir, KEYS_OPERATOR);
+    if (rc == 0)
+        rc = keys_add_topology (mesh_topology ());
+    if (rc != 0) {
+        fprintf (stderr, "retailmesh: no operator key pair in %s (--keys-dir; `retailmesh keys init` or "
+                 "`retailmesh up` makes it): %s\n", dir, rm_strerror (rc));
+        return 2;
+    }
+    return 0;
+}
+
+void
 mesh_define_endpoints (config_t *cfg)
 {
     mesh_define_var_dir (cfg);
+    mesh_define_keys (cfg);
     for (size_t i = 0; i < mesh_count (); i++)
         s_define_endpoint (cfg, mesh_service (i), false, mesh_service (i)->rpc);
 }
@@ -127,20 +164,31 @@ mesh_define_gateway_url (config_t *cfg)
     config_define (cfg, "gateway-url", gateway ? url : NULL, s_gateway_help);
 }
 
+//  The endpoint is where the command will connect: its server key goes
+//  with it (a failure shows where the connection is made).
+static const char *
+s_endpoint (config_t *cfg, const mesh_service_t *svc, bool pub)
+{
+    char name[64];
+    s_option_name (svc, pub, name, sizeof name);
+    const char *endpoint = config_get (cfg, name);
+    if (keys_add_peer (endpoint, svc->name) == RM_ENOMEM) {
+        fprintf (stderr, "retailmesh: out of memory\n");
+        abort ();
+    }
+    return endpoint;
+}
+
 const char *
 mesh_endpoint (config_t *cfg, const mesh_service_t *svc)
 {
-    char name[64];
-    s_option_name (svc, false, name, sizeof name);
-    return config_get (cfg, name);
+    return s_endpoint (cfg, svc, false);
 }
 
 const char *
 mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc)
 {
-    char name[64];
-    s_option_name (svc, true, name, sizeof name);
-    return config_get (cfg, name);
+    return s_endpoint (cfg, svc, true);
 }
 
 const mesh_service_t *

@@ -39,6 +39,18 @@ const mesh_service_t *mesh_service (size_t i);
 //  The HTTP front of the mesh (the gateway's row), or NULL.
 const mesh_service_t *mesh_gateway (void);
 
+//  Declares --keys-dir (default <var-dir>/keys) and --curve.
+void mesh_define_keys (config_t *cfg);
+
+//  Takes the operator's key pair from the keys directory and records each
+//  row's server key, so runbook commands are admitted (keys.h). With
+//  --curve=false, does nothing. Returns 0, or 2 after printing what is
+//  missing.
+int mesh_use_keys (config_t *cfg);
+
+//  The keys directory of this command: --keys-dir, else <var-dir>/keys.
+void mesh_keys_dir (config_t *cfg, char *dir, size_t size);
+
 //  Declares --var-dir.
 void mesh_define_var_dir (config_t *cfg);
 

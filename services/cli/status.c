@@ -120,7 +120,11 @@ health_main (int argc, char **argv)
         "/healthz). Exits 0 when it answers, 1 otherwise: a container health check.", "2000", &cfg) != 0)
         return 1;
     int timeout_ms;
+    mesh_define_var_dir (cfg);
+    mesh_define_keys (cfg);
     int code = command_load (cfg, argc, argv, false, 1, 1, &timeout_ms);
+    if (code == COMMAND_GO_ON && strncmp (config_arg (cfg, 0), "http", 4) != 0)
+        code = mesh_use_keys (cfg) == 0 ? COMMAND_GO_ON : 2;
     if (code == COMMAND_GO_ON) {
         char endpoint[PATH_MAX];
         const char *given = config_arg (cfg, 0);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "err.h"
 #include "http_api.h"
+#include "keys.h"
 #include "hub.h"
 #include "log.h"
 #include "route.h"
@@ -58,6 +59,7 @@ s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
                    "a file of API key hashes, one [name:]hash a line, # starts a comment; read "
                    "besides --api-key-hashes, and keeps them off the command line");
     config_define (cfg, "log-level", "info", "debug, info, warn or error");
+    keys_define_options (cfg, "./var/keys");
     topology_define_option (cfg);
 }
 
@@ -68,7 +70,9 @@ s_add_services (hub_t *hub, config_t *cfg, const topology_row_t *row)
     for (int i = 0; row->calls[i]; i++) {
         char name[64];
         snprintf (name, sizeof name, "%s-endpoint", row->calls[i]);
-        int rc = hub_add_service (hub, row->calls[i], config_get (cfg, name));
+        int rc = keys_add_peer (config_get (cfg, name), row->calls[i]);
+        if (rc == 0)
+            rc = hub_add_service (hub, row->calls[i], config_get (cfg, name));
         if (rc != 0) {
             log_error (NULL, "cannot connect to %s at %s: %s; check --%s", row->calls[i],
                        config_get (cfg, name), rm_strerror (rc), name);
@@ -218,6 +222,8 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
     hub_t *hub = NULL;
     http_api_t *api = NULL;
     rc = hub_new (attempt_ms, &hub) == 0 ? 0 : 1;
+    if (rc == 0 && keys_configure (cfg, row->name) != 0)
+        rc = 2;
     if (rc == 0)
         rc = s_add_services (hub, cfg, row);
     if (rc == 0 && hub_start (hub) != 0)
@@ -245,6 +251,7 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
     }
     http_api_destroy (&api);
     hub_destroy (&hub);
+    keys_reset ();
     auth_destroy (&auth);
     free (tls_cert);
     if (tls_key)

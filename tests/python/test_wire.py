@@ -2,7 +2,10 @@
 """The wire protocol from another language: starts the real pricing service
 and talks to it with nothing but pyzmq and msgpack, as proto/README.md tells
 a client to. Checks replies, error replies (unknown operation, mistyped
-field, undecodable frame, passed deadline) and the published event."""
+field, undecodable frame, passed deadline) and the published event. The
+service requires CURVE: `retailmesh keys init` makes the keys, and the
+client and the subscriber authenticate as the operator (pyzmq reads CZMQ's
+certificate files with zmq.auth.load_certificate)."""
 
 import os
 import shutil
@@ -15,6 +18,7 @@ import uuid
 
 import msgpack
 import zmq
+import zmq.auth
 
 READY_TIMEOUT_S = 20
 REPLY_TIMEOUT_MS = 5000
@@ -56,12 +60,30 @@ def envelope(op, body, cid="wire-test", deadline=None):
     return env
 
 
+def make_keys(bin_dir, tmp):
+    """The mesh's keys in tmp/keys: (operator public, operator secret, pricing public)."""
+    keys_dir = os.path.join(tmp, "keys")
+    subprocess.run([os.path.join(bin_dir, "retailmesh"), "keys", "init", "--keys-dir", keys_dir],
+                   check=True, capture_output=True, timeout=30)
+    public, secret = zmq.auth.load_certificate(os.path.join(keys_dir, "operator.cert_secret"))
+    server, _ = zmq.auth.load_certificate(os.path.join(keys_dir, "pricing.cert"))
+    return keys_dir, (public, secret, server)
+
+
+def curve_client(sock, keys):
+    public, secret, server = keys
+    sock.setsockopt(zmq.CURVE_PUBLICKEY, public)
+    sock.setsockopt(zmq.CURVE_SECRETKEY, secret)
+    sock.setsockopt(zmq.CURVE_SERVERKEY, server)
+
+
 class Client:
     """A DEALER socket: sends [empty delimiter, envelope], reads the same."""
 
-    def __init__(self, ctx, endpoint):
+    def __init__(self, ctx, endpoint, keys):
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        curve_client(self.sock, keys)
         self.sock.connect(endpoint)
 
     def send_raw(self, payload):
@@ -203,14 +225,17 @@ def run(bin_dir, tmp):
     rpc = f"tcp://127.0.0.1:{free_port()}"
     pub = f"tcp://127.0.0.1:{free_port()}"
     log_path = os.path.join(tmp, "pricing.log")
+    keys_dir, keys = make_keys(bin_dir, tmp)
     with open(log_path, "w") as log:
         proc = subprocess.Popen([os.path.join(bin_dir, "pricing"), "--data-dir", os.path.join(tmp, "data"),
-                                 "--rpc-endpoint", rpc, "--pub-endpoint", pub, "--nosync"],
+                                 "--rpc-endpoint", rpc, "--pub-endpoint", pub, "--nosync",
+                                 "--keys-dir", keys_dir],
                                 stdout=log, stderr=subprocess.STDOUT)
     ctx = zmq.Context()
-    client = Client(ctx, rpc)
+    client = Client(ctx, rpc, keys)
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
+    curve_client(sub, keys)
     sub.setsockopt(zmq.SUBSCRIBE, b"pricing.")
     sub.connect(pub)
     try:

@@ -8,6 +8,7 @@
 #include "call.h"
 #include "clock.h"
 #include "harness.h"
+#include "keys.h"
 #include "log.h"
 #include "mp.h"
 #include "probe.h"
@@ -263,6 +264,10 @@ main (void)
         snprintf (m.key, sizeof m.key, "%s", key);
     }
     free (key);
+    //  the tally row got its key pair from up like the built-in rows
+    snprintf (path, sizeof path, "%s/keys", m.var_dir);
+    CHECK_EQ_INT (keys_use (path, KEYS_OPERATOR), 0);
+    CHECK_EQ_INT (keys_add_peer (m.tally, "tally"), 0);
     if (up) {
         char tally[32];
         CHECK_EQ_INT (s_readyz (&m, tally, sizeof tally), 200);

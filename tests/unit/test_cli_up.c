@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "demo_data.h"
 #include "harness.h"
+#include "keys.h"
 #include "log.h"
 #include "probe.h"
 #include "sha256.h"
@@ -190,6 +191,15 @@ main (void)
     CHECK (log && strstr (log, "curl -sS"));
     free (log);
 
+    //  up made the mesh's keys; this test calls the services as the operator
+    char keys[PATH_MAX + 16];
+    snprintf (keys, sizeof keys, "%s/keys", up.var_dir);
+    snprintf (path, sizeof path, "%s/pricing.cert_secret", keys);
+    CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK_EQ_INT (keys_use (keys, KEYS_OPERATOR), 0);
+    const char *names[3] = {"pricing", "inventory", "orders"};
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT (keys_add_peer (up.endpoint[i], names[i]), 0);
     if (ready && key && apikey_valid (key)) {
         s_check_demo_and_order (&up, key);
 

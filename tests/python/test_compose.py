@@ -12,6 +12,10 @@ import sys
 
 import yaml
 
+KEYS_SERVICE = "keys"
+KEYS_VOLUME = "keys"
+KEYS_DIR = "/var/lib/retailmesh-keys"
+
 passed = 0
 failed = 0
 
@@ -57,7 +61,12 @@ def main():
     check("topology has rows", len(rows) >= 4, str(rows))
     with open(os.path.join(source, "compose", "docker-compose.yml")) as f:
         compose = yaml.safe_load(f)
-    services = compose["services"]
+    services = dict(compose["services"])
+    keys = services.pop(KEYS_SERVICE, {})
+    check("keys service", keys.get("command", [])[:3] == ["retailmesh", "keys", "init"]
+          and keys.get("restart") == "no" and f"{KEYS_VOLUME}:{KEYS_DIR}" in keys.get("volumes", []),
+          str(keys))
+    check("keys volume", KEYS_VOLUME in compose.get("volumes", {}), "")
     check("same services", set(services) == set(rows), f"{sorted(services)} vs {sorted(rows)}")
 
     for name, row in rows.items():
@@ -82,7 +91,12 @@ def main():
                   env.get(key) == f"tcp://{source_name}:{port(rows[source_name]['pub'])}",
                   f"{key}={env.get(key)}")
         check(f"{name} is told exactly its peers", told == want, f"{sorted(told)} vs {sorted(want)}")
-        depends = set(svc.get("depends_on", {}))
+        depends = dict(svc.get("depends_on", {}))
+        check(f"{name} waits for its keys",
+              depends.pop(KEYS_SERVICE, {}).get("condition") == "service_completed_successfully", "")
+        check(f"{name} reads the keys", env.get("RETAILMESH_KEYS_DIR") == KEYS_DIR
+              and f"{KEYS_VOLUME}:{KEYS_DIR}:ro" in svc.get("volumes", []), str(svc.get("volumes")))
+        depends = set(depends)
         check(f"{name} waits for what it calls", depends == set(row["calls"]),
               f"{sorted(depends)} vs {row['calls']}")
         if row["rpc"]:

@@ -319,8 +319,9 @@ s_add_peer (service_t *self, const char *peer)
     //  a few attempts fit in one call timeout, so a restarted peer is retried
     const char *endpoint = config_get (self->cfg, name);
     int rc = s_add_peer_key (endpoint, peer);
-    if (rc == 0)
-        rc = rpc_client_new (endpoint, self->call_timeout / 3 + 1, &slot->client);
+    if (rc != 0)
+        return rc;
+    rc = rpc_client_new (endpoint, self->call_timeout / 3 + 1, &slot->client);
     if (rc != 0) {
         log_error (NULL, "cannot connect to %s at '%s' (option --%s): %s", peer, endpoint ? endpoint : "",
                    name, rm_strerror (rc));

@@ -115,9 +115,13 @@ s_answer (zap_t *self, zsock_t *handler)
     if (name)
         atomic_fetch_add (&self->admitted, 1);
     else {
-        atomic_fetch_add (&self->rejected, 1);
-        log_warn (NULL, "refused a %s client from %s on the %s socket: its key is not on the allow-list",
-                  mechanism ? mechanism : "?", address ? address : "?", domain ? domain : "?");
+        //  a refused client reconnects again and again: the count is in
+        //  sys.health, the log gets the first and then every 1000th
+        uint64_t n = atomic_fetch_add (&self->rejected, 1) + 1;
+        if (n % 1000 == 1)
+            log_warn (NULL, "refused a %s client from %s on the %s socket: its key is not on the allow-list "
+                      "(%llu refused so far)", mechanism ? mechanism : "?", address ? address : "?",
+                      domain ? domain : "?", (unsigned long long) n);
     }
     zstr_sendx (handler, version ? version : "1.0", id ? id : "", name ? "200" : "400",
                 name ? "OK" : "key not allowed", name ? name : "", "", NULL);

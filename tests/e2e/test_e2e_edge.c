@@ -501,7 +501,8 @@ test_https (void)
     int port = harness_free_port ();
     char port_arg[16];
     snprintf (port_arg, sizeof port_arg, "%d", port);
-    const char *argv[] = {harness_bin ("gateway"), "--topology", mesh.topology, "--http-port", "0",
+    const char *argv[] = {harness_bin ("gateway"), "--topology", mesh.topology, "--keys-dir", mesh.keys_dir,
+                          "--http-port", "0",
                           "--https-port", port_arg, "--tls-cert-file", cert, "--tls-key-file", key,
                           NULL};
     harness_proc_t proc;

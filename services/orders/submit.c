@@ -312,11 +312,12 @@ s_reply_mismatch (submission_t *sub, request_t *req)
         const pricing_validate_line_t *line = &check.lines[i];
         if (line->ok)
             continue;
-        msgpack_pack_map (pk, 4);
+        msgpack_pack_map (pk, 5);
         mp_pack_kv_int (pk, "line", (int64_t) i);
         mp_pack_kv_str (pk, "sku", line->sku);
         mp_pack_kv_int (pk, "expected", line->unit_price);
         mp_pack_kv_int (pk, "quoted", line->quoted);
+        mp_pack_kv_str (pk, "price_book", line->price_book);
     }
     record_free (pricing_validate_reply_fields, &check);
 }
@@ -659,6 +660,8 @@ s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *
 {
     pricing_validate_request_t check = {.lines = sub->in.lines, .lines_count = sub->in.lines_count};
     snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
+    snprintf (check.account_id, sizeof check.account_id, "%s", sub->in.account_id);
+    snprintf (check.channel, sizeof check.channel, "%s", sub->in.channel);
     inventory_reserve_request_t hold = {.lines_count = sub->count};
     snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
     hold.lines = (catalog_sku_quantity_t *) calloc (sub->count, sizeof *hold.lines);

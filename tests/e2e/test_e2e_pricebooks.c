@@ -49,9 +49,15 @@ s_check_quote (const char *sku, int quantity, const char *account, const char *c
     json_decref (answer);
 }
 
-//  The pricing.price.changed events about sku with cause (NULL: any).
+//  The last change seen: when it took effect and when it was emitted (Unix ms).
+typedef struct {
+    int64_t changed_at, emitted;
+} s_change_t;
+
+//  The pricing.price.changed events about sku with cause (NULL: any); the
+//  last one goes into last when it is not NULL.
 static int
-s_changes (const char *sku, const char *cause, int64_t *changed_at)
+s_changes (const char *sku, const char *cause, s_change_t *last)
 {
     json_t *reply = itest_call (clients.pricing, "events.since", true, "{\"from\":1,\"max\":10000}");
     size_t i;
@@ -62,8 +68,8 @@ s_changes (const char *sku, const char *cause, int64_t *changed_at)
         if (strcmp (itest_str (event, "type"), "pricing.price.changed") == 0
             && strcmp (itest_str (body, "sku"), sku) == 0 && (!cause || strcmp (itest_str (body, "cause"), cause) == 0)) {
             count++;
-            if (changed_at)
-                *changed_at = itest_int (body, "changed_at");
+            if (last)
+                *last = (s_change_t) {itest_int (body, "changed_at"), itest_int (event, "time")};
         }
     }
     json_decref (reply);
@@ -241,12 +247,12 @@ s_wait_price (const char *sku, int64_t want, int64_t deadline)
 
 //  Polls until sku has count scheduled changes, up to deadline; returns the count seen.
 static int
-s_wait_changes (const char *sku, int count, int64_t deadline, int64_t *changed_at)
+s_wait_changes (const char *sku, int count, int64_t deadline, s_change_t *last)
 {
-    int seen = s_changes (sku, "scheduled", changed_at);
+    int seen = s_changes (sku, "scheduled", last);
     while (seen < count && clock_mono_ms () < deadline) {
         s_pause_ms (50);
-        seen = s_changes (sku, "scheduled", changed_at);
+        seen = s_changes (sku, "scheduled", last);
     }
     return seen;
 }
@@ -263,16 +269,18 @@ test_future_price (void)
     CHECK (clock_now_ms () < from);
     int64_t deadline = clock_mono_ms () + 10000;
     CHECK_EQ_INT (s_wait_price ("PB-FUT", 450, deadline), 450);
-    int64_t changed_at = 0;
-    CHECK_EQ_INT (s_wait_changes ("PB-FUT", 1, deadline, &changed_at), 1);
-    CHECK_EQ_INT (changed_at, from);
+    s_change_t change = {0};
+    CHECK_EQ_INT (s_wait_changes ("PB-FUT", 1, deadline, &change), 1);
+    CHECK_EQ_INT (change.changed_at, from);
+    CHECK (change.emitted >= from);
     int64_t first_from = from;
     //  the change was announced by the timer, not by the quotes: without any
     //  request the next one is announced too
     from = clock_now_ms () + 1500;
     s_put_from ("web-usd", "PB-FUT", 300, from);
-    CHECK_EQ_INT (s_wait_changes ("PB-FUT", 2, clock_mono_ms () + 10000, &changed_at), 2);
-    CHECK_EQ_INT (changed_at, from);
+    CHECK_EQ_INT (s_wait_changes ("PB-FUT", 2, clock_mono_ms () + 10000, &change), 2);
+    CHECK_EQ_INT (change.changed_at, from);
+    CHECK (change.emitted >= from);
 
     //  the dated entry is removed: the undated price is back, and said so
     char path[256], text[40];
@@ -300,17 +308,20 @@ static void
 test_takeover_while_down (void)
 {
     http_put (&mesh, "/v1/prices/USD/PB-DOWN", "{\"unit_price\":700}");
-    int64_t from = clock_now_ms () + 1000;
+    int64_t from = clock_now_ms () + 1500;
     s_put_from ("list-usd", "PB-DOWN", 650, from);
     CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_PRICING), 0);
     for (int i = 0; i < 100 && clock_now_ms () <= from; i++)
         s_pause_ms (50);
-    CHECK (clock_now_ms () > from);
+    int64_t started = clock_now_ms ();
+    CHECK (started > from);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_PRICING), 0);
     itest_clients_connect (&clients, &mesh);
-    int64_t changed_at = 0;
-    CHECK_EQ_INT (s_wait_changes ("PB-DOWN", 1, clock_mono_ms () + 10000, &changed_at), 1);
-    CHECK_EQ_INT (changed_at, from);
+    s_change_t change = {0};
+    CHECK_EQ_INT (s_wait_changes ("PB-DOWN", 1, clock_mono_ms () + 10000, &change), 1);
+    CHECK_EQ_INT (change.changed_at, from);
+    //  announced by the restarted pricing, not before it stopped
+    CHECK (change.emitted >= started);
     s_check_quote ("PB-DOWN", 1, NULL, NULL, 650, "list-usd");
     //  and not again after another restart
     CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_PRICING), 0);

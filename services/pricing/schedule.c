@@ -1,7 +1,6 @@
 #include "schedule.h"
 #include "err.h"
 #include "store.h"
-#include "storeval.h"
 #include <string.h>
 
 #define S_KEY_MAX (8 + 2 * SCHEDULE_ID_MAX + 1)
@@ -26,14 +25,7 @@ schedule_add (MDB_txn *txn, MDB_dbi dbi, const schedule_item_t *item)
     size_t klen = s_key (item, key);
     if (!klen)
         return RM_EINVAL;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 0);
-    int rc = storeval_put (txn, dbi, key, klen, SCHEDULE_V, buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    return store_put (txn, dbi, key, klen, "", 0, 0);
 }
 
 int

@@ -4,8 +4,8 @@
 //  so each is announced once, also across a restart.
 //
 //  Keys are the moment (Unix ms, big-endian, so LMDB's order is time
-//  order), the book ID, NUL, the SKU; values are empty records
-//  (storeval.h) at version SCHEDULE_V.
+//  order), the book ID, NUL, the SKU. Values are empty: the schedule is an
+//  index, a key rather than a record (as orders' by_external).
 #ifndef RM_SCHEDULE_H
 #define RM_SCHEDULE_H
 
@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCHEDULE_V 1
 #define SCHEDULE_ID_MAX 64
 
 typedef struct {

@@ -79,6 +79,12 @@ s_get_record (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, unsigned 
 
 //  ---- books -----------------------------------------------------------
 
+bool
+pricebook_kind_known (const char *kind)
+{
+    return strcmp (kind, "list") == 0 || strcmp (kind, "channel") == 0 || strcmp (kind, "account") == 0;
+}
+
 void
 pricebook_list_id (const char *currency, char id[PRICEBOOK_ID_MAX + 1])
 {
@@ -120,7 +126,7 @@ s_check_book (const pricing_put_book_request_t *in, const char *channel, pricebo
 {
     bool list = strcmp (in->kind, "list") == 0, by_channel = strcmp (in->kind, "channel") == 0,
          by_account = strcmp (in->kind, "account") == 0;
-    if (!list && !by_channel && !by_account)
+    if (!pricebook_kind_known (in->kind))
         return s_fault (fault, RM_EINVAL, "/kind", "must be list, channel or account, not '%s'", in->kind);
     if (by_channel != (*channel != '\0'))
         return s_fault (fault, RM_EINVAL, "/channel", by_channel ? "is required for a channel book"

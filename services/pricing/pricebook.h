@@ -63,6 +63,9 @@ typedef struct {
     char message[192];
 } pricebook_fault_t;
 
+//  Whether kind is list, channel or account.
+bool pricebook_kind_known (const char *kind);
+
 //  The list book's ID of a currency ("list-usd").
 void pricebook_list_id (const char *currency, char id[PRICEBOOK_ID_MAX + 1]);
 

@@ -319,6 +319,14 @@ s_put_book (service_t *svc, request_t *req)
     return 0;
 }
 
+//  Decodes a read's request into in and opens the transaction it reads.
+static int
+s_read_request (service_t *svc, request_t *req, const field_spec_t *fields, void *in, MDB_txn **txn)
+{
+    int rc = record_decode (fields, request_body (req), in);
+    return rc != 0 ? rc : service_read_txn (svc, txn);
+}
+
 static int
 s_get_book (service_t *svc, request_t *req)
 {
@@ -326,9 +334,7 @@ s_get_book (service_t *svc, request_t *req)
     pricing_book_t book;
     pricebook_t pb = pricing_pricebook (svc);
     MDB_txn *txn;
-    int rc = record_decode (pricing_get_book_request_fields, request_body (req), &in);
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
+    int rc = s_read_request (svc, req, pricing_get_book_request_fields, &in, &txn);
     if (rc == 0)
         rc = pricebook_book_get (&pb, txn, in.book_id, &book);
     if (rc == RM_ENOTFOUND)
@@ -345,12 +351,9 @@ s_list_books (service_t *svc, request_t *req)
     pricing_books_t books = {0};
     pricebook_t pb = pricing_pricebook (svc);
     MDB_txn *txn;
-    int rc = record_decode (pricing_list_books_request_fields, request_body (req), &in);
-    if (rc == 0 && in.kind[0] && strcmp (in.kind, "list") != 0 && strcmp (in.kind, "channel") != 0
-        && strcmp (in.kind, "account") != 0)
+    int rc = s_read_request (svc, req, pricing_list_books_request_fields, &in, &txn);
+    if (rc == 0 && in.kind[0] && !pricebook_kind_known (in.kind))
         return request_reply_error (req, RM_EINVAL, "/kind", "must be list, channel or account, not '%s'", in.kind);
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
     if (rc == 0)
         rc = pricebook_book_list (&pb, txn, in.currency, in.kind, &books);
     if (rc == 0)
@@ -424,9 +427,7 @@ s_get_entry (service_t *svc, request_t *req)
     pricing_entries_t entries = {0};
     pricebook_t pb = pricing_pricebook (svc);
     MDB_txn *txn;
-    int rc = record_decode (pricing_get_entry_request_fields, request_body (req), &in);
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
+    int rc = s_read_request (svc, req, pricing_get_entry_request_fields, &in, &txn);
     if (rc == 0)
         rc = pricebook_entries_get (&pb, txn, in.book_id, in.sku, &entries);
     if (rc == RM_ENOTFOUND)

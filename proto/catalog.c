@@ -34,6 +34,7 @@ RECORD_FIELDS (core_dlq_dropped, CORE_DLQ_DROPPED)
 RECORD_FIELDS (catalog_sku_quantity, CATALOG_SKU_QUANTITY)
 RECORD_FIELDS (catalog_quoted_line, CATALOG_QUOTED_LINE)
 RECORD_FIELDS (catalog_allocation, CATALOG_ALLOCATION)
+RECORD_FIELDS (catalog_batch_reply, CATALOG_BATCH_REPLY)
 
 const msg_spec_t catalog_core[] = {
     OP ("sys.health", s_none, core_health_fields, "Liveness and basic facts; every service answers it."),

@@ -1,5 +1,5 @@
 //  The pricing slice of the catalogue: quotes, price checks, price books,
-//  their entries, and the price change event.
+//  their entries, batches of entries, and the price change event.
 #include "catalog_pricing.h"
 #include "catalog_fields.h"
 
@@ -24,6 +24,8 @@ RECORD_FIELDS (pricing_get_entry_request, PRICING_GET_ENTRY_REQUEST)
 RECORD_FIELDS (pricing_entries, PRICING_ENTRIES)
 RECORD_FIELDS (pricing_delete_entry_request, PRICING_DELETE_ENTRY_REQUEST)
 RECORD_FIELDS (pricing_delete_entry_reply, PRICING_DELETE_ENTRY_REPLY)
+RECORD_FIELDS (pricing_batch_price, PRICING_BATCH_PRICE)
+RECORD_FIELDS (pricing_batch_request, PRICING_BATCH_REQUEST)
 RECORD_FIELDS (pricing_price_changed, PRICING_PRICE_CHANGED)
 
 const msg_spec_t catalog_pricing[] = {
@@ -44,6 +46,8 @@ const msg_spec_t catalog_pricing[] = {
         "Returns a SKU's entries in a price book."),
     OP ("pricing.delete_entry", pricing_delete_entry_request_fields, pricing_delete_entry_reply_fields,
         "Removes a SKU's entries from a price book, or only the one from valid_from."),
+    OP ("pricing.batch", pricing_batch_request_fields, catalog_batch_reply_fields,
+        "Applies up to 10,000 prices or book entries in one transaction, all or none; once per batch_id."),
     EVENT ("pricing.price.changed", pricing_price_changed_fields,
            "The price a book gives a SKU changed: set, deleted, or a dated entry began or ended."),
     {.name = NULL},

@@ -144,6 +144,17 @@ RECORD_STRUCT (pricing_delete_entry_request, PRICING_DELETE_ENTRY_REQUEST)
     R_BOOK_ID (X, T) R_SKU (X, T) R_AMOUNT (X, T, deleted, "entries removed")
 RECORD_STRUCT (pricing_delete_entry_reply, PRICING_DELETE_ENTRY_REPLY)
 
+//  pricing.batch: prices and book entries, all applied or none
+#define PRICING_BATCH_PRICE(X, T)                                                             \
+    R_CURRENCY (X, T) R_SKU (X, T) PRICING_ENTRY_FIELDS (X, T)                                \
+    X (T, STR, book_id, false, FC_IDENT, 64, "price book ID; absent: the currency's list book")
+RECORD_STRUCT (pricing_batch_price, PRICING_BATCH_PRICE)
+
+#define PRICING_BATCH_REQUEST(X, T) \
+    R_BATCH_ID (X, T)               \
+    X (T, MAPS, items, 1, CATALOG_MAX_BATCH_ITEMS, pricing_batch_price, "the prices, applied in order, all or none")
+RECORD_STRUCT (pricing_batch_request, PRICING_BATCH_REQUEST)
+
 //  The event pricing.price.changed: the price a book gives a SKU (below
 //  every tier) changed, by a write or because a dated entry began or ended.
 #define PRICING_PRICE_CHANGED(X, T)                                                                     \

@@ -17,6 +17,10 @@
 #define CATALOG_MAX_SHIP_TO 16
 #define CATALOG_STRMAP_KEY_MAX 64
 #define CATALOG_STR_DEFAULT_MAX 256
+//  Items one batch of a bulk feed may have (pricing.batch,
+//  inventory.movements_batch): a batch is one transaction, so this bounds
+//  how long it holds the service's write lock.
+#define CATALOG_MAX_BATCH_ITEMS 10000
 
 //  Field descriptions, each an entry of a record list (record.h).
 #define R_SKU(X, T) X (T, STR, sku, true, FC_IDENT, 64, "stock keeping unit")
@@ -27,6 +31,9 @@
 #define R_QUANTITY(X, T) X (T, INT, quantity, true, 1, CATALOG_MAX_QUANTITY, "units")
 #define R_UNIT_PRICE(X, T, d) X (T, INT, unit_price, true, 0, CATALOG_MAX_UNIT_PRICE, d)
 #define R_AMOUNT(X, T, n, d) X (T, INT, n, true, 0, INT64_MAX, d)
+
+#define R_BATCH_ID(X, T) \
+    X (T, STR, batch_id, true, FC_IDENT, 128, "the sender's ID of the batch: resending it is harmless")
 
 //  Lines of SKU and quantity: pricing.quote, inventory.reserve.
 #define CATALOG_SKU_QUANTITY(X, T) R_SKU (X, T) R_QUANTITY (X, T)
@@ -40,5 +47,13 @@ RECORD_STRUCT (catalog_quoted_line, CATALOG_QUOTED_LINE)
 //  Units at a location: inventory's holds, an order line's reservations.
 #define CATALOG_ALLOCATION(X, T) R_LOCATION (X, T) R_QUANTITY (X, T)
 RECORD_STRUCT (catalog_allocation, CATALOG_ALLOCATION)
+
+//  The answer to a bulk feed's batch, applied whole (pricing.batch,
+//  inventory.movements_batch); a resend of the batch answers it again.
+#define CATALOG_BATCH_REPLY(X, T)                                                      \
+    R_BATCH_ID (X, T) R_AMOUNT (X, T, applied, "items applied: every item of the batch") \
+    X (T, TIME, applied_at, true, "when the batch was applied, Unix ms")               \
+    X (T, BOOL, replayed, "the batch_id was applied before with this body: nothing was applied again")
+RECORD_STRUCT (catalog_batch_reply, CATALOG_BATCH_REPLY)
 
 #endif

@@ -90,6 +90,7 @@ typedef struct {
     size_t body_len;
     size_t body_cap;
     size_t received;              //  body bytes that arrived, kept or not
+    size_t body_max;              //  bytes the body may have (the route's, when authorized)
     bool too_large;
     bool authorized;              //  has a valid key (or the route needs none)
     bool keep_body;               //  the body will be read, so buffer it
@@ -160,7 +161,9 @@ s_req_start (req_t *req, struct MHD_Connection *conn, const char *url, const cha
                                 || auth_check (api->auth, s_header (req, MHD_HTTP_HEADER_AUTHORIZATION), req->caller));
     //  a body nobody reads (unknown route, no key, GET) is drained unbuffered
     req->keep_body = req->authorized && route->body != ROUTE_BODY_NONE;
+    req->body_max = translate_body_max (req->authorized ? route : NULL);
 }
+
 
 static void
 s_req_destroy (req_t **req_p)
@@ -224,6 +227,16 @@ s_send_problem (req_t *req, int status, const char *slug, const char *title, con
     translate_reply_t reply = {0};
     translate_problem (&reply, status, slug, title, detail, req->cid);
     return s_send (req, &reply, extra_name, extra_value);
+}
+
+//  413, with the connection closed.
+static enum MHD_Result
+s_send_too_large (req_t *req)
+{
+    char detail[64];
+    snprintf (detail, sizeof detail, "The body must be at most %zu MiB.", req->body_max >> 20);
+    return s_send_problem (req, 413, "payload-too-large", "Request body too large", detail,
+                           MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 static enum MHD_Result
@@ -325,8 +338,7 @@ s_call (req_t *req)
     json_t *body = NULL;
     if (!problem && translate_body_given (route, req->received)) {
         if (req->too_large)
-            return s_send_problem (req, 413, "payload-too-large", "Request body too large",
-                                   "The body must be at most 1 MiB.", MHD_HTTP_HEADER_CONNECTION, "close");
+            return s_send_too_large (req);
         if (!translate_json_content_type (s_header (req, MHD_HTTP_HEADER_CONTENT_TYPE)))
             return s_send_problem (req, 415, "unsupported-media-type", "Unsupported media type",
                                    "The body must be sent as Content-Type: application/json.", NULL, NULL);
@@ -429,7 +441,7 @@ s_append_body (req_t *req, const char *data, size_t size)
 {
     if (req->too_large || !req->keep_body)
         return;
-    if (req->body_len + size > TRANSLATE_BODY_MAX) {
+    if (req->body_len + size > req->body_max) {
         req->too_large = true;
         return;
     }
@@ -577,7 +589,8 @@ s_check_path (req_t *req, const char *method, bool *answered)
 
 //  What the edge refuses before any routing: a target, headers or query
 //  beyond the limits of http_api.h, a transfer coding other than chunked,
-//  a body over 1 MiB by its Content-Length, NUL or control characters in
+//  a body over the route's limit (1 MiB; 3 MiB for a batch) by its
+//  Content-Length, NUL or control characters in
 //  the path or the query. Each is answered at once, with the connection
 //  closed. Returns MHD_YES with *answered false when the request passes.
 static enum MHD_Result
@@ -602,10 +615,9 @@ s_check_edge (req_t *req, const char *method, bool *answered)
                                "The only transfer coding taken is chunked.",
                                MHD_HTTP_HEADER_CONNECTION, "close");
     const char *length = s_header (req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length && strtoull (length, NULL, 10) > TRANSLATE_BODY_MAX) {
+    if (length && strtoull (length, NULL, 10) > req->body_max) {
         req->too_large = true;
-        return s_send_problem (req, 413, "payload-too-large", "Request body too large",
-                               "The body must be at most 1 MiB.", MHD_HTTP_HEADER_CONNECTION, "close");
+        return s_send_too_large (req);
     }
     kv_scan_t query = {0};
     MHD_get_connection_values_n (req->conn, MHD_GET_ARGUMENT_KIND, s_scan_kv, &query);

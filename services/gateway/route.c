@@ -23,6 +23,8 @@ const route_t route_table[] = {
      ROUTE_BODY_REQUIRED, NULL,
      {{"currency", "currency", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"POST", "/v1/prices/batch", "applyPriceBatch", ROUTE_CALL, "pricing.batch", "pricing", true, ROUTE_BODY_BATCH,
+     NULL, {{.name = NULL}}},
     {"GET", "/v1/pricebooks", "listPriceBooks", ROUTE_CALL, "pricing.list_books", "pricing", true, ROUTE_BODY_NONE,
      NULL,
      {{"currency", "currency", PARAM_QUERY, false, NULL},

@@ -29,6 +29,7 @@ typedef enum {
     ROUTE_BODY_NONE,          //  takes no body
     ROUTE_BODY_REQUIRED,      //  takes a JSON body, always
     ROUTE_BODY_OPTIONAL,      //  takes a JSON body or none (an empty one)
+    ROUTE_BODY_BATCH,         //  takes a JSON body, always, of up to ROUTE_BATCH_BODY_MAX
 } route_body_t;
 
 typedef struct {
@@ -53,6 +54,15 @@ typedef struct {
     const char *created;
     route_param_t params[ROUTE_PARAMS_MAX];  //  terminated by name NULL
 } route_t;
+
+//  The body limit of the bulk feeds' routes (ROUTE_BODY_BATCH:
+//  pricing.batch, inventory.movements_batch): 10,000 items of a usual shape are about
+//  1.2 MB of JSON. A valid body never packs into more MessagePack bytes
+//  than its JSON has (quotes, colons and commas become type headers,
+//  RFC 3339 times 9-byte integers), so 3 MiB leaves the call with its
+//  envelope well under the services' --max-message-size of 4 MiB, which
+//  would otherwise drop the gateway's connection.
+#define ROUTE_BATCH_BODY_MAX (3u * 1024 * 1024)
 
 //  Every route, terminated by an entry whose method is NULL.
 extern const route_t route_table[];

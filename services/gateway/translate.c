@@ -69,10 +69,17 @@ translate_json_content_type (const char *content_type)
     return *p == '\0' || (*p == ';' && s_charset_ok (p));
 }
 
+size_t
+translate_body_max (const route_t *route)
+{
+    return route && route->body == ROUTE_BODY_BATCH ? ROUTE_BATCH_BODY_MAX : TRANSLATE_BODY_MAX;
+}
+
 bool
 translate_body_given (const route_t *route, size_t received)
 {
-    return route->body == ROUTE_BODY_REQUIRED || (route->body == ROUTE_BODY_OPTIONAL && received > 0);
+    return route->body == ROUTE_BODY_REQUIRED || route->body == ROUTE_BODY_BATCH
+           || (route->body == ROUTE_BODY_OPTIONAL && received > 0);
 }
 
 static json_t *s_validation_problem (const char *cid);
@@ -390,9 +397,32 @@ s_add_line_details (json_t *problem, const msgpack_object *details, bool prices)
     }
 }
 
+//  A batch's details name its bad items (pricing.batch,
+//  inventory.movements_batch): each becomes an error at the item's field,
+//  with its index and its own code.
+static void
+s_add_item_details (json_t *problem, const msgpack_object *details)
+{
+    for (uint32_t i = 0; i < details->via.array.size; i++) {
+        const msgpack_object *detail = &details->via.array.ptr[i];
+        char field[JSONMP_POINTER_MAX] = "", message[256] = "", code[32] = "";
+        int64_t index = -1;
+        mp_get_str (detail, "field", field, sizeof field);
+        mp_get_str (detail, "message", message, sizeof message);
+        mp_get_str (detail, "code", code, sizeof code);
+        mp_get_int (detail, "index", &index);
+        json_t *item = problem_add_error (problem, field, jsonmp_message (message, field));
+        if (item && index >= 0)
+            json_object_set_new (item, "index", json_integer ((json_int_t) index));
+        if (item && *code)
+            json_object_set_new (item, "code", json_string (code));
+    }
+}
+
 //  How a service's error code answers over HTTP. Rows are tried in order;
 //  a row with_field applies only when the error names a request field.
-typedef enum { LINES_NONE, LINES_PRICES, LINES_STOCK } s_lines_t;
+//  LINES_ITEMS: details, when there are any, list a batch's bad items.
+typedef enum { LINES_NONE, LINES_PRICES, LINES_STOCK, LINES_ITEMS } s_lines_t;
 
 static const struct {
     int err;
@@ -402,7 +432,7 @@ static const struct {
     bool retry_after;
     s_lines_t lines;               //  per-line details that stand for the field error
 } s_errors[] = {
-    {RM_EINVAL, false, 422, "validation", "Request is not valid", false, LINES_NONE},
+    {RM_EINVAL, false, 422, "validation", "Request is not valid", false, LINES_ITEMS},
     {RM_ENOTFOUND, true, 422, "unknown-reference", "Request refers to something unknown", false, LINES_NONE},
     {RM_ENOTFOUND, false, 404, "not-found", "Not found", false, LINES_NONE},
     {RM_EMISMATCH, false, 409, "price-mismatch", "Prices have changed", false, LINES_PRICES},
@@ -475,8 +505,12 @@ s_error_reply (const route_t *route, const msgpack_object *body, const char *cid
     out->retry_after = s_errors[i].retry_after;
     if (!out->body)
         return;
-    if (s_errors[i].lines != LINES_NONE)
-        s_add_line_details (out->body, mp_get (body, "details"), s_errors[i].lines == LINES_PRICES);
+    const msgpack_object *details = mp_get (body, "details");
+    bool items = s_errors[i].lines == LINES_ITEMS && details && details->type == MSGPACK_OBJECT_ARRAY;
+    if (items)
+        s_add_item_details (out->body, details);
+    else if (s_errors[i].lines == LINES_PRICES || s_errors[i].lines == LINES_STOCK)
+        s_add_line_details (out->body, details, s_errors[i].lines == LINES_PRICES);
     else if (*field)
         s_add_field_error (out->body, route, field, jsonmp_message (message, field));
     if (err == RM_ECONFLICT)

@@ -13,6 +13,10 @@
 
 #define TRANSLATE_BODY_MAX (1024 * 1024)
 
+//  The bytes a route's body may have (route NULL: one not known or not
+//  authorized): ROUTE_BATCH_BODY_MAX for a batch's, else TRANSLATE_BODY_MAX.
+size_t translate_body_max (const route_t *route);
+
 //  An HTTP answer: status, JSON body (a problem when problem is true),
 //  and the headers it needs.
 typedef struct {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const pricebook_dbs[] = {"prices", "books", "book_scopes", "schedule", NULL};
+const char *const pricebook_dbs[] = {"prices", "books", "book_scopes", "schedule", "batches", NULL};
 
 //  The record version of a price in the "prices" layout of schema 2.
 #define S_PRICE_V2 1
@@ -548,18 +548,23 @@ s_list_book_ensure (const pricebook_t *pb, MDB_txn *txn, const char *currency, i
 }
 
 int
-pricebook_list_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, const char *currency, const char *sku,
-                    int64_t unit_price, int64_t now, pricebook_fault_t *fault)
+pricebook_list_entry_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, const char *currency, const char *sku,
+                          const pricing_dated_entry_t *entry, int64_t now, pricebook_fault_t *fault)
 {
     char book_id[PRICEBOOK_ID_MAX + 1];
     int rc = s_list_book_ensure (pb, txn, currency, now, book_id);
     if (rc == RM_ECONFLICT)
         return s_fault (fault, rc, "/currency", "the %s list book cannot be created: %d price books exist", currency,
                         PRICING_MAX_BOOKS);
-    if (rc != 0)
-        return rc;
+    return rc != 0 ? rc : pricebook_entry_put (pb, txn, cid, book_id, sku, entry, now, fault);
+}
+
+int
+pricebook_list_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, const char *currency, const char *sku,
+                    int64_t unit_price, int64_t now, pricebook_fault_t *fault)
+{
     pricing_dated_entry_t entry = {.unit_price = unit_price, .has_unit_price = true};
-    return pricebook_entry_put (pb, txn, cid, book_id, sku, &entry, now, fault);
+    return pricebook_list_entry_put (pb, txn, cid, currency, sku, &entry, now, fault);
 }
 
 int

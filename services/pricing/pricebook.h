@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { PRICING_DB_PRICES = 0, PRICING_DB_BOOKS, PRICING_DB_SCOPES, PRICING_DB_SCHEDULE };
+enum { PRICING_DB_PRICES = 0, PRICING_DB_BOOKS, PRICING_DB_SCOPES, PRICING_DB_SCHEDULE, PRICING_DB_BATCHES };
 extern const char *const pricebook_dbs[];
 
 #define PRICEBOOK_BOOK_V 1
@@ -98,10 +98,17 @@ int pricebook_entry_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, c
                          const char *sku, const pricing_dated_entry_t *entry, int64_t now,
                          pricebook_fault_t *fault);
 
+//  Sets the SKU's entry in the currency's list book as
+//  pricebook_entry_put does, creating the book when missing. Returns what
+//  pricebook_entry_put returns, and RM_ECONFLICT (fault /currency) when
+//  the book cannot be created.
+int pricebook_list_entry_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, const char *currency,
+                              const char *sku, const pricing_dated_entry_t *entry, int64_t now,
+                              pricebook_fault_t *fault);
+
 //  Sets the undated entry of the SKU in the currency's list book to
 //  unit_price (no tiers), creating the book when missing; the SKU's dated
-//  entries stay. Returns what pricebook_entry_put returns, and
-//  RM_ECONFLICT (fault /currency) when the book cannot be created.
+//  entries stay. Returns what pricebook_list_entry_put returns.
 int pricebook_list_put (const pricebook_t *pb, MDB_txn *txn, const char *cid, const char *currency,
                         const char *sku, int64_t unit_price, int64_t now, pricebook_fault_t *fault);
 

@@ -1,4 +1,5 @@
 #include "pricing.h"
+#include "batch.h"
 #include "catalog_pricing.h"
 #include "clock.h"
 #include "err.h"
@@ -479,5 +480,6 @@ const service_route_t pricing_routes[] = {
     {"pricing.put_entry", s_put_entry},
     {"pricing.get_entry", s_get_entry},
     {"pricing.delete_entry", s_delete_entry},
+    {"pricing.batch", batch_handle},
     {NULL, NULL},
 };

@@ -54,8 +54,8 @@ extern const service_option_t pricing_options[];
 //  takeover of dated prices (takeover.h).
 int pricing_start (service_t *svc);
 
-//  The operation handlers (pricing.quote, pricing.validate, pricing.set and
-//  the price book operations).
+//  The operation handlers (pricing.quote, pricing.validate, pricing.set,
+//  the price book operations and pricing.batch, batch.h's).
 extern const service_route_t pricing_routes[];
 
 #endif

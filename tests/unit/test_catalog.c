@@ -89,7 +89,8 @@ s_validate_json (const field_spec_t *fields, const char *text, proto_error_t *er
 static const char *s_operations[] = {
     "sys.health", "events.since", "consumer.replay", "dlq.list", "dlq.show", "dlq.retry",
     "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "pricing.put_book", "pricing.get_book",
-    "pricing.list_books", "pricing.put_entry", "pricing.get_entry", "pricing.delete_entry", "inventory.availability",
+    "pricing.list_books", "pricing.put_entry", "pricing.get_entry", "pricing.delete_entry", "pricing.batch",
+    "inventory.availability",
     "inventory.reserve", "inventory.release", "inventory.set_stock", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history", NULL};
 static const char *s_events[] = {
@@ -119,7 +120,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 31);
+    CHECK_EQ_INT (s_count_messages (), 32);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -219,6 +220,9 @@ static const sample_t s_samples[] = {
     {"pricing.get_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\"}",
      "{\"book_id\":\"web-eur\",\"currency\":\"EUR\",\"sku\":\"SKU-1\",\"entries\":[{" ENTRY_FIELDS
      ",\"updated_at\":1700000000000}]}"},
+    {"pricing.batch", "{\"batch_id\":\"erp-1\",\"items\":[{\"currency\":\"EUR\",\"sku\":\"SKU-1\",\"unit_price\":1000},"
+     "{\"currency\":\"EUR\",\"sku\":\"SKU-2\",\"book_id\":\"web-eur\"," ENTRY_FIELDS "}]}",
+     "{\"batch_id\":\"erp-1\",\"applied\":2,\"applied_at\":1700000000000,\"replayed\":false}"},
     {"pricing.delete_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"valid_from\":1700000000000}",
      "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"deleted\":1}"},
     {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"]}",

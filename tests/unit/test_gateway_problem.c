@@ -393,6 +393,13 @@ test_body_given (void)
     CHECK (translate_body_given (submit, 0));
     CHECK (translate_body_given (submit, 10));
     CHECK (!translate_body_given (get, 10));
+    //  a batch's body is required and may be larger than any other
+    const route_t *batch = route_find ("POST", "/v1/prices/batch", &m);
+    CHECK (batch != NULL);
+    CHECK (translate_body_given (batch, 0));
+    CHECK_EQ_INT (translate_body_max (batch), ROUTE_BATCH_BODY_MAX);
+    CHECK_EQ_INT (translate_body_max (submit), TRANSLATE_BODY_MAX);
+    CHECK_EQ_INT (translate_body_max (NULL), TRANSLATE_BODY_MAX);
 }
 
 //  A hub call whose reply body is given as a list of packing steps.
@@ -553,6 +560,47 @@ test_reply_errors (void)
     json_decref (r.body);
 }
 
+//  A batch's invalid answer lists its bad items: each an error at the
+//  item's field with its index and its own code.
+static void
+test_reply_batch_items (void)
+{
+    const route_t *batch = s_route ("POST", "/v1/prices/batch");
+    hub_call_t call;
+    msgpack_packer pk;
+    s_reply_begin (&call, false, &pk);
+    msgpack_pack_map (&pk, 4);
+    mp_pack_kv_str (&pk, "code", "invalid");
+    mp_pack_kv_str (&pk, "message", "2 items are not valid; nothing was applied");
+    mp_pack_kv_str (&pk, "field", "/items");
+    mp_pack_str (&pk, "details");
+    msgpack_pack_array (&pk, 2);
+    const char *const items[][3] = {{"not_found", "/items/3/book_id", "no price book 'x'"},
+                                    {"invalid", "/items/17/unit_price", "must be at least 0"}};
+    for (size_t i = 0; i < 2; i++) {
+        msgpack_pack_map (&pk, 4);
+        mp_pack_kv_int (&pk, "index", i ? 17 : 3);
+        mp_pack_kv_str (&pk, "code", items[i][0]);
+        mp_pack_kv_str (&pk, "field", items[i][1]);
+        mp_pack_kv_str (&pk, "message", items[i][2]);
+    }
+    translate_reply_t r;
+    translate_reply (batch, &call, "c", &r);
+    msgpack_sbuffer_destroy (&call.reply);
+    CHECK_EQ_INT (r.status, 422);
+    CHECK_STR (s_str (r.body, "type"), PROBLEM_TYPE_BASE "validation");
+    CHECK_STR (s_str (r.body, "detail"), "2 items are not valid; nothing was applied");
+    CHECK_EQ_INT (json_array_size (json_object_get (r.body, "errors")), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *error = s_error_at (r.body, i);
+        CHECK_STR (s_str (error, "pointer"), items[i][1]);
+        CHECK_STR (s_str (error, "code"), items[i][0]);
+        CHECK_STR (s_str (error, "message"), items[i][2]);
+        CHECK_EQ_INT (json_integer_value (json_object_get (error, "index")), i ? 17 : 3);
+    }
+    json_decref (r.body);
+}
+
 static void
 test_reply_cancel (void)
 {
@@ -708,6 +756,7 @@ main (int argc, char **argv)
     test_request_params ();
     test_reply_success ();
     test_reply_errors ();
+    test_reply_batch_items ();
     test_request_cancel ();
     test_body_given ();
     test_reply_cancel ();

@@ -13,7 +13,8 @@
 
 //  Stock keys are "<sku>\0<location>" (store_key_pair), so a SKU's
 //  locations sit together; reservations are keyed by the order's 16-byte ID.
-const char *const inventory_dbs[] = {"stock", "reservations", "released", NULL};
+const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
+                                     "ledger", "movements",    "holds",    "hold_expiry", "backorders", NULL};
 
 static int
 s_stock_decode (const MDB_val *val, stock_t *stock)
@@ -319,11 +320,21 @@ const store_migration_t inventory_migrations[] = {
 //  ---------------------------------------------------------------------
 //  operation handlers
 
-static inventory_dbs_t
-s_dbs (service_t *svc)
+inventory_dbs_t
+inventory_dbs_of (service_t *svc)
 {
-    return (inventory_dbs_t) {service_dbi (svc, INVENTORY_DB_STOCK), service_dbi (svc, INVENTORY_DB_RESERVATIONS),
-                              service_dbi (svc, INVENTORY_DB_RELEASED)};
+    return (inventory_dbs_t) {
+        .stock = service_dbi (svc, INVENTORY_DB_STOCK),
+        .reservations = service_dbi (svc, INVENTORY_DB_RESERVATIONS),
+        .released = service_dbi (svc, INVENTORY_DB_RELEASED),
+        .locations = service_dbi (svc, INVENTORY_DB_LOCATIONS),
+        .skus = service_dbi (svc, INVENTORY_DB_SKUS),
+        .ledger = service_dbi (svc, INVENTORY_DB_LEDGER),
+        .movements = service_dbi (svc, INVENTORY_DB_MOVEMENTS),
+        .holds = service_dbi (svc, INVENTORY_DB_HOLDS),
+        .hold_expiry = service_dbi (svc, INVENTORY_DB_HOLD_EXPIRY),
+        .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
+    };
 }
 
 //  Looks every SKU up, so an unknown one is reported before any reply is
@@ -336,7 +347,7 @@ s_availability_items (service_t *svc, request_t *req, MDB_txn *txn, const invent
     for (size_t i = 0; i < in->skus_count; i++) {
         inventory_availability_item_t *item = &reply->items[i];
         snprintf (item->sku, sizeof item->sku, "%s", in->skus[i]);
-        int count = inventory_locations (txn, s_dbs (svc).stock, in->skus[i], locs, INVENTORY_LOCATIONS_MAX);
+        int count = inventory_locations (txn, inventory_dbs_of (svc).stock, in->skus[i], locs, INVENTORY_LOCATIONS_MAX);
         if (count < 0)
             return count;
         if (count == 0) {
@@ -424,7 +435,7 @@ static int
 s_reserve_write (MDB_txn *txn, void *arg)
 {
     reserve_ctx_t *ctx = (reserve_ctx_t *) arg;
-    inventory_dbs_t dbs = s_dbs (ctx->svc);
+    inventory_dbs_t dbs = inventory_dbs_of (ctx->svc);
     int rc = inventory_reserve (txn, &dbs, ctx->order_id, ctx->lines, ctx->count, &ctx->record,
                                 &ctx->existing, ctx->shortages, &ctx->nshort, &ctx->bad_line);
     if (rc == 0 && !ctx->existing)
@@ -494,7 +505,7 @@ static int
 s_release_write (MDB_txn *txn, void *arg)
 {
     release_ctx_t *ctx = (release_ctx_t *) arg;
-    inventory_dbs_t dbs = s_dbs (ctx->svc);
+    inventory_dbs_t dbs = inventory_dbs_of (ctx->svc);
     int rc = inventory_release (txn, &dbs, ctx->order_id, &ctx->record);
     if (rc == 0 && ctx->record.size > 0)
         rc = s_pack_record_event (ctx->svc, "inventory.reservation.released", request_cid (ctx->req),
@@ -590,7 +601,7 @@ s_on_order_cancelled (void *host, MDB_txn *txn, const envelope_t *event)
     const char *text = cancelled.order_id;
     if (rc == 0 && uuid_parse (text, id) != 0)
         rc = RM_EINVAL;
-    inventory_dbs_t dbs = s_dbs (svc);
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
     msgpack_sbuffer record;
     msgpack_sbuffer_init (&record);
     if (rc == 0)

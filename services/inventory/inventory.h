@@ -10,7 +10,18 @@
 #include <lmdb.h>
 #include <stdint.h>
 
-enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1, INVENTORY_DB_RELEASED = 2 };
+enum {
+    INVENTORY_DB_STOCK = 0,
+    INVENTORY_DB_RESERVATIONS = 1,
+    INVENTORY_DB_RELEASED = 2,
+    INVENTORY_DB_LOCATIONS = 3,
+    INVENTORY_DB_SKUS = 4,
+    INVENTORY_DB_LEDGER = 5,
+    INVENTORY_DB_MOVEMENTS = 6,
+    INVENTORY_DB_HOLDS = 7,
+    INVENTORY_DB_HOLD_EXPIRY = 8,
+    INVENTORY_DB_BACKORDERS = 9,
+};
 extern const char *const inventory_dbs[];
 
 //  Schema 1 stored stock as raw stock_t structs, reservations as a bare
@@ -47,10 +58,20 @@ typedef struct {
 } shortage_t;
 
 typedef struct {
-    MDB_dbi stock;
-    MDB_dbi reservations;
+    MDB_dbi stock;                //  stock.h
+    MDB_dbi reservations;         //  reservation.h
     MDB_dbi released;             //  orders whose hold is over: never reserved again
+    MDB_dbi locations;            //  stock.h
+    MDB_dbi skus;                 //  stock.h: per-SKU policy
+    MDB_dbi ledger;               //  stock.h
+    MDB_dbi movements;            //  stock.h: movement IDs seen, for idempotency
+    MDB_dbi holds;                //  reservation.h
+    MDB_dbi hold_expiry;          //  reservation.h: holds by expiry time
+    MDB_dbi backorders;           //  backorder.h
 } inventory_dbs_t;
+
+//  The databases of svc's store, by role.
+inventory_dbs_t inventory_dbs_of (service_t *svc);
 
 int inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock);
 int inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock);

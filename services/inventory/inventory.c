@@ -1,4 +1,5 @@
 #include "inventory.h"
+#include "movement.h"
 #include "stock.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
@@ -434,5 +435,12 @@ const service_route_t inventory_routes[] = {
     {"inventory.reserve", s_reserve},
     {"inventory.release", s_release},
     {"inventory.set_stock", stock_handle_set_stock},
+    {"inventory.location.put", stock_handle_location_put},
+    {"inventory.location.get", stock_handle_location_get},
+    {"inventory.location.list", stock_handle_location_list},
+    {"inventory.policy.set", stock_handle_policy_set},
+    {"inventory.stock_policy.set", stock_handle_stock_policy_set},
+    {"inventory.movement", movement_handle},
+    {"inventory.ledger", stock_handle_ledger},
     {NULL, NULL},
 };

@@ -84,26 +84,6 @@ int inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_st
 int inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location,
                            int64_t on_hand, stock_t *result);
 
-//  Reserves every line for order_id, picking the locations with the most
-//  available first and splitting a line across locations when needed. The
-//  reservation record (packed MessagePack, see inventory.c) is stored under
-//  the order's 16-byte ID and copied to *record (caller frees). When the
-//  order already holds a reservation, nothing changes and *existing is set.
-//  RM_ECONFLICT when the order's hold was already released (a late or
-//  resent reserve must not hold stock for an order that gave it back);
-//  RM_ESHORT with shortages[*nshort] filled when some line cannot be met;
-//  RM_ENOTFOUND with *bad_line when a SKU is unknown. On error the caller
-//  must abort the transaction (partial allocations are in it).
-int inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                       const line_t *lines, size_t count, msgpack_sbuffer *record,
-                       bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line);
-
-//  Releases an order's reservation and returns its record in *record
-//  (empty when there was none: releasing twice is harmless). Either way the
-//  order is marked released, so no later reserve holds stock for it.
-int inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                       msgpack_sbuffer *record);
-
 extern const service_route_t inventory_routes[];
 extern const consumer_def_t inventory_consumers[];
 

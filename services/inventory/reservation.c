@@ -245,6 +245,7 @@ reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const reserv
     record_free (reservation_fields, out);
     int64_t now = clock_now_ms ();
     reservation_t pool = {0};
+    rc = 0;
     if (request->has_hold) {
         rc = hold_take (svc, txn, cid, request->hold_id, request->order_id, now, &pool);
         *hold_error = rc == RM_ENOTFOUND || rc == RM_ECONFLICT;

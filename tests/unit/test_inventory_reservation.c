@@ -39,7 +39,7 @@ s_stock_write (MDB_txn *txn, void *arg)
 {
     const stock_arg_t *a = (const stock_arg_t *) arg;
     inventory_dbs_t dbs = inventory_dbs_of (s_svc);
-    stock_location_t loc = {.priority = a->priority};
+    inventory_location_t loc = {.priority = a->priority};
     snprintf (loc.location, sizeof loc.location, "%s", a->location);
     snprintf (loc.name, sizeof loc.name, "%s", a->location);
     snprintf (loc.type, sizeof loc.type, "warehouse");

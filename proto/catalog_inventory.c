@@ -13,6 +13,10 @@ RECORD_FIELDS (inventory_release_request, INVENTORY_RELEASE_REQUEST)
 RECORD_FIELDS (inventory_release_reply, INVENTORY_RELEASE_REPLY)
 RECORD_FIELDS (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
 RECORD_FIELDS (inventory_stock, INVENTORY_STOCK)
+RECORD_FIELDS (inventory_backorder, INVENTORY_BACKORDER)
+RECORD_FIELDS (inventory_backorders_request, INVENTORY_BACKORDERS_REQUEST)
+RECORD_FIELDS (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
+RECORD_FIELDS (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
 
 const msg_spec_t catalog_inventory[] = {
     OP ("inventory.availability", inventory_availability_request_fields, inventory_availability_reply_fields,
@@ -27,5 +31,9 @@ const msg_spec_t catalog_inventory[] = {
     EVENT ("inventory.stock.reserved", inventory_reservation_fields, "Stock was held for an order."),
     EVENT ("inventory.reservation.released", inventory_reservation_fields,
            "What was held for an order was released; lines say what was freed."),
+    OP ("inventory.backorders", inventory_backorders_request_fields, inventory_backorders_reply_fields,
+        "A SKU's open backorders, first come first."),
+    EVENT ("inventory.backorder.filled", inventory_backorder_filled_fields,
+           "Stock that arrived was held for a backordered order line; allocations say where."),
     {.name = NULL},
 };

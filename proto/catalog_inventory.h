@@ -62,4 +62,32 @@ RECORD_STRUCT (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
 #define INVENTORY_STOCK(X, T) R_LOCATION (X, T) R_SKU (X, T) INVENTORY_STOCK_LEVELS (X, T)
 RECORD_STRUCT (inventory_stock, INVENTORY_STOCK)
 
+//  Backorders (backorder.h): inventory.backorders, and the event
+//  inventory.backorder.filled
+#define INVENTORY_BACKORDERS_MAX 1000
+#define R_LINE_INDEX(X, T) X (T, INT, line, true, 0, CATALOG_MAX_LINES - 1, "the order line, counted from 0")
+#define INVENTORY_BACKORDER(X, T)                                                                   \
+    R_ORDER_ID (X, T) R_LINE_INDEX (X, T) R_SKU (X, T)                                              \
+    X (T, INT, outstanding, true, 1, CATALOG_MAX_QUANTITY, "units still to fill")                  \
+    X (T, INT, filled, true, 0, CATALOG_MAX_QUANTITY, "units filled so far")                       \
+    X (T, TIME, created_at, true, "when the line was backordered, Unix ms")
+RECORD_STRUCT (inventory_backorder, INVENTORY_BACKORDER)
+
+#define INVENTORY_BACKORDERS_REQUEST(X, T) R_SKU (X, T)
+RECORD_STRUCT (inventory_backorders_request, INVENTORY_BACKORDERS_REQUEST)
+
+#define INVENTORY_BACKORDERS_REPLY(X, T)                                                                  \
+    R_SKU (X, T)                                                                                          \
+    X (T, MAPS, backorders, 0, INVENTORY_BACKORDERS_MAX, inventory_backorder,                             \
+       "the SKU's open backorders, first come first")                                                     \
+    X (T, BOOL, more, "true when more backorders wait behind those listed")
+RECORD_STRUCT (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
+
+#define INVENTORY_BACKORDER_FILLED(X, T)                                                            \
+    R_ORDER_ID (X, T) R_LINE_INDEX (X, T) R_SKU (X, T)                                              \
+    X (T, INT, quantity, true, 1, CATALOG_MAX_QUANTITY, "units filled now")                        \
+    X (T, MAPS, allocations, 1, CATALOG_MAX_LOCATIONS, catalog_allocation, "where they are held")   \
+    X (T, INT, outstanding, true, 0, CATALOG_MAX_QUANTITY, "units still to fill after this")
+RECORD_STRUCT (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
+
 #endif

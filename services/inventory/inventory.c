@@ -1,4 +1,5 @@
 #include "inventory.h"
+#include "backorder.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
 #include "clock.h"
@@ -627,5 +628,6 @@ const service_route_t inventory_routes[] = {
     {"inventory.reserve", s_reserve},
     {"inventory.release", s_release},
     {"inventory.set_stock", s_set_stock},
+    {"inventory.backorders", backorder_handle_list},
     {NULL, NULL},
 };

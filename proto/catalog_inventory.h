@@ -32,13 +32,21 @@ RECORD_STRUCT (inventory_availability_item, INVENTORY_AVAILABILITY_ITEM)
 RECORD_STRUCT (inventory_availability_reply, INVENTORY_AVAILABILITY_REPLY)
 
 //  inventory.reserve, and the reservation its reply and events carry
-#define INVENTORY_RESERVE_REQUEST(X, T) \
-    R_ORDER_ID (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, catalog_sku_quantity, "what to hold")
+#define R_BACKORDER_OK(X, T, d) X (T, OPTBOOL, allow_backorder, d)
+#define INVENTORY_RESERVE_LINE(X, T) \
+    CATALOG_SKU_QUANTITY (X, T)      \
+    R_BACKORDER_OK (X, T, "when short, hold what is available and backorder the rest")
+RECORD_STRUCT (inventory_reserve_line, INVENTORY_RESERVE_LINE)
+
+#define INVENTORY_RESERVE_REQUEST(X, T)                                                      \
+    R_ORDER_ID (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, inventory_reserve_line, "what to hold") \
+    R_BACKORDER_OK (X, T, "as allow_backorder on every line")
 RECORD_STRUCT (inventory_reserve_request, INVENTORY_RESERVE_REQUEST)
 
-#define INVENTORY_RESERVED_LINE(X, T) \
-    R_SKU (X, T) R_QUANTITY (X, T)    \
-    X (T, MAPS, allocations, 1, CATALOG_MAX_LOCATIONS, catalog_allocation, "where the units are held")
+#define INVENTORY_RESERVED_LINE(X, T)                                                                  \
+    R_SKU (X, T) R_QUANTITY (X, T)                                                                     \
+    X (T, MAPS, allocations, 0, CATALOG_MAX_LOCATIONS, catalog_allocation, "where the units are held") \
+    X (T, INT, backordered, false, 1, CATALOG_MAX_QUANTITY, "units short, queued as a backorder")
 RECORD_STRUCT (inventory_reserved_line, INVENTORY_RESERVED_LINE)
 
 #define INVENTORY_RESERVATION(X, T) \

@@ -457,8 +457,13 @@ s_reserve (service_t *svc, request_t *req)
         ctx.count = in.lines_count;
         rc = uuid_parse (ctx.order_text, ctx.order_id);
     }
-    if (rc == 0)
-        rc = lines_from (in.lines, NULL, in.lines_count, &ctx.lines);
+    if (rc == 0 && !(ctx.lines = (line_t *) calloc (ctx.count, sizeof *ctx.lines)))
+        rc = RM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < ctx.count; i++) {
+        snprintf (ctx.lines[i].sku, sizeof ctx.lines[i].sku, "%s", in.lines[i].sku);
+        ctx.lines[i].quantity = in.lines[i].quantity;
+        ctx.lines[i].unit_price = -1;
+    }
     record_free (inventory_reserve_request_fields, &in);
     if (rc == 0 && !(ctx.shortages = (shortage_t *) calloc (ctx.count, sizeof *ctx.shortages)))
         rc = RM_ENOMEM;

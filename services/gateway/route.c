@@ -29,6 +29,8 @@ const route_t route_table[] = {
      ROUTE_BODY_REQUIRED, NULL,
      {{"location", "location", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/backorders", "listBackorders", ROUTE_CALL, "inventory.backorders", "inventory", true,
+     ROUTE_BODY_NONE, NULL, {{"sku", "sku", PARAM_QUERY, false, NULL}}},
     {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
     {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
     {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},

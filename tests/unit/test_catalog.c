@@ -89,12 +89,15 @@ s_validate_json (const field_spec_t *fields, const char *text, proto_error_t *er
 static const char *s_operations[] = {
     "sys.health", "events.since", "consumer.replay", "dlq.list", "dlq.show", "dlq.retry",
     "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "inventory.availability",
-    "inventory.reserve", "inventory.release", "inventory.set_stock", "orders.submit",
+    "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
+    "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
+    "inventory.movement", "inventory.ledger", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history",
     "inventory.backorders", NULL};
 static const char *s_events[] = {
     "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
-    "inventory.reservation.released", "orders.order.accepted", "orders.order.cancelled",
+    "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
+    "inventory.stock.low", "inventory.stock.replenished", "orders.order.accepted", "orders.order.cancelled",
     "inventory.backorder.filled", NULL};
 
 static size_t
@@ -120,7 +123,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 27);
+    CHECK_EQ_INT (s_count_messages (), 38);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -146,7 +149,19 @@ test_every_message_listed (void)
 #define QUOTE_LINE "{\"sku\":\"SKU-1\",\"quantity\":2}"
 #define PRICED_LINE "{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000}"
 #define PRICE "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,\"updated_at\":1700000000000}"
-#define STOCK "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}"
+#define LEVELS "\"on_hand\":10,\"reserved\":2,\"quarantined\":1,\"safety_stock\":1,\"available\":6"
+#define STOCK_FIELDS "\"location\":\"WH-1\",\"sku\":\"SKU-1\"," LEVELS
+#define STOCK "{" STOCK_FIELDS "}"
+#define LOCATION "{\"location\":\"WH-1\",\"name\":\"Lyon warehouse\",\"type\":\"warehouse\",\"priority\":1}"
+#define LEDGER_ENTRY                                                                 \
+    "{\"movement_id\":\"mv-1\",\"type\":\"receipt\",\"quantity_delta\":5,\"on_hand_after\":10," \
+    "\"reason\":\"PO 7\",\"occurred_at\":1700000000000,\"recorded_at\":1700000001000}"
+#define MOVEMENT_FIELDS                                                              \
+    "\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\",\"location\":\"WH-1\"," \
+    "\"to_location\":\"ST-9\",\"stock\":{\"location\":\"WH-1\"," LEVELS "},"           \
+    "\"to_stock\":{\"location\":\"ST-9\"," LEVELS "},\"location_created\":false,"        \
+    "\"to_location_created\":true"
+#define LOW "{\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"available\":2,\"low_stock_threshold\":3}"
 #define RESERVATION                                                                  \
     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
@@ -204,14 +219,28 @@ static const sample_t s_samples[] = {
      "{\"ok\":false,\"currency\":\"EUR\",\"total\":2400,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
      "\"unit_price\":1200,\"quoted\":1000,\"extended_price\":2400,\"ok\":false}]}"},
     {"pricing.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500}", PRICE},
-    {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"]}",
-     "{\"items\":[{\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8,\"locations\":"
-     "[{\"location\":\"WH-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}]},"
-     "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"available\":0,\"locations\":[]}]}"},
+    {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"],\"locations\":[\"WH-1\"]}",
+     "{\"items\":[{\"sku\":\"SKU-1\"," LEVELS ",\"locations\":"
+     "[{\"location\":\"WH-1\"," LEVELS "}]},"
+     "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"quarantined\":0,\"safety_stock\":0,\"available\":0,"
+     "\"locations\":[]}]}"},
     {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "]}", RESERVATION},
     {"inventory.release", "{\"order_id\":\"" UUID "\",\"reason\":\"cancelled\"}",
      "{\"order_id\":\"" UUID "\",\"released\":true}"},
-    {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}", STOCK},
+    {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}",
+     "{" STOCK_FIELDS ",\"location_created\":false,\"shortfall\":2}"},
+    {"inventory.location.put", LOCATION, LOCATION},
+    {"inventory.location.get", "{\"location\":\"WH-1\"}", LOCATION},
+    {"inventory.location.list", "{}", "{\"locations\":[" LOCATION "]}"},
+    {"inventory.policy.set", "{\"sku\":\"SKU-1\",\"safety_stock\":2,\"low_stock_threshold\":5}",
+     "{\"sku\":\"SKU-1\",\"safety_stock\":2,\"low_stock_threshold\":5}"},
+    {"inventory.stock_policy.set", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"safety_stock\":1}", STOCK},
+    {"inventory.movement",
+     "{\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\",\"location\":\"WH-1\","
+     "\"to_location\":\"ST-9\",\"quantity\":3,\"reason\":\"restock store\",\"occurred_at\":1700000000000}",
+     "{" MOVEMENT_FIELDS "}"},
+    {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"limit\":1,\"cursor\":\"2\"}",
+     "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[" LEDGER_ENTRY "],\"next_cursor\":\"3\"}"},
     {"orders.submit",
      "{\"external_id\":\"web-1001\",\"channel\":\"web\",\"account_id\":\"acct-7\","
      "\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "],\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"}}",
@@ -230,6 +259,10 @@ static const sample_t s_samples[] = {
     {"inventory.stock.set", STOCK, NULL},
     {"inventory.stock.reserved", RESERVATION, NULL},
     {"inventory.reservation.released", RESERVATION, NULL},
+    {"inventory.stock.moved", "{" MOVEMENT_FIELDS ",\"quantity\":3}", NULL},
+    {"inventory.stock.discrepancy", "{\"movement_id\":\"count-7\"," STOCK_FIELDS ",\"shortfall\":2}", NULL},
+    {"inventory.stock.low", LOW, NULL},
+    {"inventory.stock.replenished", LOW, NULL},
     {"orders.order.accepted", ORDER, NULL},
     {"orders.order.cancelled", CANCELLED_EVENT, NULL},
     {"inventory.backorders", "{\"sku\":\"SKU-1\"}",
@@ -251,6 +284,11 @@ static const sample_t s_minimal[] = {
     {"orders.cancel", "{\"order_id\":\"" UUID "\"}",
      "{" ORDER_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000600000,\"changed\":false}"},
     {"orders.history", NULL, "{\"order_id\":\"" UUID "\",\"events\":[]}"},
+    {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\"}",
+     "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[]}"},
+    {"inventory.movement", "{\"movement_id\":\"mv-3\",\"type\":\"adjustment\",\"sku\":\"SKU-1\","
+     "\"location\":\"WH-1\",\"quantity\":-2}", NULL},
+    {"inventory.stock.low", "{\"sku\":\"SKU-1\",\"available\":2,\"low_stock_threshold\":3}", NULL},
     {"orders.order.cancelled", "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","
      "\"channel\":\"web\"," ORDER_LINES "}", NULL},
     //  backorders: allowed per line or per order; a line held in part, or not at all

@@ -403,9 +403,17 @@ reservation_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
 //  ---------------------------------------------------------------------
 //  handlers
 
-void
-reservation_reply_short (request_t *req, const line_t *lines, const reservation_outcome_t *outcome)
+bool
+reservation_reply_refused (request_t *req, const line_t *lines, const reservation_outcome_t *outcome, int rc)
 {
+    if (rc == RM_ENOTFOUND) {
+        char field[48];
+        snprintf (field, sizeof field, "/lines/%d/sku", outcome->bad_line);
+        request_reply_error (req, rc, field, "unknown SKU '%s'", lines[outcome->bad_line].sku);
+        return true;
+    }
+    if (rc != RM_ESHORT)
+        return false;
     msgpack_packer *pk = request_reply_error_details (req, RM_ESHORT, NULL, "not enough stock for some lines",
                                                       outcome->nshort);
     for (size_t i = 0; i < outcome->nshort; i++) {
@@ -416,6 +424,7 @@ reservation_reply_short (request_t *req, const line_t *lines, const reservation_
         mp_pack_kv_int (pk, "requested", s->requested);
         mp_pack_kv_int (pk, "available", s->available);
     }
+    return true;
 }
 
 typedef struct {
@@ -423,7 +432,6 @@ typedef struct {
     request_t *req;
     reservation_request_t request;
     char order_text[UUID_STR_LEN + 1];
-    char hold_text[UUID_STR_LEN + 1];
     reservation_t record;
     bool existing;
     bool hold_error;
@@ -448,17 +456,12 @@ s_reply_reserve (reserve_ctx_t *ctx, int rc)
 {
     request_t *req = ctx->req;
     const line_t *lines = ctx->request.lines;
-    if (rc == RM_ESHORT)
-        reservation_reply_short (req, lines, &ctx->outcome);
-    else if (ctx->hold_error)
+    if (ctx->hold_error)
         hold_reply_unusable (ctx->svc, req, ctx->request.hold_id, rc);
+    else if (reservation_reply_refused (req, lines, &ctx->outcome, rc))
+        return rc;
     else if (rc == RM_ECONFLICT)
         request_reply_error (req, rc, "/order_id", "the hold of order %s was already released", ctx->order_text);
-    else if (rc == RM_ENOTFOUND) {
-        char field[48];
-        snprintf (field, sizeof field, "/lines/%d/sku", ctx->outcome.bad_line);
-        request_reply_error (req, rc, field, "unknown SKU '%s'", lines[ctx->outcome.bad_line].sku);
-    }
     else if (rc == 0) {
         log_info (request_cid (req), "reserved %zu line(s) for order %s%s%s%s", ctx->request.count, ctx->order_text,
                   ctx->record.hold_id[0] ? ", taking over hold " : "", ctx->record.hold_id,

@@ -159,8 +159,10 @@ int reservation_handle_reserve (service_t *svc, request_t *req);
 int reservation_handle_release (service_t *svc, request_t *req);
 int reservation_handle_list (service_t *svc, request_t *req);
 
-//  Replies 409 insufficient stock with one detail per short line.
-void reservation_reply_short (request_t *req, const line_t *lines, const reservation_outcome_t *outcome);
+//  Answers what reservation_fill refused (rc): RM_ESHORT with one detail
+//  per short line, RM_ENOTFOUND naming the line's unknown SKU. Returns
+//  whether rc was one of those.
+bool reservation_reply_refused (request_t *req, const line_t *lines, const reservation_outcome_t *outcome, int rc);
 
 //  The consumer of orders' events (consumer_apply_fn, host the service):
 //  orders.order.accepted commits the order's reservation

@@ -1,5 +1,6 @@
 #include "inventory.h"
 #include "hold.h"
+#include "movement.h"
 #include "reservation.h"
 #include "stock.h"
 #include "catalog_inventory.h"
@@ -105,5 +106,12 @@ const service_route_t inventory_routes[] = {
     {"inventory.hold_get", hold_handle_get},
     {"inventory.hold_release", hold_handle_release},
     {"inventory.set_stock", stock_handle_set_stock},
+    {"inventory.location.put", stock_handle_location_put},
+    {"inventory.location.get", stock_handle_location_get},
+    {"inventory.location.list", stock_handle_location_list},
+    {"inventory.policy.set", stock_handle_policy_set},
+    {"inventory.stock_policy.set", stock_handle_stock_policy_set},
+    {"inventory.movement", movement_handle},
+    {"inventory.ledger", stock_handle_ledger},
     {NULL, NULL},
 };

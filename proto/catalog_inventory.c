@@ -10,6 +10,14 @@ RECORD_FIELDS (inventory_reserve_line, INVENTORY_RESERVE_LINE)
 RECORD_FIELDS (inventory_reserve_request, INVENTORY_RESERVE_REQUEST)
 RECORD_FIELDS (inventory_reserved_line, INVENTORY_RESERVED_LINE)
 RECORD_FIELDS (inventory_reservation, INVENTORY_RESERVATION)
+RECORD_FIELDS (inventory_reservation_row, INVENTORY_RESERVATION_ROW)
+RECORD_FIELDS (inventory_reservations_request, INVENTORY_RESERVATIONS_REQUEST)
+RECORD_FIELDS (inventory_order_reservations, INVENTORY_ORDER_RESERVATIONS)
+RECORD_FIELDS (inventory_hold_request, INVENTORY_HOLD_REQUEST)
+RECORD_FIELDS (inventory_hold, INVENTORY_HOLD)
+RECORD_FIELDS (inventory_hold_made, INVENTORY_HOLD_MADE)
+RECORD_FIELDS (inventory_hold_id_request, INVENTORY_HOLD_ID_REQUEST)
+RECORD_FIELDS (inventory_committed_event, INVENTORY_COMMITTED_EVENT)
 RECORD_FIELDS (inventory_release_request, INVENTORY_RELEASE_REQUEST)
 RECORD_FIELDS (inventory_release_reply, INVENTORY_RELEASE_REPLY)
 RECORD_FIELDS (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
@@ -68,6 +76,20 @@ const msg_spec_t catalog_inventory[] = {
     EVENT ("inventory.stock.reserved", inventory_reservation_fields, "Stock was held for an order."),
     EVENT ("inventory.reservation.released", inventory_reservation_fields,
            "What was held for an order was released; lines say what was freed."),
+    OP ("inventory.reservations", inventory_reservations_request_fields, inventory_order_reservations_fields,
+        "An order's reservation per line and location, with its status (released ones too)."),
+    OP ("inventory.hold", inventory_hold_request_fields, inventory_hold_made_fields,
+        "Holds stock for a while before there is an order, all lines or nothing."),
+    OP ("inventory.hold_get", inventory_hold_id_request_fields, inventory_hold_fields, "A hold by its ID."),
+    OP ("inventory.hold_release", inventory_hold_id_request_fields, inventory_hold_fields,
+        "Releases a hold's stock; releasing twice, or a hold already over, is harmless."),
+    EVENT ("inventory.reservation.committed", inventory_committed_event_fields,
+           "An order was accepted: its reservation is committed."),
+    EVENT ("inventory.hold.placed", inventory_hold_fields, "Stock was held for a while before an order."),
+    EVENT ("inventory.hold.released", inventory_hold_fields, "A hold was released; its stock is available again."),
+    EVENT ("inventory.hold.committed", inventory_hold_fields, "An order took a hold's stock over."),
+    EVENT ("inventory.hold.expired", inventory_hold_fields,
+           "A hold's time ran out; its stock is available again."),
     OP ("inventory.backorders", inventory_backorders_request_fields, inventory_backorders_reply_fields,
         "A SKU's open backorders, first come first."),
     EVENT ("inventory.backorder.filled", inventory_backorder_filled_fields,

@@ -28,6 +28,13 @@
 #define R_UNIT_PRICE(X, T, d) X (T, INT, unit_price, true, 0, CATALOG_MAX_UNIT_PRICE, d)
 #define R_AMOUNT(X, T, n, d) X (T, INT, n, true, 0, INT64_MAX, d)
 
+//  What an order may name to inventory (orders.submit, inventory.reserve).
+#define CATALOG_MAX_SHIP_FROM 64
+#define R_HOLD_ID(X, T, req, d) X (T, STR, hold_id, req, FC_UUID, UUID_STR_LEN, d)
+#define R_SHIP_FROM(X, T)                                                                        \
+    X (T, OPTSTRS, ship_from, FC_IDENT, 64, 1, CATALOG_MAX_SHIP_FROM,                            \
+       "the only locations the order may ship from; absent: any")
+
 //  Lines of SKU and quantity: pricing.quote, inventory.reserve.
 #define CATALOG_SKU_QUANTITY(X, T) R_SKU (X, T) R_QUANTITY (X, T)
 RECORD_STRUCT (catalog_sku_quantity, CATALOG_SKU_QUANTITY)

@@ -30,7 +30,9 @@ extern const char *const inventory_dbs[];
 //  released {released_at}, each at version INVENTORY_RECORD_V. Schema 3
 //  adds locations, SKU policy, the ledger and movements; stock records
 //  gain quarantined and their own policy (INVENTORY_STOCK_RECORD_V, stock.h)
-//  and every existing stock an "initial" ledger entry.
+//  and every existing stock an "initial" ledger entry; reservations become
+//  records with a status (RESERVATION_RECORD_V, reservation.h), and holds
+//  and their expiry get databases of their own.
 #define INVENTORY_SCHEMA_VERSION 3
 #define INVENTORY_RECORD_V 1
 extern const store_migration_t inventory_migrations[];
@@ -65,25 +67,6 @@ typedef struct {
 //  The databases of svc's store, by role.
 inventory_dbs_t inventory_dbs_of (service_t *svc);
 
-//  Reserves every line for order_id, taking the locations in the order
-//  stock_locations gives and splitting a line across them when needed. The
-//  reservation record (packed MessagePack, see inventory.c) is stored under
-//  the order's 16-byte ID and copied to *record (caller frees). When the
-//  order already holds a reservation, nothing changes and *existing is set.
-//  RM_ECONFLICT when the order's hold was already released (a late or
-//  resent reserve must not hold stock for an order that gave it back);
-//  RM_ESHORT with shortages[*nshort] filled when some line cannot be met;
-//  RM_ENOTFOUND with *bad_line when a SKU is unknown. On error the caller
-//  must abort the transaction (partial allocations are in it).
-int inventory_reserve (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
-                       const line_t *lines, size_t count, msgpack_sbuffer *record,
-                       bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line);
-
-//  Releases an order's reservation and returns its record in *record
-//  (empty when there was none: releasing twice is harmless). Either way the
-//  order is marked released, so no later reserve holds stock for it.
-int inventory_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
-                       msgpack_sbuffer *record);
 
 extern const service_route_t inventory_routes[];
 extern const consumer_def_t inventory_consumers[];

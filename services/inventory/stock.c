@@ -323,36 +323,46 @@ stock_locations (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, stoc
 //  ---------------------------------------------------------------------
 //  low stock
 
-//  What is available of a SKU, at one location and over all of them, with
-//  the thresholds that apply (0: none).
+//  What is available of a SKU at each of its locations (in key order) and
+//  over all of them, with the thresholds that apply (0: none).
 typedef struct {
-    const char *location;
-    int64_t here, total;
-    int64_t here_threshold, total_threshold;
+    char location[INVENTORY_LOCATION_MAX + 1];
+    int64_t available, threshold;
+} s_level_t;
+
+typedef struct {
+    int64_t total, total_threshold;
+    s_level_t *at;
+    size_t count;
 } s_levels_t;
 
 static int
 s_sum (const char *location, const s_record_t *rec, void *arg)
 {
     s_levels_t *levels = (s_levels_t *) arg;
-    int64_t available = stock_available (&rec->stock);
-    levels->total += available;
-    if (strcmp (location, levels->location) == 0) {
-        levels->here = available;
-        levels->here_threshold = rec->own_threshold > 0 ? rec->own_threshold : 0;
-    }
+    s_level_t *at = (s_level_t *) record_push (&levels->at, &levels->count, sizeof *at);
+    if (!at)
+        return RM_ENOMEM;
+    snprintf (at->location, sizeof at->location, "%s", location);
+    at->available = stock_available (&rec->stock);
+    at->threshold = rec->own_threshold > 0 ? rec->own_threshold : 0;
+    levels->total += at->available;
     return 0;
 }
 
 static int
-s_levels (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, const char *location, s_levels_t *levels)
+s_levels (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, s_levels_t *levels)
 {
     stock_policy_t policy;
-    *levels = (s_levels_t) {.location = location};
+    *levels = (s_levels_t) {0};
     int rc = s_policy (txn, dbs, sku, &policy);
-    if (rc == 0)
+    if (rc == 0) {
         levels->total_threshold = policy.low_stock_threshold;
-    return rc == 0 ? s_each (txn, dbs, sku, s_sum, levels) : rc;
+        rc = s_each (txn, dbs, sku, s_sum, levels);
+    }
+    if (rc != 0)
+        free (levels->at);
+    return rc;
 }
 
 static void
@@ -378,11 +388,23 @@ s_cross (service_t *svc, const char *cid, const char *sku, const char *location,
     s_pack_low (service_event (svc, type, cid), sku, location, after, is_low ? threshold_after : threshold_before);
 }
 
+//  Emits what crossed between before and after, and frees both. Both list
+//  locations in key order; one new in after was not low before.
 static void
-s_crossings (service_t *svc, const char *cid, const char *sku, const s_levels_t *before, const s_levels_t *after)
+s_crossings (service_t *svc, const char *cid, const char *sku, s_levels_t *before, s_levels_t *after)
 {
     s_cross (svc, cid, sku, NULL, before->total, after->total, before->total_threshold, after->total_threshold);
-    s_cross (svc, cid, sku, after->location, before->here, after->here, before->here_threshold, after->here_threshold);
+    size_t j = 0;
+    for (size_t i = 0; i < after->count; i++) {
+        const s_level_t *now = &after->at[i];
+        while (j < before->count && strcmp (before->at[j].location, now->location) < 0)
+            j++;
+        bool known = j < before->count && strcmp (before->at[j].location, now->location) == 0;
+        s_cross (svc, cid, sku, now->location, known ? before->at[j].available : now->available,
+                 now->available, known ? before->at[j].threshold : 0, now->threshold);
+    }
+    free (before->at);
+    free (after->at);
 }
 
 //  ---------------------------------------------------------------------
@@ -451,25 +473,8 @@ stock_ledger (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, const c
 //  ---------------------------------------------------------------------
 //  changing what is on hand
 
-//  Applies a change of what is on hand, quarantined or reserved at one
-//  location, with its ledger entry and low-stock events. A change with a
-//  ledger entry creates the stock when it is new; a reservation needs it
-//  (RM_ENOTFOUND). A count (on hand becomes counted) always applies; any
-//  other change that lowers on hand or raises quarantined is refused with
-//  RM_ESHORT and *shortfall when reserved + quarantined would exceed on
-//  hand, and so is reserving more than is available.
-typedef struct {
-    const stock_entry_t *entry;    //  NULL: on hand does not change
-    const char *type;              //  the ledger entry's type
-    bool count;
-    int64_t counted;
-    int64_t on_hand_delta;
-    int64_t quarantine_delta;
-    int64_t reserve_delta;
-} s_change_t;
-
 static int
-s_check (const s_change_t *change, const stock_t *stock, int64_t delta, int64_t *shortfall)
+s_check (const stock_change_t *change, const stock_t *stock, int64_t delta, int64_t *shortfall)
 {
     int64_t on_hand = stock->on_hand + delta;
     int64_t quarantined = stock->quarantined + change->quarantine_delta;
@@ -491,9 +496,9 @@ s_check (const s_change_t *change, const stock_t *stock, int64_t delta, int64_t 
     return on_hand > CATALOG_MAX_ON_HAND ? RM_EINVAL : 0;
 }
 
-static int
-s_apply (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location,
-         const s_change_t *change, stock_t *after, int64_t *shortfall)
+int
+stock_change (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location,
+              const stock_change_t *change, stock_t *after, int64_t *shortfall)
 {
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     stock_policy_t policy;
@@ -511,7 +516,7 @@ s_apply (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const c
     int64_t delta = change->count ? change->counted - rec.stock.on_hand : change->on_hand_delta;
     if ((rc = s_check (change, &rec.stock, delta, shortfall)) != 0)
         return rc;
-    if ((rc = s_levels (txn, &dbs, sku, location, &was)) != 0)
+    if ((rc = s_levels (txn, &dbs, sku, &was)) != 0)
         return rc;
     rec.stock.on_hand += delta;
     rec.stock.quarantined += change->quarantine_delta;
@@ -530,9 +535,11 @@ s_apply (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const c
     if (rc == 0)
         rc = s_record_put (txn, &dbs, sku, location, &rec);
     if (rc == 0)
-        rc = s_levels (txn, &dbs, sku, location, &now);
-    if (rc != 0)
+        rc = s_levels (txn, &dbs, sku, &now);
+    if (rc != 0) {
+        free (was.at);
         return rc;
+    }
     s_crossings (svc, cid, sku, &was, &now);
     *after = rec.stock;
     int64_t held = rec.stock.reserved + rec.stock.quarantined;
@@ -544,10 +551,10 @@ s_apply (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const c
 int
 stock_reserve (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location, int64_t delta)
 {
-    s_change_t change = {.reserve_delta = delta};
+    stock_change_t change = {.reserve_delta = delta};
     stock_t after;
     int64_t shortfall;
-    return s_apply (svc, txn, cid, sku, location, &change, &after, &shortfall);
+    return stock_change (svc, txn, cid, sku, location, &change, &after, &shortfall);
 }
 
 static void
@@ -570,9 +577,9 @@ stock_count (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, con
 {
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     int rc = stock_location_ensure (txn, &dbs, location, created);
-    s_change_t change = {.entry = entry, .type = "count", .count = true, .counted = counted};
+    stock_change_t change = {.entry = entry, .type = "count", .count = true, .counted = counted};
     if (rc == 0)
-        rc = s_apply (svc, txn, cid, sku, location, &change, after, shortfall);
+        rc = stock_change (svc, txn, cid, sku, location, &change, after, shortfall);
     if (rc == 0 && *shortfall > 0) {
         log_warn (cid, "count of %s at %s: %lld on hand, %lld short of what is reserved and quarantined", sku, location,
                   (long long) counted, (long long) *shortfall);
@@ -805,5 +812,256 @@ stock_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
     mdb_cursor_close (cursor);
     if (rc == 0 && mrc != MDB_NOTFOUND)
         rc = RM_ESTORE;
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  policy
+
+//  Sets what in has of a policy: the SKU's (location NULL, into *policy)
+//  or a location's own (into *stock), with the crossings that makes.
+typedef struct {
+    const char *sku, *location;
+    bool has_safety_stock, has_low_stock_threshold;
+    int64_t safety_stock, low_stock_threshold;
+} s_policy_in_t;
+
+static int
+s_set_policy (service_t *svc, MDB_txn *txn, const char *cid, const s_policy_in_t *in, stock_policy_t *policy,
+              stock_t *stock)
+{
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    s_record_t rec;
+    s_levels_t was, now;
+    int rc = in->location ? s_load (txn, &dbs, in->sku, in->location, policy, &rec) : s_policy (txn, &dbs, in->sku, policy);
+    if (rc == 0)
+        rc = s_levels (txn, &dbs, in->sku, &was);
+    if (rc != 0)
+        return rc;
+    int64_t *safety = in->location ? &rec.own_safety : &policy->safety_stock;
+    int64_t *threshold = in->location ? &rec.own_threshold : &policy->low_stock_threshold;
+    if (in->has_safety_stock)
+        *safety = in->safety_stock;
+    if (in->has_low_stock_threshold)
+        *threshold = in->low_stock_threshold;
+    inventory_sku_policy_t stored = {.safety_stock = policy->safety_stock, .has_safety_stock = true,
+                                     .low_stock_threshold = policy->low_stock_threshold,
+                                     .has_low_stock_threshold = true};
+    snprintf (stored.sku, sizeof stored.sku, "%s", in->sku);
+    rc = in->location ? s_record_put (txn, &dbs, in->sku, in->location, &rec)
+                      : s_store (txn, dbs.skus, in->sku, strlen (in->sku), INVENTORY_RECORD_V,
+                                 inventory_sku_policy_fields, &stored);
+    if (rc == 0)
+        rc = s_levels (txn, &dbs, in->sku, &now);
+    if (rc != 0) {
+        free (was.at);
+        return rc;
+    }
+    s_crossings (svc, cid, in->sku, &was, &now);
+    return in->location ? stock_get (txn, &dbs, in->sku, in->location, stock) : 0;
+}
+
+int
+stock_set_policy (service_t *svc, MDB_txn *txn, const char *cid, const inventory_sku_policy_t *in,
+                  stock_policy_t *policy)
+{
+    s_policy_in_t set = {in->sku, NULL, in->has_safety_stock, in->has_low_stock_threshold, in->safety_stock,
+                         in->low_stock_threshold};
+    return s_set_policy (svc, txn, cid, &set, policy, NULL);
+}
+
+int
+stock_set_location_policy (service_t *svc, MDB_txn *txn, const char *cid, const inventory_stock_policy_request_t *in,
+                           stock_t *stock)
+{
+    stock_policy_t policy;
+    s_policy_in_t set = {in->sku, in->location, in->has_safety_stock, in->has_low_stock_threshold, in->safety_stock,
+                         in->low_stock_threshold};
+    return s_set_policy (svc, txn, cid, &set, &policy, stock);
+}
+
+//  ---------------------------------------------------------------------
+//  handlers of locations, policy and the ledger
+
+static const char *const s_location_types[] = {"warehouse", "store", "dropship", NULL};
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    inventory_location_t in;
+} s_location_ctx_t;
+
+static int
+s_location_write (MDB_txn *txn, void *arg)
+{
+    s_location_ctx_t *ctx = (s_location_ctx_t *) arg;
+    inventory_dbs_t dbs = inventory_dbs_of (ctx->svc);
+    return stock_location_put (txn, &dbs, &ctx->in);
+}
+
+int
+stock_handle_location_put (service_t *svc, request_t *req)
+{
+    s_location_ctx_t ctx = {.svc = svc, .req = req};
+    int rc = record_decode (inventory_location_fields, request_body (req), &ctx.in);
+    if (rc != 0)
+        return rc;
+    bool known = false;
+    for (int i = 0; s_location_types[i]; i++)
+        known |= strcmp (ctx.in.type, s_location_types[i]) == 0;
+    if (!known)
+        return request_reply_error (req, RM_EINVAL, "/type", "unknown type '%s': warehouse, store or dropship",
+                                    ctx.in.type);
+    if ((rc = service_write (svc, s_location_write, &ctx)) != 0)
+        return rc;
+    log_info (request_cid (req), "location %s: %s, %s, priority %lld", ctx.in.location, ctx.in.name, ctx.in.type,
+              (long long) ctx.in.priority);
+    record_pack (inventory_location_fields, &ctx.in, request_reply_ok (req));
+    return 0;
+}
+
+int
+stock_handle_location_get (service_t *svc, request_t *req)
+{
+    inventory_location_get_request_t in = {0};
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    inventory_location_t loc;
+    MDB_txn *txn;
+    int rc = record_decode (inventory_location_get_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = stock_location_get (txn, &dbs, in.location, &loc);
+    if (rc == RM_ENOTFOUND)
+        return request_reply_error (req, rc, NULL, "no location %s", in.location);
+    if (rc == 0)
+        record_pack (inventory_location_fields, &loc, request_reply_ok (req));
+    return rc;
+}
+
+int
+stock_handle_location_list (service_t *svc, request_t *req)
+{
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    inventory_location_list_reply_t reply = {0};
+    MDB_txn *txn;
+    int rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = stock_location_list (txn, &dbs, &reply.locations, &reply.locations_count);
+    if (rc == 0 && reply.locations_count > CATALOG_MAX_LOCATIONS)
+        rc = request_reply_error (req, RM_ENOMEM, NULL, "%zu locations: more than one reply lists (%d)",
+                                  reply.locations_count, CATALOG_MAX_LOCATIONS);
+    else if (rc == 0)
+        record_pack (inventory_location_list_reply_fields, &reply, request_reply_ok (req));
+    record_free (inventory_location_list_reply_fields, &reply);
+    return rc;
+}
+
+//  Both policy operations: the SKU's (location "") and a location's own.
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    inventory_stock_policy_request_t in;
+    stock_policy_t policy;
+    stock_t stock;
+} s_policy_ctx_t;
+
+static int
+s_policy_write (MDB_txn *txn, void *arg)
+{
+    s_policy_ctx_t *ctx = (s_policy_ctx_t *) arg;
+    const inventory_stock_policy_request_t *in = &ctx->in;
+    s_policy_in_t set = {in->sku, in->location[0] ? in->location : NULL, in->has_safety_stock,
+                         in->has_low_stock_threshold, in->safety_stock, in->low_stock_threshold};
+    return s_set_policy (ctx->svc, txn, request_cid (ctx->req), &set, &ctx->policy, &ctx->stock);
+}
+
+static int
+s_policy_handle (service_t *svc, request_t *req, s_policy_ctx_t *ctx)
+{
+    int rc = service_write (svc, s_policy_write, ctx);
+    if (rc == RM_ENOTFOUND)
+        return request_reply_error (req, rc, NULL, "%s was never stocked at %s", ctx->in.sku, ctx->in.location);
+    if (rc == 0)
+        log_info (request_cid (req), "policy of %s%s%s set", ctx->in.sku, ctx->in.location[0] ? " at " : "",
+                  ctx->in.location);
+    return rc;
+}
+
+int
+stock_handle_policy_set (service_t *svc, request_t *req)
+{
+    inventory_sku_policy_t in = {0};
+    int rc = record_decode (inventory_sku_policy_fields, request_body (req), &in);
+    s_policy_ctx_t ctx = {.svc = svc, .req = req,
+                          .in = {.has_safety_stock = in.has_safety_stock, .safety_stock = in.safety_stock,
+                                 .has_low_stock_threshold = in.has_low_stock_threshold,
+                                 .low_stock_threshold = in.low_stock_threshold}};
+    snprintf (ctx.in.sku, sizeof ctx.in.sku, "%s", in.sku);
+    if (rc == 0)
+        rc = s_policy_handle (svc, req, &ctx);
+    if (rc != 0)
+        return rc;
+    inventory_sku_policy_t reply = {.safety_stock = ctx.policy.safety_stock, .has_safety_stock = true,
+                                    .low_stock_threshold = ctx.policy.low_stock_threshold,
+                                    .has_low_stock_threshold = true};
+    snprintf (reply.sku, sizeof reply.sku, "%s", in.sku);
+    record_pack (inventory_sku_policy_fields, &reply, request_reply_ok (req));
+    return 0;
+}
+
+int
+stock_handle_stock_policy_set (service_t *svc, request_t *req)
+{
+    s_policy_ctx_t ctx = {.svc = svc, .req = req};
+    int rc = record_decode (inventory_stock_policy_request_fields, request_body (req), &ctx.in);
+    if (rc == 0)
+        rc = s_policy_handle (svc, req, &ctx);
+    if (rc != 0)
+        return rc;
+    inventory_stock_t reply;
+    stock_fill_stock (&reply, ctx.in.sku, ctx.in.location, &ctx.stock);
+    record_pack (inventory_stock_fields, &reply, request_reply_ok (req));
+    return 0;
+}
+
+#define S_LEDGER_PAGE 100
+
+int
+stock_handle_ledger (service_t *svc, request_t *req)
+{
+    inventory_ledger_request_t in = {0};
+    inventory_ledger_reply_t reply = {0};
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    MDB_txn *txn;
+    int rc = record_decode (inventory_ledger_request_fields, request_body (req), &in);
+    if (rc != 0)
+        return rc;
+    uint64_t from = 1, next = 0;
+    if (in.cursor[0]) {
+        char *end;
+        unsigned long long value = strtoull (in.cursor, &end, 10);
+        if (*end || value == 0 || in.cursor[0] == '-')
+            return request_reply_error (req, RM_EINVAL, "/cursor", "'%s' is not a cursor this ledger gave",
+                                        in.cursor);
+        from = value;
+    }
+    stock_t stock;
+    rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = stock_get (txn, &dbs, in.sku, in.location, &stock);
+    if (rc == RM_ENOTFOUND)
+        return request_reply_error (req, rc, NULL, "%s was never stocked at %s", in.sku, in.location);
+    if (rc == 0)
+        rc = stock_ledger (txn, &dbs, in.sku, in.location, from, in.has_limit ? (size_t) in.limit : S_LEDGER_PAGE,
+                           &reply.entries, &reply.entries_count, &next);
+    if (rc == 0) {
+        snprintf (reply.sku, sizeof reply.sku, "%s", in.sku);
+        snprintf (reply.location, sizeof reply.location, "%s", in.location);
+        if (next)
+            snprintf (reply.next_cursor, sizeof reply.next_cursor, "%llu", (unsigned long long) next);
+        record_pack (inventory_ledger_reply_fields, &reply, request_reply_ok (req));
+    }
+    record_free (inventory_ledger_reply_fields, &reply);
     return rc;
 }

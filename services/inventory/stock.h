@@ -66,6 +66,31 @@ typedef struct {
     int64_t occurred_at;           //  Unix ms; 0: when it is recorded
 } stock_entry_t;
 
+//  A change of what is on hand, quarantined or reserved at one location.
+typedef struct {
+    const stock_entry_t *entry;    //  NULL: on hand does not change (reserving)
+    const char *type;              //  the ledger entry's: receipt, adjustment, transfer_out, transfer_in, count
+    bool count;                    //  on hand becomes counted (on_hand_delta unused)
+    int64_t counted;
+    int64_t on_hand_delta;
+    int64_t quarantine_delta;
+    int64_t reserve_delta;
+} stock_change_t;
+
+//  Applies change to sku at location, with its ledger entry (when on hand
+//  changes, and for every count) and low-stock events, into *after. A
+//  change with an entry creates the stock when it is new. A count always
+//  applies (*shortfall: what reserved + quarantined exceed on hand by, 0
+//  when they do not); any other change that lowers on hand or raises
+//  quarantined, so that reserved + quarantined would exceed on hand, is
+//  refused with RM_ESHORT and *shortfall, as is reserving more than is
+//  available or releasing more quarantined units than there are. Also
+//  RM_ENOTFOUND (no entry and the SKU never stocked there), RM_EINVAL (on
+//  hand would pass CATALOG_MAX_ON_HAND), RM_ESTORE (giving back more than
+//  is reserved), RM_ENOMEM.
+int stock_change (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location,
+                  const stock_change_t *change, stock_t *after, int64_t *shortfall);
+
 //  Sets on hand of sku at location to counted, whatever is reserved:
 //  reservations and quarantined units are kept, and when they exceed what
 //  was counted *shortfall says by how much (0 otherwise; available is then
@@ -141,5 +166,11 @@ void stock_fill_stock (inventory_stock_t *out, const char *sku, const char *loca
 
 int stock_handle_availability (service_t *svc, request_t *req);
 int stock_handle_set_stock (service_t *svc, request_t *req);
+int stock_handle_location_put (service_t *svc, request_t *req);
+int stock_handle_location_get (service_t *svc, request_t *req);
+int stock_handle_location_list (service_t *svc, request_t *req);
+int stock_handle_policy_set (service_t *svc, request_t *req);
+int stock_handle_stock_policy_set (service_t *svc, request_t *req);
+int stock_handle_ledger (service_t *svc, request_t *req);
 
 #endif

@@ -103,7 +103,8 @@ static void
 s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const inventory_reservation_t *reserved)
 {
     bool ship_to = sub->in.ship_to.type != MSGPACK_OBJECT_NIL;
-    uint32_t size = 11 + (ship_to ? 1 : 0);
+    bool hold = sub->in.hold_id[0] != '\0', ship_from = sub->in.ship_from_count > 0;
+    uint32_t size = 11 + (ship_to ? 1 : 0) + (hold ? 1 : 0) + (ship_from ? 1 : 0);
     msgpack_pack_map (pk, size);
     mp_pack_kv_str (pk, "order_id", sub->id_text);
     mp_pack_kv_str (pk, "external_id", sub->in.external_id);
@@ -134,6 +135,14 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
     if (ship_to) {
         mp_pack_str (pk, "ship_to");
         mp_pack_object (pk, &sub->in.ship_to);
+    }
+    if (hold)
+        mp_pack_kv_str (pk, "hold_id", sub->in.hold_id);
+    if (ship_from) {
+        mp_pack_str (pk, "ship_from");
+        msgpack_pack_array (pk, (uint32_t) sub->in.ship_from_count);
+        for (size_t i = 0; i < sub->in.ship_from_count; i++)
+            mp_pack_str (pk, sub->in.ship_from[i]);
     }
     mp_pack_kv_str (pk, "idempotency_key", sub->idem);
     mp_pack_kv_str (pk, "correlation_id", sub->cid);
@@ -673,8 +682,12 @@ s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *
 {
     pricing_validate_request_t check = {.lines = sub->quoted, .lines_count = sub->in.lines_count};
     snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
-    inventory_reserve_request_t hold = {.lines_count = sub->count, .allow_backorder = sub->in.allow_backorder};
+    //  ship_from is borrowed from the request: hold is not record_free'd
+    inventory_reserve_request_t hold = {.lines_count = sub->count, .ship_from = sub->in.ship_from,
+                                        .ship_from_count = sub->in.ship_from_count,
+                                        .allow_backorder = sub->in.allow_backorder};
     snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
+    snprintf (hold.hold_id, sizeof hold.hold_id, "%s", sub->in.hold_id);
     hold.lines = (inventory_reserve_line_t *) calloc (sub->count, sizeof *hold.lines);
     if (!hold.lines)
         return RM_ENOMEM;

@@ -91,14 +91,16 @@ static const char *s_operations[] = {
     "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "inventory.availability",
     "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
-    "inventory.movement", "inventory.ledger", "orders.submit",
+    "inventory.movement", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
+    "inventory.hold_release", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history",
     "inventory.backorders", NULL};
 static const char *s_events[] = {
     "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
-    "inventory.stock.low", "inventory.stock.replenished", "orders.order.accepted", "orders.order.cancelled",
-    "inventory.backorder.filled", NULL};
+    "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
+    "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
+    "orders.order.cancelled", "inventory.backorder.filled", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -123,7 +125,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 38);
+    CHECK_EQ_INT (s_count_messages (), 47);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -165,6 +167,16 @@ test_every_message_listed (void)
 #define RESERVATION                                                                  \
     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
+#define RESERVATION_ROW \
+    "{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":2,\"status\":\"held\"," \
+    "\"expires_at\":1700000900000}"
+#define HOLD_FIELDS                                                                  \
+    "\"hold_id\":\"" UUID2 "\",\"status\":\"held\",\"created_at\":1700000000000," \
+    "\"expires_at\":1700000900000,\"reservations\":[" RESERVATION_ROW "]"
+#define HOLD "{" HOLD_FIELDS "}"
+#define HOLD_TAKEN                                                                   \
+    "{\"hold_id\":\"" UUID2 "\",\"status\":\"committed\",\"created_at\":1700000000000," \
+    "\"expires_at\":1700000900000,\"order_id\":\"" UUID "\",\"reservations\":[]}"
 #define ORDER_LINES                                                                  \
     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,"              \
     "\"extended_price\":2000,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]"
@@ -224,7 +236,8 @@ static const sample_t s_samples[] = {
      "[{\"location\":\"WH-1\"," LEVELS "}]},"
      "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"quarantined\":0,\"safety_stock\":0,\"available\":0,"
      "\"locations\":[]}]}"},
-    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "]}", RESERVATION},
+    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "],\"hold_id\":\"" UUID2 "\","
+     "\"ship_from\":[\"WH-1\",\"ST-9\"]}", RESERVATION},
     {"inventory.release", "{\"order_id\":\"" UUID "\",\"reason\":\"cancelled\"}",
      "{\"order_id\":\"" UUID "\",\"released\":true}"},
     {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}",
@@ -241,6 +254,13 @@ static const sample_t s_samples[] = {
      "{" MOVEMENT_FIELDS "}"},
     {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"limit\":1,\"cursor\":\"2\"}",
      "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[" LEDGER_ENTRY "],\"next_cursor\":\"3\"}"},
+    {"inventory.reservations", "{\"order_id\":\"" UUID "\"}",
+     "{\"order_id\":\"" UUID "\",\"status\":\"committed\",\"hold_id\":\"" UUID2 "\",\"reservations\":["
+     "{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":2,\"status\":\"committed\"}]}"},
+    {"inventory.hold", "{\"hold_id\":\"" UUID2 "\",\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":900}",
+     "{" HOLD_FIELDS ",\"created\":true}"},
+    {"inventory.hold_get", "{\"hold_id\":\"" UUID2 "\"}", HOLD},
+    {"inventory.hold_release", "{\"hold_id\":\"" UUID2 "\"}", HOLD_TAKEN},
     {"orders.submit",
      "{\"external_id\":\"web-1001\",\"channel\":\"web\",\"account_id\":\"acct-7\","
      "\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "],\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"}}",
@@ -263,6 +283,11 @@ static const sample_t s_samples[] = {
     {"inventory.stock.discrepancy", "{\"movement_id\":\"count-7\"," STOCK_FIELDS ",\"shortfall\":2}", NULL},
     {"inventory.stock.low", LOW, NULL},
     {"inventory.stock.replenished", LOW, NULL},
+    {"inventory.reservation.committed", "{\"order_id\":\"" UUID "\",\"status\":\"committed\"}", NULL},
+    {"inventory.hold.placed", HOLD, NULL},
+    {"inventory.hold.released", HOLD, NULL},
+    {"inventory.hold.committed", HOLD_TAKEN, NULL},
+    {"inventory.hold.expired", HOLD, NULL},
     {"orders.order.accepted", ORDER, NULL},
     {"orders.order.cancelled", CANCELLED_EVENT, NULL},
     {"inventory.backorders", "{\"sku\":\"SKU-1\"}",
@@ -274,6 +299,8 @@ static const sample_t s_samples[] = {
 
 //  Optional fields left out, and empty lists where they are allowed.
 static const sample_t s_minimal[] = {
+    {"inventory.hold", "{\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":1}", NULL},
+    {"inventory.reservations", NULL, "{\"order_id\":\"" UUID "\",\"status\":\"released\",\"reservations\":[]}"},
     {"orders.submit", "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"USD\",\"lines\":["
      PRICED_LINE "]}", NULL},
     {"sys.health", NULL, "{" HEALTH_FACTS ",\"events\":{\"first_seq\":1,\"last_seq\":0,\"published\":0},"
@@ -435,6 +462,13 @@ static const bad_case_t s_bad[] = {
      QUOTE_LINE "]}", "/order_id", "must be a UUID"},
     {"inventory.reserve", false, "{\"order_id\":\"order-1\",\"lines\":[" QUOTE_LINE "]}",
      "/order_id", "must be a UUID"},
+    {"inventory.reserve", false, "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "],\"ship_from\":[]}",
+     "/ship_from", "must have at least 1 item (got 0)"},
+    {"inventory.hold", false, "{\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":0}", "/ttl_seconds",
+     "must be between 1 and 604800 (got 0)"},
+    {"inventory.hold", false, "{\"lines\":[" QUOTE_LINE "]}", "/ttl_seconds", "is required"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"hold_id\":\"hold-1\"}", "/hold_id", "must be a UUID"},
     {"inventory.release", false, "{\"order_id\":\"" UUID "\",\"reason\":null}", "/reason",
      "must be a string (got nil)"},
     {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","

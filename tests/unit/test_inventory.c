@@ -4,7 +4,7 @@
 #include "harness.h"
 #include "inventory.h"
 #include "loophost.h"
-#include "mp.h"
+#include "reservation.h"
 #include "stock.h"
 #include "uuid.h"
 #include <stdlib.h>
@@ -48,50 +48,60 @@ s_stock (const char *sku, const char *location)
 }
 
 typedef struct {
-    const uint8_t *id;
-    const line_t *lines;
-    size_t count;
-    shortage_t *shortages;
-    size_t *nshort;
-    bool *existing;
-    msgpack_sbuffer *record;
+    reservation_request_t request;
+    reservation_outcome_t outcome;
+    bool existing, hold_error;
+    reservation_t record;
 } reserve_arg_t;
 
 static int
 s_reserve_fn (MDB_txn *txn, void *arg)
 {
     reserve_arg_t *r = (reserve_arg_t *) arg;
-    int bad_line = -1;
-    return inventory_reserve (s_svc, txn, "test", r->id, r->lines, r->count, r->record, r->existing, r->shortages,
-                              r->nshort, &bad_line);
+    record_free (reservation_fields, &r->record);
+    return reservation_reserve (s_svc, txn, "test", &r->request, &r->record, &r->existing, &r->outcome,
+                                &r->hold_error);
 }
 
-//  Reserves in its own nested transaction, kept only when it succeeds.
+//  Reserves in its own nested transaction, kept only when it succeeds;
+//  *record is the reservation (record_free it).
 static int
 s_reserve (const uint8_t id[16], const line_t *lines, size_t count, shortage_t *shortages, size_t *nshort,
-           bool *existing, msgpack_sbuffer *record)
+           bool *existing, reservation_t *record)
 {
-    reserve_arg_t arg = {id, lines, count, shortages, nshort, existing, record};
-    return service_write (s_svc, s_reserve_fn, &arg);
+    reserve_arg_t arg = {.request = {.lines = lines, .count = count}, .outcome = {.shortages = shortages}};
+    memcpy (arg.request.order_id, id, 16);
+    int rc = service_write (s_svc, s_reserve_fn, &arg);
+    *nshort = arg.outcome.nshort;
+    *existing = arg.existing;
+    record_free (reservation_fields, record);
+    *record = arg.record;
+    return rc;
 }
 
 typedef struct {
     const uint8_t *id;
-    msgpack_sbuffer *record;
+    reservation_t record;
+    bool released;
 } release_arg_t;
 
 static int
 s_release_fn (MDB_txn *txn, void *arg)
 {
     release_arg_t *r = (release_arg_t *) arg;
-    return inventory_release (s_svc, txn, "test", r->id, r->record);
+    record_free (reservation_fields, &r->record);
+    return reservation_release (s_svc, txn, "test", r->id, &r->record, &r->released);
 }
 
+//  Releases; *released says whether anything was given back.
 static int
-s_release (const uint8_t id[16], msgpack_sbuffer *record)
+s_release (const uint8_t id[16], bool *released)
 {
-    release_arg_t arg = {id, record};
-    return service_write (s_svc, s_release_fn, &arg);
+    release_arg_t arg = {.id = id};
+    int rc = service_write (s_svc, s_release_fn, &arg);
+    *released = arg.released;
+    record_free (reservation_fields, &arg.record);
+    return rc;
 }
 
 static void
@@ -106,27 +116,20 @@ test_reserve_splits_and_is_idempotent (void)
     shortage_t shortages[2];
     size_t nshort = 0;
     bool existing = true;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 2, shortages, &nshort, &existing, &record), 0);
     CHECK (!existing);
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved, 10);
     CHECK_EQ_INT (s_stock ("TEE", "WH-WEST").reserved, 2);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     //  the record says where each unit was taken
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    CHECK (msgpack_unpack_next (&unpacked, record.data, record.size, NULL) == MSGPACK_UNPACK_SUCCESS);
-    const msgpack_object_array *allocs = mp_get_array (&unpacked.data.via.array.ptr[0], "allocations");
-    CHECK (allocs && allocs->size == 2);
-    msgpack_unpacked_destroy (&unpacked);
+    CHECK (record.lines_count == 2 && record.lines[0].allocations_count == 2);
     //  the same order again holds nothing more
-    msgpack_sbuffer_clear (&record);
     CHECK_EQ_INT (s_reserve (id, lines, 2, shortages, &nshort, &existing, &record), 0);
     CHECK (existing);
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved, 10);
     CHECK_EQ_INT (s_stock ("TEE", "WH-WEST").reserved, 2);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void
@@ -139,8 +142,7 @@ test_all_or_nothing (void)
     shortage_t shortages[3];
     size_t nshort = 0;
     bool existing = false;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 3, shortages, &nshort, &existing, &record), RM_ESHORT);
     //  every short line is named, with what was available
     CHECK_EQ_INT (nshort, 2);
@@ -151,9 +153,8 @@ test_all_or_nothing (void)
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved + s_stock ("TEE", "WH-WEST").reserved, 12);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     line_t unknown[] = {{"NOPE", 1, -1}};
-    msgpack_sbuffer_clear (&record);
     CHECK_EQ_INT (s_reserve (id, unknown, 1, shortages, &nshort, &existing, &record), RM_ENOTFOUND);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void
@@ -165,17 +166,15 @@ test_release_is_final (void)
     shortage_t shortages[1];
     size_t nshort = 0;
     bool existing = false;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 1, shortages, &nshort, &existing, &record), 0);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 3);
-    msgpack_sbuffer_clear (&record);
-    CHECK_EQ_INT (s_release (id, &record), 0);
-    CHECK (record.size > 0);
+    bool released = false;
+    CHECK_EQ_INT (s_release (id, &released), 0);
+    CHECK (released);
     //  releasing twice finds nothing to give back
-    msgpack_sbuffer_clear (&record);
-    CHECK_EQ_INT (s_release (id, &record), 0);
-    CHECK_EQ_INT (record.size, 0);
+    CHECK_EQ_INT (s_release (id, &released), 0);
+    CHECK (!released);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     //  a late or resent reserve of a released order holds nothing
     CHECK_EQ_INT (s_reserve (id, lines, 1, shortages, &nshort, &existing, &record), RM_ECONFLICT);
@@ -183,9 +182,10 @@ test_release_is_final (void)
     //  so does one that arrives after a release it never preceded
     uint8_t late[16];
     uuid_new (late);
-    CHECK_EQ_INT (s_release (late, &record), 0);
+    CHECK_EQ_INT (s_release (late, &released), 0);
+    CHECK (!released);
     CHECK_EQ_INT (s_reserve (late, lines, 1, shortages, &nshort, &existing, &record), RM_ECONFLICT);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void

@@ -375,15 +375,10 @@ static int
 s_reply_place (place_ctx_t *ctx, int rc)
 {
     request_t *req = ctx->req;
-    if (rc == RM_ESHORT)
-        reservation_reply_short (req, ctx->lines, &ctx->outcome);
-    else if (rc == RM_ECONFLICT)
+    if (reservation_reply_refused (req, ctx->lines, &ctx->outcome, rc))
+        return rc;
+    if (rc == RM_ECONFLICT)
         request_reply_error (req, rc, "/lines", "hold %s was made with other lines", ctx->hold_text);
-    else if (rc == RM_ENOTFOUND) {
-        char field[48];
-        snprintf (field, sizeof field, "/lines/%d/sku", ctx->outcome.bad_line);
-        request_reply_error (req, rc, field, "unknown SKU '%s'", ctx->lines[ctx->outcome.bad_line].sku);
-    }
     else if (rc == 0) {
         bool created = !ctx->existing;
         if (created)

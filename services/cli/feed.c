@@ -134,6 +134,8 @@ s_column (const feed_t *self, const char *name, size_t len)
 static bool
 s_scratch_add (feed_t *self, const char *bytes, size_t len)
 {
+    if (len == 0)
+        return true;
     if (self->scratch_len + len > self->scratch_cap) {
         size_t cap = self->scratch_cap ? self->scratch_cap : 256;
         while (cap < self->scratch_len + len)
@@ -270,7 +272,9 @@ s_csv_record (feed_t *self, size_t *count)
 static const char *
 s_cell_text (const feed_t *self, const s_cell_t *cell)
 {
-    return cell->ptr ? cell->ptr : self->scratch + cell->offset;
+    if (cell->ptr)
+        return cell->ptr;
+    return self->scratch ? self->scratch + cell->offset : "";
 }
 
 //  Parses [-]digits; false when text is anything else or beyond int64.
@@ -553,7 +557,7 @@ s_next_jsonl (feed_t *self, json_t **row, int *line, json_t *errors)
         size_t len = nl ? (size_t) (nl - start) : self->size - self->pos;
         *line = self->line;
         self->pos += len + (nl != NULL);
-        self->line++;
+        self->line += nl != NULL;
         if (len > 0 && start[len - 1] == '\r')
             len--;
         if (s_blank (start, len))

@@ -10,7 +10,7 @@
 //  More price breaks than a price list has in practice; keeps an item bounded.
 #define FEEDROW_TIERS_MAX 32
 
-typedef int (s_rules_fn) (const msgpack_object *item, int line, json_t *errors);
+typedef int (s_rules_fn) (const json_t *row, const msgpack_sbuffer *item, int line, json_t *errors);
 
 struct feedrow_kind_t {
     const char *name;
@@ -105,15 +105,22 @@ static const struct {
 
 #define S_TYPES (sizeof s_types / sizeof s_types[0])
 
-static int
-s_stock_rules (const msgpack_object *item, int line, json_t *errors)
+static const char *
+s_str (const json_t *row, const char *key)
 {
-    char type[33] = "", location[65] = "", to[65] = "";
-    int64_t quantity = 0;
-    mp_get_str (item, "type", type, sizeof type);
-    mp_get_str (item, "location", location, sizeof location);
-    mp_get_str (item, "to_location", to, sizeof to);
-    mp_get_int (item, "quantity", &quantity);
+    const char *value = json_string_value (json_object_get (row, key));
+    return value ? value : "";
+}
+
+//  The rules read the row, which the item fields have accepted, so every
+//  value has its type; only times may still be RFC 3339 text there.
+static int
+s_stock_rules (const json_t *row, const msgpack_sbuffer *item, int line, json_t *errors)
+{
+    (void) item;
+    const char *type = s_str (row, "type"), *location = s_str (row, "location");
+    const char *to = s_str (row, "to_location");
+    int64_t quantity = (int64_t) json_integer_value (json_object_get (row, "quantity"));
     size_t t = 0;
     while (t < S_TYPES && strcmp (s_types[t].name, type) != 0)
         t++;
@@ -140,20 +147,27 @@ s_stock_rules (const msgpack_object *item, int line, json_t *errors)
 }
 
 static int
-s_price_rules (const msgpack_object *item, int line, json_t *errors)
+s_price_rules (const json_t *row, const msgpack_sbuffer *item, int line, json_t *errors)
 {
-    int64_t from, to;
     int rc = 0;
-    if (mp_get_int (item, "valid_from", &from) == 0 && mp_get_int (item, "valid_to", &to) == 0
-        && to <= from)
-        rc = feed_error (errors, line, "valid_to", "must be after valid_from");
-    const msgpack_object_array *tiers = mp_get_array (item, "tiers");
+    //  the packed item has both times as Unix ms, whichever way the file wrote them
+    if (json_object_get (row, "valid_from") && json_object_get (row, "valid_to")) {
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        int64_t from = 0, to = 0;
+        if (msgpack_unpack_next (&unpacked, item->data, item->size, NULL) != MSGPACK_UNPACK_SUCCESS)
+            rc = RM_EINTERNAL;
+        else if (mp_get_int (&unpacked.data, "valid_from", &from) == 0
+                 && mp_get_int (&unpacked.data, "valid_to", &to) == 0 && to <= from)
+            rc = feed_error (errors, line, "valid_to", "must be after valid_from");
+        msgpack_unpacked_destroy (&unpacked);
+    }
+    const json_t *tiers = json_object_get (row, "tiers");
     int64_t previous = 0;
-    for (uint32_t i = 0; rc == 0 && tiers && i < tiers->size; i++) {
-        int64_t min = 0;
-        mp_get_int (&tiers->ptr[i], "min_quantity", &min);
+    for (size_t i = 0; rc == 0 && i < json_array_size (tiers); i++) {
+        int64_t min = (int64_t) json_integer_value (json_object_get (json_array_get (tiers, i), "min_quantity"));
         if (min <= previous && i > 0)
-            rc = feed_error (errors, line, "tiers", "tier %u starts at %" PRId64 " units, not above "
+            rc = feed_error (errors, line, "tiers", "tier %zu starts at %" PRId64 " units, not above "
                              "the tier before it (%" PRId64 ")", i + 1, min, previous);
         previous = min;
     }
@@ -293,15 +307,8 @@ feedrow_item (const feedrow_kind_t *kind, json_t *row, int line,
     int rc = jsonmp_encode (feedrow_fields (kind), row, &item, found);
     if (rc == RM_EINVAL)
         rc = s_take_errors (found, line, reported, errors);
-    else if (rc == 0) {
-        msgpack_unpacked unpacked;
-        msgpack_unpacked_init (&unpacked);
-        if (msgpack_unpack_next (&unpacked, item.data, item.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-            rc = kind->rules (&unpacked.data, line, errors);
-        else
-            rc = RM_EINTERNAL;
-        msgpack_unpacked_destroy (&unpacked);
-    }
+    else if (rc == 0)
+        rc = kind->rules (row, &item, line, errors);
     json_decref (found);
     if (rc == 0 && json_array_size (errors) > reported)
         rc = RM_EINVAL;

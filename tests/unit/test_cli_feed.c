@@ -279,6 +279,32 @@ test_jsonl (void)
     s_free (&got);
 }
 
+//  Two inputs fuzz_feed found: an empty quoted cell before any other quoted
+//  one (nothing copied yet), and the line given at the end of a JSON lines
+//  file without a last newline (one past the file's last line).
+static void
+test_fuzz_findings (void)
+{
+    s_read_t got = s_read ("name,count\n\"\",1\n", FEED_CSV, s_table);
+    CHECK_EQ_INT (json_array_size (got.rows), 1);
+    CHECK_EQ_INT (json_array_size (got.errors), 0);
+    CHECK (json_object_get (s_row (&got, 0), "name") == NULL);
+    s_free (&got);
+
+    const char *text = "{\"name\": \"a\", \"count\": 1}";
+    feed_t *feed = NULL;
+    json_t *errors = json_array (), *row;
+    int line;
+    CHECK_EQ_INT (feed_new (text, strlen (text), FEED_JSONL, s_table, &feed), 0);
+    CHECK_EQ_INT (feed_next (feed, &row, &line, errors), 0);
+    json_decref (row);
+    CHECK_EQ_INT (feed_next (feed, &row, &line, errors), RM_ENOTFOUND);
+    CHECK_EQ_INT (line, 1);
+    CHECK (row == NULL);
+    feed_destroy (&feed);
+    json_decref (errors);
+}
+
 //  ---- rows as batch items ------------------------------------------------
 
 static const uint8_t s_hash[SHA256_LEN] = {1, 2, 3};
@@ -535,6 +561,7 @@ main (void)
     test_csv_header ();
     test_csv_values ();
     test_jsonl ();
+    test_fuzz_findings ();
     test_feedrow_stock ();
     test_feedrow_prices ();
     test_import_batches ();

@@ -224,18 +224,28 @@ feedrow_fields (const feedrow_kind_t *kind)
 }
 
 void
-feedrow_movement_id (const uint8_t file_hash[SHA256_LEN], size_t number, char out[UUID_STR_LEN + 1])
+feedrow_derive_id (const uint8_t file_hash[SHA256_LEN], const char *what, uint64_t a, uint64_t b,
+                   char out[UUID_STR_LEN + 1])
 {
-    uint8_t input[SHA256_LEN + 8 + 9], digest[SHA256_LEN];
+    //  hash, a, b, then what: fixed-size fields first, so no two inputs run together
+    uint8_t input[SHA256_LEN + 16 + 32] = {0}, digest[SHA256_LEN];
     memcpy (input, file_hash, SHA256_LEN);
-    for (int i = 0; i < 8; i++)
-        input[SHA256_LEN + i] = (uint8_t) ((uint64_t) number >> (56 - 8 * i));
-    memcpy (input + SHA256_LEN + 8, "movement", 9);
-    sha256 (input, sizeof input, digest);
-    //  version 8 (made by the application), RFC 9562 variant
+    for (int i = 0; i < 8; i++) {
+        input[SHA256_LEN + i] = (uint8_t) (a >> (56 - 8 * i));
+        input[SHA256_LEN + 8 + i] = (uint8_t) (b >> (56 - 8 * i));
+    }
+    size_t len = strlen (what);
+    memcpy (input + SHA256_LEN + 16, what, len < 32 ? len : 32);
+    sha256 (input, SHA256_LEN + 16 + (len < 32 ? len : 32), digest);
     digest[6] = (uint8_t) ((digest[6] & 0x0F) | 0x80);
     digest[8] = (uint8_t) ((digest[8] & 0x3F) | 0x80);
     uuid_format (digest, out);
+}
+
+void
+feedrow_movement_id (const uint8_t file_hash[SHA256_LEN], size_t number, char out[UUID_STR_LEN + 1])
+{
+    feedrow_derive_id (file_hash, "movement", number, 0, out);
 }
 
 static bool

@@ -43,8 +43,14 @@ const feed_column_t *feedrow_columns (const feedrow_kind_t *kind);
 //  operation is in it, else the stand-in list.
 const field_spec_t *feedrow_fields (const feedrow_kind_t *kind);
 
+//  An ID derived from a file: a UUID (version 8, RFC 9562) made of the
+//  SHA-256 of file_hash, what it names ("movement", "prices batch") and
+//  the numbers a and b, so the same file always gives the same IDs.
+void feedrow_derive_id (const uint8_t file_hash[SHA256_LEN], const char *what, uint64_t a,
+                        uint64_t b, char out[UUID_STR_LEN + 1]);
+
 //  The ID derived for the movement on data row number (1 for the first
-//  row) of the file whose SHA-256 is file_hash: a UUID-shaped text.
+//  row) of the file whose SHA-256 is file_hash.
 void feedrow_movement_id (const uint8_t file_hash[SHA256_LEN], size_t number,
                           char out[UUID_STR_LEN + 1]);
 

@@ -163,20 +163,9 @@ import_batches (const import_t *self)
 void
 import_batch_id (const import_t *self, size_t i, char out[UUID_STR_LEN + 1])
 {
-    const char *kind = feedrow_name (self->kind);
-    size_t kind_len = strlen (kind);
-    uint8_t input[SHA256_LEN + 16 + 16], digest[SHA256_LEN];
-    memcpy (input, self->hash, SHA256_LEN);
-    for (int b = 0; b < 8; b++) {
-        input[SHA256_LEN + b] = (uint8_t) ((uint64_t) i >> (56 - 8 * b));
-        input[SHA256_LEN + 8 + b] = (uint8_t) ((uint64_t) self->batch_size >> (56 - 8 * b));
-    }
-    memset (input + SHA256_LEN + 16, 0, 16);
-    memcpy (input + SHA256_LEN + 16, kind, kind_len < 16 ? kind_len : 16);
-    sha256 (input, sizeof input, digest);
-    digest[6] = (uint8_t) ((digest[6] & 0x0F) | 0x80);
-    digest[8] = (uint8_t) ((digest[8] & 0x3F) | 0x80);
-    uuid_format (digest, out);
+    char what[32];
+    snprintf (what, sizeof what, "%s batch", feedrow_name (self->kind));
+    feedrow_derive_id (self->hash, what, i, self->batch_size, out);
 }
 
 static void

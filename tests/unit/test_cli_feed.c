@@ -322,6 +322,22 @@ s_item (const char *kind, const char *row_text, int line, size_t number, json_t 
     return rc;
 }
 
+//  CHECKs that a row (at line) is refused, nothing made of it, and its first
+//  problem is about column, saying words.
+static void
+s_refused (const char *kind, const char *row_text, int line, const char *column, const char *words)
+{
+    msgpack_sbuffer items;
+    msgpack_sbuffer_init (&items);
+    json_t *errors;
+    CHECK_EQ_INT (s_item (kind, row_text, line, 1, &errors, &items), RM_EINVAL);
+    CHECK_EQ_INT (items.size, 0);
+    s_read_t got = {NULL, errors, 0};
+    s_check_error (&got, 0, line, column, words);
+    json_decref (errors);
+    msgpack_sbuffer_destroy (&items);
+}
+
 static void
 test_feedrow_stock (void)
 {
@@ -363,17 +379,10 @@ test_feedrow_stock (void)
     s_check_error (&got, 1, 5, "sku", "must be printable ASCII without spaces");
     json_decref (errors);
 
-    CHECK_EQ_INT (s_item ("stock", "{\"sku\": \"A\", \"location\": \"W\", \"quantity\": 3, "
-                          "\"type\": \"transfer\", \"to_location\": \"W\"}", 6, 5, &errors, &items), RM_EINVAL);
-    got.errors = errors;
-    s_check_error (&got, 0, 6, "to_location", "is the same as location 'W'");
-    json_decref (errors);
-
-    CHECK_EQ_INT (s_item ("stock", "{\"sku\": \"A\", \"location\": \"W\", \"quantity\": 0, "
-                          "\"type\": \"receipt\"}", 7, 6, &errors, &items), RM_EINVAL);
-    got.errors = errors;
-    s_check_error (&got, 0, 7, "quantity", "a receipt moves 1 or more units (got 0)");
-    json_decref (errors);
+    s_refused ("stock", "{\"sku\": \"A\", \"location\": \"W\", \"quantity\": 3, \"type\": \"transfer\", "
+               "\"to_location\": \"W\"}", 6, "to_location", "is the same as location 'W'");
+    s_refused ("stock", "{\"sku\": \"A\", \"location\": \"W\", \"quantity\": 0, \"type\": \"receipt\"}", 7,
+               "quantity", "a receipt moves 1 or more units (got 0)");
 
     CHECK_EQ_INT (s_item ("stock", "{\"sku\": \"A\", \"location\": \"W\", \"quantity\": -4, "
                           "\"type\": \"adjustment\", \"movement_id\": \"M-1\", \"reason\": \"damaged\"}",
@@ -408,24 +417,13 @@ test_feedrow_prices (void)
     s_check_error (&got, 1, 3, "unit_price", "between 0 and");
     json_decref (errors);
 
-    CHECK_EQ_INT (s_item ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, "
-                          "\"valid_from\": 2000, \"valid_to\": 1000}", 4, 3, &errors, &items), RM_EINVAL);
-    got.errors = errors;
-    s_check_error (&got, 0, 4, "valid_to", "must be after valid_from");
-    json_decref (errors);
-
-    CHECK_EQ_INT (s_item ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, \"tiers\": "
-                          "[{\"min_quantity\": 10, \"unit_price\": 4}, {\"min_quantity\": 10, \"unit_price\": 3}]}",
-                          5, 4, &errors, &items), RM_EINVAL);
-    got.errors = errors;
-    s_check_error (&got, 0, 5, "tiers", "tier 2 starts at 10 units, not above the tier before it (10)");
-    json_decref (errors);
-
-    CHECK_EQ_INT (s_item ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, \"tiers\": "
-                          "[{\"min_quantity\": 1, \"unit_price\": 4}]}", 6, 5, &errors, &items), RM_EINVAL);
-    got.errors = errors;
-    s_check_error (&got, 0, 6, "tiers", "at /tiers/0/min_quantity:");
-    json_decref (errors);
+    s_refused ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, \"valid_from\": 2000, "
+               "\"valid_to\": 1000}", 4, "valid_to", "must be after valid_from");
+    s_refused ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, \"tiers\": [{\"min_quantity\": "
+               "10, \"unit_price\": 4}, {\"min_quantity\": 10, \"unit_price\": 3}]}", 5, "tiers",
+               "tier 2 starts at 10 units, not above the tier before it (10)");
+    s_refused ("prices", "{\"currency\": \"EUR\", \"sku\": \"A\", \"unit_price\": 5, \"tiers\": [{\"min_quantity\": "
+               "1, \"unit_price\": 4}]}", 6, "tiers", "at /tiers/0/min_quantity:");
     msgpack_sbuffer_destroy (&items);
 }
 

@@ -2,12 +2,16 @@
 //  prints its counts and batches (the same batch IDs every time), bad rows
 //  are printed as FILE:LINE: column COLUMN: reason with exit status 1 (3
 //  with --skip-bad), usage errors exit 2, and without --dry-run a mesh that
-//  does not answer is said so with nothing sent.
+//  does not answer is said so with nothing sent. Against a running pricing,
+//  the file's prices are applied once pricing.batch is in the catalogue;
+//  before that the batch is refused and said so, and nothing changes.
+#include "catalog.h"
 #include "clock.h"
-#include "harness.h"
+#include "itest.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RUN_MS 30000
@@ -20,12 +24,11 @@ static int
 s_run (char **out, const char *const *args)
 {
     static int runs;
-    const char *argv[32] = {harness_bin ("retailmesh"), "import"};
-    int n = 2;
-    for (; args[n - 2] && n < 29; n++)
-        argv[n] = args[n - 2];
-    argv[n++] = "--var-dir";
-    argv[n++] = s_dir;
+    //  the test's directory first: a --var-dir in args comes later and wins
+    const char *argv[32] = {harness_bin ("retailmesh"), "import", "--var-dir", s_dir};
+    int n = 4;
+    for (; args[n - 4] && n < 31; n++)
+        argv[n] = args[n - 4];
     argv[n] = NULL;
     char name[32];
     snprintf (name, sizeof name, "import-%d", ++runs);
@@ -187,6 +190,38 @@ test_no_mesh (void)
     free (out);
 }
 
+static void
+test_live_pricing (void)
+{
+    harness_mesh_t mesh = {0};
+    snprintf (mesh.dir, sizeof mesh.dir, "%.200s/mesh", s_dir);
+    CHECK_EQ_INT (mkdir (mesh.dir, 0700), 0);
+    if (harness_mesh_start (&mesh, MESH_PRICING) != 0) {
+        harness_mesh_destroy (&mesh);
+        return;
+    }
+    const char *prices = s_file ("live.csv", "currency,sku,unit_price\nEUR,FEED-1,1234\n");
+    char *out;
+    int status = RUN (&out, "prices", prices, "--var-dir", mesh.dir, "--topology", mesh.topology);
+    rpc_client_t *pricing = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.pricing_rpc, 2000, &pricing), 0);
+    json_t *quote = itest_call (pricing, "pricing.quote", catalog_find ("pricing.batch") != NULL,
+                                "{\"currency\": \"EUR\", \"lines\": [{\"sku\": \"FEED-1\", \"quantity\": 1}]}");
+    if (catalog_find ("pricing.batch")) {
+        CHECK_EQ_INT (status, 0);
+        s_has (out, "live.csv: 1 rows imported into pricing in 1 batch");
+        CHECK_EQ_INT (itest_int (json_array_get (json_object_get (quote, "lines"), 0), "unit_price"), 1234);
+    }
+    else {
+        CHECK_EQ_INT (status, 1);
+        s_has (out, "live.csv: batch 1 (lines 2-2) not applied: ");
+    }
+    json_decref (quote);
+    free (out);
+    rpc_client_destroy (&pricing);
+    harness_mesh_destroy (&mesh);
+}
+
 int
 main (void)
 {
@@ -196,6 +231,7 @@ main (void)
     test_dry_run_bad ();
     test_usage ();
     test_no_mesh ();
+    test_live_pricing ();
     harness_rmtree (dir);
     free (dir);
     return harness_report (__FILE__);

@@ -35,6 +35,13 @@
 #define R_BATCH_ID(X, T) \
     X (T, STR, batch_id, true, FC_IDENT, 128, "the sender's ID of the batch: resending it is harmless")
 
+//  What an order may name to inventory (orders.submit, inventory.reserve).
+#define CATALOG_MAX_SHIP_FROM 64
+#define R_HOLD_ID(X, T, req, d) X (T, STR, hold_id, req, FC_UUID, UUID_STR_LEN, d)
+#define R_SHIP_FROM(X, T)                                                                        \
+    X (T, OPTSTRS, ship_from, FC_IDENT, 64, 1, CATALOG_MAX_SHIP_FROM,                            \
+       "the only locations the order may ship from; absent: any")
+
 //  Lines of SKU and quantity: pricing.quote, inventory.reserve.
 #define CATALOG_SKU_QUANTITY(X, T) R_SKU (X, T) R_QUANTITY (X, T)
 RECORD_STRUCT (catalog_sku_quantity, CATALOG_SKU_QUANTITY)

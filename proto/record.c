@@ -139,6 +139,7 @@ s_present (const field_spec_t *f, const void *record)
         case FT_MAP: return *(const bool *) S_AT (record, f->has_offset);
         case FT_STRMAP:
         case FT_ANY: return ((const msgpack_object *) (const void *) member)->type != MSGPACK_OBJECT_NIL;
+        case FT_ARRAY: return *(const size_t *) (const void *) S_AT (record, f->count_offset) > 0;
         default: return true;
     }
 }

@@ -14,6 +14,7 @@
 //    MAPS   (name, min, max, item, doc)             item_t *name; size_t name_count
 //    OPTMAPS(name, min, max, item, doc)             as MAPS, and may be absent (0 items; always packed)
 //    STRS   (name, check, max_len, min, max, doc)   char (*name)[max_len + 1]; size_t name_count
+//    OPTSTRS(name, check, max_len, min, max, doc)   as STRS, but may be absent (no items)
 //    STRMAP (name, entries, max_len, doc)           msgpack_object name; nil when absent
 //    ANY    (name, doc)                             msgpack_object name
 //    ANYS   (name, min, max, doc)                   msgpack_object *name; size_t name_count
@@ -41,6 +42,7 @@
 #define RECORD_MEMBER_MAPS(n, lo, hi, rec, d) rec##_t *n; size_t n##_count;
 #define RECORD_MEMBER_OPTMAPS(n, lo, hi, rec, d) rec##_t *n; size_t n##_count;
 #define RECORD_MEMBER_STRS(n, chk, len, lo, hi, d) char (*n)[(len) + 1]; size_t n##_count;
+#define RECORD_MEMBER_OPTSTRS(n, chk, len, lo, hi, d) RECORD_MEMBER_STRS (n, chk, len, lo, hi, d)
 #define RECORD_MEMBER_STRMAP(n, entries, len, d) msgpack_object n;
 #define RECORD_MEMBER_ANY(n, d) msgpack_object n;
 #define RECORD_MEMBER_ANYS(n, lo, hi, d) msgpack_object *n; size_t n##_count;
@@ -72,6 +74,10 @@
      .count_offset = offsetof (T, n##_count), .size = sizeof (rec##_t)}
 #define RECORD_SPEC_STRS(T, n, chk, len, lo, hi, d)                                              \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_STR, .check = chk,              \
+     .max_len = len, .min_items = lo, .max_items = hi, .doc = d, .bound = true,                 \
+     .offset = offsetof (T, n), .count_offset = offsetof (T, n##_count), .size = (len) + 1}
+#define RECORD_SPEC_OPTSTRS(T, n, chk, len, lo, hi, d)                                           \
+    {.name = #n, .type = FT_ARRAY, .required = false, .item = FT_STR, .check = chk,             \
      .max_len = len, .min_items = lo, .max_items = hi, .doc = d, .bound = true,                 \
      .offset = offsetof (T, n), .count_offset = offsetof (T, n##_count), .size = (len) + 1}
 #define RECORD_SPEC_STRMAP(T, n, entries, len, d)                                                \

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mp.h"
 #include "problem.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,10 +257,27 @@ s_validation_detail (json_t *problem)
     json_object_set_new (problem, "detail", json_string (detail));
 }
 
+//  A query argument for an integer field (a page's limit) is given as its
+//  decimal text; anything else stays text and is refused as not an integer.
+static json_t *
+s_query_value (const field_spec_t *fields, const char *field, json_t *value)
+{
+    const field_spec_t *f = fields;
+    while (f && f->name && strcmp (f->name, field) != 0)
+        f++;
+    const char *text = json_string_value (value);
+    if (!f || !f->name || f->type != FT_INT || f->check == FC_TIME || !text || !*text)
+        return json_incref (value);
+    char *end;
+    errno = 0;
+    long long number = strtoll (text, &end, 10);
+    return *end || errno ? json_incref (value) : json_integer (number);
+}
+
 //  Copies the route's path parameters, query arguments and defaults into
 //  obj; conflicts and repeats go into problem.
 static void
-s_apply_params (const route_t *route, const route_match_t *match, json_t *query,
+s_apply_params (const route_t *route, const field_spec_t *fields, const route_match_t *match, json_t *query,
                 bool has_body, json_t *obj, json_t *problem)
 {
     for (size_t i = 0; i < match->nparams; i++) {
@@ -306,7 +324,7 @@ s_apply_params (const route_t *route, const route_match_t *match, json_t *query,
         else if (count > 0) {
             if (count > 1)
                 problem_add_param_error (problem, rp->name, "query", "must be given once");
-            json_object_set (obj, rp->field, json_array_get (values, 0));
+            json_object_set_new (obj, rp->field, s_query_value (fields, rp->field, json_array_get (values, 0)));
         }
         else if (rp->def)
             json_object_set_new (obj, rp->field, json_string (rp->def));
@@ -333,7 +351,7 @@ translate_request (const route_t *route, const route_match_t *match, json_t *que
     bool has_body = body != NULL;
     json_t *obj = has_body ? json_incref (body) : json_object ();
     if (json_is_object (obj))
-        s_apply_params (route, match, query, has_body, obj, *problem);
+        s_apply_params (route, spec->request, match, query, has_body, obj, *problem);
     int encoded = jsonmp_encode (spec->request, obj, out, errors);
     size_t index;
     json_t *item;

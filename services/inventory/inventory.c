@@ -1,4 +1,9 @@
 #include "inventory.h"
+#include "backorder.h"
+#include "hold.h"
+#include "movement.h"
+#include "reservation.h"
+#include "stock.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
 #include "clock.h"
@@ -11,272 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Stock keys are "<sku>\0<location>" (store_key_pair), so a SKU's
-//  locations sit together; reservations are keyed by the order's 16-byte ID.
-const char *const inventory_dbs[] = {"stock", "reservations", "released", NULL};
-
-static int
-s_stock_decode (const MDB_val *val, stock_t *stock)
-{
-    msgpack_unpacked unpacked;
-    int rc = storeval_read (val, INVENTORY_RECORD_V, &unpacked);
-    if (rc == 0 && (mp_get_int (&unpacked.data, "on_hand", &stock->on_hand) != 0
-                    || mp_get_int (&unpacked.data, "reserved", &stock->reserved) != 0))
-        rc = RM_ESTORE;
-    msgpack_unpacked_destroy (&unpacked);
-    return rc == 0 ? 0 : RM_ESTORE;
-}
-
-static void
-s_pack_stock_record (msgpack_packer *pk, const stock_t *stock)
-{
-    msgpack_pack_map (pk, 2);
-    mp_pack_kv_int (pk, "on_hand", stock->on_hand);
-    mp_pack_kv_int (pk, "reserved", stock->reserved);
-}
-
-int
-inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock)
-{
-    char key[160];
-    size_t klen = store_key_pair (key, sizeof key, sku, location);
-    MDB_val val;
-    int rc = klen ? store_get (txn, dbi, key, klen, &val) : RM_EINVAL;
-    return rc != 0 ? rc : s_stock_decode (&val, stock);
-}
-
-int
-inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock)
-{
-    char key[160];
-    size_t klen = store_key_pair (key, sizeof key, sku, location);
-    if (!klen)
-        return RM_EINVAL;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    s_pack_stock_record (&pk, stock);
-    int rc = storeval_put (txn, dbi, key, klen, INVENTORY_RECORD_V, buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
-}
-
-int
-inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_stock_t *out, int max)
-{
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, dbi, &cursor) != 0)
-        return RM_ESTORE;
-    size_t plen = strlen (sku) + 1;
-    MDB_val key = {plen, (void *) sku}, val;
-    int count = 0;
-    int rc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-    while (rc == 0 && count < max && key.mv_size > plen && memcmp (key.mv_data, sku, plen) == 0) {
-        size_t llen = key.mv_size - plen;
-        if (llen > INVENTORY_LOCATION_MAX || s_stock_decode (&val, &out[count].stock) != 0) {
-            count = RM_ESTORE;
-            break;
-        }
-        memcpy (out[count].location, (char *) key.mv_data + plen, llen);
-        out[count].location[llen] = '\0';
-        count++;
-        rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    return count;
-}
-
-int
-inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location,
-                       int64_t on_hand, stock_t *result)
-{
-    stock_t stock = {0, 0};
-    int rc = inventory_stock_get (txn, dbi, sku, location, &stock);
-    if (rc != 0 && rc != RM_ENOTFOUND)
-        return rc;
-    if (on_hand < stock.reserved) {
-        *result = stock;
-        return RM_ECONFLICT;
-    }
-    stock.on_hand = on_hand;
-    *result = stock;
-    return inventory_stock_put (txn, dbi, sku, location, &stock);
-}
-
-static int
-s_by_available (const void *a, const void *b)
-{
-    const location_stock_t *x = (const location_stock_t *) a, *y = (const location_stock_t *) b;
-    int64_t ax = x->stock.on_hand - x->stock.reserved, ay = y->stock.on_hand - y->stock.reserved;
-    if (ax != ay)
-        return ax > ay ? -1 : 1;
-    return strcmp (x->location, y->location);
-}
-
-//  Allocates one line and packs it into the record. Returns RM_ESHORT with
-//  *available set when the SKU's locations together cannot meet it.
-static int
-s_allocate (MDB_txn *txn, MDB_dbi dbi, const line_t *line, msgpack_packer *pk, int64_t *available)
-{
-    location_stock_t locs[INVENTORY_LOCATIONS_MAX];
-    int n = inventory_locations (txn, dbi, line->sku, locs, INVENTORY_LOCATIONS_MAX);
-    if (n < 0)
-        return n;
-    if (n == 0)
-        return RM_ENOTFOUND;
-    qsort (locs, (size_t) n, sizeof locs[0], s_by_available);
-    *available = 0;
-    int used = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t free_here = locs[i].stock.on_hand - locs[i].stock.reserved;
-        if (free_here > 0) {
-            *available += free_here;
-            if (*available - free_here < line->quantity)
-                used = i + 1;
-        }
-    }
-    if (*available < line->quantity)
-        return RM_ESHORT;
-    msgpack_pack_map (pk, 3);
-    mp_pack_kv_str (pk, "sku", line->sku);
-    mp_pack_kv_int (pk, "quantity", line->quantity);
-    mp_pack_str (pk, "allocations");
-    msgpack_pack_array (pk, (uint32_t) used);
-    int64_t left = line->quantity;
-    for (int i = 0; i < used; i++) {
-        int64_t free_here = locs[i].stock.on_hand - locs[i].stock.reserved;
-        int64_t take = free_here < left ? free_here : left;
-        locs[i].stock.reserved += take;
-        left -= take;
-        int rc = inventory_stock_put (txn, dbi, line->sku, locs[i].location, &locs[i].stock);
-        if (rc != 0)
-            return rc;
-        msgpack_pack_map (pk, 2);
-        mp_pack_kv_str (pk, "location", locs[i].location);
-        mp_pack_kv_int (pk, "quantity", take);
-    }
-    return 0;
-}
-
-static int
-s_record_get (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], msgpack_sbuffer *record)
-{
-    MDB_val val, body;
-    int rc = store_get (txn, dbs->reservations, order_id, 16, &val);
-    if (rc == 0)
-        rc = storeval_open (&val, INVENTORY_RECORD_V, &body) == 0 ? 0 : RM_ESTORE;
-    if (rc == 0)
-        msgpack_sbuffer_write (record, (const char *) body.mv_data, body.mv_size);
-    return rc;
-}
-
-int
-inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                   const line_t *lines, size_t count, msgpack_sbuffer *record,
-                   bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line)
-{
-    *existing = false;
-    *nshort = 0;
-    MDB_val tombstone;
-    int rc = store_get (txn, dbs->released, order_id, 16, &tombstone);
-    if (rc == 0)
-        return RM_ECONFLICT;
-    if (rc != RM_ENOTFOUND)
-        return rc;
-    rc = s_record_get (txn, dbs, order_id, record);
-    if (rc == 0) {
-        *existing = true;
-        return 0;
-    }
-    if (rc != RM_ENOTFOUND)
-        return rc;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, record, msgpack_sbuffer_write);
-    msgpack_pack_array (&pk, (uint32_t) count);
-    //  every line is tried so the caller can report all short lines at once
-    for (size_t i = 0; i < count; i++) {
-        int64_t available = 0;
-        rc = s_allocate (txn, dbs->stock, &lines[i], &pk, &available);
-        if (rc == RM_ESHORT)
-            shortages[(*nshort)++] = (shortage_t) {(int) i, lines[i].quantity, available};
-        else if (rc == RM_ENOTFOUND) {
-            *bad_line = (int) i;
-            return rc;
-        }
-        else if (rc != 0)
-            return rc;
-    }
-    if (*nshort > 0)
-        return RM_ESHORT;
-    return storeval_put (txn, dbs->reservations, order_id, 16, INVENTORY_RECORD_V, record->data, record->size);
-}
-
-//  Reads a reservation record (the packed array of lines stored for an
-//  order) into the lines of reservation. Returns 0, RM_ENOMEM or RM_ESTORE.
-static int
-s_reservation_read (const char *data, size_t size, inventory_reservation_t *reservation)
-{
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    int rc = msgpack_unpack_next (&unpacked, data, size, NULL) == MSGPACK_UNPACK_SUCCESS
-                     && unpacked.data.type == MSGPACK_OBJECT_ARRAY
-                 ? 0 : RM_ESTORE;
-    const msgpack_object_array *stored = &unpacked.data.via.array;
-    for (uint32_t i = 0; rc == 0 && i < stored->size; i++) {
-        inventory_reserved_line_t *line = (inventory_reserved_line_t *) record_push (
-            &reservation->lines, &reservation->lines_count, sizeof *line);
-        rc = !line ? RM_ENOMEM
-             : record_decode (inventory_reserved_line_fields, &stored->ptr[i], line) == 0 ? 0 : RM_ESTORE;
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    return rc;
-}
-
-//  Gives back one line's allocations as recorded at reservation time.
-static int
-s_unallocate (MDB_txn *txn, MDB_dbi dbi, const inventory_reserved_line_t *line)
-{
-    for (size_t i = 0; i < line->allocations_count; i++) {
-        const catalog_allocation_t *at = &line->allocations[i];
-        stock_t stock;
-        int rc = inventory_stock_get (txn, dbi, line->sku, at->location, &stock);
-        if (rc != 0)
-            return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
-        stock.reserved = stock.reserved > at->quantity ? stock.reserved - at->quantity : 0;
-        if ((rc = inventory_stock_put (txn, dbi, line->sku, at->location, &stock)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-int
-inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                   msgpack_sbuffer *record)
-{
-    msgpack_sbuffer released;
-    msgpack_sbuffer_init (&released);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &released, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 1);
-    mp_pack_kv_int (&pk, "released_at", clock_now_ms ());
-    int rc = storeval_put (txn, dbs->released, order_id, 16, INVENTORY_RECORD_V, released.data, released.size);
-    msgpack_sbuffer_destroy (&released);
-    if (rc == 0)
-        rc = s_record_get (txn, dbs, order_id, record);
-    if (rc == RM_ENOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    inventory_reservation_t held = {0};
-    rc = s_reservation_read (record->data, record->size, &held);
-    for (size_t i = 0; rc == 0 && i < held.lines_count; i++)
-        rc = s_unallocate (txn, dbs->stock, &held.lines[i]);
-    record_free (inventory_reservation_fields, &held);
-    if (rc == 0)
-        rc = store_del (txn, dbs->reservations, order_id, 16);
-    return rc;
-}
+//  Reservations are keyed by the order's 16-byte ID; stock.c says how
+//  stock, locations and the ledger are keyed.
+const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
+                                     "ledger", "movements",    "holds",    "hold_expiry", "backorders", NULL};
 
 //  ---------------------------------------------------------------------
 //  migrations
@@ -311,310 +54,66 @@ s_migrate_v1 (store_t *store, MDB_txn *txn, int64_t *count)
     return rc;
 }
 
+//  Stock gains quarantined units, a ledger and location records (stock.h);
+//  reservations gain a status (reservation.h).
+static int
+s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    int rc = stock_migrate_v2 (store, txn, count);
+    if (rc == 0)
+        rc = reservation_migrate_v2 (store, txn, count);
+    return rc;
+}
+
 const store_migration_t inventory_migrations[] = {
     {1, s_migrate_v1},
+    {2, s_migrate_v2},
     {0, NULL},
 };
 
 //  ---------------------------------------------------------------------
 //  operation handlers
 
-static inventory_dbs_t
-s_dbs (service_t *svc)
+inventory_dbs_t
+inventory_dbs_of (service_t *svc)
 {
-    return (inventory_dbs_t) {service_dbi (svc, INVENTORY_DB_STOCK), service_dbi (svc, INVENTORY_DB_RESERVATIONS),
-                              service_dbi (svc, INVENTORY_DB_RELEASED)};
+    return (inventory_dbs_t) {
+        .stock = service_dbi (svc, INVENTORY_DB_STOCK),
+        .reservations = service_dbi (svc, INVENTORY_DB_RESERVATIONS),
+        .released = service_dbi (svc, INVENTORY_DB_RELEASED),
+        .locations = service_dbi (svc, INVENTORY_DB_LOCATIONS),
+        .skus = service_dbi (svc, INVENTORY_DB_SKUS),
+        .ledger = service_dbi (svc, INVENTORY_DB_LEDGER),
+        .movements = service_dbi (svc, INVENTORY_DB_MOVEMENTS),
+        .holds = service_dbi (svc, INVENTORY_DB_HOLDS),
+        .hold_expiry = service_dbi (svc, INVENTORY_DB_HOLD_EXPIRY),
+        .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
+    };
 }
 
-//  Looks every SKU up, so an unknown one is reported before any reply is
-//  packed, and fills the reply's items.
-static int
-s_availability_items (service_t *svc, request_t *req, MDB_txn *txn, const inventory_availability_request_t *in,
-                      inventory_availability_reply_t *reply)
-{
-    location_stock_t locs[INVENTORY_LOCATIONS_MAX];
-    for (size_t i = 0; i < in->skus_count; i++) {
-        inventory_availability_item_t *item = &reply->items[i];
-        snprintf (item->sku, sizeof item->sku, "%s", in->skus[i]);
-        int count = inventory_locations (txn, s_dbs (svc).stock, in->skus[i], locs, INVENTORY_LOCATIONS_MAX);
-        if (count < 0)
-            return count;
-        if (count == 0) {
-            char field[32];
-            snprintf (field, sizeof field, "/skus/%zu", i);
-            return request_reply_error (req, RM_ENOTFOUND, field, "unknown SKU '%s'", in->skus[i]);
-        }
-        item->locations = (inventory_location_stock_t *) calloc ((size_t) count, sizeof *item->locations);
-        if (!item->locations)
-            return RM_ENOMEM;
-        item->locations_count = (size_t) count;
-        for (int l = 0; l < count; l++) {
-            inventory_location_stock_t *at = &item->locations[l];
-            _Static_assert (sizeof at->location == sizeof locs[l].location, "a location is sized by the catalogue");
-            memcpy (at->location, locs[l].location, sizeof at->location);
-            at->on_hand = locs[l].stock.on_hand;
-            at->reserved = locs[l].stock.reserved;
-            at->available = at->on_hand - at->reserved;
-            item->on_hand += at->on_hand;
-            item->reserved += at->reserved;
-        }
-        item->available = item->on_hand - item->reserved;
-    }
-    return 0;
-}
-
-static int
-s_availability (service_t *svc, request_t *req)
-{
-    inventory_availability_request_t in = {0};
-    inventory_availability_reply_t reply = {0};
-    MDB_txn *txn;
-    int rc = record_decode (inventory_availability_request_fields, request_body (req), &in);
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
-    if (rc == 0) {
-        reply.items = (inventory_availability_item_t *) calloc (in.skus_count, sizeof *reply.items);
-        reply.items_count = reply.items ? in.skus_count : 0;
-        rc = reply.items ? s_availability_items (svc, req, txn, &in, &reply) : RM_ENOMEM;
-    }
-    if (rc == 0)
-        record_pack (inventory_availability_reply_fields, &reply, request_reply_ok (req));
-    record_free (inventory_availability_reply_fields, &reply);
-    record_free (inventory_availability_request_fields, &in);
-    return rc;
-}
-
-typedef struct {
-    service_t *svc;
-    request_t *req;
-    uint8_t order_id[16];
-    char order_text[UUID_STR_LEN + 1];
-    line_t *lines;
-    size_t count;
-    msgpack_sbuffer record;
-    bool existing;
-    shortage_t *shortages;
-    size_t nshort;
-    int bad_line;
-} reserve_ctx_t;
-
-//  Packs the reservation of order_id that record holds (inventory.reserve's
-//  reply, its events) from its description. Returns 0, RM_ENOMEM or
-//  RM_ESTORE with nothing packed.
-static int
-s_pack_reservation (msgpack_packer *pk, const char *order_id, const msgpack_sbuffer *record)
-{
-    inventory_reservation_t reservation = {0};
-    snprintf (reservation.order_id, sizeof reservation.order_id, "%s", order_id);
-    int rc = s_reservation_read (record->data, record->size, &reservation);
-    if (rc == 0)
-        record_pack (inventory_reservation_fields, &reservation, pk);
-    record_free (inventory_reservation_fields, &reservation);
-    return rc;
-}
-
-static int
-s_pack_record_event (service_t *svc, const char *type, const char *cid, const char *order_id,
-                     const msgpack_sbuffer *record)
-{
-    return s_pack_reservation (service_event (svc, type, cid), order_id, record);
-}
-
-static int
-s_reserve_write (MDB_txn *txn, void *arg)
-{
-    reserve_ctx_t *ctx = (reserve_ctx_t *) arg;
-    inventory_dbs_t dbs = s_dbs (ctx->svc);
-    int rc = inventory_reserve (txn, &dbs, ctx->order_id, ctx->lines, ctx->count, &ctx->record,
-                                &ctx->existing, ctx->shortages, &ctx->nshort, &ctx->bad_line);
-    if (rc == 0 && !ctx->existing)
-        rc = s_pack_record_event (ctx->svc, "inventory.stock.reserved", request_cid (ctx->req),
-                                  ctx->order_text, &ctx->record);
-    return rc;
-}
-
-static int
-s_reserve (service_t *svc, request_t *req)
-{
-    reserve_ctx_t ctx = {.svc = svc, .req = req};
-    msgpack_sbuffer_init (&ctx.record);
-    inventory_reserve_request_t in = {0};
-    int rc = record_decode (inventory_reserve_request_fields, request_body (req), &in);
-    if (rc == 0) {
-        snprintf (ctx.order_text, sizeof ctx.order_text, "%s", in.order_id);
-        ctx.count = in.lines_count;
-        rc = uuid_parse (ctx.order_text, ctx.order_id);
-    }
-    if (rc == 0)
-        rc = lines_from (in.lines, NULL, in.lines_count, &ctx.lines);
-    record_free (inventory_reserve_request_fields, &in);
-    if (rc == 0 && !(ctx.shortages = (shortage_t *) calloc (ctx.count, sizeof *ctx.shortages)))
-        rc = RM_ENOMEM;
-    if (rc == 0)
-        rc = service_write (svc, s_reserve_write, &ctx);
-    if (rc == RM_ESHORT) {
-        msgpack_packer *pk = request_reply_error_details (req, RM_ESHORT, NULL, "not enough stock for some lines",
-                                                          ctx.nshort);
-        for (size_t i = 0; i < ctx.nshort; i++) {
-            const shortage_t *s = &ctx.shortages[i];
-            msgpack_pack_map (pk, 4);
-            mp_pack_kv_int (pk, "line", s->line);
-            mp_pack_kv_str (pk, "sku", ctx.lines[s->line].sku);
-            mp_pack_kv_int (pk, "requested", s->requested);
-            mp_pack_kv_int (pk, "available", s->available);
-        }
-    }
-    else if (rc == RM_ECONFLICT)
-        request_reply_error (req, rc, "/order_id", "the hold of order %s was already released", ctx.order_text);
-    else if (rc == RM_ENOTFOUND) {
-        char field[48];
-        snprintf (field, sizeof field, "/lines/%d/sku", ctx.bad_line);
-        request_reply_error (req, rc, field, "unknown SKU '%s'", ctx.lines[ctx.bad_line].sku);
-    }
-    else if (rc == 0) {
-        log_info (request_cid (req), "reserved %zu line(s) for order %s%s", ctx.count, ctx.order_text,
-                  ctx.existing ? " (already held)" : "");
-        rc = s_pack_reservation (request_reply_ok (req), ctx.order_text, &ctx.record);
-    }
-    msgpack_sbuffer_destroy (&ctx.record);
-    free (ctx.lines);
-    free (ctx.shortages);
-    return rc;
-}
-
-typedef struct {
-    service_t *svc;
-    request_t *req;
-    uint8_t order_id[16];
-    char order_text[UUID_STR_LEN + 1];
-    msgpack_sbuffer record;
-} release_ctx_t;
-
-static int
-s_release_write (MDB_txn *txn, void *arg)
-{
-    release_ctx_t *ctx = (release_ctx_t *) arg;
-    inventory_dbs_t dbs = s_dbs (ctx->svc);
-    int rc = inventory_release (txn, &dbs, ctx->order_id, &ctx->record);
-    if (rc == 0 && ctx->record.size > 0)
-        rc = s_pack_record_event (ctx->svc, "inventory.reservation.released", request_cid (ctx->req),
-                                  ctx->order_text, &ctx->record);
-    return rc;
-}
-
-static int
-s_release (service_t *svc, request_t *req)
-{
-    release_ctx_t ctx = {.svc = svc, .req = req};
-    msgpack_sbuffer_init (&ctx.record);
-    inventory_release_request_t in = {0};
-    int rc = record_decode (inventory_release_request_fields, request_body (req), &in);
-    if (rc == 0) {
-        snprintf (ctx.order_text, sizeof ctx.order_text, "%s", in.order_id);
-        rc = uuid_parse (ctx.order_text, ctx.order_id);
-    }
-    if (rc == 0)
-        rc = service_write (svc, s_release_write, &ctx);
-    if (rc == 0) {
-        if (ctx.record.size > 0)
-            log_info (request_cid (req), "released reservation of order %s", ctx.order_text);
-        inventory_release_reply_t reply = {.released = ctx.record.size > 0};
-        snprintf (reply.order_id, sizeof reply.order_id, "%s", ctx.order_text);
-        record_pack (inventory_release_reply_fields, &reply, request_reply_ok (req));
-    }
-    msgpack_sbuffer_destroy (&ctx.record);
-    return rc;
-}
-
-typedef struct {
-    service_t *svc;
-    request_t *req;
-    inventory_set_stock_request_t in;
-    stock_t result;
-} set_ctx_t;
-
-//  The stock a set_stock reply and event carry.
-static void
-s_pack_stock (msgpack_packer *pk, const set_ctx_t *ctx)
-{
-    inventory_stock_t stock = {.on_hand = ctx->result.on_hand, .reserved = ctx->result.reserved,
-                               .available = ctx->result.on_hand - ctx->result.reserved};
-    snprintf (stock.location, sizeof stock.location, "%s", ctx->in.location);
-    snprintf (stock.sku, sizeof stock.sku, "%s", ctx->in.sku);
-    record_pack (inventory_stock_fields, &stock, pk);
-}
-
-static int
-s_set_write (MDB_txn *txn, void *arg)
-{
-    set_ctx_t *ctx = (set_ctx_t *) arg;
-    int rc = inventory_set_on_hand (txn, service_dbi (ctx->svc, INVENTORY_DB_STOCK), ctx->in.sku,
-                                    ctx->in.location, ctx->in.on_hand, &ctx->result);
-    if (rc == 0)
-        s_pack_stock (service_event (ctx->svc, "inventory.stock.set", request_cid (ctx->req)), ctx);
-    return rc;
-}
-
-static int
-s_set_stock (service_t *svc, request_t *req)
-{
-    set_ctx_t ctx = {.svc = svc, .req = req};
-    int rc = record_decode (inventory_set_stock_request_fields, request_body (req), &ctx.in);
-    if (rc == 0)
-        rc = service_write (svc, s_set_write, &ctx);
-    if (rc == RM_ECONFLICT)
-        return request_reply_error (req, rc, "/on_hand",
-                                    "on hand %lld is below the %lld units reserved at %s for %s",
-                                    (long long) ctx.in.on_hand, (long long) ctx.result.reserved,
-                                    ctx.in.location, ctx.in.sku);
-    if (rc != 0)
-        return rc;
-    log_info (request_cid (req), "stock %s at %s on hand = %lld", ctx.in.sku, ctx.in.location,
-              (long long) ctx.in.on_hand);
-    s_pack_stock (request_reply_ok (req), &ctx);
-    return 0;
-}
-
-//  ---------------------------------------------------------------------
-//  events consumed from orders
-
-//  A cancelled order gives its stock back. Applied exactly once per event
-//  by the consumer; a second release of the same order would find nothing.
-static int
-s_on_order_cancelled (void *host, MDB_txn *txn, const envelope_t *event)
-{
-    service_t *svc = (service_t *) host;
-    orders_cancelled_event_t cancelled = {0};
-    uint8_t id[16];
-    int rc = record_decode (orders_cancelled_event_fields, &event->body, &cancelled);
-    const char *text = cancelled.order_id;
-    if (rc == 0 && uuid_parse (text, id) != 0)
-        rc = RM_EINVAL;
-    inventory_dbs_t dbs = s_dbs (svc);
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
-    if (rc == 0)
-        rc = inventory_release (txn, &dbs, id, &record);
-    if (rc == 0 && record.size > 0)
-        rc = s_pack_record_event (svc, "inventory.reservation.released", event->cid, text, &record);
-    if (rc == 0 && record.size > 0)
-        log_info (event->cid, "order %s cancelled: reservation released", text);
-    msgpack_sbuffer_destroy (&record);
-    record_free (orders_cancelled_event_fields, &cancelled);
-    return rc;
-}
-
-static const char *const s_order_events[] = {"orders.order.cancelled", NULL};
+static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled", NULL};
 
 const consumer_def_t inventory_consumers[] = {
-    {"orders", s_order_events, s_on_order_cancelled},
+    {"orders", s_order_events, reservation_on_orders_event},
     {NULL, NULL, NULL},
 };
 
 const service_route_t inventory_routes[] = {
-    {"inventory.availability", s_availability},
-    {"inventory.reserve", s_reserve},
-    {"inventory.release", s_release},
-    {"inventory.set_stock", s_set_stock},
+    {"inventory.availability", stock_handle_availability},
+    {"inventory.reserve", reservation_handle_reserve},
+    {"inventory.release", reservation_handle_release},
+    {"inventory.reservations", reservation_handle_list},
+    {"inventory.hold", hold_handle_place},
+    {"inventory.hold_get", hold_handle_get},
+    {"inventory.hold_release", hold_handle_release},
+    {"inventory.set_stock", stock_handle_set_stock},
+    {"inventory.location.put", stock_handle_location_put},
+    {"inventory.location.get", stock_handle_location_get},
+    {"inventory.location.list", stock_handle_location_list},
+    {"inventory.policy.set", stock_handle_policy_set},
+    {"inventory.stock_policy.set", stock_handle_stock_policy_set},
+    {"inventory.movement", movement_handle},
+    {"inventory.ledger", stock_handle_ledger},
+    {"inventory.backorders", backorder_handle_list},
     {NULL, NULL},
 };

@@ -1,6 +1,8 @@
-//  inventory — stock per SKU per location (on hand, reserved; available is
-//  on hand minus reserved) and the reservations held for orders. Reserving
-//  is all lines or none, in one transaction, so stock is never oversold.
+//  inventory — stock per SKU per location (on hand, reserved, quarantined,
+//  safety stock, the ledger of on-hand changes: stock.h, movement.h) and
+//  the reservations held for orders (reservation.h, hold.h, backorder.h).
+//  Reserving is all lines or none, in one transaction, so stock is never
+//  oversold.
 //  These functions work on an LMDB transaction and know nothing of sockets.
 #ifndef RM_INVENTORY_H
 #define RM_INVENTORY_H
@@ -10,29 +12,34 @@
 #include <lmdb.h>
 #include <stdint.h>
 
-enum { INVENTORY_DB_STOCK = 0, INVENTORY_DB_RESERVATIONS = 1, INVENTORY_DB_RELEASED = 2 };
+enum {
+    INVENTORY_DB_STOCK = 0,
+    INVENTORY_DB_RESERVATIONS = 1,
+    INVENTORY_DB_RELEASED = 2,
+    INVENTORY_DB_LOCATIONS = 3,
+    INVENTORY_DB_SKUS = 4,
+    INVENTORY_DB_LEDGER = 5,
+    INVENTORY_DB_MOVEMENTS = 6,
+    INVENTORY_DB_HOLDS = 7,
+    INVENTORY_DB_HOLD_EXPIRY = 8,
+    INVENTORY_DB_BACKORDERS = 9,
+};
 extern const char *const inventory_dbs[];
 
 //  Schema 1 stored stock as raw stock_t structs, reservations as a bare
 //  MessagePack array and release times as a raw int64. Schema 2 stores
 //  records (storeval.h): stock {on_hand, reserved}, reservations [lines],
-//  released {released_at}, each at version INVENTORY_RECORD_V.
-#define INVENTORY_SCHEMA_VERSION 2
+//  released {released_at}, each at version INVENTORY_RECORD_V. Schema 3
+//  adds locations, SKU policy, the ledger and movements; stock records
+//  gain quarantined and their own policy (INVENTORY_STOCK_RECORD_V, stock.h)
+//  and every existing stock an "initial" ledger entry; reservations become
+//  records with a status (RESERVATION_RECORD_V, reservation.h), and holds
+//  and their expiry get databases of their own.
+#define INVENTORY_SCHEMA_VERSION 3
 #define INVENTORY_RECORD_V 1
 extern const store_migration_t inventory_migrations[];
 
 #define INVENTORY_LOCATION_MAX (sizeof ((catalog_allocation_t *) 0)->location - 1)
-#define INVENTORY_LOCATIONS_MAX 64
-
-typedef struct {
-    int64_t on_hand;
-    int64_t reserved;
-} stock_t;
-
-typedef struct {
-    char location[INVENTORY_LOCATION_MAX + 1];
-    stock_t stock;
-} location_stock_t;
 
 typedef struct {
     char location[INVENTORY_LOCATION_MAX + 1];
@@ -47,41 +54,21 @@ typedef struct {
 } shortage_t;
 
 typedef struct {
-    MDB_dbi stock;
-    MDB_dbi reservations;
+    MDB_dbi stock;                //  stock.h
+    MDB_dbi reservations;         //  reservation.h
     MDB_dbi released;             //  orders whose hold is over: never reserved again
+    MDB_dbi locations;            //  stock.h
+    MDB_dbi skus;                 //  stock.h: per-SKU policy
+    MDB_dbi ledger;               //  stock.h
+    MDB_dbi movements;            //  stock.h: movement IDs seen, for idempotency
+    MDB_dbi holds;                //  reservation.h
+    MDB_dbi hold_expiry;          //  reservation.h: holds by expiry time
+    MDB_dbi backorders;           //  backorder.h
 } inventory_dbs_t;
 
-int inventory_stock_get (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, stock_t *stock);
-int inventory_stock_put (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location, const stock_t *stock);
+//  The databases of svc's store, by role.
+inventory_dbs_t inventory_dbs_of (service_t *svc);
 
-//  Lists a SKU's locations (at most max). Returns the count (0 when the SKU
-//  is unknown) or a negative code.
-int inventory_locations (MDB_txn *txn, MDB_dbi dbi, const char *sku, location_stock_t *out, int max);
-
-//  Sets on hand. RM_ECONFLICT when on_hand would drop below what is reserved.
-int inventory_set_on_hand (MDB_txn *txn, MDB_dbi dbi, const char *sku, const char *location,
-                           int64_t on_hand, stock_t *result);
-
-//  Reserves every line for order_id, picking the locations with the most
-//  available first and splitting a line across locations when needed. The
-//  reservation record (packed MessagePack, see inventory.c) is stored under
-//  the order's 16-byte ID and copied to *record (caller frees). When the
-//  order already holds a reservation, nothing changes and *existing is set.
-//  RM_ECONFLICT when the order's hold was already released (a late or
-//  resent reserve must not hold stock for an order that gave it back);
-//  RM_ESHORT with shortages[*nshort] filled when some line cannot be met;
-//  RM_ENOTFOUND with *bad_line when a SKU is unknown. On error the caller
-//  must abort the transaction (partial allocations are in it).
-int inventory_reserve (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                       const line_t *lines, size_t count, msgpack_sbuffer *record,
-                       bool *existing, shortage_t *shortages, size_t *nshort, int *bad_line);
-
-//  Releases an order's reservation and returns its record in *record
-//  (empty when there was none: releasing twice is harmless). Either way the
-//  order is marked released, so no later reserve holds stock for it.
-int inventory_release (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16],
-                       msgpack_sbuffer *record);
 
 extern const service_route_t inventory_routes[];
 extern const consumer_def_t inventory_consumers[];

@@ -1,4 +1,5 @@
 //  inventory — owns stock per SKU per location and the reservations held for orders.
+#include "hold.h"
 #include "inventory.h"
 
 static const service_def_t s_def = {
@@ -8,6 +9,7 @@ static const service_def_t s_def = {
     .migrations = inventory_migrations,
     .routes = inventory_routes,
     .consumers = inventory_consumers,
+    .on_start = hold_start,
 };
 
 int

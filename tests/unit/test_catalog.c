@@ -91,11 +91,18 @@ static const char *s_operations[] = {
     "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "pricing.put_book", "pricing.get_book",
     "pricing.list_books", "pricing.put_entry", "pricing.get_entry", "pricing.delete_entry", "pricing.batch",
     "inventory.availability",
-    "inventory.reserve", "inventory.release", "inventory.set_stock", "orders.submit",
-    "orders.get", "orders.find", "orders.cancel", "orders.history", NULL};
+    "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
+    "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
+    "inventory.movement", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
+    "inventory.hold_release", "orders.submit",
+    "orders.get", "orders.find", "orders.cancel", "orders.history",
+    "inventory.backorders", NULL};
 static const char *s_events[] = {
     "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
-    "inventory.reservation.released", "orders.order.accepted", "orders.order.cancelled", NULL};
+    "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
+    "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
+    "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
+    "orders.order.cancelled", "inventory.backorder.filled", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -120,7 +127,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 32);
+    CHECK_EQ_INT (s_count_messages (), 54);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -146,16 +153,38 @@ test_every_message_listed (void)
 #define QUOTE_LINE "{\"sku\":\"SKU-1\",\"quantity\":2}"
 #define PRICED_LINE "{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000}"
 #define PRICE "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,\"updated_at\":1700000000000}"
+#define LEVELS "\"on_hand\":10,\"reserved\":2,\"quarantined\":1,\"safety_stock\":1,\"available\":6"
+#define STOCK_FIELDS "\"location\":\"WH-1\",\"sku\":\"SKU-1\"," LEVELS
+#define STOCK "{" STOCK_FIELDS "}"
+#define LOCATION "{\"location\":\"WH-1\",\"name\":\"Lyon warehouse\",\"type\":\"warehouse\",\"priority\":1}"
+#define LEDGER_ENTRY                                                                 \
+    "{\"movement_id\":\"mv-1\",\"type\":\"receipt\",\"quantity_delta\":5,\"on_hand_after\":10," \
+    "\"reason\":\"PO 7\",\"occurred_at\":1700000000000,\"recorded_at\":1700000001000}"
+#define MOVEMENT_FIELDS                                                              \
+    "\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\",\"location\":\"WH-1\"," \
+    "\"to_location\":\"ST-9\",\"stock\":{\"location\":\"WH-1\"," LEVELS "},"           \
+    "\"to_stock\":{\"location\":\"ST-9\"," LEVELS "},\"location_created\":false,"        \
+    "\"to_location_created\":true"
+#define LOW "{\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"available\":2,\"low_stock_threshold\":3}"
 #define BOOK                                                                          \
     "{\"book_id\":\"web-eur\",\"name\":\"Web shop\",\"currency\":\"EUR\",\"kind\":\"channel\","   \
     "\"channel\":\"web\",\"created_at\":1700000000000,\"updated_at\":1700000000000}"
 #define ENTRY_FIELDS                                                                  \
     "\"unit_price\":1000,\"tiers\":[{\"min_quantity\":10,\"unit_price\":900}],"           \
     "\"valid_from\":1700000000000,\"valid_to\":1800000000000"
-#define STOCK "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}"
 #define RESERVATION                                                                  \
     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
+#define RESERVATION_ROW \
+    "{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":2,\"status\":\"held\"," \
+    "\"expires_at\":1700000900000}"
+#define HOLD_FIELDS                                                                  \
+    "\"hold_id\":\"" UUID2 "\",\"status\":\"held\",\"created_at\":1700000000000," \
+    "\"expires_at\":1700000900000,\"reservations\":[" RESERVATION_ROW "]"
+#define HOLD "{" HOLD_FIELDS "}"
+#define HOLD_TAKEN                                                                   \
+    "{\"hold_id\":\"" UUID2 "\",\"status\":\"committed\",\"created_at\":1700000000000," \
+    "\"expires_at\":1700000900000,\"order_id\":\"" UUID "\",\"reservations\":[]}"
 #define ORDER_LINES                                                                  \
     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,"              \
     "\"extended_price\":2000,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]"
@@ -225,14 +254,36 @@ static const sample_t s_samples[] = {
      "{\"batch_id\":\"erp-1\",\"applied\":2,\"applied_at\":1700000000000,\"replayed\":false}"},
     {"pricing.delete_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"valid_from\":1700000000000}",
      "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"deleted\":1}"},
-    {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"]}",
-     "{\"items\":[{\"sku\":\"SKU-1\",\"on_hand\":10,\"reserved\":2,\"available\":8,\"locations\":"
-     "[{\"location\":\"WH-1\",\"on_hand\":10,\"reserved\":2,\"available\":8}]},"
-     "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"available\":0,\"locations\":[]}]}"},
-    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "]}", RESERVATION},
+    {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"],\"locations\":[\"WH-1\"]}",
+     "{\"items\":[{\"sku\":\"SKU-1\"," LEVELS ",\"locations\":"
+     "[{\"location\":\"WH-1\"," LEVELS "}]},"
+     "{\"sku\":\"SKU-2\",\"on_hand\":0,\"reserved\":0,\"quarantined\":0,\"safety_stock\":0,\"available\":0,"
+     "\"locations\":[]}]}"},
+    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "],\"hold_id\":\"" UUID2 "\","
+     "\"ship_from\":[\"WH-1\",\"ST-9\"]}", RESERVATION},
     {"inventory.release", "{\"order_id\":\"" UUID "\",\"reason\":\"cancelled\"}",
      "{\"order_id\":\"" UUID "\",\"released\":true}"},
-    {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}", STOCK},
+    {"inventory.set_stock", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"on_hand\":10}",
+     "{" STOCK_FIELDS ",\"location_created\":false,\"shortfall\":2}"},
+    {"inventory.location.put", LOCATION, LOCATION},
+    {"inventory.location.get", "{\"location\":\"WH-1\"}", LOCATION},
+    {"inventory.location.list", "{}", "{\"locations\":[" LOCATION "]}"},
+    {"inventory.policy.set", "{\"sku\":\"SKU-1\",\"safety_stock\":2,\"low_stock_threshold\":5}",
+     "{\"sku\":\"SKU-1\",\"safety_stock\":2,\"low_stock_threshold\":5}"},
+    {"inventory.stock_policy.set", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"safety_stock\":1}", STOCK},
+    {"inventory.movement",
+     "{\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\",\"location\":\"WH-1\","
+     "\"to_location\":\"ST-9\",\"quantity\":3,\"reason\":\"restock store\",\"occurred_at\":1700000000000}",
+     "{" MOVEMENT_FIELDS "}"},
+    {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"limit\":1,\"cursor\":\"2\"}",
+     "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[" LEDGER_ENTRY "],\"next_cursor\":\"3\"}"},
+    {"inventory.reservations", "{\"order_id\":\"" UUID "\"}",
+     "{\"order_id\":\"" UUID "\",\"status\":\"committed\",\"hold_id\":\"" UUID2 "\",\"reservations\":["
+     "{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":2,\"status\":\"committed\"}]}"},
+    {"inventory.hold", "{\"hold_id\":\"" UUID2 "\",\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":900}",
+     "{" HOLD_FIELDS ",\"created\":true}"},
+    {"inventory.hold_get", "{\"hold_id\":\"" UUID2 "\"}", HOLD},
+    {"inventory.hold_release", "{\"hold_id\":\"" UUID2 "\"}", HOLD_TAKEN},
     {"orders.submit",
      "{\"external_id\":\"web-1001\",\"channel\":\"web\",\"account_id\":\"acct-7\","
      "\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "],\"ship_to\":{\"name\":\"Ada\",\"city\":\"Paris\"}}",
@@ -251,12 +302,28 @@ static const sample_t s_samples[] = {
     {"inventory.stock.set", STOCK, NULL},
     {"inventory.stock.reserved", RESERVATION, NULL},
     {"inventory.reservation.released", RESERVATION, NULL},
+    {"inventory.stock.moved", "{" MOVEMENT_FIELDS ",\"quantity\":3}", NULL},
+    {"inventory.stock.discrepancy", "{\"movement_id\":\"count-7\"," STOCK_FIELDS ",\"shortfall\":2}", NULL},
+    {"inventory.stock.low", LOW, NULL},
+    {"inventory.stock.replenished", LOW, NULL},
+    {"inventory.reservation.committed", "{\"order_id\":\"" UUID "\",\"status\":\"committed\"}", NULL},
+    {"inventory.hold.placed", HOLD, NULL},
+    {"inventory.hold.released", HOLD, NULL},
+    {"inventory.hold.committed", HOLD_TAKEN, NULL},
+    {"inventory.hold.expired", HOLD, NULL},
     {"orders.order.accepted", ORDER, NULL},
     {"orders.order.cancelled", CANCELLED_EVENT, NULL},
+    {"inventory.backorders", "{\"sku\":\"SKU-1\"}",
+     "{\"sku\":\"SKU-1\",\"backorders\":[{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\","
+     "\"outstanding\":3,\"filled\":2,\"created_at\":1700000000000}],\"more\":false}"},
+    {"inventory.backorder.filled", "{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"
+     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}],\"outstanding\":1}", NULL},
 };
 
 //  Optional fields left out, and empty lists where they are allowed.
 static const sample_t s_minimal[] = {
+    {"inventory.hold", "{\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":1}", NULL},
+    {"inventory.reservations", NULL, "{\"order_id\":\"" UUID "\",\"status\":\"released\",\"reservations\":[]}"},
     {"pricing.put_entry", "{\"book_id\":\"list-eur\",\"sku\":\"SKU-1\",\"unit_price\":1000}", NULL},
     {"pricing.list_books", "{}", "{\"books\":[]}"},
     {"pricing.price.changed", "{\"price_book\":\"list-jpy\",\"currency\":\"JPY\",\"sku\":\"SKU-1\","
@@ -271,8 +338,26 @@ static const sample_t s_minimal[] = {
     {"orders.cancel", "{\"order_id\":\"" UUID "\"}",
      "{" ORDER_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000600000,\"changed\":false}"},
     {"orders.history", NULL, "{\"order_id\":\"" UUID "\",\"events\":[]}"},
+    {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\"}",
+     "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[]}"},
+    {"inventory.movement", "{\"movement_id\":\"mv-3\",\"type\":\"adjustment\",\"sku\":\"SKU-1\","
+     "\"location\":\"WH-1\",\"quantity\":-2}", NULL},
+    {"inventory.stock.low", "{\"sku\":\"SKU-1\",\"available\":2,\"low_stock_threshold\":3}", NULL},
     {"orders.order.cancelled", "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","
      "\"channel\":\"web\"," ORDER_LINES "}", NULL},
+    //  backorders: allowed per line or per order; a line held in part, or not at all
+    {"orders.submit", "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"USD\",\"allow_backorder\":true,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,\"allow_backorder\":false}]}", NULL},
+    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"allow_backorder\":false,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"allow_backorder\":true}]}",
+     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"backordered\":5,"
+     "\"allocations\":[]}]}"},
+    {"orders.get", NULL, "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","
+     "\"account_id\":\"acct-7\",\"status\":\"accepted\",\"currency\":\"EUR\",\"total\":5000,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"unit_price\":1000,\"extended_price\":5000,"
+     "\"backordered\":3,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}],"
+     "\"created_at\":1700000000000}"},
+    {"inventory.backorders", NULL, "{\"sku\":\"SKU-1\",\"backorders\":[],\"more\":false}"},
 };
 
 static void
@@ -404,6 +489,13 @@ static const bad_case_t s_bad[] = {
      QUOTE_LINE "]}", "/order_id", "must be a UUID"},
     {"inventory.reserve", false, "{\"order_id\":\"order-1\",\"lines\":[" QUOTE_LINE "]}",
      "/order_id", "must be a UUID"},
+    {"inventory.reserve", false, "{\"order_id\":\"" UUID "\",\"lines\":[" QUOTE_LINE "],\"ship_from\":[]}",
+     "/ship_from", "must have at least 1 item (got 0)"},
+    {"inventory.hold", false, "{\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":0}", "/ttl_seconds",
+     "must be between 1 and 604800 (got 0)"},
+    {"inventory.hold", false, "{\"lines\":[" QUOTE_LINE "]}", "/ttl_seconds", "is required"},
+    {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","
+     "\"lines\":[" PRICED_LINE "],\"hold_id\":\"hold-1\"}", "/hold_id", "must be a UUID"},
     {"inventory.release", false, "{\"order_id\":\"" UUID "\",\"reason\":null}", "/reason",
      "must be a string (got nil)"},
     {"orders.submit", false, "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"EUR\","

@@ -3,53 +3,104 @@
 #include "err.h"
 #include "harness.h"
 #include "inventory.h"
-#include "mp.h"
+#include "loophost.h"
+#include "reservation.h"
+#include "stock.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
 
-static store_t *s_store;
+static service_t *s_svc;
 static inventory_dbs_t s_dbs;
 
-static MDB_txn *
-s_begin (void)
+typedef struct {
+    const char *sku, *location;
+    int64_t on_hand;
+} set_arg_t;
+
+static int
+s_set_fn (MDB_txn *txn, void *arg)
 {
-    MDB_txn *txn = NULL;
-    CHECK_EQ_INT (store_write_begin (s_store, NULL, &txn), 0);
-    return txn;
+    set_arg_t *set = (set_arg_t *) arg;
+    stock_entry_t entry = {.movement_id = "test-count"};
+    stock_t after;
+    int64_t shortfall;
+    bool created;
+    return stock_count (s_svc, txn, "test", set->sku, set->location, set->on_hand, &entry, &after, &shortfall,
+                        &created);
 }
 
 static void
 s_set (const char *sku, const char *location, int64_t on_hand)
 {
-    MDB_txn *txn = s_begin ();
-    stock_t result;
-    CHECK_EQ_INT (inventory_set_on_hand (txn, s_dbs.stock, sku, location, on_hand, &result), 0);
-    CHECK_EQ_INT (store_commit (&txn), 0);
+    set_arg_t arg = {sku, location, on_hand};
+    CHECK_EQ_INT (service_write (s_svc, s_set_fn, &arg), 0);
 }
 
 static stock_t
 s_stock (const char *sku, const char *location)
 {
-    MDB_txn *txn = s_begin ();
-    stock_t stock = {-1, -1};
-    CHECK_EQ_INT (inventory_stock_get (txn, s_dbs.stock, sku, location, &stock), 0);
-    store_abort (&txn);
+    MDB_txn *txn;
+    stock_t stock = {-1, -1, -1, -1};
+    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
+    CHECK_EQ_INT (stock_get (txn, &s_dbs, sku, location, &stock), 0);
     return stock;
 }
 
-//  Reserves in its own transaction, committed only when it succeeds.
+typedef struct {
+    reservation_request_t request;
+    reservation_outcome_t outcome;
+    bool existing, hold_error;
+    reservation_t record;
+} reserve_arg_t;
+
+static int
+s_reserve_fn (MDB_txn *txn, void *arg)
+{
+    reserve_arg_t *r = (reserve_arg_t *) arg;
+    record_free (reservation_fields, &r->record);
+    return reservation_reserve (s_svc, txn, "test", &r->request, &r->record, &r->existing, &r->outcome,
+                                &r->hold_error);
+}
+
+//  Reserves in its own nested transaction, kept only when it succeeds;
+//  *record is the reservation (record_free it).
 static int
 s_reserve (const uint8_t id[16], const line_t *lines, size_t count, shortage_t *shortages, size_t *nshort,
-           bool *existing, msgpack_sbuffer *record)
+           bool *existing, reservation_t *record)
 {
-    MDB_txn *txn = s_begin ();
-    int bad_line = -1;
-    int rc = inventory_reserve (txn, &s_dbs, id, lines, count, record, existing, shortages, nshort, &bad_line);
-    if (rc == 0)
-        CHECK_EQ_INT (store_commit (&txn), 0);
-    else
-        store_abort (&txn);
+    reserve_arg_t arg = {.request = {.lines = lines, .count = count}, .outcome = {.shortages = shortages}};
+    memcpy (arg.request.order_id, id, 16);
+    int rc = service_write (s_svc, s_reserve_fn, &arg);
+    *nshort = arg.outcome.nshort;
+    *existing = arg.existing;
+    record_free (reservation_fields, record);
+    *record = arg.record;
+    return rc;
+}
+
+typedef struct {
+    const uint8_t *id;
+    reservation_t record;
+    bool released;
+} release_arg_t;
+
+static int
+s_release_fn (MDB_txn *txn, void *arg)
+{
+    release_arg_t *r = (release_arg_t *) arg;
+    record_free (reservation_fields, &r->record);
+    return reservation_release (s_svc, txn, "test", r->id, &r->record, &r->released);
+}
+
+//  Releases; *released says whether anything was given back.
+static int
+s_release (const uint8_t id[16], bool *released)
+{
+    release_arg_t arg = {.id = id};
+    int rc = service_write (s_svc, s_release_fn, &arg);
+    *released = arg.released;
+    record_free (reservation_fields, &arg.record);
     return rc;
 }
 
@@ -65,27 +116,20 @@ test_reserve_splits_and_is_idempotent (void)
     shortage_t shortages[2];
     size_t nshort = 0;
     bool existing = true;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 2, shortages, &nshort, &existing, &record), 0);
     CHECK (!existing);
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved, 10);
     CHECK_EQ_INT (s_stock ("TEE", "WH-WEST").reserved, 2);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     //  the record says where each unit was taken
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    CHECK (msgpack_unpack_next (&unpacked, record.data, record.size, NULL) == MSGPACK_UNPACK_SUCCESS);
-    const msgpack_object_array *allocs = mp_get_array (&unpacked.data.via.array.ptr[0], "allocations");
-    CHECK (allocs && allocs->size == 2);
-    msgpack_unpacked_destroy (&unpacked);
+    CHECK (record.lines_count == 2 && record.lines[0].allocations_count == 2);
     //  the same order again holds nothing more
-    msgpack_sbuffer_clear (&record);
     CHECK_EQ_INT (s_reserve (id, lines, 2, shortages, &nshort, &existing, &record), 0);
     CHECK (existing);
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved, 10);
     CHECK_EQ_INT (s_stock ("TEE", "WH-WEST").reserved, 2);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void
@@ -98,8 +142,7 @@ test_all_or_nothing (void)
     shortage_t shortages[3];
     size_t nshort = 0;
     bool existing = false;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 3, shortages, &nshort, &existing, &record), RM_ESHORT);
     //  every short line is named, with what was available
     CHECK_EQ_INT (nshort, 2);
@@ -110,9 +153,8 @@ test_all_or_nothing (void)
     CHECK_EQ_INT (s_stock ("TEE", "WH-EAST").reserved + s_stock ("TEE", "WH-WEST").reserved, 12);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     line_t unknown[] = {{"NOPE", 1, -1}};
-    msgpack_sbuffer_clear (&record);
     CHECK_EQ_INT (s_reserve (id, unknown, 1, shortages, &nshort, &existing, &record), RM_ENOTFOUND);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void
@@ -124,19 +166,15 @@ test_release_is_final (void)
     shortage_t shortages[1];
     size_t nshort = 0;
     bool existing = false;
-    msgpack_sbuffer record;
-    msgpack_sbuffer_init (&record);
+    reservation_t record = {0};
     CHECK_EQ_INT (s_reserve (id, lines, 1, shortages, &nshort, &existing, &record), 0);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 3);
-    MDB_txn *txn = s_begin ();
-    msgpack_sbuffer_clear (&record);
-    CHECK_EQ_INT (inventory_release (txn, &s_dbs, id, &record), 0);
-    CHECK (record.size > 0);
+    bool released = false;
+    CHECK_EQ_INT (s_release (id, &released), 0);
+    CHECK (released);
     //  releasing twice finds nothing to give back
-    msgpack_sbuffer_clear (&record);
-    CHECK_EQ_INT (inventory_release (txn, &s_dbs, id, &record), 0);
-    CHECK_EQ_INT (record.size, 0);
-    CHECK_EQ_INT (store_commit (&txn), 0);
+    CHECK_EQ_INT (s_release (id, &released), 0);
+    CHECK (!released);
     CHECK_EQ_INT (s_stock ("MUG", "WH-EAST").reserved, 1);
     //  a late or resent reserve of a released order holds nothing
     CHECK_EQ_INT (s_reserve (id, lines, 1, shortages, &nshort, &existing, &record), RM_ECONFLICT);
@@ -144,44 +182,41 @@ test_release_is_final (void)
     //  so does one that arrives after a release it never preceded
     uint8_t late[16];
     uuid_new (late);
-    txn = s_begin ();
-    CHECK_EQ_INT (inventory_release (txn, &s_dbs, late, &record), 0);
-    CHECK_EQ_INT (store_commit (&txn), 0);
+    CHECK_EQ_INT (s_release (late, &released), 0);
+    CHECK (!released);
     CHECK_EQ_INT (s_reserve (late, lines, 1, shortages, &nshort, &existing, &record), RM_ECONFLICT);
-    msgpack_sbuffer_destroy (&record);
+    record_free (reservation_fields, &record);
 }
 
 static void
-test_on_hand_never_below_reserved (void)
+test_locations_listed (void)
 {
-    MDB_txn *txn = s_begin ();
-    stock_t result;
-    CHECK_EQ_INT (inventory_set_on_hand (txn, s_dbs.stock, "TEE", "WH-EAST", 9, &result), RM_ECONFLICT);
-    CHECK_EQ_INT (result.reserved, 10);
-    CHECK_EQ_INT (inventory_set_on_hand (txn, s_dbs.stock, "TEE", "WH-EAST", 10, &result), 0);
-    CHECK_EQ_INT (store_commit (&txn), 0);
-    location_stock_t locs[4];
-    txn = s_begin ();
-    CHECK_EQ_INT (inventory_locations (txn, s_dbs.stock, "TEE", locs, 4), 2);
-    CHECK_EQ_INT (inventory_locations (txn, s_dbs.stock, "TE", locs, 4), 0);
-    store_abort (&txn);
+    MDB_txn *txn;
+    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
+    stock_at_t *at;
+    size_t count;
+    CHECK_EQ_INT (stock_locations (txn, &s_dbs, "TEE", &at, &count), 0);
+    CHECK_EQ_INT (count, 2);
+    free (at);
+    CHECK_EQ_INT (stock_locations (txn, &s_dbs, "TE", &at, &count), 0);
+    CHECK_EQ_INT (count, 0);
+    free (at);
 }
 
 int
 main (int argc, char **argv)
 {
     (void) argc;
-    char *dir = harness_tmpdir ("retailmesh-inventory");
-    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = INVENTORY_SCHEMA_VERSION, .dbs = inventory_dbs, .nosync = true};
-    CHECK_EQ_INT (store_open (&opts, &s_store), 0);
-    s_dbs = (inventory_dbs_t) {store_dbi (s_store, INVENTORY_DB_STOCK), store_dbi (s_store, INVENTORY_DB_RESERVATIONS),
-                               store_dbi (s_store, INVENTORY_DB_RELEASED)};
+    static const service_def_t def = {.name = "inventory", .dbs = inventory_dbs, .schema_version = INVENTORY_SCHEMA_VERSION,
+                                      .migrations = inventory_migrations, .routes = inventory_routes};
+    loophost_t host;
+    CHECK_EQ_INT (loophost_open (&host, &def), 0);
+    s_svc = host.svc;
+    s_dbs = inventory_dbs_of (s_svc);
     test_reserve_splits_and_is_idempotent ();
     test_all_or_nothing ();
     test_release_is_final ();
-    test_on_hand_never_below_reserved ();
-    store_close (&s_store);
-    harness_rmtree (dir);
-    free (dir);
+    test_locations_listed ();
+    loophost_close (&host);
     return harness_report (argv[0]);
 }

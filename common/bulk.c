@@ -1,5 +1,7 @@
 #include "bulk.h"
+#include "clock.h"
 #include "err.h"
+#include "log.h"
 #include "mp.h"
 #include "record.h"
 #include "store.h"
@@ -167,4 +169,41 @@ bulk_reply (request_t *req, int rc, const catalog_batch_reply_t *result, const b
         mp_pack_kv_str (pk, "message", fault->message);
     }
     return 0;
+}
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    const void *in;
+    bulk_apply_fn *apply;
+    uint8_t digest[SHA256_LEN];
+    catalog_batch_reply_t *result;
+    bulk_faults_t faults;
+} s_handled_t;
+
+static int
+s_handled_write (MDB_txn *txn, void *arg)
+{
+    s_handled_t *ctx = (s_handled_t *) arg;
+    bulk_faults_free (&ctx->faults);
+    return ctx->apply (ctx->svc, ctx->req, txn, ctx->in, ctx->digest, clock_now_ms (), ctx->result, &ctx->faults);
+}
+
+int
+bulk_handle (service_t *svc, request_t *req, const field_spec_t *fields, void *in, bulk_apply_fn *apply,
+             catalog_batch_reply_t *result)
+{
+    s_handled_t ctx = {.svc = svc, .req = req, .in = in, .apply = apply, .result = result};
+    int rc = record_decode (fields, request_body (req), in);
+    if (rc == 0)
+        rc = bulk_digest (request_body (req), ctx.digest);
+    if (rc == 0)
+        rc = service_write (svc, s_handled_write, &ctx);
+    if (rc == 0)
+        log_info (request_cid (req), "%s %s: %lld items %s", request_op (req), result->batch_id,
+                  (long long) result->applied, result->replayed ? "applied before" : "applied");
+    rc = bulk_reply (req, rc, result, &ctx.faults);
+    bulk_faults_free (&ctx.faults);
+    record_free (fields, in);
+    return rc;
 }

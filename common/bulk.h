@@ -33,7 +33,7 @@ typedef struct {
     size_t index;
     int code;
     char field[96];                //  "/items/<index>" and the item's field (at most 64 bytes)
-    char message[192];
+    char message[256];
 } bulk_fault_t;
 
 typedef struct {
@@ -62,6 +62,20 @@ int bulk_apply (MDB_txn *txn, MDB_dbi dbi, const char *batch_id, const uint8_t d
                 bulk_item_fn *fn, void *arg, int64_t now, catalog_batch_reply_t *result, bulk_faults_t *faults);
 
 void bulk_faults_free (bulk_faults_t *faults);
+
+//  Applies a decoded batch request (in) whose body has digest, in txn at
+//  now: the operation's bulk_apply (see there for what it returns).
+typedef int (bulk_apply_fn) (service_t *svc, request_t *req, MDB_txn *txn, const void *in,
+                             const uint8_t digest[SHA256_LEN], int64_t now, catalog_batch_reply_t *result,
+                             bulk_faults_t *faults);
+
+//  A batch operation's handler: decodes the request into in (a zeroed
+//  struct of fields, freed here), digests its body, runs apply in a
+//  service_write and answers as bulk_reply does. *result gets the answer;
+//  has_applied_at says the batch is applied (now or before). Returns what
+//  a handler returns.
+int bulk_handle (service_t *svc, request_t *req, const field_spec_t *fields, void *in, bulk_apply_fn *apply,
+                 catalog_batch_reply_t *result);
 
 //  Answers a batch's request after bulk_apply returned rc: 0 the result,
 //  RM_EINVAL at /items with one detail {index, code, field, message} per

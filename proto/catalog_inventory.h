@@ -214,6 +214,13 @@ RECORD_STRUCT (inventory_stock_policy_request, INVENTORY_STOCK_POLICY_REQUEST)
     X (T, TIME, occurred_at, false, "when it happened (default: when it was recorded)")
 RECORD_STRUCT (inventory_movement_request, INVENTORY_MOVEMENT_REQUEST)
 
+//  inventory.movements_batch: movements, all applied or none
+#define INVENTORY_MOVEMENTS_BATCH_REQUEST(X, T)                                              \
+    R_BATCH_ID (X, T)                                                                        \
+    X (T, MAPS, items, 1, CATALOG_MAX_BATCH_ITEMS, inventory_movement_request,                 \
+       "the movements, applied in order, all or none; each once per movement_id")
+RECORD_STRUCT (inventory_movements_batch_request, INVENTORY_MOVEMENTS_BATCH_REQUEST)
+
 #define INVENTORY_MOVEMENT_REPLY(X, T)                                                             \
     R_MOVEMENT_ID (X, T) X (T, STR, type, true, FC_IDENT, 32, "the movement's type")               \
     R_SKU (X, T) R_LOCATION (X, T) X (T, STR, to_location, false, FC_IDENT, 64, "transfer: where the units went") \

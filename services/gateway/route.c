@@ -62,6 +62,8 @@ const route_t route_table[] = {
      "inventory", true, ROUTE_BODY_REQUIRED, NULL,
      {{"location", "location", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"POST", "/v1/stock/movements/batch", "applyStockMovementBatch", ROUTE_CALL, "inventory.movements_batch",
+     "inventory", true, ROUTE_BODY_BATCH, NULL, {{.name = NULL}}},
     {"POST", "/v1/stock/movements", "postStockMovement", ROUTE_CALL, "inventory.movement", "inventory", true,
      ROUTE_BODY_REQUIRED, NULL, {{.name = NULL}}},
     {"GET", "/v1/stock/{location}/{sku}/ledger", "getStockLedger", ROUTE_CALL, "inventory.ledger", "inventory", true,

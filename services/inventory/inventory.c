@@ -1,6 +1,7 @@
 #include "inventory.h"
 #include "backorder.h"
 #include "hold.h"
+#include "movebatch.h"
 #include "movement.h"
 #include "reservation.h"
 #include "stock.h"
@@ -19,7 +20,8 @@
 //  Reservations are keyed by the order's 16-byte ID; stock.c says how
 //  stock, locations and the ledger are keyed.
 const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
-                                     "ledger", "movements",    "holds",    "hold_expiry", "backorders", NULL};
+                                     "ledger", "movements",    "holds",    "hold_expiry", "backorders",
+                                     "batches", NULL};
 
 //  ---------------------------------------------------------------------
 //  migrations
@@ -88,6 +90,7 @@ inventory_dbs_of (service_t *svc)
         .holds = service_dbi (svc, INVENTORY_DB_HOLDS),
         .hold_expiry = service_dbi (svc, INVENTORY_DB_HOLD_EXPIRY),
         .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
+        .batches = service_dbi (svc, INVENTORY_DB_BATCHES),
     };
 }
 
@@ -113,6 +116,7 @@ const service_route_t inventory_routes[] = {
     {"inventory.policy.set", stock_handle_policy_set},
     {"inventory.stock_policy.set", stock_handle_stock_policy_set},
     {"inventory.movement", movement_handle},
+    {"inventory.movements_batch", movebatch_handle},
     {"inventory.ledger", stock_handle_ledger},
     {"inventory.backorders", backorder_handle_list},
     {NULL, NULL},

@@ -1,5 +1,6 @@
 //  inventory — stock per SKU per location (on hand, reserved, quarantined,
-//  safety stock, the ledger of on-hand changes: stock.h, movement.h) and
+//  safety stock, the ledger of on-hand changes: stock.h, movement.h, and
+//  a bulk feed's batches of movements: movebatch.h) and
 //  the reservations held for orders (reservation.h, hold.h, backorder.h).
 //  Reserving is all lines or none, in one transaction, so stock is never
 //  oversold.
@@ -23,6 +24,7 @@ enum {
     INVENTORY_DB_HOLDS = 7,
     INVENTORY_DB_HOLD_EXPIRY = 8,
     INVENTORY_DB_BACKORDERS = 9,
+    INVENTORY_DB_BATCHES = 10,
 };
 extern const char *const inventory_dbs[];
 
@@ -64,6 +66,7 @@ typedef struct {
     MDB_dbi holds;                //  reservation.h
     MDB_dbi hold_expiry;          //  reservation.h: holds by expiry time
     MDB_dbi backorders;           //  backorder.h
+    MDB_dbi batches;              //  movebatch.h: bulk.h's batch records
 } inventory_dbs_t;
 
 //  The databases of svc's store, by role.

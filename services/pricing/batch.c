@@ -1,8 +1,6 @@
 #include "batch.h"
 #include "pricing.h"
-#include "clock.h"
 #include "err.h"
-#include "log.h"
 #include "takeover.h"
 #include <stdio.h>
 #include <string.h>
@@ -55,40 +53,22 @@ batch_apply (const pricebook_t *pb, MDB_txn *txn, MDB_dbi dbi, const char *cid, 
     return bulk_apply (txn, dbi, in->batch_id, digest, in->items_count, s_item, &ctx, now, result, faults);
 }
 
-typedef struct {
-    service_t *svc;
-    request_t *req;
-    pricing_batch_request_t in;
-    uint8_t digest[SHA256_LEN];
-    catalog_batch_reply_t result;
-    bulk_faults_t faults;
-} s_request_t;
-
 static int
-s_write (MDB_txn *txn, void *arg)
+s_apply (service_t *svc, request_t *req, MDB_txn *txn, const void *in, const uint8_t digest[SHA256_LEN], int64_t now,
+         catalog_batch_reply_t *result, bulk_faults_t *faults)
 {
-    s_request_t *ctx = (s_request_t *) arg;
-    pricebook_t pb = pricing_pricebook (ctx->svc);
-    return batch_apply (&pb, txn, service_dbi (ctx->svc, PRICING_DB_BATCHES), request_cid (ctx->req), &ctx->in,
-                        ctx->digest, clock_now_ms (), &ctx->result, &ctx->faults);
+    pricebook_t pb = pricing_pricebook (svc);
+    return batch_apply (&pb, txn, service_dbi (svc, PRICING_DB_BATCHES), request_cid (req),
+                        (const pricing_batch_request_t *) in, digest, now, result, faults);
 }
 
 int
 batch_handle (service_t *svc, request_t *req)
 {
-    s_request_t ctx = {.svc = svc, .req = req};
-    int rc = record_decode (pricing_batch_request_fields, request_body (req), &ctx.in);
-    if (rc == 0)
-        rc = bulk_digest (request_body (req), ctx.digest);
-    if (rc == 0)
-        rc = service_write (svc, s_write, &ctx);
-    if (rc == 0 && !ctx.result.replayed)
+    pricing_batch_request_t in = {0};
+    catalog_batch_reply_t result = {0};
+    int rc = bulk_handle (svc, req, pricing_batch_request_fields, &in, s_apply, &result);
+    if (result.has_applied_at && !result.replayed)
         takeover_arm (svc);
-    if (rc == 0)
-        log_info (request_cid (req), "price batch %s: %lld items%s", ctx.in.batch_id, (long long) ctx.result.applied,
-                  ctx.result.replayed ? " applied before" : " applied");
-    rc = bulk_reply (req, rc, &ctx.result, &ctx.faults);
-    bulk_faults_free (&ctx.faults);
-    record_free (pricing_batch_request_fields, &ctx.in);
     return rc;
 }

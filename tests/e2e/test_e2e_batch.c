@@ -1,6 +1,7 @@
 //  End to end through the gateway: a bulk feed's batches. POST
-//  /v1/prices/batch applies 10,000 prices in one go; a batch with bad
-//  items applies nothing and its 422 names every bad item; the same
+//  /v1/prices/batch and POST /v1/stock/movements/batch apply 10,000 items
+//  in one go; a batch with bad items applies nothing and its 422 names
+//  every bad item; a movement counts once per movement_id; the same
 //  batch_id and body answer the first answer again (also with the keys in
 //  another order), another body under it is a 409; more than 10,000 items
 //  is a 422 at /items, a body over 3 MiB a 413.
@@ -203,6 +204,78 @@ test_bad_items (void)
     harness_http_free (&res);
 }
 
+//  {"batch_id": id, "items": [count receipts of 1 unit of SKUs prefix-NNNN at WH-B]}
+static char *
+s_receipt_batch (const char *id, const char *prefix, int count)
+{
+    s_text_t t = {0};
+    s_append (&t, "{\"batch_id\":\"%s\",\"items\":[", id);
+    for (int i = 0; i < count; i++)
+        s_append (&t, "%s{\"movement_id\":\"%s-%05d\",\"type\":\"receipt\",\"sku\":\"%s-%04d\","
+                  "\"location\":\"WH-B\",\"quantity\":1,\"reason\":\"ASN 77\"}",
+                  i ? "," : "", id, i, prefix, i % 100);
+    s_append (&t, "]}");
+    return t.text;
+}
+
+static int64_t
+s_on_hand (const char *sku)
+{
+    json_t *item = http_stock (&mesh, sku, NULL);
+    int64_t on_hand = http_json_int (item, "on_hand");
+    json_decref (item);
+    return on_hand;
+}
+
+static void
+test_ten_thousand_movements (void)
+{
+    char *body = s_receipt_batch ("asn-1", "STK", 10000);
+    int64_t start = clock_mono_ms ();
+    json_t *answer = http_expect (&mesh, "POST", "/v1/stock/movements/batch", body, 200);
+    printf ("# a 10,000-item movement batch (%zu bytes of JSON) took %lld ms through the gateway\n", strlen (body),
+            (long long) (clock_mono_ms () - start));
+    CHECK_EQ_INT (http_json_int (answer, "applied"), 10000);
+    CHECK (json_is_false (json_object_get (answer, "replayed")));
+    json_decref (answer);
+    CHECK_EQ_INT (s_on_hand ("STK-0000"), 100);
+    CHECK_EQ_INT (s_on_hand ("STK-0099"), 100);
+    answer = http_expect (&mesh, "POST", "/v1/stock/movements/batch", body, 200);
+    CHECK (json_is_true (json_object_get (answer, "replayed")));
+    json_decref (answer);
+    CHECK_EQ_INT (s_on_hand ("STK-0000"), 100);
+    free (body);
+
+    //  a movement already applied by POST /v1/stock/movements counts, once
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",
+                              "{\"movement_id\":\"one-1\",\"type\":\"receipt\",\"sku\":\"ONE\","
+                              "\"location\":\"WH-B\",\"quantity\":5}", 200));
+    answer = http_expect (&mesh, "POST", "/v1/stock/movements/batch",
+                          "{\"batch_id\":\"asn-2\",\"items\":[{\"movement_id\":\"one-1\",\"type\":\"receipt\","
+                          "\"sku\":\"ONE\",\"location\":\"WH-B\",\"quantity\":5},{\"movement_id\":\"one-2\","
+                          "\"type\":\"transfer\",\"sku\":\"ONE\",\"location\":\"WH-B\",\"to_location\":\"ST-B\","
+                          "\"quantity\":2}]}",
+                          200);
+    CHECK_EQ_INT (http_json_int (answer, "applied"), 2);
+    json_decref (answer);
+    CHECK_EQ_INT (s_on_hand ("ONE"), 5);
+
+    //  items 1 and 2 are bad: a transfer of more than there is, a movement_id used for another body
+    harness_http_t res;
+    http_call (&mesh, &res, "POST", "/v1/stock/movements/batch",
+               "{\"batch_id\":\"asn-3\",\"items\":[{\"movement_id\":\"three-0\",\"type\":\"receipt\","
+               "\"sku\":\"ONE\",\"location\":\"WH-B\",\"quantity\":1},{\"movement_id\":\"three-1\","
+               "\"type\":\"transfer\",\"sku\":\"ONE\",\"location\":\"WH-B\",\"to_location\":\"ST-B\","
+               "\"quantity\":50},{\"movement_id\":\"one-1\",\"type\":\"receipt\",\"sku\":\"ONE\","
+               "\"location\":\"WH-B\",\"quantity\":6}]}");
+    http_expect_problem (&res, 422, "validation", "a movement batch with bad items 1 and 2");
+    char errors[512];
+    s_errors_text (res.json, errors, sizeof errors);
+    CHECK_STR (errors, "/items/1/quantity 1 insufficient_stock\n/items/2/movement_id 2 conflict\n");
+    harness_http_free (&res);
+    CHECK_EQ_INT (s_on_hand ("ONE"), 5);
+}
+
 //  The bounds: 10,000 items, and 3 MiB of body.
 static void
 test_bounds (void)
@@ -255,7 +328,8 @@ main (int argc, char **argv)
 {
     (void) argc;
     mesh.nosync = true;
-    static void (*const tests[]) (void) = {test_connect, test_ten_thousand_prices, test_bad_items, test_bounds,
+    static void (*const tests[]) (void) = {test_connect, test_ten_thousand_prices, test_bad_items,
+                                           test_ten_thousand_movements, test_bounds,
                                            test_disconnect, NULL};
     return http_main (&mesh, argv[0], tests);
 }

@@ -93,7 +93,7 @@ static const char *s_operations[] = {
     "inventory.availability",
     "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
-    "inventory.movement", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
+    "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history",
     "inventory.backorders", NULL};
@@ -127,7 +127,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 54);
+    CHECK_EQ_INT (s_count_messages (), 55);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -275,6 +275,12 @@ static const sample_t s_samples[] = {
      "{\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\",\"location\":\"WH-1\","
      "\"to_location\":\"ST-9\",\"quantity\":3,\"reason\":\"restock store\",\"occurred_at\":1700000000000}",
      "{" MOVEMENT_FIELDS "}"},
+    {"inventory.movements_batch",
+     "{\"batch_id\":\"wms-1\",\"items\":[{\"movement_id\":\"mv-2\",\"type\":\"transfer\",\"sku\":\"SKU-1\","
+     "\"location\":\"WH-1\",\"to_location\":\"ST-9\",\"quantity\":3,\"reason\":\"restock store\","
+     "\"occurred_at\":1700000000000},{\"movement_id\":\"mv-3\",\"type\":\"receipt\",\"sku\":\"SKU-2\","
+     "\"location\":\"WH-1\",\"quantity\":10}]}",
+     "{\"batch_id\":\"wms-1\",\"applied\":2,\"applied_at\":1700000000000,\"replayed\":true}"},
     {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"limit\":1,\"cursor\":\"2\"}",
      "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[" LEDGER_ENTRY "],\"next_cursor\":\"3\"}"},
     {"inventory.reservations", "{\"order_id\":\"" UUID "\"}",

@@ -400,6 +400,9 @@ test_body_given (void)
     CHECK_EQ_INT (translate_body_max (batch), ROUTE_BATCH_BODY_MAX);
     CHECK_EQ_INT (translate_body_max (submit), TRANSLATE_BODY_MAX);
     CHECK_EQ_INT (translate_body_max (NULL), TRANSLATE_BODY_MAX);
+    const route_t *moves = route_find ("POST", "/v1/stock/movements/batch", &m);
+    CHECK (moves && strcmp (moves->operation_id, "applyStockMovementBatch") == 0);
+    CHECK_EQ_INT (translate_body_max (moves), ROUTE_BATCH_BODY_MAX);
 }
 
 //  A hub call whose reply body is given as a list of packing steps.

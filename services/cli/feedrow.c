@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-//  More price breaks than a price list has in practice; keeps an item bounded.
-#define FEEDROW_TIERS_MAX 32
-
 typedef int (s_rules_fn) (const json_t *row, const msgpack_sbuffer *item, int line, json_t *errors);
 
 struct feedrow_kind_t {
@@ -17,7 +14,6 @@ struct feedrow_kind_t {
     const char *service;
     const char *operation;
     const feed_column_t *columns;
-    const field_spec_t *stand_in;      //  the item fields until the catalogue has them
     s_rules_fn *rules;
     bool movements;                    //  rows get a movement_id and a type by default
 };
@@ -33,32 +29,6 @@ static const feed_column_t s_price_columns[] = {
     {NULL, FEED_TEXT, false},
 };
 
-static const field_spec_t s_tier_fields[] = {
-    {.name = "min_quantity", .type = FT_INT, .required = true, .min = 2, .max = CATALOG_MAX_QUANTITY,
-     .doc = "the tier's price applies from this many units"},
-    {.name = "unit_price", .type = FT_INT, .required = true, .min = 0, .max = CATALOG_MAX_UNIT_PRICE,
-     .doc = "price per unit from min_quantity on, minor units"},
-    {.name = NULL},
-};
-
-static const field_spec_t s_price_fields[] = {
-    {.name = "book_id", .type = FT_STR, .check = FC_IDENT, .max_len = 64,
-     .doc = "price book; the currency's default book when absent"},
-    {.name = "currency", .type = FT_STR, .required = true, .check = FC_CURRENCY, .max_len = 3,
-     .doc = "ISO 4217 code of the prices"},
-    {.name = "sku", .type = FT_STR, .required = true, .check = FC_IDENT, .max_len = 64,
-     .doc = "stock keeping unit"},
-    {.name = "unit_price", .type = FT_INT, .required = true, .min = 0, .max = CATALOG_MAX_UNIT_PRICE,
-     .doc = "price per unit, minor units"},
-    {.name = "tiers", .type = FT_ARRAY, .item = FT_MAP, .min_items = 1, .max_items = FEEDROW_TIERS_MAX,
-     .fields = s_tier_fields, .doc = "quantity breaks, by rising min_quantity"},
-    {.name = "valid_from", .type = FT_INT, .check = FC_TIME, .min = 0, .max = INT64_MAX,
-     .doc = "when the price starts to apply"},
-    {.name = "valid_to", .type = FT_INT, .check = FC_TIME, .min = 0, .max = INT64_MAX,
-     .doc = "when it stops applying"},
-    {.name = NULL},
-};
-
 static const feed_column_t s_stock_columns[] = {
     {"movement_id", FEED_TEXT, false},
     {"type", FEED_TEXT, false},
@@ -69,26 +39,6 @@ static const feed_column_t s_stock_columns[] = {
     {"reason", FEED_TEXT, false},
     {"occurred_at", FEED_TIME, false},
     {NULL, FEED_TEXT, false},
-};
-
-static const field_spec_t s_stock_fields[] = {
-    {.name = "movement_id", .type = FT_STR, .required = true, .check = FC_IDENT, .max_len = 64,
-     .doc = "the movement's ID: inventory applies each once"},
-    {.name = "type", .type = FT_STR, .required = true, .check = FC_IDENT, .max_len = 32,
-     .doc = "receipt, adjustment, transfer, count, quarantine or release_quarantine"},
-    {.name = "sku", .type = FT_STR, .required = true, .check = FC_IDENT, .max_len = 64,
-     .doc = "stock keeping unit"},
-    {.name = "location", .type = FT_STR, .required = true, .check = FC_IDENT, .max_len = 64,
-     .doc = "stock location (warehouse, store)"},
-    {.name = "to_location", .type = FT_STR, .check = FC_IDENT, .max_len = 64,
-     .doc = "a transfer's destination"},
-    {.name = "quantity", .type = FT_INT, .required = true, .min = -CATALOG_MAX_ON_HAND,
-     .max = CATALOG_MAX_ON_HAND, .doc = "units: counted, received, moved, or the change"},
-    {.name = "reason", .type = FT_STR, .max_len = CATALOG_STR_DEFAULT_MAX,
-     .doc = "why, for people reading the history"},
-    {.name = "occurred_at", .type = FT_INT, .check = FC_TIME, .min = 0, .max = INT64_MAX,
-     .doc = "when it happened"},
-    {.name = NULL},
 };
 
 //  Every movement type and the fewest units it takes; adjustments go both
@@ -175,9 +125,8 @@ s_price_rules (const json_t *row, const msgpack_sbuffer *item, int line, json_t 
 }
 
 static const feedrow_kind_t s_kinds[] = {
-    {"prices", "pricing", "pricing.batch", s_price_columns, s_price_fields, s_price_rules, false},
-    {"stock", "inventory", "inventory.movements_batch", s_stock_columns, s_stock_fields,
-     s_stock_rules, true},
+    {"prices", "pricing", "pricing.batch", s_price_columns, s_price_rules, false},
+    {"stock", "inventory", "inventory.movements_batch", s_stock_columns, s_stock_rules, true},
 };
 
 const feedrow_kind_t *
@@ -220,7 +169,7 @@ feedrow_fields (const feedrow_kind_t *kind)
     for (const field_spec_t *f = spec ? spec->request : NULL; f && f->name; f++)
         if (strcmp (f->name, "items") == 0 && f->type == FT_ARRAY && f->item == FT_MAP)
             return f->fields;
-    return kind->stand_in;
+    return NULL;
 }
 
 void
@@ -332,8 +281,8 @@ feedrow_item (const feedrow_kind_t *kind, json_t *row, int line,
     msgpack_sbuffer item;
     msgpack_sbuffer_init (&item);
     const field_spec_t *fields = feedrow_fields (kind);
-    int rc = s_pack_good (fields, row, &item);
-    if (rc != 0) {
+    int rc = fields ? s_pack_good (fields, row, &item) : RM_EINTERNAL;
+    if (rc != 0 && fields) {
         msgpack_sbuffer_clear (&item);
         rc = jsonmp_encode (fields, row, &item, found);
     }

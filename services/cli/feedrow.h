@@ -39,8 +39,8 @@ const char *feedrow_service (const feedrow_kind_t *kind);
 const char *feedrow_operation (const feedrow_kind_t *kind);
 const feed_column_t *feedrow_columns (const feedrow_kind_t *kind);
 
-//  The fields a batch item is checked against: the catalogue's, when the
-//  operation is in it, else the stand-in list.
+//  The fields a batch item is checked against: the catalogue's items of
+//  the kind's operation (NULL only in a build whose catalogue lacks it).
 const field_spec_t *feedrow_fields (const feedrow_kind_t *kind);
 
 //  An ID derived from a file: a UUID (version 8, RFC 9562) made of the
@@ -59,7 +59,8 @@ void feedrow_movement_id (const uint8_t file_hash[SHA256_LEN], size_t number,
 //  problem is appended to errors as feed.h describes; errors from index
 //  reported on are this row's already (the reader's), and a column named
 //  there is not reported again. Returns 0, RM_EINVAL when the row has any
-//  problem (then nothing is appended to items), or RM_ENOMEM.
+//  problem (then nothing is appended to items), RM_ENOMEM, or
+//  RM_EINTERNAL when the catalogue lacks the operation.
 int feedrow_item (const feedrow_kind_t *kind, json_t *row, int line,
                   const uint8_t file_hash[SHA256_LEN], size_t number, size_t reported,
                   msgpack_sbuffer *items, json_t *errors);

@@ -6,7 +6,6 @@
 #include "mp.h"
 #include "progress.h"
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -223,7 +222,8 @@ s_refused_item (const import_t *self, size_t i, int64_t index, const char *field
 }
 
 //  What the service said about a batch it did not apply: its error's field
-//  (a pointer into the batch), and each item of "errors" ({index, field, message}).
+//  (a pointer into the batch), and each of its details ({index, code,
+//  field, message}, field a pointer into the batch: bulk.h).
 static void
 s_refused (const import_t *self, size_t i, const call_t *call, FILE *report)
 {
@@ -237,17 +237,15 @@ s_refused (const import_t *self, size_t i, const call_t *call, FILE *report)
     int64_t index = -1;
     if (strncmp (field, "/items/", 7) == 0)
         s_refused_item (self, i, strtoll (field + 7, NULL, 10), field, message, report);
-    const msgpack_object_array *items = mp_get_array (&call->reply.body, "errors");
+    const msgpack_object_array *items = mp_get_array (&call->reply.body, "details");
     for (uint32_t k = 0; items && k < items->size; k++) {
         const msgpack_object *item = &items->ptr[k];
         char item_field[128] = "", item_message[256] = "";
-        char pointer[160];
         index = -1;
         mp_get_int (item, "index", &index);
         mp_get_str (item, "field", item_field, sizeof item_field);
         mp_get_str (item, "message", item_message, sizeof item_message);
-        snprintf (pointer, sizeof pointer, "/items/%" PRId64 "%s", index, item_field);
-        s_refused_item (self, i, index, pointer, item_message, report);
+        s_refused_item (self, i, index, item_field, item_message, report);
     }
 }
 

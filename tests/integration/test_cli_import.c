@@ -2,10 +2,9 @@
 //  prints its counts and batches (the same batch IDs every time), bad rows
 //  are printed as FILE:LINE: column COLUMN: reason with exit status 1 (3
 //  with --skip-bad), usage errors exit 2, and without --dry-run a mesh that
-//  does not answer is said so with nothing sent. Against a running pricing,
-//  the file's prices are applied once pricing.batch is in the catalogue;
-//  before that the batch is refused and said so, and nothing changes.
-#include "catalog.h"
+//  does not answer is said so with nothing sent. Against a running pricing
+//  and inventory, a file is applied; a file with a row only the service
+//  can refuse changes nothing, and the row is printed with its column.
 #include "clock.h"
 #include "itest.h"
 #include <limits.h>
@@ -190,34 +189,67 @@ test_no_mesh (void)
     free (out);
 }
 
+//  Against a running pricing and inventory: a file is applied, and one
+//  with a row only the service can refuse (an unknown book, a movement of
+//  more than there is) changes nothing and names the row and its column.
 static void
-test_live_pricing (void)
+test_live (void)
 {
     harness_mesh_t mesh = {0};
     snprintf (mesh.dir, sizeof mesh.dir, "%.200s/mesh", s_dir);
     CHECK_EQ_INT (mkdir (mesh.dir, 0700), 0);
-    if (harness_mesh_start (&mesh, MESH_PRICING) != 0) {
+    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY) != 0) {
         harness_mesh_destroy (&mesh);
         return;
     }
     const char *prices = s_file ("live.csv", "currency,sku,unit_price\nEUR,FEED-1,1234\n");
     char *out;
     int status = RUN (&out, "prices", prices, "--var-dir", mesh.dir, "--topology", mesh.topology);
-    rpc_client_t *pricing = NULL;
-    CHECK_EQ_INT (rpc_client_new (mesh.pricing_rpc, 2000, &pricing), 0);
-    json_t *quote = itest_call (pricing, "pricing.quote", catalog_find ("pricing.batch") != NULL,
-                                "{\"currency\": \"EUR\", \"lines\": [{\"sku\": \"FEED-1\", \"quantity\": 1}]}");
-    if (catalog_find ("pricing.batch")) {
-        CHECK_EQ_INT (status, 0);
-        s_has (out, "live.csv: 1 rows imported into pricing in 1 batch");
-        CHECK_EQ_INT (itest_int (json_array_get (json_object_get (quote, "lines"), 0), "unit_price"), 1234);
-    }
-    else {
-        CHECK_EQ_INT (status, 1);
-        s_has (out, "live.csv: batch 1 (lines 2-2) not applied: ");
-    }
-    json_decref (quote);
+    CHECK_EQ_INT (status, 0);
+    s_has (out, "live.csv: 1 rows imported into pricing in 1 batch");
     free (out);
+    rpc_client_t *pricing = NULL, *inventory = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.pricing_rpc, 2000, &pricing), 0);
+    CHECK_EQ_INT (rpc_client_new (mesh.inventory_rpc, 2000, &inventory), 0);
+    static const char quote_body[] = "{\"currency\": \"EUR\", \"lines\": [{\"sku\": \"FEED-1\", \"quantity\": 1}]}";
+    json_t *quote = itest_call (pricing, "pricing.quote", true, quote_body);
+    CHECK_EQ_INT (itest_int (json_array_get (json_object_get (quote, "lines"), 0), "unit_price"), 1234);
+    json_decref (quote);
+
+    prices = s_file ("live-bad.csv", "currency,sku,unit_price,book_id\nEUR,FEED-1,1500,\nEUR,FEED-2,1,nope\n");
+    status = RUN (&out, "prices", prices, "--var-dir", mesh.dir, "--topology", mesh.topology);
+    CHECK_EQ_INT (status, 1);
+    s_has (out, "live-bad.csv:3: column book_id: no price book 'nope'");
+    free (out);
+    quote = itest_call (pricing, "pricing.quote", true, quote_body);
+    CHECK_EQ_INT (itest_int (json_array_get (json_object_get (quote, "lines"), 0), "unit_price"), 1234);
+    json_decref (quote);
+
+    const char *stock = s_file ("stock.csv", "type,sku,location,quantity\nreceipt,FEED-1,WH-1,5\n"
+                                             "transfer,FEED-1,WH-1,9\n");
+    status = RUN (&out, "stock", stock, "--var-dir", mesh.dir, "--topology", mesh.topology);
+    CHECK_EQ_INT (status, 1);
+    s_has (out, "stock.csv:3: column to_location:");
+    free (out);
+    stock = s_file ("stock-short.csv", "type,sku,location,to_location,quantity\nreceipt,FEED-1,WH-1,,5\n"
+                                       "transfer,FEED-1,WH-1,ST-1,9\n");
+    status = RUN (&out, "stock", stock, "--var-dir", mesh.dir, "--topology", mesh.topology);
+    CHECK_EQ_INT (status, 1);
+    s_has (out, "stock-short.csv:3: column quantity: on hand of FEED-1 at WH-1 would be");
+    free (out);
+    //  nothing of either file was applied: inventory has never seen the SKU
+    json_t *availability = itest_call (inventory, "inventory.availability", false, "{\"skus\": [\"FEED-1\"]}");
+    CHECK_STR (itest_str (availability, "code"), "not_found");
+    json_decref (availability);
+    stock = s_file ("stock-good.csv", "type,sku,location,to_location,quantity\nreceipt,FEED-1,WH-1,,5\n"
+                                      "transfer,FEED-1,WH-1,ST-1,2\n");
+    status = RUN (&out, "stock", stock, "--var-dir", mesh.dir, "--topology", mesh.topology);
+    CHECK_EQ_INT (status, 0);
+    free (out);
+    availability = itest_call (inventory, "inventory.availability", true, "{\"skus\": [\"FEED-1\"]}");
+    CHECK_EQ_INT (itest_int (json_array_get (json_object_get (availability, "items"), 0), "on_hand"), 5);
+    json_decref (availability);
+    rpc_client_destroy (&inventory);
     rpc_client_destroy (&pricing);
     harness_mesh_destroy (&mesh);
 }
@@ -231,7 +263,7 @@ main (void)
     test_dry_run_bad ();
     test_usage ();
     test_no_mesh ();
-    test_live_pricing ();
+    test_live ();
     harness_rmtree (dir);
     free (dir);
     return harness_report (__FILE__);

@@ -313,6 +313,20 @@ test_migrated_and_served (void)
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);
     CHECK_EQ_INT (sum, 15);
     json_decref (item);
+    //  a bulk feed's batches too: their records' database is new and starts empty
+    json_t *batch = http_expect (&mesh, "POST", "/v1/prices/batch",
+                                 "{\"batch_id\":\"after-migration\",\"items\":[{\"currency\":\"USD\",\"sku\":\"NEW\","
+                                 "\"unit_price\":1700}]}", 200);
+    CHECK_EQ_INT (http_json_int (batch, "applied"), 1);
+    json_decref (batch);
+    batch = http_expect (&mesh, "POST", "/v1/stock/movements/batch",
+                         "{\"batch_id\":\"after-migration\",\"items\":[{\"movement_id\":\"after-migration-2\","
+                         "\"type\":\"receipt\",\"sku\":\"OLD\",\"location\":\"WH-A\",\"quantity\":1}]}", 200);
+    CHECK_EQ_INT (http_json_int (batch, "applied"), 1);
+    json_decref (batch);
+    item = http_stock (&mesh, "OLD", NULL);
+    CHECK_EQ_INT (http_json_int (item, "on_hand"), 16);
+    json_decref (item);
 }
 
 static void

@@ -250,6 +250,17 @@ test_migrated_and_served (void)
     json_t *item = http_stock (&mesh, "OLD", NULL);
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 10);
     json_decref (item);
+    //  schema 3: the stock's on hand is its ledger's first entry, and its
+    //  location a warehouse
+    json_t *ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
+    json_t *entries = json_object_get (ledger, "entries");
+    CHECK_EQ_INT (json_array_size (entries), 1);
+    CHECK_STR (http_json_str (json_array_get (entries, 0), "type"), "initial");
+    CHECK_EQ_INT (http_json_int (json_array_get (entries, 0), "quantity_delta"), 10);
+    json_decref (ledger);
+    json_t *location = http_expect (&mesh, "GET", "/v1/locations/WH-A", NULL, 200);
+    CHECK_STR (http_json_str (location, "type"), "warehouse");
+    json_decref (location);
 
     char path[128];
     snprintf (path, sizeof path, "/v1/orders/%s", s_order_text);
@@ -284,8 +295,22 @@ test_migrated_and_served (void)
     held = http_expect (&mesh, "GET", path, NULL, 200);
     CHECK_STR (http_json_str (held, "status"), "released");
     json_decref (held);
-    //  new writes work on the migrated store
+    //  new writes work on the migrated store, and the ledger still sums to on hand
     json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/OLD", "{\"unit_price\":1600}", 200));
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",
+                              "{\"movement_id\":\"after-migration\",\"type\":\"receipt\",\"sku\":\"OLD\","
+                              "\"location\":\"WH-A\",\"quantity\":5}", 200));
+    ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
+    int64_t sum = 0;
+    size_t i;
+    json_t *entry;
+    json_array_foreach (json_object_get (ledger, "entries"), i, entry)
+        sum += http_json_int (entry, "quantity_delta");
+    json_decref (ledger);
+    item = http_stock (&mesh, "OLD", NULL);
+    CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);
+    CHECK_EQ_INT (sum, 15);
+    json_decref (item);
 }
 
 static void

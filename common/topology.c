@@ -13,7 +13,8 @@ static const struct {
     {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", "-", "-", "-"},
     //  inventory releases the stock of cancelled orders
     {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders", "-"},
-    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory", "-", "-"},
+    //  orders shows on its lines the backorders inventory fills
+    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory", "inventory", "-"},
     {"gateway", "-", "-", "orders,pricing,inventory", "-", "8080"},
 };
 

@@ -6,6 +6,7 @@ RECORD_FIELDS (inventory_availability_request, INVENTORY_AVAILABILITY_REQUEST)
 RECORD_FIELDS (inventory_location_stock, INVENTORY_LOCATION_STOCK)
 RECORD_FIELDS (inventory_availability_item, INVENTORY_AVAILABILITY_ITEM)
 RECORD_FIELDS (inventory_availability_reply, INVENTORY_AVAILABILITY_REPLY)
+RECORD_FIELDS (inventory_reserve_line, INVENTORY_RESERVE_LINE)
 RECORD_FIELDS (inventory_reserve_request, INVENTORY_RESERVE_REQUEST)
 RECORD_FIELDS (inventory_reserved_line, INVENTORY_RESERVED_LINE)
 RECORD_FIELDS (inventory_reservation, INVENTORY_RESERVATION)
@@ -21,6 +22,10 @@ RECORD_FIELDS (inventory_release_request, INVENTORY_RELEASE_REQUEST)
 RECORD_FIELDS (inventory_release_reply, INVENTORY_RELEASE_REPLY)
 RECORD_FIELDS (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
 RECORD_FIELDS (inventory_stock, INVENTORY_STOCK)
+RECORD_FIELDS (inventory_backorder, INVENTORY_BACKORDER)
+RECORD_FIELDS (inventory_backorders_request, INVENTORY_BACKORDERS_REQUEST)
+RECORD_FIELDS (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
+RECORD_FIELDS (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
 RECORD_FIELDS (inventory_set_stock_reply, INVENTORY_SET_STOCK_REPLY)
 RECORD_FIELDS (inventory_location, INVENTORY_LOCATION)
 RECORD_FIELDS (inventory_location_get_request, INVENTORY_LOCATION_GET_REQUEST)
@@ -85,5 +90,9 @@ const msg_spec_t catalog_inventory[] = {
     EVENT ("inventory.hold.committed", inventory_hold_fields, "An order took a hold's stock over."),
     EVENT ("inventory.hold.expired", inventory_hold_fields,
            "A hold's time ran out; its stock is available again."),
+    OP ("inventory.backorders", inventory_backorders_request_fields, inventory_backorders_reply_fields,
+        "A SKU's open backorders, first come first."),
+    EVENT ("inventory.backorder.filled", inventory_backorder_filled_fields,
+           "Stock that arrived was held for a backordered order line; allocations say where."),
     {.name = NULL},
 };

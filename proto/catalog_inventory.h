@@ -48,14 +48,22 @@ RECORD_STRUCT (inventory_availability_reply, INVENTORY_AVAILABILITY_REPLY)
     X (T, STR, status, true, FC_IDENT, 16, "held, committed (the order was accepted, or an order took the hold over), released or expired")
 
 //  inventory.reserve, and the reservation its reply and events carry
-#define INVENTORY_RESERVE_REQUEST(X, T)                                                          \
-    R_ORDER_ID (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, catalog_sku_quantity, "what to hold") \
-    R_HOLD_ID (X, T, false, "a hold (inventory.hold) whose stock the order takes over") R_SHIP_FROM (X, T)
+#define R_BACKORDER_OK(X, T, d) X (T, OPTBOOL, allow_backorder, d)
+#define INVENTORY_RESERVE_LINE(X, T) \
+    CATALOG_SKU_QUANTITY (X, T)      \
+    R_BACKORDER_OK (X, T, "when short, hold what is available and backorder the rest")
+RECORD_STRUCT (inventory_reserve_line, INVENTORY_RESERVE_LINE)
+
+#define INVENTORY_RESERVE_REQUEST(X, T)                                                            \
+    R_ORDER_ID (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, inventory_reserve_line, "what to hold") \
+    R_HOLD_ID (X, T, false, "a hold (inventory.hold) whose stock the order takes over") R_SHIP_FROM (X, T) \
+    R_BACKORDER_OK (X, T, "as allow_backorder on every line")
 RECORD_STRUCT (inventory_reserve_request, INVENTORY_RESERVE_REQUEST)
 
-#define INVENTORY_RESERVED_LINE(X, T) \
-    R_SKU (X, T) R_QUANTITY (X, T)    \
-    X (T, MAPS, allocations, 1, CATALOG_MAX_LOCATIONS, catalog_allocation, "where the units are held")
+#define INVENTORY_RESERVED_LINE(X, T)                                                                  \
+    R_SKU (X, T) R_QUANTITY (X, T)                                                                     \
+    X (T, MAPS, allocations, 0, CATALOG_MAX_LOCATIONS, catalog_allocation, "where the units are held") \
+    X (T, INT, backordered, false, 1, CATALOG_MAX_QUANTITY, "units short, queued as a backorder")
 RECORD_STRUCT (inventory_reserved_line, INVENTORY_RESERVED_LINE)
 
 #define INVENTORY_RESERVATION(X, T) \
@@ -124,6 +132,34 @@ RECORD_STRUCT (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
 
 #define INVENTORY_STOCK(X, T) R_LOCATION (X, T) R_SKU (X, T) INVENTORY_STOCK_LEVELS (X, T)
 RECORD_STRUCT (inventory_stock, INVENTORY_STOCK)
+
+//  Backorders (backorder.h): inventory.backorders, and the event
+//  inventory.backorder.filled
+#define INVENTORY_BACKORDERS_MAX 1000
+#define R_LINE_INDEX(X, T) X (T, INT, line, true, 0, CATALOG_MAX_LINES - 1, "the order line, counted from 0")
+#define INVENTORY_BACKORDER(X, T)                                                                   \
+    R_ORDER_ID (X, T) R_LINE_INDEX (X, T) R_SKU (X, T)                                              \
+    X (T, INT, outstanding, true, 1, CATALOG_MAX_QUANTITY, "units still to fill")                  \
+    X (T, INT, filled, true, 0, CATALOG_MAX_QUANTITY, "units filled so far")                       \
+    X (T, TIME, created_at, true, "when the line was backordered, Unix ms")
+RECORD_STRUCT (inventory_backorder, INVENTORY_BACKORDER)
+
+#define INVENTORY_BACKORDERS_REQUEST(X, T) R_SKU (X, T)
+RECORD_STRUCT (inventory_backorders_request, INVENTORY_BACKORDERS_REQUEST)
+
+#define INVENTORY_BACKORDERS_REPLY(X, T)                                                                  \
+    R_SKU (X, T)                                                                                          \
+    X (T, MAPS, backorders, 0, INVENTORY_BACKORDERS_MAX, inventory_backorder,                             \
+       "the SKU's open backorders, first come first")                                                     \
+    X (T, BOOL, more, "true when more backorders wait behind those listed")
+RECORD_STRUCT (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
+
+#define INVENTORY_BACKORDER_FILLED(X, T)                                                            \
+    R_ORDER_ID (X, T) R_LINE_INDEX (X, T) R_SKU (X, T)                                              \
+    X (T, INT, quantity, true, 1, CATALOG_MAX_QUANTITY, "units filled now")                        \
+    X (T, MAPS, allocations, 1, CATALOG_MAX_LOCATIONS, catalog_allocation, "where they are held")   \
+    X (T, INT, outstanding, true, 0, CATALOG_MAX_QUANTITY, "units still to fill after this")
+RECORD_STRUCT (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
 
 //  inventory.set_stock's reply: it is a count (see inventory.movement)
 #define INVENTORY_SET_STOCK_REPLY(X, T)                                                          \

@@ -2,6 +2,7 @@
 #include "catalog_orders.h"
 #include "catalog_fields.h"
 
+RECORD_FIELDS (orders_submit_line, ORDERS_SUBMIT_LINE)
 RECORD_FIELDS (orders_submit_request, ORDERS_SUBMIT_REQUEST)
 RECORD_FIELDS (orders_line, ORDERS_LINE)
 RECORD_FIELDS (orders_order, ORDERS_ORDER)

@@ -12,22 +12,31 @@
 #define R_SHIP_TO(X, T) \
     X (T, STRMAP, ship_to, CATALOG_MAX_SHIP_TO, 256, "delivery address, e.g. name, street, city, postal_code, country")
 
+#define R_ALLOW_BACKORDER(X, T, d) X (T, OPTBOOL, allow_backorder, d)
 #define R_ORDER_HOLD(X, T) R_HOLD_ID (X, T, false, "a hold (POST /v1/holds) whose stock the order takes over")
 
 //  orders.submit
+#define ORDERS_SUBMIT_LINE(X, T) \
+    CATALOG_QUOTED_LINE (X, T)   \
+    R_ALLOW_BACKORDER (X, T, "accept the line when stock is short: what is missing is backordered")
+RECORD_STRUCT (orders_submit_line, ORDERS_SUBMIT_LINE)
+
 #define ORDERS_SUBMIT_REQUEST(X, T)                                                                    \
     R_EXTERNAL_ID (X, T, "the client's order reference; resubmitting it returns the same order")       \
     R_CHANNEL (X, T, false, "sales channel (web, store...); absent means the orders service's default") \
     R_ACCOUNT_ID (X, T) R_CURRENCY (X, T)                                                              \
-    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, catalog_quoted_line, "what to order, at quoted prices")   \
-    R_SHIP_TO (X, T) R_ORDER_HOLD (X, T) R_SHIP_FROM (X, T)
+    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, orders_submit_line, "what to order, at quoted prices")    \
+    R_SHIP_TO (X, T) R_ORDER_HOLD (X, T) R_SHIP_FROM (X, T)                                            \
+    R_ALLOW_BACKORDER (X, T, "accept every line when stock is short: what is missing is backordered")
 RECORD_STRUCT (orders_submit_request, ORDERS_SUBMIT_REQUEST)
 
 //  An order, as replies and events carry it
 #define ORDERS_LINE(X, T)                                                             \
     R_SKU (X, T) R_QUANTITY (X, T) R_UNIT_PRICE (X, T, "price per unit, minor units") \
     R_AMOUNT (X, T, extended_price, "unit_price * quantity")                          \
-    X (T, MAPS, reservations, 0, CATALOG_MAX_LOCATIONS, catalog_allocation, "stock held for the line")
+    X (T, MAPS, reservations, 0, CATALOG_MAX_LOCATIONS, catalog_allocation, "stock held for the line") \
+    X (T, INT, backordered, false, 0, CATALOG_MAX_QUANTITY,                           \
+       "units still awaited (the line was backordered); absent when it never was")
 RECORD_STRUCT (orders_line, ORDERS_LINE)
 
 #define ORDERS_ORDER_FIELDS(X, T)                                                             \

@@ -51,6 +51,8 @@ const route_t route_table[] = {
      ROUTE_BODY_REQUIRED, NULL,
      {{"location", "location", PARAM_PATH, false, NULL},
       {"sku", "sku", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/backorders", "listBackorders", ROUTE_CALL, "inventory.backorders", "inventory", true,
+     ROUTE_BODY_NONE, NULL, {{"sku", "sku", PARAM_QUERY, false, NULL}}},
     {"GET", "/v1/orders/{order_id}/reservations", "getOrderReservations", ROUTE_CALL, "inventory.reservations",
      "inventory", true, ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
     {"POST", "/v1/holds", "placeHold", ROUTE_CALL, "inventory.hold", "inventory", true, ROUTE_BODY_REQUIRED,

@@ -1,4 +1,5 @@
 #include "inventory.h"
+#include "backorder.h"
 #include "hold.h"
 #include "movement.h"
 #include "reservation.h"
@@ -113,5 +114,6 @@ const service_route_t inventory_routes[] = {
     {"inventory.stock_policy.set", stock_handle_stock_policy_set},
     {"inventory.movement", movement_handle},
     {"inventory.ledger", stock_handle_ledger},
+    {"inventory.backorders", backorder_handle_list},
     {NULL, NULL},
 };

@@ -1,5 +1,6 @@
 //  reservation — orders' reservations: allocation, status, listing.
 #include "reservation.h"
+#include "backorder.h"
 #include "catalog_orders.h"
 #include "clock.h"
 #include "err.h"
@@ -201,6 +202,12 @@ reservation_fill (service_t *svc, MDB_txn *txn, const char *cid, const line_t *l
         int64_t available = 0;
         if (rc == 0 && left > 0)
             rc = s_fill_line (svc, txn, cid, scope, line, left, &available);
+        if (rc == RM_ESHORT && scope && scope->backorder && scope->backorder[i]) {
+            int64_t held = available;
+            rc = held > 0 ? s_fill_line (svc, txn, cid, scope, line, held, &available) : 0;
+            line->backordered = left - held;
+            line->has_backordered = true;
+        }
         if (rc == RM_ESHORT)
             outcome->shortages[outcome->nshort++] =
                 (shortage_t) {(int) i, lines[i].quantity, lines[i].quantity - left + available};
@@ -258,6 +265,9 @@ reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const reserv
     if (rc == 0)
         rc = s_return_pool (svc, txn, cid, &pool);
     record_free (reservation_fields, &pool);
+    for (size_t i = 0; rc == 0 && i < out->lines_count; i++)
+        if (out->lines[i].has_backordered)
+            rc = backorder_add (txn, &dbs, request->order_id, i, out->lines[i].sku, out->lines[i].backordered);
     if (rc != 0)
         return rc;
     snprintf (out->status, sizeof out->status, "%s", RESERVATION_HELD);
@@ -281,6 +291,8 @@ reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_
     int rc = storeval_put (txn, dbs.released, order_id, 16, INVENTORY_RECORD_V, mark.data, mark.size);
     msgpack_sbuffer_destroy (&mark);
     if (rc == 0)
+        rc = backorder_cancel (txn, &dbs, order_id);
+    if (rc == 0)
         rc = reservation_get (txn, dbs.reservations, order_id, out);
     if (rc == RM_ENOTFOUND)
         return 0;
@@ -290,6 +302,14 @@ reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_
         rc = reservation_hold_line (svc, txn, cid, &out->lines[i], -1);
     if (rc == 0)
         rc = reservation_put (txn, dbs.reservations, order_id, out);
+    //  once per SKU: the first fill takes what the units given back allow
+    for (size_t i = 0; rc == 0 && i < out->lines_count; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp (out->lines[k].sku, out->lines[i].sku) == 0;
+        if (!seen && out->lines[i].allocations_count > 0)
+            rc = backorder_fill (svc, txn, cid, out->lines[i].sku);
+    }
     *released = rc == 0;
     return rc;
 }
@@ -323,6 +343,11 @@ reservation_add (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t owner[1
         rc = RM_ENOTFOUND;
     if (rc == 0)
         rc = s_alloc_add (&record.lines[line], location, quantity);
+    if (rc == 0 && record.lines[line].has_backordered) {
+        inventory_reserved_line_t *held = &record.lines[line];
+        held->backordered = held->backordered > quantity ? held->backordered - quantity : 0;
+        held->has_backordered = held->backordered > 0;
+    }
     if (rc == 0)
         rc = reservation_put (txn, dbs->reservations, owner, &record);
     record_free (reservation_fields, &record);
@@ -486,10 +511,19 @@ reservation_handle_reserve (service_t *svc, request_t *req)
         ctx.request.has_hold = true;
         rc = uuid_parse (in.hold_id, ctx.request.hold_id);
     }
-    if (rc == 0)
-        rc = lines_from (in.lines, NULL, in.lines_count, &lines);
+    bool *backorder = NULL;
+    if (rc == 0 && (!(lines = (line_t *) calloc (in.lines_count, sizeof *lines))
+                    || !(backorder = (bool *) calloc (in.lines_count, sizeof *backorder))))
+        rc = RM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < in.lines_count; i++) {
+        snprintf (lines[i].sku, sizeof lines[i].sku, "%s", in.lines[i].sku);
+        lines[i].quantity = in.lines[i].quantity;
+        lines[i].unit_price = -1;
+        backorder[i] = in.allow_backorder || in.lines[i].allow_backorder;
+    }
     ctx.request.lines = lines;
     ctx.request.count = in.lines_count;
+    ctx.request.scope.backorder = backorder;
     if (in.ship_from_count > 0) {
         ctx.request.scope.ship_from = (const char (*)[INVENTORY_LOCATION_MAX + 1]) in.ship_from;
         ctx.request.scope.ship_from_count = in.ship_from_count;
@@ -501,6 +535,7 @@ reservation_handle_reserve (service_t *svc, request_t *req)
     record_free (reservation_fields, &ctx.record);
     record_free (inventory_reserve_request_fields, &in);
     free (lines);
+    free (backorder);
     free (ctx.outcome.shortages);
     return rc;
 }

@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 //  Adds units held at location to line of owner's reservation (a filled
-//  backorder, say), after stock_reserve has held them. owner is the order
-//  ID (16 bytes). Returns 0; RM_ENOTFOUND when owner has no live
-//  reservation or line is out of range; RM_ENOMEM; RM_ESTORE.
+//  backorder, say), after stock_reserve has held them; the line's
+//  backordered drops by as much. owner is the order ID (16 bytes).
+//  Returns 0; RM_ENOTFOUND when owner has no live reservation or line is
+//  out of range; RM_ENOMEM; RM_ESTORE.
 int reservation_add (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t owner[16], size_t line,
                      const char *location, int64_t quantity);
 
@@ -66,6 +67,9 @@ int reservation_move (reservation_t *record, const char *to, int64_t now);
 typedef struct {
     const char (*ship_from)[INVENTORY_LOCATION_MAX + 1];  //  only these locations; NULL: any
     size_t ship_from_count;
+    //  Per line: when short, hold what is available and leave the rest
+    //  backordered (the line's backordered); NULL: no line may.
+    const bool *backorder;
 } reservation_scope_t;
 
 //  Plans quantity of sku (no write): the locations by stock_locations'
@@ -91,8 +95,10 @@ typedef struct {
 
 //  Allocates and holds every line (all or nothing) into out->lines,
 //  taking first what pool holds of the line's SKU (units already held, a
-//  hold's: moved, not held again; pool's allocations are used up). Every
-//  line is tried so all short lines are reported at once. Returns 0;
+//  hold's: moved, not held again; pool's allocations are used up). A short
+//  line that scope->backorder allows holds what is available and says what
+//  is missing in its backordered instead. Every line is tried so all short
+//  lines are reported at once. Returns 0;
 //  RM_ESHORT with outcome->shortages; RM_ENOTFOUND with outcome->bad_line;
 //  RM_ENOMEM; RM_ESTORE. On error the caller aborts the transaction.
 int reservation_fill (service_t *svc, MDB_txn *txn, const char *cid, const line_t *lines, size_t count,
@@ -113,7 +119,8 @@ typedef struct {
 //  hold's units are moved to the order instead of being reserved again,
 //  what the order needs beyond them is reserved as usual, and what the
 //  hold has beyond the order's needs is given back; the hold becomes
-//  committed (hold.h). The order's record (status held) is copied to *out.
+//  committed (hold.h). A line left backordered (scope.backorder) is queued
+//  behind the SKU's earlier backorders (backorder_add). The order's record (status held) is copied to *out.
 //  When the order holds a reservation already, nothing changes, *existing
 //  is set and *out is that record. Returns 0; RM_ECONFLICT when the order
 //  was released (a late or resent reserve must not hold stock for an order
@@ -127,7 +134,9 @@ int reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const re
 //  Releases order_id's reservation, giving its units back; the record
 //  stays, status released, and is copied to *out with *released set. A
 //  second release, or one of an order with nothing held, changes nothing
-//  but *released stays false. Either way the order is marked released.
+//  but *released stays false. Either way the order is marked released and
+//  its backorders are removed (backorder_cancel); the units given back go
+//  to the SKUs' waiting backorders (backorder_fill).
 //  Returns 0, RM_ENOMEM or RM_ESTORE.
 int reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
                          reservation_t *out, bool *released);

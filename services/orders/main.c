@@ -1,6 +1,7 @@
 //  orders — owns orders: validates and accepts submissions from Salesforce
 //  and other channels, with prices checked by pricing and stock reserved by
 //  inventory.
+#include "fill.h"
 #include "orders.h"
 
 static const service_def_t s_def = {
@@ -10,6 +11,7 @@ static const service_def_t s_def = {
     .migrations = orders_migrations,
     .routes = orders_routes,
     .on_start = orders_start,
+    .consumers = orders_consumers,
     .timers = orders_timers,
 };
 

@@ -110,9 +110,8 @@ orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *chann
 }
 
 int
-orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
-              const uint8_t hash[32], const char *channel, const char *external_id,
-              const char *idem, const char *order, size_t order_len)
+orders_replace (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const uint8_t hash[32],
+                const char *order, size_t order_len)
 {
     msgpack_sbuffer buf;
     msgpack_sbuffer_init (&buf);
@@ -121,6 +120,15 @@ orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
     s_pack_order_record (&pk, ORDERS_RECORD_V, hash, order, order_len);
     int rc = store_put (txn, dbs->orders, order_id, 16, buf.data, buf.size, 0);
     msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+int
+orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+              const uint8_t hash[32], const char *channel, const char *external_id,
+              const char *idem, const char *order, size_t order_len)
+{
+    int rc = orders_replace (txn, dbs, order_id, hash, order, order_len);
     if (rc != 0)
         return rc;
     char ekey[200];

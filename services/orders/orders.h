@@ -61,6 +61,11 @@ int orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[
                   const uint8_t hash[32], const char *channel, const char *external_id,
                   const char *idem, const char *order, size_t order_len);
 
+//  Stores a new version of an order whose keys are unchanged (its indexes
+//  stay as they are). Returns 0 or a store error.
+int orders_replace (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const uint8_t hash[32],
+                    const char *order, size_t order_len);
+
 //  Removes an order and its indexes (a rejected submission leaves nothing).
 int orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
                    const char *channel, const char *external_id, const char *idem);

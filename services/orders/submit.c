@@ -49,6 +49,7 @@ typedef struct {
     char idem[ENVELOPE_IDEM_MAX];
     char caller[ENVELOPE_CALLER_MAX];  //  who submitted it, for its events and history
     orders_submit_request_t in;    //  the request, with the channel defaulted
+    catalog_quoted_line_t *quoted; //  its lines as pricing checks them
     line_t *lines;
     size_t count;
     uint8_t hash[32];
@@ -83,6 +84,7 @@ s_submission_free (submission_t **sub_p)
     if (!sub)
         return;
     free (sub->lines);
+    free (sub->quoted);
     record_free (orders_submit_request_fields, &sub->in);
     msgpack_sbuffer_destroy (&sub->price.body);
     msgpack_sbuffer_destroy (&sub->stock.body);
@@ -116,13 +118,16 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
     msgpack_pack_array (pk, (uint32_t) sub->count);
     for (size_t i = 0; i < sub->count; i++) {
         const line_t *line = &sub->lines[i];
-        msgpack_pack_map (pk, 5);
+        const inventory_reserved_line_t *held = reserved && i < reserved->lines_count ? &reserved->lines[i] : NULL;
+        bool backordered = held && held->has_backordered;
+        msgpack_pack_map (pk, backordered ? 6 : 5);
         mp_pack_kv_str (pk, "sku", line->sku);
         mp_pack_kv_int (pk, "quantity", line->quantity);
         mp_pack_kv_int (pk, "unit_price", line->unit_price);
         mp_pack_kv_int (pk, "extended_price", line->unit_price * line->quantity);
+        if (backordered)
+            mp_pack_kv_int (pk, "backordered", held->backordered);
         mp_pack_str (pk, "reservations");
-        const inventory_reserved_line_t *held = reserved && i < reserved->lines_count ? &reserved->lines[i] : NULL;
         msgpack_pack_array (pk, held ? (uint32_t) held->allocations_count : 0);
         for (size_t k = 0; held && k < held->allocations_count; k++)
             record_pack (catalog_allocation_fields, &held->allocations[k], pk);
@@ -640,8 +645,17 @@ static int
 s_parse (submission_t *sub, const msgpack_object *body)
 {
     int rc = record_decode (orders_submit_request_fields, body, &sub->in);
+    if (rc == 0 && !(sub->quoted = (catalog_quoted_line_t *) calloc (sub->in.lines_count, sizeof *sub->quoted)))
+        rc = RM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < sub->in.lines_count; i++) {
+        const orders_submit_line_t *in = &sub->in.lines[i];
+        catalog_quoted_line_t *quoted = &sub->quoted[i];
+        snprintf (quoted->sku, sizeof quoted->sku, "%s", in->sku);
+        quoted->quantity = in->quantity;
+        quoted->unit_price = in->unit_price;
+    }
     if (rc == 0)
-        rc = lines_from (NULL, sub->in.lines, sub->in.lines_count, &sub->lines);
+        rc = lines_from (NULL, sub->quoted, sub->in.lines_count, &sub->lines);
     if (rc != 0)
         return rc;
     sub->count = sub->in.lines_count;
@@ -666,19 +680,21 @@ s_parse (submission_t *sub, const msgpack_object *body)
 static int
 s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *stock)
 {
-    pricing_validate_request_t check = {.lines = sub->in.lines, .lines_count = sub->in.lines_count};
+    pricing_validate_request_t check = {.lines = sub->quoted, .lines_count = sub->in.lines_count};
     snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
     //  ship_from is borrowed from the request: hold is not record_free'd
     inventory_reserve_request_t hold = {.lines_count = sub->count, .ship_from = sub->in.ship_from,
-                                        .ship_from_count = sub->in.ship_from_count};
+                                        .ship_from_count = sub->in.ship_from_count,
+                                        .allow_backorder = sub->in.allow_backorder};
     snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
     snprintf (hold.hold_id, sizeof hold.hold_id, "%s", sub->in.hold_id);
-    hold.lines = (catalog_sku_quantity_t *) calloc (sub->count, sizeof *hold.lines);
+    hold.lines = (inventory_reserve_line_t *) calloc (sub->count, sizeof *hold.lines);
     if (!hold.lines)
         return RM_ENOMEM;
     for (size_t i = 0; i < sub->count; i++) {
         snprintf (hold.lines[i].sku, sizeof hold.lines[i].sku, "%s", sub->in.lines[i].sku);
         hold.lines[i].quantity = sub->in.lines[i].quantity;
+        hold.lines[i].allow_backorder = sub->in.lines[i].allow_backorder;
     }
     msgpack_packer pk;
     msgpack_packer_init (&pk, price, msgpack_sbuffer_write);

@@ -93,13 +93,14 @@ static const char *s_operations[] = {
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
     "inventory.movement", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
-    "orders.get", "orders.find", "orders.cancel", "orders.history", NULL};
+    "orders.get", "orders.find", "orders.cancel", "orders.history",
+    "inventory.backorders", NULL};
 static const char *s_events[] = {
     "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
-    "orders.order.cancelled", NULL};
+    "orders.order.cancelled", "inventory.backorder.filled", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -124,7 +125,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 45);
+    CHECK_EQ_INT (s_count_messages (), 47);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -289,6 +290,11 @@ static const sample_t s_samples[] = {
     {"inventory.hold.expired", HOLD, NULL},
     {"orders.order.accepted", ORDER, NULL},
     {"orders.order.cancelled", CANCELLED_EVENT, NULL},
+    {"inventory.backorders", "{\"sku\":\"SKU-1\"}",
+     "{\"sku\":\"SKU-1\",\"backorders\":[{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\","
+     "\"outstanding\":3,\"filled\":2,\"created_at\":1700000000000}],\"more\":false}"},
+    {"inventory.backorder.filled", "{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"
+     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}],\"outstanding\":1}", NULL},
 };
 
 //  Optional fields left out, and empty lists where they are allowed.
@@ -312,6 +318,19 @@ static const sample_t s_minimal[] = {
     {"inventory.stock.low", "{\"sku\":\"SKU-1\",\"available\":2,\"low_stock_threshold\":3}", NULL},
     {"orders.order.cancelled", "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","
      "\"channel\":\"web\"," ORDER_LINES "}", NULL},
+    //  backorders: allowed per line or per order; a line held in part, or not at all
+    {"orders.submit", "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"USD\",\"allow_backorder\":true,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,\"allow_backorder\":false}]}", NULL},
+    {"inventory.reserve", "{\"order_id\":\"" UUID "\",\"allow_backorder\":false,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"allow_backorder\":true}]}",
+     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"backordered\":5,"
+     "\"allocations\":[]}]}"},
+    {"orders.get", NULL, "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","
+     "\"account_id\":\"acct-7\",\"status\":\"accepted\",\"currency\":\"EUR\",\"total\":5000,"
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":5,\"unit_price\":1000,\"extended_price\":5000,"
+     "\"backordered\":3,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}],"
+     "\"created_at\":1700000000000}"},
+    {"inventory.backorders", NULL, "{\"sku\":\"SKU-1\",\"backorders\":[],\"more\":false}"},
 };
 
 static void

@@ -81,7 +81,7 @@ test_routes_documented (json_t *doc)
             CHECK (rp != NULL);
         }
     }
-    CHECK_EQ_INT (n, 24);
+    CHECK_EQ_INT (n, 25);
 }
 
 static void
@@ -120,7 +120,7 @@ test_documented_served (json_t *doc)
             CHECK_EQ_INT (same, 1);
         }
     }
-    CHECK_EQ_INT (ops, 24);
+    CHECK_EQ_INT (ops, 25);
 }
 
 //  Follows {"$ref": "#/components/schemas/X"} to X; any other schema is
@@ -246,7 +246,7 @@ test_schemas_match_catalogue (json_t *doc)
             fprintf (stderr, "  %s: %zu request body properties documented, %zu fields\n", r->operation_id,
                      json_object_size (props), expected);
     }
-    CHECK_EQ_INT (checked, 21);
+    CHECK_EQ_INT (checked, 22);
 }
 
 static void

@@ -170,6 +170,9 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
         if (rc == 0)
             rc = stock_change (svc, txn, cid, in->sku, in->location, &change, &after, &shortfall);
     }
+    bool arrived = type == M_RECEIPT || type == M_RELEASE || (type == M_ADJUSTMENT && in->quantity > 0);
+    if (rc == 0 && arrived)
+        rc = stock_arrived (svc, txn, cid, in->sku, in->location, &after);
     if (rc != 0)
         return s_refused (rc, in, in->location, shortfall, problem);
     stock_fill_location_stock (&out->stock, in->location, &after);
@@ -181,11 +184,18 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
     rc = stock_location_ensure (txn, &dbs, in->to_location, &out->to_location_created);
     if (rc == 0)
         rc = stock_change (svc, txn, cid, in->sku, in->to_location, &in_change, &after, &shortfall);
+    if (rc == 0)
+        rc = stock_arrived (svc, txn, cid, in->sku, in->to_location, &after);
     if (rc != 0)
         return s_refused (rc, in, in->to_location, shortfall, problem);
     stock_fill_location_stock (&out->to_stock, in->to_location, &after);
     out->has_to_stock = true;
-    return 0;
+    //  the fill may have held units at the source too
+    stock_t from;
+    rc = stock_get (txn, &dbs, in->sku, in->location, &from);
+    if (rc == 0)
+        stock_fill_location_stock (&out->stock, in->location, &from);
+    return rc;
 }
 
 int

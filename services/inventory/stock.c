@@ -1,4 +1,5 @@
 #include "stock.h"
+#include "backorder.h"
 #include "catalog_inventory.h"
 #include "clock.h"
 #include "err.h"
@@ -557,6 +558,14 @@ stock_reserve (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, c
     return stock_change (svc, txn, cid, sku, location, &change, &after, &shortfall);
 }
 
+int
+stock_arrived (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location, stock_t *stock)
+{
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    int rc = backorder_fill (svc, txn, cid, sku);
+    return rc == 0 ? stock_get (txn, &dbs, sku, location, stock) : rc;
+}
+
 static void
 s_pack_discrepancy (service_t *svc, const char *cid, const char *sku, const char *location,
                     const stock_entry_t *entry, const stock_t *stock, int64_t shortfall)
@@ -576,10 +585,18 @@ stock_count (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, con
              const stock_entry_t *entry, stock_t *after, int64_t *shortfall, bool *created)
 {
     inventory_dbs_t dbs = inventory_dbs_of (svc);
-    int rc = stock_location_ensure (txn, &dbs, location, created);
+    stock_t before = {0};
+    int rc = stock_get (txn, &dbs, sku, location, &before);
+    if (rc == RM_ENOTFOUND)
+        rc = 0;
+    if (rc == 0)
+        rc = stock_location_ensure (txn, &dbs, location, created);
     stock_change_t change = {.entry = entry, .type = "count", .count = true, .counted = counted};
     if (rc == 0)
         rc = stock_change (svc, txn, cid, sku, location, &change, after, shortfall);
+    //  units found are stock arriving: backorders waiting for it come first
+    if (rc == 0 && counted > before.on_hand)
+        rc = stock_arrived (svc, txn, cid, sku, location, after);
     if (rc == 0 && *shortfall > 0) {
         log_warn (cid, "count of %s at %s: %lld on hand, %lld short of what is reserved and quarantined", sku, location,
                   (long long) counted, (long long) *shortfall);
@@ -708,6 +725,12 @@ s_set_write (MDB_txn *txn, void *arg)
     int64_t shortfall;
     int rc = stock_count (ctx->svc, txn, cid, ctx->in.sku, ctx->in.location, ctx->in.on_hand, &entry, &after,
                           &shortfall, &ctx->reply.location_created);
+    //  units counted in go to the SKU's backorders first; the reply shows them held
+    inventory_dbs_t dbs = inventory_dbs_of (ctx->svc);
+    if (rc == 0)
+        rc = backorder_fill (ctx->svc, txn, cid, ctx->in.sku);
+    if (rc == 0)
+        rc = stock_get (txn, &dbs, ctx->in.sku, ctx->in.location, &after);
     if (rc != 0)
         return rc;
     inventory_stock_t stock;

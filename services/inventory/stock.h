@@ -91,12 +91,20 @@ typedef struct {
 int stock_change (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location,
                   const stock_change_t *change, stock_t *after, int64_t *shortfall);
 
+//  Stock of sku arrived (a receipt, a positive adjustment or count, a
+//  transfer in, units out of quarantine): fills its backorders first come
+//  first served (backorder_fill), then reads the stock at location again
+//  into *stock. Returns what backorder_fill and
+//  stock_get return.
+int stock_arrived (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location, stock_t *stock);
+
 //  Sets on hand of sku at location to counted, whatever is reserved:
 //  reservations and quarantined units are kept, and when they exceed what
 //  was counted *shortfall says by how much (0 otherwise; available is then
 //  0) and inventory.stock.discrepancy is emitted. Creates the stock, and the
-//  location (stock_location_ensure, *created), when new. Returns 0,
-//  RM_ENOMEM or RM_ESTORE.
+//  location (stock_location_ensure, *created), when new. A count up is
+//  stock arriving (stock_arrived: *after is read after the fill). Returns
+//  0, RM_ENOMEM or RM_ESTORE.
 int stock_count (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, const char *location, int64_t counted,
                  const stock_entry_t *entry, stock_t *after, int64_t *shortfall, bool *created);
 

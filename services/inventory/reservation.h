@@ -1,8 +1,8 @@
 //  reservation — what is held for an owner (an order, or a hold made
 //  before an order), per line and per location, with a status: held,
 //  committed (the order was accepted), released, expired. It owns the
-//  reservations, released, holds and hold expiry databases; the quantities
-//  themselves move through stock_reserve.
+//  reservations and released databases, and with hold.h the holds and hold
+//  expiry databases; the quantities themselves move through stock_reserve.
 //
 //  An order's record lives in the reservations database under its ID, a
 //  hold's in the holds database under the hold's (hold.h). A release keeps

@@ -302,14 +302,8 @@ reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_
         rc = reservation_hold_line (svc, txn, cid, &out->lines[i], -1);
     if (rc == 0)
         rc = reservation_put (txn, dbs.reservations, order_id, out);
-    //  once per SKU: the first fill takes what the units given back allow
-    for (size_t i = 0; rc == 0 && i < out->lines_count; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = strcmp (out->lines[k].sku, out->lines[i].sku) == 0;
-        if (!seen && out->lines[i].allocations_count > 0)
-            rc = backorder_fill (svc, txn, cid, out->lines[i].sku);
-    }
+    if (rc == 0)
+        rc = backorder_fill_given_back (svc, txn, cid, out->lines, out->lines_count);
     *released = rc == 0;
     return rc;
 }

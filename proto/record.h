@@ -12,6 +12,7 @@
 //    OPTBOOL(name, doc)                             bool name (may be absent: false; always packed)
 //    MAP    (name, required, item, doc)             item_t name; bool has_name
 //    MAPS   (name, min, max, item, doc)             item_t *name; size_t name_count
+//    OPTMAPS(name, min, max, item, doc)             as MAPS, and may be absent (0 items; always packed)
 //    STRS   (name, check, max_len, min, max, doc)   char (*name)[max_len + 1]; size_t name_count
 //    OPTSTRS(name, check, max_len, min, max, doc)   as STRS, but may be absent (no items)
 //    STRMAP (name, entries, max_len, doc)           msgpack_object name; nil when absent
@@ -39,6 +40,7 @@
 #define RECORD_MEMBER_OPTBOOL(n, d) bool n;
 #define RECORD_MEMBER_MAP(n, req, rec, d) rec##_t n; bool has_##n;
 #define RECORD_MEMBER_MAPS(n, lo, hi, rec, d) rec##_t *n; size_t n##_count;
+#define RECORD_MEMBER_OPTMAPS(n, lo, hi, rec, d) rec##_t *n; size_t n##_count;
 #define RECORD_MEMBER_STRS(n, chk, len, lo, hi, d) char (*n)[(len) + 1]; size_t n##_count;
 #define RECORD_MEMBER_OPTSTRS(n, chk, len, lo, hi, d) RECORD_MEMBER_STRS (n, chk, len, lo, hi, d)
 #define RECORD_MEMBER_STRMAP(n, entries, len, d) msgpack_object n;
@@ -64,6 +66,10 @@
      .offset = offsetof (T, n), .has_offset = offsetof (T, has_##n)}
 #define RECORD_SPEC_MAPS(T, n, lo, hi, rec, d)                                                    \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_MAP, .min_items = lo,           \
+     .max_items = hi, .fields = rec##_fields, .doc = d, .bound = true, .offset = offsetof (T, n), \
+     .count_offset = offsetof (T, n##_count), .size = sizeof (rec##_t)}
+#define RECORD_SPEC_OPTMAPS(T, n, lo, hi, rec, d)                                                 \
+    {.name = #n, .type = FT_ARRAY, .required = false, .item = FT_MAP, .min_items = lo,          \
      .max_items = hi, .fields = rec##_fields, .doc = d, .bound = true, .offset = offsetof (T, n), \
      .count_offset = offsetof (T, n##_count), .size = sizeof (rec##_t)}
 #define RECORD_SPEC_STRS(T, n, chk, len, lo, hi, d)                                              \

@@ -6,6 +6,7 @@
 #include "demo.h"
 #include "dlq.h"
 #include "events.h"
+#include "import.h"
 #include "keys.h"
 #include "launcher.h"
 #include "log.h"
@@ -46,6 +47,8 @@ static const command_t s_commands[] = {
      "list, show, retry or drop dead letters: events a consumer set aside after failures"},
     {"replay", replay_main, true,
      "move a consumer's position to apply a source's events again from a seq (or skip)"},
+    {"import", import_main, true,
+     "import a bulk feed of prices or stock (CSV or JSON lines), checked whole first"},
     {"catalog", catalogue_main, true,
      "print every operation and event (or one) with its version and fields"},
     {"keys", s_keys, true,

@@ -326,11 +326,12 @@ s_reply_mismatch (submission_t *sub, request_t *req)
         const pricing_validate_line_t *line = &check.lines[i];
         if (line->ok)
             continue;
-        msgpack_pack_map (pk, 4);
+        msgpack_pack_map (pk, 5);
         mp_pack_kv_int (pk, "line", (int64_t) i);
         mp_pack_kv_str (pk, "sku", line->sku);
         mp_pack_kv_int (pk, "expected", line->unit_price);
         mp_pack_kv_int (pk, "quoted", line->quoted);
+        mp_pack_kv_str (pk, "price_book", line->price_book);
     }
     record_free (pricing_validate_reply_fields, &check);
 }
@@ -682,6 +683,8 @@ s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *
 {
     pricing_validate_request_t check = {.lines = sub->quoted, .lines_count = sub->in.lines_count};
     snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
+    snprintf (check.account_id, sizeof check.account_id, "%s", sub->in.account_id);
+    snprintf (check.channel, sizeof check.channel, "%s", sub->in.channel);
     //  ship_from is borrowed from the request: hold is not record_free'd
     inventory_reserve_request_t hold = {.lines_count = sub->count, .ship_from = sub->in.ship_from,
                                         .ship_from_count = sub->in.ship_from_count,

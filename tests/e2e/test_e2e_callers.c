@@ -116,7 +116,7 @@ test_callers (void)
     CHECK_STR (caller, s_caller_b);
     s_event_caller (clients.inventory, "inventory.stock.reserved", s_order_id, caller, sizeof caller);
     CHECK_STR (caller, HARNESS_API_KEY_NAME);
-    s_event_caller (clients.pricing, "pricing.price.set", NULL, caller, sizeof caller);
+    s_event_caller (clients.pricing, "pricing.price.changed", NULL, caller, sizeof caller);
     CHECK_STR (caller, HARNESS_API_KEY_NAME);
     s_event_caller (clients.inventory, "inventory.stock.set", NULL, caller, sizeof caller);
     CHECK_STR (caller, s_caller_b);
@@ -124,7 +124,7 @@ test_callers (void)
     //  a write made on the service plane, not through the gateway, has none
     json_decref (itest_call (clients.pricing, "pricing.set", true,
                              "{\"currency\":\"USD\",\"sku\":\"AUDIT-2\",\"unit_price\":1}"));
-    s_event_caller (clients.pricing, "pricing.price.set", NULL, caller, sizeof caller);
+    s_event_caller (clients.pricing, "pricing.price.changed", NULL, caller, sizeof caller);
     CHECK_STR (caller, "");
 }
 

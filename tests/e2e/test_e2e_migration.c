@@ -1,7 +1,8 @@
 //  End to end: stores written by the previous release (schema version 1:
 //  raw C structs and bare values, written here with LMDB directly as that
 //  release did) are migrated when the services open them, and then served:
-//  prices quoted, stock and reservations counted, the order and its
+//  prices quoted (pricing through schema 2 to 3: the prices become entries
+//  of the currency's list book), stock and reservations counted, the order and its
 //  history shown, a pending release carried out, a cancel giving the
 //  migrated reservation back. A store marked with a newer schema version
 //  is refused, naming both versions.
@@ -233,17 +234,30 @@ static void
 test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
-    static const char *const migrated[] = {"migrated from schema version 1 to 2", "migrated from schema version 1 to 3",
+    static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 3",
                                            "migrated from schema version 1 to 2"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);
         CHECK (strstr (log, migrated[i]) != NULL);
         free (log);
     }
+    //  the old price is the undated entry of the USD list book
     json_t *quote = http_expect (&mesh, "POST", "/v1/prices/quote",
-                              "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"OLD\",\"quantity\":2}]}", 200);
+                              "{\"currency\":\"USD\",\"account_id\":\"001OLD\",\"channel\":\"salesforce\","
+                              "\"lines\":[{\"sku\":\"OLD\",\"quantity\":2}]}", 200);
     CHECK_EQ_INT (http_json_int (quote, "total"), 3000);
+    CHECK_STR (http_json_str (json_array_get (json_object_get (quote, "lines"), 0), "price_book"), "list-usd");
     json_decref (quote);
+    json_t *book = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd", NULL, 200);
+    CHECK_STR (http_json_str (book, "kind"), "list");
+    CHECK_STR (http_json_str (book, "currency"), "USD");
+    json_decref (book);
+    json_t *priced = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
+    json_t *price = json_array_get (json_object_get (priced, "entries"), 0);
+    CHECK_EQ_INT (json_array_size (json_object_get (priced, "entries")), 1);
+    CHECK_EQ_INT (http_json_int (price, "unit_price"), 1500);
+    CHECK_STR (http_json_str (price, "updated_at"), "2023-11-14T22:13:20.000Z");
+    json_decref (priced);
 
     //  the release left pending by the old release is carried out
     CHECK_EQ_INT (s_wait_reserved (3), 3);
@@ -317,7 +331,7 @@ static void
 test_newer_store_refused (void)
 {
     CHECK_EQ_INT (harness_mesh_stop_one (&mesh, MESH_PRICING), 0);
-    s_set_schema ("pricing", 3);
+    s_set_schema ("pricing", 4);
     harness_capture_t cap;
     harness_capture_begin (&cap, STDERR_FILENO);
     int rc = harness_mesh_start (&mesh, MESH_PRICING);
@@ -325,11 +339,11 @@ test_newer_store_refused (void)
     CHECK (rc != 0);
     CHECK (!(mesh.running & MESH_PRICING));
     char *log = s_log ("pricing");
-    CHECK (strstr (log, "written with schema version 3") != NULL);
-    CHECK (strstr (log, "versions up to 2") != NULL);
+    CHECK (strstr (log, "written with schema version 4") != NULL);
+    CHECK (strstr (log, "versions up to 3") != NULL);
     free (log);
-    //  the refused store is left as it was: back at 2 it opens and serves
-    s_set_schema ("pricing", 2);
+    //  the refused store is left as it was: back at 3 it opens and serves
+    s_set_schema ("pricing", 3);
     CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_PRICING), 0);
     json_t *quote = http_expect (&mesh, "POST", "/v1/prices/quote",
                               "{\"currency\":\"USD\",\"lines\":[{\"sku\":\"OLD\",\"quantity\":1}]}", 200);

@@ -3,8 +3,10 @@
 for every message of the catalogue a valid request (or event) body and a
 valid reply body, built from `retailmesh catalog --json`; envelopes of each
 kind around them; and, for every gateway route that calls a service, a
-valid request and a few near misses. Rerun it when the catalogue or the
-routes change: ./tests/fuzz/seeds.py ./build/bin/retailmesh
+valid request and a few near misses; and bulk feed files of each kind
+and format (`retailmesh import`), good and with the faults the reader
+names. Rerun it when the catalogue, the routes or the feed columns change:
+./tests/fuzz/seeds.py ./build/bin/retailmesh
 """
 import json
 import os
@@ -96,6 +98,37 @@ GATEWAY = [
 ]
 
 
+#  Feed files: (name, first byte: bit 0 stock, bit 1 JSON lines, text).
+FEEDS = [
+    ("prices-csv", 0, "\ufeffcurrency,sku,unit_price,book_id,valid_from,valid_to,tiers\r\n"
+                      "EUR,SKU-A,1999,retail,2026-12-01T00:00:00Z,1798761600000,10:1899;100:1799\r\n"
+                      "USD,\"SKU \"\"B\"\"\",12.50,,,,\r\n\r\n"
+                      "EUR,SKU-C,\"5\n0\",,,,\nEUR,SKU-D\n\"EUR,SKU-E,1\n"),
+    ("prices-header", 0, "sku,price,sku\nA,1,2\n"),
+    ("stock-csv", 1, "movement_id,type,sku,location,to_location,quantity,reason,occurred_at\n"
+                     "M-1,receipt,SKU-A,WH-1,,40,delivery,2026-12-01T08:00:00Z\n"
+                     ",transfer,SKU-A,WH-1,STORE-2,5,,\n"
+                     ",,SKU-A,WH-1,,12,,\n"
+                     ",adjustment,SKU-A,WH-1,,0,,\n"
+                     ",count,SKU-A,WH-1,,-3,,\n"
+                     "x,\"a\"b,SKU,L,,1,,\n"),
+    ("stock-minimal", 1, "sku,location,quantity\nA,W,1\nB,W,99999999999999999999\nC,W,1.5"),
+    ("prices-jsonl", 2, '{"currency":"EUR","sku":"A","unit_price":100,"tiers":"5:90;50:80"}\r\n'
+                        '{"currency":"EUR","sku":"B","unit_price":1.5}\n\n'
+                        '{"currency":"EUR","sku":"C","unit_price":1,"tiers":[{"min_quantity":2,"unit_price":1}]}\n'
+                        '{"currency":"EUR",\n[1]\n'),
+    ("stock-jsonl", 3, '{"sku":"A","location":"W","quantity":1}\n'
+                       '{"sku":"A","location":"W","quantity":3,"type":"transfer","to_location":"V"}\n'
+                       '{"sku":"A","location":"W","quantity":2,"extra":true,"sku":"B"}\n'
+                       '{"sku":"A","location":"W","quantity":1,"occurred_at":"not a time"}\n'),
+]
+
+
+def write_feeds():
+    for name, selector, text in FEEDS:
+        write("feed", name, bytes([selector]) + text.encode())
+
+
 def gateway_input(selector, path, query, body):
     head = bytes([selector]) + "".join(v + "\n" for v in path + query).encode() + b"\n"
     if body is None:
@@ -118,6 +151,7 @@ def main():
             write("envelope", name + ".reply", envelope("reply", name, reply))
     for selector, name, path, query, body in GATEWAY:
         write("gateway", name, gateway_input(selector, path, query, body))
+    write_feeds()
 
 
 if __name__ == "__main__":

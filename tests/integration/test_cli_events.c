@@ -472,7 +472,7 @@ test_follow (void)
         s_read_log (path, text, sizeof text);
         if (s_count (text, "\"sku\":\"FOLLOW\"") > 0)
             break;
-        if (!set && strstr (text, " pricing pricing.price.set ")) {
+        if (!set && strstr (text, " pricing pricing.price.changed ")) {
             json_decref (itest_call (clients.pricing, "pricing.set", true,
                                      "{\"currency\":\"USD\",\"sku\":\"FOLLOW\",\"unit_price\":7}"));
             set = true;

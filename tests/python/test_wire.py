@@ -205,7 +205,7 @@ def test_event(client, sub):
         return
     frames, event = received
     check("event: two frames", len(frames) == 2, repr(frames))
-    check("event: topic", frames[0] == b"pricing.price.set" and event.get("type") == "pricing.price.set",
+    check("event: topic", frames[0] == b"pricing.price.changed" and event.get("type") == "pricing.price.changed",
           repr(frames[0]))
     check("event: envelope", event.get("v") == 1 and event.get("source") == "pricing"
           and isinstance(event.get("seq"), int) and isinstance(event.get("time"), int), repr(event))

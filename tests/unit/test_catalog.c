@@ -88,7 +88,8 @@ s_validate_json (const field_spec_t *fields, const char *text, proto_error_t *er
 
 static const char *s_operations[] = {
     "sys.health", "events.since", "consumer.replay", "dlq.list", "dlq.show", "dlq.retry",
-    "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "inventory.availability",
+    "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "pricing.put_book", "pricing.get_book",
+    "pricing.list_books", "pricing.put_entry", "pricing.get_entry", "pricing.delete_entry", "inventory.availability",
     "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
     "inventory.movement", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
@@ -96,7 +97,7 @@ static const char *s_operations[] = {
     "orders.get", "orders.find", "orders.cancel", "orders.history",
     "inventory.backorders", NULL};
 static const char *s_events[] = {
-    "pricing.price.set", "inventory.stock.set", "inventory.stock.reserved",
+    "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
@@ -125,7 +126,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 47);
+    CHECK_EQ_INT (s_count_messages (), 53);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -164,6 +165,12 @@ test_every_message_listed (void)
     "\"to_stock\":{\"location\":\"ST-9\"," LEVELS "},\"location_created\":false,"        \
     "\"to_location_created\":true"
 #define LOW "{\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"available\":2,\"low_stock_threshold\":3}"
+#define BOOK                                                                          \
+    "{\"book_id\":\"web-eur\",\"name\":\"Web shop\",\"currency\":\"EUR\",\"kind\":\"channel\","   \
+    "\"channel\":\"web\",\"created_at\":1700000000000,\"updated_at\":1700000000000}"
+#define ENTRY_FIELDS                                                                  \
+    "\"unit_price\":1000,\"tiers\":[{\"min_quantity\":10,\"unit_price\":900}],"           \
+    "\"valid_from\":1700000000000,\"valid_to\":1800000000000"
 #define RESERVATION                                                                  \
     "{\"order_id\":\"" UUID "\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"       \
     "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}]}]}"
@@ -224,13 +231,25 @@ static const sample_t s_samples[] = {
      "{" DLQ_ENTRY_FIELDS ",\"event\":" CANCELLED_ENVELOPE "}"},
     {"dlq.retry", "{\"source\":\"orders\",\"seq\":42}", "{\"source\":\"orders\",\"seq\":42,\"applied\":true}"},
     {"dlq.drop", "{\"source\":\"orders\",\"seq\":42}", "{\"source\":\"orders\",\"seq\":42,\"dropped\":true}"},
-    {"pricing.quote", "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "]}",
-     "{\"currency\":\"EUR\",\"total\":2000,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
-     "\"unit_price\":1000,\"extended_price\":2000}]}"},
+    {"pricing.quote", "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "],\"account_id\":\"acct-7\",\"channel\":\"Web\"}",
+     "{\"currency\":\"EUR\",\"total\":1900,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
+     "\"unit_price\":950,\"extended_price\":1900,\"price_book\":\"acct-7-eur\",\"min_quantity\":2,"
+     "\"valid_to\":1700000000000}]}"},
     {"pricing.validate", "{\"currency\":\"EUR\",\"lines\":[" PRICED_LINE "]}",
      "{\"ok\":false,\"currency\":\"EUR\",\"total\":2400,\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":2,"
-     "\"unit_price\":1200,\"quoted\":1000,\"extended_price\":2400,\"ok\":false}]}"},
+     "\"unit_price\":1200,\"quoted\":1000,\"extended_price\":2400,\"ok\":false,\"price_book\":\"list-eur\"}]}"},
     {"pricing.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500}", PRICE},
+    {"pricing.put_book", "{\"book_id\":\"web-eur\",\"name\":\"Web shop\",\"currency\":\"EUR\",\"kind\":\"channel\","
+     "\"channel\":\"web\"}", BOOK},
+    {"pricing.get_book", "{\"book_id\":\"web-eur\"}", BOOK},
+    {"pricing.list_books", "{\"currency\":\"EUR\",\"kind\":\"channel\"}", "{\"books\":[" BOOK "]}"},
+    {"pricing.put_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\"," ENTRY_FIELDS "}",
+     "{\"book_id\":\"web-eur\",\"currency\":\"EUR\",\"sku\":\"SKU-1\"," ENTRY_FIELDS ",\"updated_at\":1700000000000}"},
+    {"pricing.get_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\"}",
+     "{\"book_id\":\"web-eur\",\"currency\":\"EUR\",\"sku\":\"SKU-1\",\"entries\":[{" ENTRY_FIELDS
+     ",\"updated_at\":1700000000000}]}"},
+    {"pricing.delete_entry", "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"valid_from\":1700000000000}",
+     "{\"book_id\":\"web-eur\",\"sku\":\"SKU-1\",\"deleted\":1}"},
     {"inventory.availability", "{\"skus\":[\"SKU-1\",\"SKU-2\"],\"locations\":[\"WH-1\"]}",
      "{\"items\":[{\"sku\":\"SKU-1\"," LEVELS ",\"locations\":"
      "[{\"location\":\"WH-1\"," LEVELS "}]},"
@@ -274,8 +293,8 @@ static const sample_t s_samples[] = {
      "\"time\":1700000000000,\"correlation_id\":\"req-12\"},{\"status\":\"cancelled\","
      "\"event\":\"orders.order.cancelled\",\"time\":1700000600000,\"correlation_id\":\"req-77\","
      "\"reason\":\"customer changed their mind\"}]}"},
-    {"pricing.price.set", "{\"currency\":\"JPY\",\"sku\":\"SKU-1\",\"unit_price\":500,"
-     "\"updated_at\":1700000000000,\"previous\":450}", NULL},
+    {"pricing.price.changed", "{\"price_book\":\"list-jpy\",\"currency\":\"JPY\",\"sku\":\"SKU-1\","
+     "\"unit_price\":500,\"previous\":450,\"changed_at\":1700000000000,\"cause\":\"scheduled\"}", NULL},
     {"inventory.stock.set", STOCK, NULL},
     {"inventory.stock.reserved", RESERVATION, NULL},
     {"inventory.reservation.released", RESERVATION, NULL},
@@ -301,6 +320,10 @@ static const sample_t s_samples[] = {
 static const sample_t s_minimal[] = {
     {"inventory.hold", "{\"lines\":[" QUOTE_LINE "],\"ttl_seconds\":1}", NULL},
     {"inventory.reservations", NULL, "{\"order_id\":\"" UUID "\",\"status\":\"released\",\"reservations\":[]}"},
+    {"pricing.put_entry", "{\"book_id\":\"list-eur\",\"sku\":\"SKU-1\",\"unit_price\":1000}", NULL},
+    {"pricing.list_books", "{}", "{\"books\":[]}"},
+    {"pricing.price.changed", "{\"price_book\":\"list-jpy\",\"currency\":\"JPY\",\"sku\":\"SKU-1\","
+     "\"changed_at\":1700000000000,\"cause\":\"deleted\"}", NULL},
     {"orders.submit", "{\"external_id\":\"x\",\"account_id\":\"a\",\"currency\":\"USD\",\"lines\":["
      PRICED_LINE "]}", NULL},
     {"sys.health", NULL, "{" HEALTH_FACTS ",\"events\":{\"first_seq\":1,\"last_seq\":0,\"published\":0},"
@@ -447,7 +470,7 @@ static const bad_case_t s_bad[] = {
     {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"caf\xc3\xa9\",\"quantity\":1}]}",
      "/lines/0/sku", "must be printable ASCII without spaces"},
     {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[" QUOTE_LINE "],\"colour\":\"red\"}",
-     "/colour", "is not a known field (known: currency, lines)"},
+     "/colour", "is not a known field (known: currency, lines, account_id, channel)"},
     {"pricing.quote", false, "{\"currency\":\"EUR\",\"lines\":[{\"sku\":\"A\",\"quantity\":1,\"price\":3}]}",
      "/lines/0/price", "is not a known field (known: sku, quantity)"},
     {"pricing.quote", false, "{\"currency\":\"EUR\",\"a/b~c\":1,\"lines\":[" QUOTE_LINE "]}",

@@ -86,8 +86,8 @@ test_event_line (void)
 
     //  what is missing (time, source, cid, caller) shows as "-", a missing body as {}
     line = NULL;
-    CHECK_EQ_INT (eventfmt_line (s_value ("{\"type\":\"pricing.price.set\",\"seq\":1}"), &line), 0);
-    CHECK_STR (line, "1 - - pricing.price.set - - {}");
+    CHECK_EQ_INT (eventfmt_line (s_value ("{\"type\":\"pricing.price.changed\",\"seq\":1}"), &line), 0);
+    CHECK_STR (line, "1 - - pricing.price.changed - - {}");
     free (line);
 
     //  not an event: no seq, no type, not a map

@@ -34,7 +34,7 @@ static const kv_t s_reply[] = {
 };
 
 static const kv_t s_event[] = {
-    {"v", 'i', NULL, 1},          {"type", 's', "pricing.price.set", 0}, {"id", 's', REQUEST_ID, 0},
+    {"v", 'i', NULL, 1},          {"type", 's', "pricing.price.changed", 0}, {"id", 's', REQUEST_ID, 0},
     {"cid", 's', "cid-1", 0},     {"source", 's', "pricing", 0},     {"seq", 'i', NULL, 7},
     {"time", 'i', NULL, 1700000000000}, {"body", 'm', NULL, 0},       {NULL, 0, NULL, 0},
 };
@@ -377,7 +377,7 @@ static void
 test_event_round_trip (void)
 {
     envelope_t ev = {.kind = ENVELOPE_EVENT, .version = PROTO_VERSION,
-                     .type = "pricing.price.set", .id = REQUEST_ID, .cid = "corr-2",
+                     .type = "pricing.price.changed", .id = REQUEST_ID, .cid = "corr-2",
                      .source = "pricing", .seq = UINT64_MAX - 1, .time_ms = 1700000000123,
                      .caller = "key-1a2b3c4d"};
     msgpack_sbuffer buf;
@@ -387,7 +387,7 @@ test_event_round_trip (void)
     proto_error_t err = {0};
     CHECK_EQ_INT (envelope_decode (buf.data, buf.size, &unpacked, &env, &err), 0);
     CHECK_EQ_INT (env.kind, ENVELOPE_EVENT);
-    CHECK_STR (env.type, "pricing.price.set");
+    CHECK_STR (env.type, "pricing.price.changed");
     CHECK_STR (env.source, "pricing");
     CHECK (env.seq == UINT64_MAX - 1);
     CHECK_EQ_INT (env.time_ms, 1700000000123);

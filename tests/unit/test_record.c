@@ -107,19 +107,21 @@ s_pack_check (const field_spec_t *fields, const void *record, uint32_t *keys)
 static void
 test_pack (void)
 {
-    pricing_price_changed_t event = {.currency = "EUR", .sku = "A", .unit_price = 5, .updated_at = 1};
+    pricing_price_changed_t event = {.price_book = "list-eur", .currency = "EUR", .sku = "A", .unit_price = 5,
+                                     .has_unit_price = true, .changed_at = 1, .cause = "set"};
     uint32_t keys = 0;
     CHECK_EQ_INT (s_pack_check (pricing_price_changed_fields, &event, &keys), 0);
-    CHECK_EQ_INT (keys, 4);
+    CHECK_EQ_INT (keys, 6);
     event.previous = 3;
     event.has_previous = true;
     CHECK_EQ_INT (s_pack_check (pricing_price_changed_fields, &event, &keys), 0);
-    CHECK_EQ_INT (keys, 5);
+    CHECK_EQ_INT (keys, 7);
     //  the catalogue still judges what is packed
     event.unit_price = -1;
     CHECK_EQ_INT (s_pack_check (pricing_price_changed_fields, &event, &keys), RM_EINVAL);
 
-    pricing_quote_line_t line = {.sku = "A", .quantity = 2, .unit_price = 5, .extended_price = 10};
+    pricing_quote_line_t line = {.sku = "A", .quantity = 2, .unit_price = 5, .extended_price = 10,
+                                 .price_book = "list-eur"};
     pricing_quote_reply_t reply = {.currency = "EUR", .total = 10, .lines = &line, .lines_count = 1};
     CHECK_EQ_INT (s_pack_check (pricing_quote_reply_fields, &reply, &keys), 0);
     CHECK_EQ_INT (keys, 3);
@@ -227,10 +229,10 @@ static void
 test_fields_of (void)
 {
     pricing_validate_line_t line = {.sku = "A", .quantity = 2, .unit_price = 5, .quoted = 4,
-                                    .extended_price = 10, .ok = false};
+                                    .extended_price = 10, .ok = false, .price_book = "list-eur"};
     uint32_t keys = 0;
     CHECK_EQ_INT (s_pack_check (s_quote_line_of_check, &line, &keys), 0);
-    CHECK_EQ_INT (keys, 4);
+    CHECK_EQ_INT (keys, 5);
     //  what it packs is a quote line as the catalogue describes it
     msgpack_sbuffer buf;
     msgpack_unpacked unpacked;

@@ -725,12 +725,6 @@ s_set_write (MDB_txn *txn, void *arg)
     int64_t shortfall;
     int rc = stock_count (ctx->svc, txn, cid, ctx->in.sku, ctx->in.location, ctx->in.on_hand, &entry, &after,
                           &shortfall, &ctx->reply.location_created);
-    //  units counted in go to the SKU's backorders first; the reply shows them held
-    inventory_dbs_t dbs = inventory_dbs_of (ctx->svc);
-    if (rc == 0)
-        rc = backorder_fill (ctx->svc, txn, cid, ctx->in.sku);
-    if (rc == 0)
-        rc = stock_get (txn, &dbs, ctx->in.sku, ctx->in.location, &after);
     if (rc != 0)
         return rc;
     inventory_stock_t stock;

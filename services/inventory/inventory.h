@@ -1,6 +1,8 @@
-//  inventory — stock per SKU per location (on hand, reserved; available is
-//  on hand minus reserved) and the reservations held for orders. Reserving
-//  is all lines or none, in one transaction, so stock is never oversold.
+//  inventory — stock per SKU per location (on hand, reserved, quarantined,
+//  safety stock, the ledger of on-hand changes: stock.h, movement.h) and
+//  the reservations held for orders (reservation.h, hold.h, backorder.h).
+//  Reserving is all lines or none, in one transaction, so stock is never
+//  oversold.
 //  These functions work on an LMDB transaction and know nothing of sockets.
 #ifndef RM_INVENTORY_H
 #define RM_INVENTORY_H

@@ -151,6 +151,7 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
     static const char *const ledger_types[] = {"receipt", "adjustment", "transfer_out", "count", NULL, NULL};
     stock_entry_t entry = {.movement_id = in->movement_id, .reason = in->reason, .occurred_at = in->occurred_at};
     stock_change_t change = {.entry = &entry, .type = ledger_types[type]};
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
     stock_t after;
     int64_t shortfall = 0;
     int rc;
@@ -161,7 +162,6 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
         out->has_shortfall = shortfall > 0;
     }
     else {
-        inventory_dbs_t dbs = inventory_dbs_of (svc);
         if (type == M_QUARANTINE || type == M_RELEASE)
             change.quarantine_delta = type == M_QUARANTINE ? in->quantity : -in->quantity;
         else
@@ -179,7 +179,6 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
     out->has_stock = true;
     if (type != M_TRANSFER)
         return 0;
-    inventory_dbs_t dbs = inventory_dbs_of (svc);
     stock_change_t in_change = {.entry = &entry, .type = "transfer_in", .on_hand_delta = in->quantity};
     rc = stock_location_ensure (txn, &dbs, in->to_location, &out->to_location_created);
     if (rc == 0)

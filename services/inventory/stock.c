@@ -166,9 +166,16 @@ stock_location_get (MDB_txn *txn, const inventory_dbs_t *dbs, const char *locati
     return rc == 0 ? s_fetch (&val, INVENTORY_RECORD_V, inventory_location_fields, loc) : rc;
 }
 
+static const char *const s_location_types[] = {"warehouse", "store", "dropship", NULL};
+
 int
 stock_location_put (MDB_txn *txn, const inventory_dbs_t *dbs, const inventory_location_t *loc)
 {
+    bool known = false;
+    for (int i = 0; s_location_types[i]; i++)
+        known |= strcmp (loc->type, s_location_types[i]) == 0;
+    if (!known)
+        return RM_EINVAL;
     return s_store (txn, dbs->locations, loc->location, strlen (loc->location), INVENTORY_RECORD_V,
                     inventory_location_fields, loc);
 }
@@ -900,8 +907,6 @@ stock_set_location_policy (service_t *svc, MDB_txn *txn, const char *cid, const 
 //  ---------------------------------------------------------------------
 //  handlers of locations, policy and the ledger
 
-static const char *const s_location_types[] = {"warehouse", "store", "dropship", NULL};
-
 typedef struct {
     service_t *svc;
     request_t *req;
@@ -921,15 +926,12 @@ stock_handle_location_put (service_t *svc, request_t *req)
 {
     s_location_ctx_t ctx = {.svc = svc, .req = req};
     int rc = record_decode (inventory_location_fields, request_body (req), &ctx.in);
-    if (rc != 0)
-        return rc;
-    bool known = false;
-    for (int i = 0; s_location_types[i]; i++)
-        known |= strcmp (ctx.in.type, s_location_types[i]) == 0;
-    if (!known)
-        return request_reply_error (req, RM_EINVAL, "/type", "unknown type '%s': warehouse, store or dropship",
+    if (rc == 0)
+        rc = service_write (svc, s_location_write, &ctx);
+    if (rc == RM_EINVAL)
+        return request_reply_error (req, rc, "/type", "unknown type '%s': warehouse, store or dropship",
                                     ctx.in.type);
-    if ((rc = service_write (svc, s_location_write, &ctx)) != 0)
+    if (rc != 0)
         return rc;
     log_info (request_cid (req), "location %s: %s, %s, priority %lld", ctx.in.location, ctx.in.name, ctx.in.type,
               (long long) ctx.in.priority);

@@ -213,10 +213,53 @@ test_availability_query (void)
     harness_http_free (&res);
 }
 
+//  Stock arriving by a movement goes to the SKU's backorders first.
+static void
+test_arrival_fills_backorders (void)
+{
+    json_decref (http_expect (&mesh, "PUT", "/v1/prices/EUR/E2E-BO", "{\"unit_price\":1000}", 200));
+    json_decref (s_move ("{\"movement_id\":\"bo-1\",\"type\":\"receipt\",\"sku\":\"E2E-BO\","
+                         "\"location\":\"E2E-WH\",\"quantity\":1}",
+                         200));
+    json_decref (s_move ("{\"movement_id\":\"bo-q1\",\"type\":\"receipt\",\"sku\":\"E2E-BO\","
+                         "\"location\":\"E2E-STORE\",\"quantity\":5}",
+                         200));
+    json_decref (s_move ("{\"movement_id\":\"bo-q2\",\"type\":\"quarantine\",\"sku\":\"E2E-BO\","
+                         "\"location\":\"E2E-STORE\",\"quantity\":5}",
+                         200));
+    json_t *order = http_expect (&mesh, "POST", "/v1/orders",
+                                 "{\"external_id\":\"E2E-BO-1\",\"account_id\":\"ACC\",\"currency\":\"EUR\","
+                                 "\"lines\":[{\"sku\":\"E2E-BO\",\"quantity\":4,\"unit_price\":1000,"
+                                 "\"allow_backorder\":true}]}",
+                                 201);
+    json_decref (order);
+    json_t *item = http_stock (&mesh, "E2E-BO", NULL);
+    CHECK_EQ_INT (http_json_int (item, "reserved"), 1);
+    json_decref (item);
+    //  a receipt of 2: both held for the order, in the movement's own answer
+    json_t *moved = s_move ("{\"movement_id\":\"bo-2\",\"type\":\"receipt\",\"sku\":\"E2E-BO\","
+                            "\"location\":\"E2E-WH\",\"quantity\":2}",
+                            200);
+    CHECK_EQ_INT (http_json_int (json_object_get (moved, "stock"), "reserved"), 3);
+    CHECK_EQ_INT (http_json_int (json_object_get (moved, "stock"), "available"), 0);
+    json_decref (moved);
+    //  3 units out of quarantine: the last unit the order needs is held there
+    moved = s_move ("{\"movement_id\":\"bo-3\",\"type\":\"release_quarantine\",\"sku\":\"E2E-BO\","
+                    "\"location\":\"E2E-STORE\",\"quantity\":3}",
+                    200);
+    CHECK_EQ_INT (http_json_int (json_object_get (moved, "stock"), "reserved"), 1);
+    json_decref (moved);
+    item = http_stock (&mesh, "E2E-BO", NULL);
+    CHECK_EQ_INT (http_json_int (item, "reserved"), 4);
+    CHECK_EQ_INT (http_json_int (item, "available"), 5 - 1 - 2);
+    json_decref (item);
+}
+
 int
 main (int argc, char **argv)
 {
     (void) argc;
-    static void (*const tests[]) (void) = {test_locations, test_movements_and_ledger, test_availability_query, NULL};
+    static void (*const tests[]) (void) = {test_locations, test_movements_and_ledger, test_availability_query,
+                                           test_arrival_fills_backorders, NULL};
     return http_main (&mesh, argv[0], tests);
 }

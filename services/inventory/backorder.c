@@ -343,21 +343,6 @@ backorder_fill (service_t *svc, MDB_txn *txn, const char *cid, const char *sku)
     return rc;
 }
 
-int
-backorder_fill_given_back (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *lines,
-                           size_t count)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = strcmp (lines[k].sku, lines[i].sku) == 0 && lines[k].allocations_count > 0;
-        if (!seen && lines[i].allocations_count > 0)
-            rc = backorder_fill (svc, txn, cid, lines[i].sku);
-    }
-    return rc;
-}
-
 //  ---------------------------------------------------------------------
 //  inventory.backorders
 

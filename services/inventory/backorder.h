@@ -20,12 +20,6 @@ int backorder_add (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order
 //  RM_ENOMEM or RM_ESTORE.
 int backorder_fill (service_t *svc, MDB_txn *txn, const char *cid, const char *sku);
 
-//  backorder_fill for each SKU of lines (once each) that holds units: what
-//  a released reservation or hold gave back goes to the SKUs' backorders.
-//  Returns what backorder_fill returns.
-int backorder_fill_given_back (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *lines,
-                               size_t count);
-
 //  Removes every backorder of order_id (a cancelled or released order).
 //  Returns 0 (also when it had none), RM_ENOMEM or RM_ESTORE.
 int backorder_cancel (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16]);

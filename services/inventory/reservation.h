@@ -86,6 +86,11 @@ int reservation_allocate (MDB_txn *txn, const inventory_dbs_t *dbs, const char *
 int reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line,
                            int sign);
 
+//  Gives back every unit record's lines hold (reservation_hold_line), then
+//  lets each SKU given back fill its waiting backorders (backorder_fill).
+//  Returns what those return.
+int reservation_give_back (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *record);
+
 //  What reserving every line found wrong.
 typedef struct {
     shortage_t *shortages;         //  the caller's, one per line

@@ -252,12 +252,12 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (book, "kind"), "list");
     CHECK_STR (http_json_str (book, "currency"), "USD");
     json_decref (book);
-    json_t *entries = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
-    json_t *entry = json_array_get (json_object_get (entries, "entries"), 0);
-    CHECK_EQ_INT (json_array_size (json_object_get (entries, "entries")), 1);
-    CHECK_EQ_INT (http_json_int (entry, "unit_price"), 1500);
-    CHECK_STR (http_json_str (entry, "updated_at"), "2023-11-14T22:13:20.000Z");
-    json_decref (entries);
+    json_t *priced = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
+    json_t *price = json_array_get (json_object_get (priced, "entries"), 0);
+    CHECK_EQ_INT (json_array_size (json_object_get (priced, "entries")), 1);
+    CHECK_EQ_INT (http_json_int (price, "unit_price"), 1500);
+    CHECK_STR (http_json_str (price, "updated_at"), "2023-11-14T22:13:20.000Z");
+    json_decref (priced);
 
     //  the release left pending by the old release is carried out
     CHECK_EQ_INT (s_wait_reserved (3), 3);

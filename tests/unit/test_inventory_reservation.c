@@ -447,6 +447,35 @@ test_hold_expiry (void)
     record_free (reservation_fields, &r.record);
 }
 
+//  What a hold gives back, on expiry, goes first to the SKU's backorders.
+static void
+test_hold_expiry_fills_backorders (void)
+{
+    s_stock ("WAIT", "W1", 3, 1);
+    line_t lines[] = {{"WAIT", 3, -1}};
+    int64_t now = clock_now_ms ();
+    place_arg_t h = {.lines = lines, .count = 1, .ttl_ms = 1000, .now = now};
+    uuid_new (h.id);
+    CHECK_EQ_INT (s_place (&h), 0);
+    record_free (reservation_fields, &h.record);
+    static const bool may[] = {true};
+    line_t two[] = {{"WAIT", 2, -1}};
+    reserve_arg_t a = {.request.scope = {.backorder = may}};
+    CHECK_EQ_INT (s_reserve (&a, two, 1), 0);
+    CHECK_EQ_INT (a.record.lines[0].backordered, 2);
+    CHECK_EQ_INT (s_at (&a.record, 0, "W1"), 0);
+    record_free (reservation_fields, &a.record);
+    expire_arg_t e = {.now = now + 1000};
+    CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
+    CHECK_EQ_INT (e.expired, 1);
+    //  3 given back, 2 of them held again at once for the order
+    CHECK_EQ_INT (s_reserved ("WAIT", "W1"), 2);
+    reservation_t order = s_order (a.request.order_id);
+    CHECK_EQ_INT (s_at (&order, 0, "W1"), 2);
+    CHECK_EQ_INT (order.lines[0].backordered, 0);
+    record_free (reservation_fields, &order);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -460,6 +489,7 @@ main (int argc, char **argv)
         test_statuses ();
         test_hold_takeover ();
         test_hold_expiry ();
+        test_hold_expiry_fills_backorders ();
     }
     loophost_close (&host);
     return harness_report (argv[0]);

@@ -451,7 +451,7 @@ test_hold_expiry (void)
 static void
 test_hold_expiry_fills_backorders (void)
 {
-    s_stock ("WAIT", "W1", 3, 1);
+    invhost_stock (s_svc, "WAIT", "W1", 3, 1);
     line_t lines[] = {{"WAIT", 3, -1}};
     int64_t now = clock_now_ms ();
     place_arg_t h = {.lines = lines, .count = 1, .ttl_ms = 1000, .now = now};
@@ -460,8 +460,8 @@ test_hold_expiry_fills_backorders (void)
     record_free (reservation_fields, &h.record);
     static const bool may[] = {true};
     line_t two[] = {{"WAIT", 2, -1}};
-    reserve_arg_t a = {.request.scope = {.backorder = may}};
-    CHECK_EQ_INT (s_reserve (&a, two, 1), 0);
+    invhost_reserve_t a = {.request.scope = {.backorder = may}};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, two, 1), 0);
     CHECK_EQ_INT (a.record.lines[0].backordered, 2);
     CHECK_EQ_INT (s_at (&a.record, 0, "W1"), 0);
     record_free (reservation_fields, &a.record);
@@ -469,8 +469,8 @@ test_hold_expiry_fills_backorders (void)
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
     CHECK_EQ_INT (e.expired, 1);
     //  3 given back, 2 of them held again at once for the order
-    CHECK_EQ_INT (s_reserved ("WAIT", "W1"), 2);
-    reservation_t order = s_order (a.request.order_id);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "WAIT", "W1"), 2);
+    reservation_t order = invhost_order (s_svc, a.request.order_id);
     CHECK_EQ_INT (s_at (&order, 0, "W1"), 2);
     CHECK_EQ_INT (order.lines[0].backordered, 0);
     record_free (reservation_fields, &order);

@@ -9,6 +9,7 @@
 #include "mp.h"
 #include "timers.h"
 #include "uuid.h"
+#include "sockmon.h"
 #include "zap.h"
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -103,6 +104,7 @@ struct service_t {
     zsock_t *router;
     zsock_t *pub;
     zap_t *zap;                     //  NULL with --curve=false
+    sockmon_t *sockmon;             //  failed handshakes and disconnects on router and pub
     int64_t max_message_size;
     peer_t *peers;                  //  one per service the row calls or consumes
     int npeers;
@@ -300,6 +302,22 @@ s_secure (service_t *self, const topology_t *topo)
         return rc;
     if ((rc = zap_start (self->zap)) != 0)
         log_error (NULL, "cannot start the ZAP handler: %s", rm_strerror (rc));
+    return rc;
+}
+
+//  Counts what libzmq refuses or drops before the service sees it.
+static int
+s_monitor (service_t *self)
+{
+    int rc = sockmon_new (&self->sockmon);
+    if (rc == 0)
+        rc = sockmon_watch (self->sockmon, self->router, "request");
+    if (rc == 0)
+        rc = sockmon_watch (self->sockmon, self->pub, "event");
+    if (rc == 0)
+        rc = sockmon_start (self->sockmon);
+    if (rc != 0)
+        log_error (NULL, "cannot monitor the service's sockets: %s", rm_strerror (rc));
     return rc;
 }
 
@@ -569,6 +587,8 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     self->pub = s_bind (self, ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
     if (!self->router || !self->pub)
         goto fail;
+    if ((rc = s_monitor (self)) != 0)
+        goto fail;
     for (int i = 0; row->calls[i]; i++)
         if ((rc = s_add_peer (self, row->calls[i])) != 0)
             goto fail;
@@ -653,6 +673,7 @@ service_destroy (service_t **self_p)
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    sockmon_destroy (&self->sockmon);
     zap_destroy (&self->zap);
     keys_reset ();
     store_close (&self->store);
@@ -1247,6 +1268,8 @@ s_health (service_t *self, request_t *req)
         .security = {.curve = self->zap != NULL,
                      .rejected_auth = self->zap ? (int64_t) zap_rejected (self->zap) : 0,
                      .admitted = self->zap ? (int64_t) zap_admitted (self->zap) : 0,
+                     .refused_handshakes = (int64_t) sockmon_refused (self->sockmon),
+                     .disconnects = (int64_t) sockmon_disconnects (self->sockmon),
                      .max_message_size = self->max_message_size},
     };
     snprintf (health.service, sizeof health.service, "%s", self->def->name);

@@ -16,6 +16,7 @@ struct sockmon_t {
     zactor_t *actor;
     atomic_uint_fast64_t refused;
     atomic_uint_fast64_t disconnected;   //  every disconnect, failed handshakes included
+    uint64_t unlogged;              //  failures other than the ZAP check's (the thread's own)
 };
 
 int
@@ -74,7 +75,8 @@ s_reason (uint16_t event, uint32_t value, char *buf, size_t size)
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         snprintf (buf, size, "protocol error 0x%x", (unsigned) value);
     else
-        snprintf (buf, size, "%s", value ? strerror ((int) value) : "no detail");
+        snprintf (buf, size, "the connection ended during the handshake (%s; a client without the "
+                  "server's mechanism, or not ZeroMQ)", value ? strerror ((int) value) : "no detail");
     return buf;
 }
 
@@ -92,16 +94,17 @@ s_event (sockmon_t *self, watch_t *watch)
         memcpy (&value, zframe_data (head) + 2, sizeof value);
         if (event == ZMQ_EVENT_DISCONNECTED)
             atomic_fetch_add (&self->disconnected, 1);
-        else {
-            //  a refused client retries for ever: the count is in
-            //  sys.health, the log gets the first and every 1000th
-            uint64_t n = atomic_fetch_add (&self->refused, 1) + 1;
-            char reason[96];
-            if (n % 1000 == 1)
-                log_warn (NULL, "refused a handshake on the %s socket %s: %s (%llu refused so far)", watch->label,
-                          endpoint ? endpoint : "?", s_reason (event, value, reason, sizeof reason),
-                          (unsigned long long) n);
-        }
+        else
+            atomic_fetch_add (&self->refused, 1);
+        //  a refused client retries for ever: the count is in sys.health,
+        //  the log gets the first and every 1000th (the ZAP handler logs
+        //  its own refusals)
+        char reason[160];
+        if (event != ZMQ_EVENT_DISCONNECTED && event != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+            && ++self->unlogged % 1000 == 1)
+            log_warn (NULL, "refused a handshake on the %s socket %s: %s (%llu such so far)", watch->label,
+                      endpoint ? endpoint : "?", s_reason (event, value, reason, sizeof reason),
+                      (unsigned long long) self->unlogged);
     }
     zstr_free (&endpoint);
     zframe_destroy (&head);

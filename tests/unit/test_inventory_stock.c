@@ -48,6 +48,20 @@ typedef struct {
     movement_problem_t problem;
 } move_t;
 
+//  The inventory.movement body of m.
+static void
+s_pack_move (msgpack_packer *pk, const move_t *m)
+{
+    msgpack_pack_map (pk, 5 + (m->to != NULL));
+    mp_pack_kv_str (pk, "movement_id", m->id);
+    mp_pack_kv_str (pk, "type", m->type);
+    mp_pack_kv_str (pk, "sku", m->sku);
+    mp_pack_kv_str (pk, "location", m->location);
+    if (m->to)
+        mp_pack_kv_str (pk, "to_location", m->to);
+    mp_pack_kv_int (pk, "quantity", m->quantity);
+}
+
 static int
 s_move_fn (MDB_txn *txn, void *arg)
 {
@@ -56,14 +70,7 @@ s_move_fn (MDB_txn *txn, void *arg)
     msgpack_sbuffer_init (&body);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 5 + (m->to != NULL));
-    mp_pack_kv_str (&pk, "movement_id", m->id);
-    mp_pack_kv_str (&pk, "type", m->type);
-    mp_pack_kv_str (&pk, "sku", m->sku);
-    mp_pack_kv_str (&pk, "location", m->location);
-    if (m->to)
-        mp_pack_kv_str (&pk, "to_location", m->to);
-    mp_pack_kv_int (&pk, "quantity", m->quantity);
+    s_pack_move (&pk, m);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     CHECK (msgpack_unpack_next (&unpacked, body.data, body.size, NULL) == MSGPACK_UNPACK_SUCCESS);
@@ -519,15 +526,7 @@ s_batch_fn (MDB_txn *txn, void *arg)
     mp_pack_str (&pk, "items");
     msgpack_pack_array (&pk, (uint32_t) b->count);
     for (size_t i = 0; i < b->count; i++) {
-        const move_t *m = &b->items[i];
-        msgpack_pack_map (&pk, 5 + (m->to != NULL));
-        mp_pack_kv_str (&pk, "movement_id", m->id);
-        mp_pack_kv_str (&pk, "type", m->type);
-        mp_pack_kv_str (&pk, "sku", m->sku);
-        mp_pack_kv_str (&pk, "location", m->location);
-        if (m->to)
-            mp_pack_kv_str (&pk, "to_location", m->to);
-        mp_pack_kv_int (&pk, "quantity", m->quantity);
+        s_pack_move (&pk, &b->items[i]);
     }
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);

@@ -252,12 +252,12 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (book, "kind"), "list");
     CHECK_STR (http_json_str (book, "currency"), "USD");
     json_decref (book);
-    json_t *entries = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
-    json_t *entry = json_array_get (json_object_get (entries, "entries"), 0);
-    CHECK_EQ_INT (json_array_size (json_object_get (entries, "entries")), 1);
-    CHECK_EQ_INT (http_json_int (entry, "unit_price"), 1500);
-    CHECK_STR (http_json_str (entry, "updated_at"), "2023-11-14T22:13:20.000Z");
-    json_decref (entries);
+    json_t *priced = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
+    json_t *price = json_array_get (json_object_get (priced, "entries"), 0);
+    CHECK_EQ_INT (json_array_size (json_object_get (priced, "entries")), 1);
+    CHECK_EQ_INT (http_json_int (price, "unit_price"), 1500);
+    CHECK_STR (http_json_str (price, "updated_at"), "2023-11-14T22:13:20.000Z");
+    json_decref (priced);
 
     //  the release left pending by the old release is carried out
     CHECK_EQ_INT (s_wait_reserved (3), 3);
@@ -293,10 +293,22 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (json_array_get (events, 0), "correlation_id"), "cid-old");
     json_decref (history);
 
-    //  cancelling gives the migrated reservation back
+    //  the migrated reservation is the accepted order's: committed, per location
+    snprintf (path, sizeof path, "/v1/orders/%s/reservations", s_order_text);
+    json_t *held = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (held, "status"), "committed");
+    json_t *row = json_array_get (json_object_get (held, "reservations"), 0);
+    CHECK_STR (http_json_str (row, "location"), "WH-A");
+    CHECK_EQ_INT (http_json_int (row, "quantity"), 3);
+    json_decref (held);
+    //  cancelling gives the migrated reservation back, and keeps it listed as released
     snprintf (path, sizeof path, "/v1/orders/%s/cancel", s_order_text);
     json_decref (http_expect (&mesh, "POST", path, "{\"reason\":\"migrated\"}", 200));
     CHECK_EQ_INT (s_wait_reserved (0), 0);
+    snprintf (path, sizeof path, "/v1/orders/%s/reservations", s_order_text);
+    held = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (held, "status"), "released");
+    json_decref (held);
     //  new writes work on the migrated store, and the ledger still sums to on hand
     json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/OLD", "{\"unit_price\":1600}", 200));
     json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",

@@ -4,7 +4,8 @@
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
 //  of the currency's list book), stock and reservations counted, the order and its
 //  history shown, a pending release carried out, a cancel giving the
-//  migrated reservation back. A store marked with a newer schema version
+//  migrated reservation back, an order stored with an upper-case channel
+//  found by any case of it. A store marked with a newer schema version
 //  is refused, naming both versions.
 #include "http.h"
 #include "mp.h"
@@ -17,8 +18,8 @@
 #include <unistd.h>
 
 static harness_mesh_t mesh;
-static uint8_t s_order_id[16], s_left_id[16], s_released_id[16];
-static char s_order_text[UUID_STR_LEN + 1];
+static uint8_t s_order_id[16], s_left_id[16], s_released_id[16], s_upper_id[16], s_clash_id[16];
+static char s_order_text[UUID_STR_LEN + 1], s_upper_text[UUID_STR_LEN + 1], s_clash_text[UUID_STR_LEN + 1];
 
 //  Puts one value into a named database of the LMDB environment in dir,
 //  creating both as needed (what the previous release's store did).
@@ -116,16 +117,16 @@ s_pack_reservation (msgpack_sbuffer *buf, int64_t quantity)
 //  An accepted order as the previous release stored it: the SHA-256 of the
 //  body, then the order map.
 static void
-s_pack_order (msgpack_sbuffer *buf)
+s_pack_order (msgpack_sbuffer *buf, const char *order_id, const char *channel, const char *external_id)
 {
     static const uint8_t hash[32] = {7, 7, 7};
     msgpack_sbuffer_write (buf, (const char *) hash, sizeof hash);
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 11);
-    mp_pack_kv_str (&pk, "order_id", s_order_text);
-    mp_pack_kv_str (&pk, "external_id", "OLD-1");
-    mp_pack_kv_str (&pk, "channel", "salesforce");
+    mp_pack_kv_str (&pk, "order_id", order_id);
+    mp_pack_kv_str (&pk, "external_id", external_id);
+    mp_pack_kv_str (&pk, "channel", channel);
     mp_pack_kv_str (&pk, "account_id", "001OLD");
     mp_pack_kv_str (&pk, "status", "accepted");
     mp_pack_kv_str (&pk, "currency", "USD");
@@ -174,9 +175,23 @@ s_write_v1_stores (void)
     s_set_schema ("inventory", 1);
 
     msgpack_sbuffer_clear (&buf);
-    s_pack_order (&buf);
+    s_pack_order (&buf, s_order_text, "salesforce", "OLD-1");
     s_put ("orders", "orders", s_order_id, 16, buf.data, buf.size);
     s_put_pair ("orders", "by_external", "salesforce", "OLD-1", s_order_id, 16);
+    //  written before channels were lowered: one alone under its key, one
+    //  whose lowered key another order holds already
+    uuid_new (s_upper_id);
+    uuid_format (s_upper_id, s_upper_text);
+    msgpack_sbuffer_clear (&buf);
+    s_pack_order (&buf, s_upper_text, "Web-EU", "OLD-2");
+    s_put ("orders", "orders", s_upper_id, 16, buf.data, buf.size);
+    s_put_pair ("orders", "by_external", "Web-EU", "OLD-2", s_upper_id, 16);
+    uuid_new (s_clash_id);
+    uuid_format (s_clash_id, s_clash_text);
+    msgpack_sbuffer_clear (&buf);
+    s_pack_order (&buf, s_clash_text, "SalesForce", "OLD-1");
+    s_put ("orders", "orders", s_clash_id, 16, buf.data, buf.size);
+    s_put_pair ("orders", "by_external", "SalesForce", "OLD-1", s_clash_id, 16);
     s_put ("orders", "releases", s_left_id, 16, "cid-left", 8);
     msgpack_sbuffer_clear (&buf);
     msgpack_packer pk;
@@ -235,7 +250,7 @@ test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
     static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 3",
-                                           "migrated from schema version 1 to 2"};
+                                           "migrated from schema version 1 to 3"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);
         CHECK (strstr (log, migrated[i]) != NULL);
@@ -267,10 +282,10 @@ test_migrated_and_served (void)
     //  schema 3: the stock's on hand is its ledger's first entry, and its
     //  location a warehouse
     json_t *ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
-    json_t *entries = json_object_get (ledger, "entries");
-    CHECK_EQ_INT (json_array_size (entries), 1);
-    CHECK_STR (http_json_str (json_array_get (entries, 0), "type"), "initial");
-    CHECK_EQ_INT (http_json_int (json_array_get (entries, 0), "quantity_delta"), 10);
+    json_t *first = json_object_get (ledger, "entries");
+    CHECK_EQ_INT (json_array_size (first), 1);
+    CHECK_STR (http_json_str (json_array_get (first, 0), "type"), "initial");
+    CHECK_EQ_INT (http_json_int (json_array_get (first, 0), "quantity_delta"), 10);
     json_decref (ledger);
     json_t *location = http_expect (&mesh, "GET", "/v1/locations/WH-A", NULL, 200);
     CHECK_STR (http_json_str (location, "type"), "warehouse");
@@ -286,6 +301,23 @@ test_migrated_and_served (void)
     order = http_expect (&mesh, "GET", "/v1/orders?external_id=OLD-1", NULL, 200);
     CHECK_STR (http_json_str (order, "order_id"), s_order_text);
     json_decref (order);
+    //  the upper-case channel was lowered: found whatever the case asked
+    static const char *const asked[] = {"WEB-EU", "web-eu", "Web-EU"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (path, sizeof path, "/v1/orders?external_id=OLD-2&channel=%s", asked[i]);
+        order = http_expect (&mesh, "GET", path, NULL, 200);
+        CHECK_STR (http_json_str (order, "order_id"), s_upper_text);
+        CHECK_STR (http_json_str (order, "channel"), "web-eu");
+        json_decref (order);
+    }
+    //  the clash keeps its channel and the lowered key stays the other order's
+    snprintf (path, sizeof path, "/v1/orders/%s", s_clash_text);
+    order = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (order, "channel"), "SalesForce");
+    json_decref (order);
+    char *log = s_log ("orders");
+    CHECK (strstr (log, "keeps channel 'SalesForce'") != NULL);
+    free (log);
     snprintf (path, sizeof path, "/v1/orders/%s/events", s_order_text);
     json_t *history = http_expect (&mesh, "GET", path, NULL, 200);
     json_t *events = json_object_get (history, "events");
@@ -317,9 +349,9 @@ test_migrated_and_served (void)
     ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
     int64_t sum = 0;
     size_t i;
-    json_t *entry;
-    json_array_foreach (json_object_get (ledger, "entries"), i, entry)
-        sum += http_json_int (entry, "quantity_delta");
+    json_t *change;
+    json_array_foreach (json_object_get (ledger, "entries"), i, change)
+        sum += http_json_int (change, "quantity_delta");
     json_decref (ledger);
     item = http_stock (&mesh, "OLD", NULL);
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);

@@ -297,6 +297,8 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (order, "status"), "accepted");
     CHECK_STR (http_json_str (order, "external_id"), "OLD-1");
     CHECK_EQ_INT (http_json_int (order, "total"), 4500);
+    //  an order stored before backorders reads as it was: its line was never backordered
+    CHECK (json_object_get (json_array_get (json_object_get (order, "lines"), 0), "backordered") == NULL);
     json_decref (order);
     order = http_expect (&mesh, "GET", "/v1/orders?external_id=OLD-1", NULL, 200);
     CHECK_STR (http_json_str (order, "order_id"), s_order_text);
@@ -357,6 +359,28 @@ test_migrated_and_served (void)
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);
     CHECK_EQ_INT (sum, 15);
     json_decref (item);
+
+    //  the migrated store takes backorders: 5 short of 20, filled by the next receipt
+    json_t *late = http_expect (&mesh, "POST", "/v1/orders",
+                                "{\"external_id\":\"OLD-2\",\"account_id\":\"001OLD\",\"currency\":\"USD\","
+                                "\"allow_backorder\":true,\"lines\":[{\"sku\":\"OLD\",\"quantity\":20,\"unit_price\":1600}]}",
+                                201);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (late, "lines"), 0), "backordered"), 5);
+    snprintf (path, sizeof path, "/v1/orders/%s", http_json_str (late, "order_id"));
+    json_decref (late);
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",
+                              "{\"movement_id\":\"after-migration-2\",\"type\":\"receipt\",\"sku\":\"OLD\","
+                              "\"location\":\"WH-A\",\"quantity\":5}", 200));
+    CHECK_EQ_INT (s_wait_reserved (20), 20);
+    int64_t backordered = -1;
+    for (int i = 0; i < 200 && backordered != 0; i++) {
+        late = http_expect (&mesh, "GET", path, NULL, 200);
+        backordered = http_json_int (json_array_get (json_object_get (late, "lines"), 0), "backordered");
+        json_decref (late);
+        if (backordered != 0)
+            nanosleep (&(struct timespec) {0, 50 * 1000 * 1000}, NULL);
+    }
+    CHECK_EQ_INT (backordered, 0);
 }
 
 static void

@@ -4,8 +4,10 @@
 //  of a real inventory service run in the test's process (invhost.h), no
 //  sockets used.
 #include "backorder.h"
+#include "clock.h"
 #include "err.h"
 #include "harness.h"
+#include "hold.h"
 #include "invhost.h"
 #include "mp.h"
 #include "reservation.h"
@@ -303,6 +305,59 @@ test_cancel_removes (void)
 
 typedef struct {
     uint8_t id[16];
+    const line_t *line;
+    reservation_t record;
+    bool flag;
+    shortage_t shortages[1];
+    reservation_outcome_t outcome;
+} hold_arg_t;
+
+static int
+s_hold_place_write (MDB_txn *txn, void *arg)
+{
+    hold_arg_t *a = (hold_arg_t *) arg;
+    record_free (reservation_fields, &a->record);
+    a->outcome.shortages = a->shortages;
+    return hold_place (s_svc, txn, "test", a->id, a->line, 1, 60000, clock_now_ms (), &a->record, &a->flag,
+                       &a->outcome);
+}
+
+static int
+s_hold_release_write (MDB_txn *txn, void *arg)
+{
+    hold_arg_t *a = (hold_arg_t *) arg;
+    record_free (reservation_fields, &a->record);
+    return hold_release (s_svc, txn, "test", a->id, clock_now_ms (), &a->record, &a->flag);
+}
+
+//  A hold given back (released; expiring ends the same way) is stock
+//  available again: a waiting backorder takes it.
+static void
+test_hold_given_back (void)
+{
+    s_stock ("HAT", "WH-1", 3, 1);
+    line_t three = {"HAT", 3, -1}, two = {"HAT", 2, -1};
+    hold_arg_t hold = {.line = &three};
+    uuid_new (hold.id);
+    CHECK_EQ_INT (service_write (s_svc, s_hold_place_write, &hold), 0);
+    invhost_reserve_t f = {0};
+    CHECK_EQ_INT (s_reserve (&f, &two, true), 0);
+    CHECK_EQ_INT (f.record.lines[0].backordered, 2);
+    CHECK_EQ_INT (service_write (s_svc, s_hold_release_write, &hold), 0);
+    CHECK (hold.flag);
+    inventory_backorders_reply_t list = s_list ("HAT");
+    CHECK_EQ_INT ((int) list.backorders_count, 0);
+    record_free (inventory_backorders_reply_fields, &list);
+    reservation_t held = invhost_order (s_svc, f.request.order_id);
+    CHECK_EQ_INT (s_held (&held, 0), 2);
+    record_free (reservation_fields, &held);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "HAT", "WH-1"), 2);
+    record_free (reservation_fields, &hold.record);
+    record_free (reservation_fields, &f.record);
+}
+
+typedef struct {
+    uint8_t id[16];
 } add_arg_t;
 
 static int
@@ -345,6 +400,7 @@ main (int argc, char **argv)
         test_filled_first_come_first_served ();
         test_cancel_removes ();
         test_orphan_dropped ();
+        test_hold_given_back ();
     }
     record_free (reservation_fields, &s_a.record);
     record_free (reservation_fields, &s_b.record);

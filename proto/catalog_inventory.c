@@ -34,6 +34,8 @@ RECORD_FIELDS (inventory_sku_policy, INVENTORY_SKU_POLICY)
 RECORD_FIELDS (inventory_stock_policy_request, INVENTORY_STOCK_POLICY_REQUEST)
 RECORD_FIELDS (inventory_movement_request, INVENTORY_MOVEMENT_REQUEST)
 RECORD_FIELDS (inventory_movement_reply, INVENTORY_MOVEMENT_REPLY)
+RECORD_FIELDS (inventory_movements_batch_request, INVENTORY_MOVEMENTS_BATCH_REQUEST)
+RECORD_FIELDS (inventory_movements_batch_reply, INVENTORY_MOVEMENTS_BATCH_REPLY)
 RECORD_FIELDS (inventory_stock_moved_event, INVENTORY_STOCK_MOVED_EVENT)
 RECORD_FIELDS (inventory_stock_discrepancy_event, INVENTORY_STOCK_DISCREPANCY_EVENT)
 RECORD_FIELDS (inventory_stock_low_event, INVENTORY_STOCK_LOW_EVENT)
@@ -64,6 +66,8 @@ const msg_spec_t catalog_inventory[] = {
     OP ("inventory.movement", inventory_movement_request_fields, inventory_movement_reply_fields,
         "Applies a stock movement once per movement_id: receipt, adjustment, transfer, count, quarantine, "
         "release_quarantine."),
+    OP ("inventory.movements_batch", inventory_movements_batch_request_fields, inventory_movements_batch_reply_fields,
+        "Applies movements in order, all or none; each once per movement_id, as inventory.movement does."),
     OP ("inventory.ledger", inventory_ledger_request_fields, inventory_ledger_reply_fields,
         "The on-hand changes of a SKU at a location, oldest first, a page at a time."),
     EVENT ("inventory.stock.moved", inventory_stock_moved_event_fields, "A stock movement was applied."),

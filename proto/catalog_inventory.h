@@ -10,6 +10,7 @@
 //  A location's priority: allocation uses lower numbers first.
 #define STOCK_PRIORITY_MAX 1000000000
 #define STOCK_LEDGER_PAGE_MAX 1000
+#define STOCK_BATCH_MAX 10000
 
 #define R_STOCK(X, T, n, d) X (T, INT, n, true, 0, CATALOG_MAX_ON_HAND, d)
 #define INVENTORY_STOCK_LEVELS(X, T)                                                   \
@@ -224,6 +225,19 @@ RECORD_STRUCT (inventory_movement_request, INVENTORY_MOVEMENT_REQUEST)
     X (T, INT, shortfall, false, 0, INT64_MAX,                                                     \
        "count: units reserved and quarantined beyond what was counted (reservations are kept)")
 RECORD_STRUCT (inventory_movement_reply, INVENTORY_MOVEMENT_REPLY)
+
+//  inventory.movements_batch: movements applied whole or not at all (the
+//  bulk feed, retailmesh import stock)
+#define INVENTORY_MOVEMENTS_BATCH_REQUEST(X, T)                                            \
+    X (T, STR, batch_id, true, FC_IDENT, 128, "the sender's ID of the batch, for its logs") \
+    X (T, MAPS, items, 1, STOCK_BATCH_MAX, inventory_movement_request, "the movements, applied in order")
+RECORD_STRUCT (inventory_movements_batch_request, INVENTORY_MOVEMENTS_BATCH_REQUEST)
+
+#define INVENTORY_MOVEMENTS_BATCH_REPLY(X, T)                                                  \
+    X (T, STR, batch_id, true, FC_IDENT, 128, "the batch's ID")                                \
+    R_AMOUNT (X, T, applied, "movements applied now")                                          \
+    R_AMOUNT (X, T, replayed, "movements applied before with the same body: not applied again")
+RECORD_STRUCT (inventory_movements_batch_reply, INVENTORY_MOVEMENTS_BATCH_REPLY)
 
 //  inventory.stock.moved: a movement, with its reply's figures
 #define INVENTORY_STOCK_MOVED_EVENT(X, T) INVENTORY_MOVEMENT_REPLY (X, T) \

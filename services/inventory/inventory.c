@@ -113,6 +113,7 @@ const service_route_t inventory_routes[] = {
     {"inventory.policy.set", stock_handle_policy_set},
     {"inventory.stock_policy.set", stock_handle_stock_policy_set},
     {"inventory.movement", movement_handle},
+    {"inventory.movements_batch", movement_handle_batch},
     {"inventory.ledger", stock_handle_ledger},
     {"inventory.backorders", backorder_handle_list},
     {NULL, NULL},

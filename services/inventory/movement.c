@@ -283,3 +283,71 @@ movement_handle (service_t *svc, request_t *req)
     msgpack_sbuffer_destroy (&ctx.reply);
     return rc;
 }
+
+int
+movement_apply_batch (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_object *body,
+                      const inventory_movements_batch_request_t *in, int64_t *applied, int64_t *replayed,
+                      size_t *failed, movement_problem_t *problem)
+{
+    const msgpack_object_array *items = mp_get_array (body, "items");
+    *applied = *replayed = 0;
+    *failed = 0;
+    if (!items || items->size != in->items_count)
+        return RM_EINVAL;
+    msgpack_sbuffer reply;
+    msgpack_sbuffer_init (&reply);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < in->items_count; i++) {
+        bool again;
+        msgpack_sbuffer_clear (&reply);
+        rc = movement_apply (svc, txn, cid, &items->ptr[i], &in->items[i], &reply, &again, problem);
+        if (rc != 0)
+            *failed = i;
+        else if (again)
+            (*replayed)++;
+        else
+            (*applied)++;
+    }
+    msgpack_sbuffer_destroy (&reply);
+    return rc;
+}
+
+typedef struct {
+    service_t *svc;
+    request_t *req;
+    inventory_movements_batch_request_t in;
+    inventory_movements_batch_reply_t reply;
+    size_t failed;
+    movement_problem_t problem;
+} s_batch_ctx_t;
+
+static int
+s_batch_write (MDB_txn *txn, void *arg)
+{
+    s_batch_ctx_t *ctx = (s_batch_ctx_t *) arg;
+    return movement_apply_batch (ctx->svc, txn, request_cid (ctx->req), request_body (ctx->req), &ctx->in,
+                                 &ctx->reply.applied, &ctx->reply.replayed, &ctx->failed, &ctx->problem);
+}
+
+int
+movement_handle_batch (service_t *svc, request_t *req)
+{
+    s_batch_ctx_t ctx = {.svc = svc, .req = req};
+    int rc = record_decode (inventory_movements_batch_request_fields, request_body (req), &ctx.in);
+    if (rc == 0)
+        rc = service_write (svc, s_batch_write, &ctx);
+    if (rc == 0) {
+        log_info (request_cid (req), "batch %s: %lld movement(s) applied, %lld applied before", ctx.in.batch_id,
+                  (long long) ctx.reply.applied, (long long) ctx.reply.replayed);
+        snprintf (ctx.reply.batch_id, sizeof ctx.reply.batch_id, "%s", ctx.in.batch_id);
+        record_pack (inventory_movements_batch_reply_fields, &ctx.reply, request_reply_ok (req));
+    }
+    else if (ctx.problem.field) {
+        char field[64];
+        snprintf (field, sizeof field, "/items/%zu%s", ctx.failed, ctx.problem.field);
+        rc = request_reply_error (req, rc, field, "batch %s not applied: item %zu: %s", ctx.in.batch_id, ctx.failed,
+                                  ctx.problem.message);
+    }
+    record_free (inventory_movements_batch_request_fields, &ctx.in);
+    return rc;
+}

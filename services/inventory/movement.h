@@ -37,7 +37,16 @@ int movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack
                     const inventory_movement_request_t *in, msgpack_sbuffer *reply, bool *replayed,
                     movement_problem_t *problem);
 
-//  inventory.movement's handler.
+//  Applies every item of a batch (in, decoded from body) in order with
+//  movement_apply, all or none: *applied and *replayed count them. On an
+//  item's error returns it with *problem and its index in *failed (the
+//  caller aborts the transaction).
+int movement_apply_batch (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_object *body,
+                          const inventory_movements_batch_request_t *in, int64_t *applied, int64_t *replayed,
+                          size_t *failed, movement_problem_t *problem);
+
+//  inventory.movement's and inventory.movements_batch's handlers.
 int movement_handle (service_t *svc, request_t *req);
+int movement_handle_batch (service_t *svc, request_t *req);
 
 #endif

@@ -282,10 +282,10 @@ test_migrated_and_served (void)
     //  schema 3: the stock's on hand is its ledger's first entry, and its
     //  location a warehouse
     json_t *ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
-    json_t *entries = json_object_get (ledger, "entries");
-    CHECK_EQ_INT (json_array_size (entries), 1);
-    CHECK_STR (http_json_str (json_array_get (entries, 0), "type"), "initial");
-    CHECK_EQ_INT (http_json_int (json_array_get (entries, 0), "quantity_delta"), 10);
+    json_t *first = json_object_get (ledger, "entries");
+    CHECK_EQ_INT (json_array_size (first), 1);
+    CHECK_STR (http_json_str (json_array_get (first, 0), "type"), "initial");
+    CHECK_EQ_INT (http_json_int (json_array_get (first, 0), "quantity_delta"), 10);
     json_decref (ledger);
     json_t *location = http_expect (&mesh, "GET", "/v1/locations/WH-A", NULL, 200);
     CHECK_STR (http_json_str (location, "type"), "warehouse");
@@ -351,9 +351,9 @@ test_migrated_and_served (void)
     ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
     int64_t sum = 0;
     size_t i;
-    json_t *entry;
-    json_array_foreach (json_object_get (ledger, "entries"), i, entry)
-        sum += http_json_int (entry, "quantity_delta");
+    json_t *change;
+    json_array_foreach (json_object_get (ledger, "entries"), i, change)
+        sum += http_json_int (change, "quantity_delta");
     json_decref (ledger);
     item = http_stock (&mesh, "OLD", NULL);
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);

@@ -1,5 +1,6 @@
 //  inventory stock: what is available, counts and their discrepancies,
-//  movements refused for a shortfall, idempotent by movement_id, the
+//  movements refused for a shortfall, idempotent by movement_id, batches
+//  of movements all or none, the
 //  ledger (two entries per transfer, pages, sums to on hand), low-stock
 //  events once per crossing, and more than 64 locations per SKU — the plain
 //  functions on the transaction of a real inventory service run in the
@@ -47,6 +48,20 @@ typedef struct {
     movement_problem_t problem;
 } move_t;
 
+//  The inventory.movement body of m.
+static void
+s_pack_move (msgpack_packer *pk, const move_t *m)
+{
+    msgpack_pack_map (pk, 5 + (m->to != NULL));
+    mp_pack_kv_str (pk, "movement_id", m->id);
+    mp_pack_kv_str (pk, "type", m->type);
+    mp_pack_kv_str (pk, "sku", m->sku);
+    mp_pack_kv_str (pk, "location", m->location);
+    if (m->to)
+        mp_pack_kv_str (pk, "to_location", m->to);
+    mp_pack_kv_int (pk, "quantity", m->quantity);
+}
+
 static int
 s_move_fn (MDB_txn *txn, void *arg)
 {
@@ -55,14 +70,7 @@ s_move_fn (MDB_txn *txn, void *arg)
     msgpack_sbuffer_init (&body);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 5 + (m->to != NULL));
-    mp_pack_kv_str (&pk, "movement_id", m->id);
-    mp_pack_kv_str (&pk, "type", m->type);
-    mp_pack_kv_str (&pk, "sku", m->sku);
-    mp_pack_kv_str (&pk, "location", m->location);
-    if (m->to)
-        mp_pack_kv_str (&pk, "to_location", m->to);
-    mp_pack_kv_int (&pk, "quantity", m->quantity);
+    s_pack_move (&pk, m);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     CHECK (msgpack_unpack_next (&unpacked, body.data, body.size, NULL) == MSGPACK_UNPACK_SUCCESS);
@@ -497,6 +505,79 @@ test_low_stock_once (void)
     CHECK_EQ_INT (s_events ("inventory.stock.replenished", mark), 1);
 }
 
+typedef struct {
+    const move_t *items;
+    size_t count;
+    int64_t applied, replayed;
+    size_t failed;
+    movement_problem_t problem;
+} batch_t;
+
+static int
+s_batch_fn (MDB_txn *txn, void *arg)
+{
+    batch_t *b = (batch_t *) arg;
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "batch_id", "batch-1");
+    mp_pack_str (&pk, "items");
+    msgpack_pack_array (&pk, (uint32_t) b->count);
+    for (size_t i = 0; i < b->count; i++) {
+        s_pack_move (&pk, &b->items[i]);
+    }
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    CHECK (msgpack_unpack_next (&unpacked, body.data, body.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    inventory_movements_batch_request_t in = {0};
+    int rc = record_decode (inventory_movements_batch_request_fields, &unpacked.data, &in);
+    CHECK_EQ_INT (rc, 0);
+    if (rc == 0)
+        rc = movement_apply_batch (s_svc, txn, "test", &unpacked.data, &in, &b->applied, &b->replayed, &b->failed,
+                                   &b->problem);
+    record_free (inventory_movements_batch_request_fields, &in);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&body);
+    return rc;
+}
+
+static void
+test_batch_all_or_none (void)
+{
+    move_t good[] = {s_mv ("b-1", "receipt", "BA", "WH-1", NULL, 5), s_mv ("b-2", "transfer", "BA", "WH-1", "WH-2", 2),
+                     s_mv ("b-3", "count", "BA", "WH-2", NULL, 3)};
+    batch_t b = {.items = good, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK_EQ_INT (b.applied, 3);
+    CHECK_EQ_INT (b.replayed, 0);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    CHECK_EQ_INT (s_get ("BA", "WH-2").on_hand, 3);
+    //  sent again: nothing applied twice
+    b = (batch_t) {.items = good, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK_EQ_INT (b.applied, 0);
+    CHECK_EQ_INT (b.replayed, 3);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    //  one item short: none of the batch applies, the item is named
+    move_t bad[] = {s_mv ("b-4", "receipt", "BA", "WH-1", NULL, 1), s_mv ("b-5", "adjustment", "BA", "WH-2", NULL, -9),
+                    s_mv ("b-6", "receipt", "BA", "WH-2", NULL, 1)};
+    b = (batch_t) {.items = bad, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), RM_ESHORT);
+    CHECK_EQ_INT (b.failed, 1);
+    CHECK_EQ_INT (b.problem.shortfall, 6);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    CHECK_EQ_INT (s_ledger_sum ("BA", "WH-1"), 3);
+    //  so once fixed it applies whole
+    bad[1].quantity = -1;
+    b = (batch_t) {.items = bad, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK_EQ_INT (b.applied, 3);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 4);
+    CHECK_EQ_INT (s_get ("BA", "WH-2").on_hand, 3);
+}
+
 enum { N = 100 };
 
 static int
@@ -562,6 +643,7 @@ main (int argc, char **argv)
     test_idempotent ();
     test_transfer_and_ledger ();
     test_low_stock_once ();
+    test_batch_all_or_none ();
     test_many_locations ();
     loophost_close (&host);
     return harness_report (argv[0]);

@@ -130,8 +130,9 @@ typedef struct {
 int stock_policy_get (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, stock_policy_t *policy);
 
 //  Sets the fields of in that are present, keeping the others, into
-//  *policy. Emits low/replenished when the change crosses a threshold.
-//  Returns 0, RM_ENOMEM or RM_ESTORE.
+//  *policy. Emits low/replenished when the change crosses a threshold;
+//  units a lower safety stock frees fill the SKU's backorders first
+//  (backorder_fill). Returns 0, RM_ENOMEM or RM_ESTORE.
 int stock_set_policy (service_t *svc, MDB_txn *txn, const char *cid, const inventory_sku_policy_t *in,
                       stock_policy_t *policy);
 

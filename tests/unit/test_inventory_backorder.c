@@ -367,8 +367,9 @@ s_add_write (MDB_txn *txn, void *arg)
     return backorder_add (txn, &dbs, ((add_arg_t *) arg)->id, 0, "CAP", 2);
 }
 
-//  A backorder whose order holds no reservation any more (a store from
-//  before backorder_cancel ran on release, say) is dropped, nothing held.
+//  A backorder whose order holds no live reservation (release removes them,
+//  so only a damaged store has one) is dropped when stock comes, nothing
+//  held and no event.
 static void
 test_orphan_dropped (void)
 {

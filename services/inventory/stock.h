@@ -1,8 +1,8 @@
 //  stock — quantities per SKU and location (on hand, reserved,
 //  quarantined, safety stock), the locations themselves, per-SKU policy
 //  (safety stock, low-stock threshold), and the append-only ledger of every
-//  on-hand change. It owns the stock, locations, skus, ledger and
-//  movements databases. Every change of a quantity goes through here so
+//  on-hand change. It owns the stock, locations, skus and ledger
+//  databases (the movements database is movement.h's). Every change of a quantity goes through here so
 //  that on hand always equals the sum of the ledger and the low-stock
 //  events fire exactly when available crosses a threshold.
 #ifndef RM_INVENTORY_STOCK_H

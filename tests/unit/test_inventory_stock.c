@@ -7,22 +7,13 @@
 //  test's process (loophost.h), no sockets used.
 #include "err.h"
 #include "harness.h"
-#include "loophost.h"
+#include "invhost.h"
 #include "movement.h"
 #include "mp.h"
 #include "reservation.h"
 #include "stock.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const service_route_t s_no_routes[] = {{NULL, NULL}};
-static const service_def_t s_def = {
-    .name = "inventory",
-    .dbs = inventory_dbs,
-    .schema_version = INVENTORY_SCHEMA_VERSION,
-    .migrations = inventory_migrations,
-    .routes = s_no_routes,
-};
 
 static service_t *s_svc;
 static inventory_dbs_t s_dbs;
@@ -578,6 +569,28 @@ test_batch_all_or_none (void)
     CHECK_EQ_INT (s_get ("BA", "WH-2").on_hand, 3);
 }
 
+//  Units a lower safety stock frees go to the SKU's backorders first.
+static void
+test_policy_frees_for_backorders (void)
+{
+    invhost_stock (s_svc, "BS", "WH-1", 5, 1);
+    s_sku_policy ("BS", 5, -1);
+    CHECK_EQ_INT (s_avail ("BS", "WH-1"), 0);
+    static const bool may[] = {true};
+    line_t lines[] = {{"BS", 3, -1}};
+    invhost_reserve_t a = {.request.scope = {.backorder = may}};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), 0);
+    CHECK_EQ_INT (a.record.lines[0].backordered, 3);
+    record_free (reservation_fields, &a.record);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "BS", "WH-1"), 0);
+    s_sku_policy ("BS", 1, -1);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "BS", "WH-1"), 3);
+    CHECK_EQ_INT (s_avail ("BS", "WH-1"), 1);
+    reservation_t order = invhost_order (s_svc, a.request.order_id);
+    CHECK_EQ_INT (order.lines[0].backordered, 0);
+    record_free (reservation_fields, &order);
+}
+
 enum { N = 100 };
 
 static int
@@ -634,7 +647,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     loophost_t host;
-    CHECK_EQ_INT (loophost_open (&host, &s_def), 0);
+    CHECK_EQ_INT (invhost_open (&host), 0);
     s_svc = host.svc;
     s_dbs = inventory_dbs_of (s_svc);
     test_available ();
@@ -644,6 +657,7 @@ main (int argc, char **argv)
     test_transfer_and_ledger ();
     test_low_stock_once ();
     test_batch_all_or_none ();
+    test_policy_frees_for_backorders ();
     test_many_locations ();
     loophost_close (&host);
     return harness_report (argv[0]);

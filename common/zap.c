@@ -160,6 +160,9 @@ s_actor (zsock_t *pipe, void *arg)
         }
     }
     zpoller_destroy (&poller);
+    //  closing frees the endpoint later, on libzmq's reaper thread; an
+    //  unbind frees it now, so a ZAP handler started next can bind it
+    zsock_unbind (handler, "%s", ZAP_ENDPOINT);
     zsock_destroy (&handler);
 }
 

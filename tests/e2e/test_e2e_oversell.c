@@ -1,7 +1,8 @@
 //  End to end: sixteen HTTP clients hold, release, receive, transfer and
 //  count the same 10 SKUs across 3 locations at once, through the gateway,
 //  with the services durable. Meanwhile every availability they read has
-//  no negative figure. Afterwards, for every SKU and location, on hand is
+//  no negative figure and each location's available is what its on hand,
+//  reserved, quarantined and safety stock give. Afterwards, for every SKU and location, on hand is
 //  the sum of its ledger, reserved is what the live holds hold there, and
 //  each live hold holds exactly what it asked for: nothing oversold,
 //  nothing counted twice.
@@ -35,6 +36,7 @@ typedef struct {
     int nholds;
     int unexpected;            //  answers no operation may give
     int negative;              //  availability figures below zero
+    int inconsistent;          //  a location whose available is not what its other figures give
     int reads;
     int made, short_refused, released, moved, move_refused;
 } client_t;
@@ -148,8 +150,12 @@ s_read (client_t *c)
         c->negative += http_json_int (item, "available") < 0;
         size_t i;
         json_t *at;
-        json_array_foreach (json_object_get (item, "locations"), i, at)
-            c->negative += http_json_int (at, "available") < 0;
+        json_array_foreach (json_object_get (item, "locations"), i, at) {
+            int64_t free_units = http_json_int (at, "on_hand") - http_json_int (at, "reserved")
+                               - http_json_int (at, "quarantined") - http_json_int (at, "safety_stock");
+            c->negative += http_json_int (at, "available") < 0 || http_json_int (at, "reserved") < 0;
+            c->inconsistent += http_json_int (at, "available") != (free_units > 0 ? free_units : 0);
+        }
     }
     harness_http_free (&res);
 }
@@ -228,11 +234,12 @@ test_no_oversell (void)
             break;
     }
     CHECK_EQ_INT (started, CLIENTS);
-    int unexpected = 0, negative = 0, reads = 0, made = 0, refused = 0, released = 0, moved = 0;
+    int unexpected = 0, negative = 0, inconsistent = 0, reads = 0, made = 0, refused = 0, released = 0, moved = 0;
     for (int i = 0; i < started; i++) {
         pthread_join (threads[i], NULL);
         unexpected += clients[i].unexpected;
         negative += clients[i].negative;
+        inconsistent += clients[i].inconsistent;
         reads += clients[i].reads;
         made += clients[i].made;
         refused += clients[i].short_refused;
@@ -244,6 +251,7 @@ test_no_oversell (void)
              released, moved, reads);
     CHECK_EQ_INT (unexpected, 0);
     CHECK_EQ_INT (negative, 0);
+    CHECK_EQ_INT (inconsistent, 0);
     CHECK (made > 0 && released > 0 && moved > 0 && reads > 0);
 
     //  what every live hold holds, per SKU and location; each hold whole

@@ -212,6 +212,15 @@ s_clear_retry (consumer_t *self)
 static bool
 s_apply (consumer_t *self, const char *raw, size_t len, const envelope_t *event)
 {
+    //  An event of a type not handled moves the position in memory only: it
+    //  is stored with the next write, and fetched again after a restart it
+    //  is skipped again. So a source's other traffic costs no write here
+    //  (a full store stays full: nothing commits that need not).
+    if (!s_handles (self, event->type)) {
+        self->position = event->seq;
+        s_clear_retry (self);
+        return true;
+    }
     apply_ctx_t ctx = {.self = self, .event = event, .raw = raw, .raw_len = len};
     int rc = self->host.write (self->host.arg, s_apply_write, &ctx);
     if (rc == 0) {

@@ -51,7 +51,9 @@ typedef struct {
 
 typedef struct {
     const char *source;            //  the service whose events are consumed
-    const char *const *types;      //  event types handled (others only advance the position)
+    //  Event types handled. Others only advance the position, in memory:
+    //  it is stored with the next write, so they cost no write.
+    const char *const *types;
     consumer_apply_fn *apply;
 } consumer_def_t;
 

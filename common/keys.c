@@ -73,6 +73,56 @@ keys_init (const char *dir, const topology_t *topo, int *made)
     return rc;
 }
 
+//  Copies <dir>/<name>.cert, and its secret half when secret, into out.
+static int
+s_copy (const char *dir, const char *name, bool secret, const char *out)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    s_path (from, sizeof from, dir, name, "");
+    zcert_t *cert = access (from, R_OK) == 0 ? zcert_load (from) : NULL;
+    if (!cert) {
+        fprintf (stderr, "keys: no key %s in %s (run `retailmesh keys init` there)\n", name, dir);
+        return RM_ENOTFOUND;
+    }
+    int rc = 0;
+    if (secret) {
+        s_path (to, sizeof to, out, name, "_secret");
+        rc = zcert_save_secret (cert, to) == 0 && chmod (to, 0600) == 0 ? 0 : RM_EUNAVAIL;
+    }
+    s_path (to, sizeof to, out, name, "");
+    if (rc == 0 && zcert_save_public (cert, to) != 0)
+        rc = RM_EUNAVAIL;
+    if (rc != 0)
+        fprintf (stderr, "keys: cannot write %s: %s\n", to, strerror (errno));
+    zcert_destroy (&cert);
+    return rc;
+}
+
+int
+keys_export (const char *dir, const topology_t *topo, const char *name, const char *out)
+{
+    const topology_row_t *me = topology_find (topo, name);
+    if (!s_name_ok (name) || !me) {
+        fprintf (stderr, "keys: '%s' is no service of the topology\n", name ? name : "");
+        return RM_EINVAL;
+    }
+    if (mkdir (out, 0700) != 0 && errno != EEXIST) {
+        fprintf (stderr, "keys: cannot create %s: %s\n", out, strerror (errno));
+        return RM_EUNAVAIL;
+    }
+    int rc = s_copy (dir, name, true, out);
+    if (rc == 0)
+        rc = s_copy (dir, KEYS_OPERATOR, false, out);
+    for (size_t i = 0; rc == 0 && i < topology_count (topo); i++) {
+        const topology_row_t *row = topology_row (topo, i);
+        bool peer = topology_lists (me->calls, row->name) || topology_lists (me->consumes, row->name);
+        bool client = topology_lists (row->calls, name) || topology_lists (row->consumes, name);
+        if (row != me && (peer || client))
+            rc = s_copy (dir, row->name, false, out);
+    }
+    return rc;
+}
+
 int
 keys_use (const char *dir, const char *name)
 {

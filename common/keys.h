@@ -29,6 +29,17 @@
 //  written (after printing which and why to stderr).
 int keys_init (const char *dir, const topology_t *topo, int *made);
 
+//  Writes into out (created 0700 if missing) the keys of dir that the
+//  process name needs, and no others: its own pair, the public keys of the
+//  rows it calls or consumes (the servers it connects to), of the rows
+//  that call or consume it and of the operator (its allow-lists, zap.h).
+//  A container given only out cannot act as any other process. Copies
+//  already in out are replaced, so a rotated key reaches it. Returns 0,
+//  RM_EINVAL (a name that cannot be a file name), RM_ENOTFOUND (a key
+//  missing in dir), RM_EUNAVAIL (out cannot be written) or RM_ENOMEM;
+//  prints which and why to stderr.
+int keys_export (const char *dir, const topology_t *topo, const char *name, const char *out);
+
 //  Takes <dir>/<name>.cert_secret as this process's key pair. Returns 0,
 //  RM_ENOTFOUND when the file is missing or holds no secret key, or
 //  RM_ENOMEM; prints nothing (the caller names the option).

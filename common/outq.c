@@ -22,6 +22,7 @@ typedef struct {
     char op[ENVELOPE_TYPE_MAX];
     char cid[ENVELOPE_CID_MAX];
     char idem[ENVELOPE_IDEM_MAX];
+    char caller[ENVELOPE_CALLER_MAX];  //  "" for none, and in records written before it was kept
     char *body;
     size_t body_len;
     int64_t created_at;            //  Unix ms
@@ -92,9 +93,10 @@ s_pack_call (msgpack_packer *pk, const record_t *rec)
 static void
 s_record_pack (msgpack_packer *pk, const record_t *rec)
 {
-    msgpack_pack_map (pk, 12);
+    msgpack_pack_map (pk, 13);
     mp_pack_kv_int (pk, "v", OUTQ_RECORD_VERSION);
     s_pack_call (pk, rec);
+    mp_pack_kv_str (pk, "caller", rec->caller);
     mp_pack_str (pk, "body");
     msgpack_pack_bin (pk, rec->body_len);
     msgpack_pack_bin_body (pk, rec->body, rec->body_len);
@@ -137,6 +139,9 @@ s_record_decode (const MDB_val *val, record_t *rec)
         || mp_get_bool (map, "dead", &rec->dead) != 0
         || mp_get_int (map, "failed_at", &rec->failed_at) != 0
         || !body || body->type != MSGPACK_OBJECT_BIN)
+        goto done;
+    //  optional: a record queued before callers were kept has none
+    if (mp_get (map, "caller") && mp_get_str (map, "caller", rec->caller, sizeof rec->caller) != 0)
         goto done;
     rec->kind = OUTQ_CALL;
     rec->body_len = body->via.bin.size;
@@ -333,7 +338,8 @@ outq_push (outq_t *self, MDB_txn *txn, const outq_action_t *action, uint64_t *id
     if (action->kind != OUTQ_CALL || !action->peer || !*action->peer || !action->op || !*action->op
         || strlen (action->peer) >= OUTQ_PEER_MAX || strlen (action->op) >= ENVELOPE_TYPE_MAX
         || (action->cid && strlen (action->cid) >= ENVELOPE_CID_MAX)
-        || (action->idem && strlen (action->idem) >= ENVELOPE_IDEM_MAX))
+        || (action->idem && strlen (action->idem) >= ENVELOPE_IDEM_MAX)
+        || (action->caller && strlen (action->caller) >= ENVELOPE_CALLER_MAX))
         return RM_EINVAL;
     record_t rec = {.kind = action->kind, .body = (char *) action->body, .body_len = action->body_len,
                     .created_at = s_unix (self)};
@@ -341,6 +347,7 @@ outq_push (outq_t *self, MDB_txn *txn, const outq_action_t *action, uint64_t *id
     snprintf (rec.op, sizeof rec.op, "%s", action->op);
     snprintf (rec.cid, sizeof rec.cid, "%s", action->cid ? action->cid : "");
     snprintf (rec.idem, sizeof rec.idem, "%s", action->idem ? action->idem : "");
+    snprintf (rec.caller, sizeof rec.caller, "%s", action->caller ? action->caller : "");
     //  an id is never reused, even when txn is rolled back
     uint64_t next = self->last_id + 1;
     int rc = s_record_store (self, txn, next, &rec);
@@ -378,7 +385,7 @@ s_due (void *owner, void *arg)
         s_entry_remove (self, entry, rc, "its record could not be read");
         return;
     }
-    outq_action_t action = {rec.kind, rec.peer, rec.op, rec.cid, rec.idem, rec.body, rec.body_len};
+    outq_action_t action = {rec.kind, rec.peer, rec.op, rec.cid, rec.idem, rec.body, rec.body_len, rec.caller};
     entry->in_flight = true;
     self->started++;
     //  the entry may be gone once send returns (it can report at once)

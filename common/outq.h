@@ -33,6 +33,7 @@ typedef struct {
     const char *idem;              //  idempotency key, "" when none
     const char *body;              //  one packed MessagePack map
     size_t body_len;
+    const char *caller;            //  who caused the change (request_caller), NULL or "" for none
 } outq_action_t;
 
 typedef struct {
@@ -70,8 +71,10 @@ void outq_destroy (outq_t **self_p);
 
 //  Writes an action in txn (the change's own transaction) and schedules
 //  it; *id names it. If txn is rolled back, the action is forgotten when
-//  its turn comes. Returns 0, RM_EINVAL (unknown kind, missing peer or
-//  op), RM_ENOMEM or RM_ESTORE.
+//  its turn comes. The call carries action->caller, so what it causes at
+//  the peer is attributed to whoever caused the change. Returns 0,
+//  RM_EINVAL (unknown kind, missing peer or op, a field too long),
+//  RM_ENOMEM or RM_ESTORE.
 int outq_push (outq_t *self, MDB_txn *txn, const outq_action_t *action, uint64_t *id);
 
 //  Performs the actions that are due at now (outq's mono clock), as long

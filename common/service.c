@@ -9,6 +9,7 @@
 #include "mp.h"
 #include "timers.h"
 #include "uuid.h"
+#include "sockmon.h"
 #include "zap.h"
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -103,11 +104,13 @@ struct service_t {
     zsock_t *router;
     zsock_t *pub;
     zap_t *zap;                     //  NULL with --curve=false
+    sockmon_t *sockmon;             //  failed handshakes and disconnects on router and pub
     int64_t max_message_size;
     peer_t *peers;                  //  one per service the row calls or consumes
     int npeers;
     outbox_t *outbox;
     consumer_t **consumers;         //  one per descriptor consumer
+    consumer_def_t *consumer_defs;  //  the descriptor's, each applying through s_consumer_apply
     int nconsumers;
     timers_t *timers;
     outq_t *outq;
@@ -302,6 +305,22 @@ s_secure (service_t *self, const topology_t *topo)
     return rc;
 }
 
+//  Counts what libzmq refuses or drops before the service sees it.
+static int
+s_monitor (service_t *self)
+{
+    int rc = sockmon_new (&self->sockmon);
+    if (rc == 0)
+        rc = sockmon_watch (self->sockmon, self->router, "request");
+    if (rc == 0)
+        rc = sockmon_watch (self->sockmon, self->pub, "event");
+    if (rc == 0)
+        rc = sockmon_start (self->sockmon);
+    if (rc != 0)
+        log_error (NULL, "cannot monitor the service's sockets: %s", rm_strerror (rc));
+    return rc;
+}
+
 //  Connects to a peer once, however many roles (calls, events) it has.
 static int
 s_add_peer (service_t *self, const char *peer)
@@ -386,8 +405,9 @@ s_outq_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
     if (self->outq_calls)
         self->outq_calls->prev = call;
     self->outq_calls = call;
-    int rc = rpc_client_send (client, action->op, action->cid, action->idem, clock_mono_ms () + self->call_timeout,
-                              action->body, action->body_len, s_outq_replied, call);
+    int rc = rpc_client_send_as (client, action->op, action->cid, action->idem, action->caller,
+                                 clock_mono_ms () + self->call_timeout, action->body, action->body_len,
+                                 s_outq_replied, call);
     if (rc != 0) {
         s_outq_call_unlink (call);
         free (call);
@@ -439,6 +459,25 @@ s_consumer_call (void *arg, const char *source, const char *op, const char *body
 {
     service_t *self = (service_t *) arg;
     return service_call (self, source, op, NULL, NULL, self->call_timeout, body, body_len, fn, fn_arg);
+}
+
+//  An event applied on behalf of whoever caused it: what the handler
+//  emits and calls is attributed to the event's caller, as a request's
+//  handler's is to the request's.
+static int
+s_consumer_apply (void *host, MDB_txn *txn, const envelope_t *event)
+{
+    service_t *self = (service_t *) host;
+    const consumer_def_t *def = self->def->consumers;
+    while (def->source && strcmp (def->source, event->source) != 0)
+        def++;
+    if (!def->source)
+        return RM_EINVAL;
+    const char *outer = self->caller;
+    self->caller = event->caller;
+    int rc = def->apply (host, txn, event);
+    self->caller = outer;
+    return rc;
 }
 
 static int64_t
@@ -548,6 +587,8 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     self->pub = s_bind (self, ZMQ_PUB, config_get (cfg, "pub-endpoint"), "pub-endpoint");
     if (!self->router || !self->pub)
         goto fail;
+    if ((rc = s_monitor (self)) != 0)
+        goto fail;
     for (int i = 0; row->calls[i]; i++)
         if ((rc = s_add_peer (self, row->calls[i])) != 0)
             goto fail;
@@ -558,11 +599,13 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
     while (def->consumers && def->consumers[ndefs].source)
         ndefs++;
     self->consumers = (consumer_t **) calloc ((size_t) ndefs + 1, sizeof *self->consumers);
+    self->consumer_defs = (consumer_def_t *) calloc ((size_t) ndefs + 1, sizeof *self->consumer_defs);
     rc = RM_ENOMEM;
-    if (!self->consumers)
+    if (!self->consumers || !self->consumer_defs)
         goto fail;
     for (int i = 0; i < ndefs; i++) {
-        const consumer_def_t *cdef = &def->consumers[i];
+        const consumer_def_t *cdef = &self->consumer_defs[i];
+        self->consumer_defs[i] = (consumer_def_t) {def->consumers[i].source, def->consumers[i].types, s_consumer_apply};
         char name[64];
         snprintf (name, sizeof name, "%s-pub-endpoint", cdef->source);
         rc = s_add_peer (self, cdef->source);
@@ -612,6 +655,7 @@ service_destroy (service_t **self_p)
     for (int i = 0; i < self->nconsumers; i++)
         consumer_destroy (&self->consumers[i]);
     free (self->consumers);
+    free (self->consumer_defs);
     for (int i = 0; i < self->npeers; i++)
         rpc_client_destroy (&self->peers[i].client);
     free (self->peers);
@@ -629,6 +673,7 @@ service_destroy (service_t **self_p)
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
+    sockmon_destroy (&self->sockmon);
     zap_destroy (&self->zap);
     keys_reset ();
     store_close (&self->store);
@@ -1223,6 +1268,8 @@ s_health (service_t *self, request_t *req)
         .security = {.curve = self->zap != NULL,
                      .rejected_auth = self->zap ? (int64_t) zap_rejected (self->zap) : 0,
                      .admitted = self->zap ? (int64_t) zap_admitted (self->zap) : 0,
+                     .refused_handshakes = (int64_t) sockmon_refused (self->sockmon),
+                     .disconnects = (int64_t) sockmon_disconnects (self->sockmon),
                      .max_message_size = self->max_message_size},
     };
     snprintf (health.service, sizeof health.service, "%s", self->def->name);

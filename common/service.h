@@ -174,8 +174,10 @@ void request_defer (request_t *req);
 //  the change (the outbox), and published after the batch commits; it is
 //  dropped if the enclosing service_write fails.
 //  The event is attributed to the caller of the request whose handler is
-//  running (its envelope's caller), so every event a request causes says
-//  who made it; calls to peers made from a handler carry that caller too.
+//  running (its envelope's caller), or of the event a consumer is
+//  applying, so every event a request causes, here or in the services that
+//  consume its events, says who made it; calls to peers made from a
+//  handler or a consumer carry that caller too.
 msgpack_packer *service_event (service_t *self, const char *type, const char *cid);
 
 //  As service_event, attributed to caller (NULL or "" for none): for work

@@ -74,6 +74,10 @@ zap_allow_topology (zap_t *self, const topology_t *topo, const char *me, const c
     const char *domains[] = {ZAP_DOMAIN_RPC, ZAP_DOMAIN_PUB};
     for (int d = 0; d < 2; d++) {
         int rc = zap_allow (self, domains[d], keys_dir, KEYS_OPERATOR);
+        //  its own key: the health check of its container, which holds
+        //  no other (keys_export)
+        if (rc == 0 && d == 0)
+            rc = zap_allow (self, domains[d], keys_dir, me);
         for (size_t i = 0; rc == 0 && i < topology_count (topo); i++) {
             const topology_row_t *row = topology_row (topo, i);
             bool consumes = topology_lists (row->consumes, me);
@@ -156,6 +160,9 @@ s_actor (zsock_t *pipe, void *arg)
         }
     }
     zpoller_destroy (&poller);
+    //  closing frees the endpoint later, on libzmq's reaper thread; an
+    //  unbind frees it now, so a ZAP handler started next can bind it
+    zsock_unbind (handler, "%s", ZAP_ENDPOINT);
     zsock_destroy (&handler);
 }
 

@@ -30,8 +30,8 @@ int zap_allow (zap_t *self, const char *domain, const char *keys_dir, const char
 
 //  The allow-lists of service me from the topology: its request socket
 //  admits the rows that call it or consume it (a consumer asks its source
-//  for missed events), its event socket the rows that consume it, and
-//  both admit the operator. Returns 0 or zap_allow's first error, after
+//  for missed events) and me itself (a health check run with its own key),
+//  its event socket the rows that consume it, and both admit the operator. Returns 0 or zap_allow's first error, after
 //  logging which certificate is missing.
 int zap_allow_topology (zap_t *self, const topology_t *topo, const char *me, const char *keys_dir);
 

@@ -58,6 +58,12 @@ RECORD_STRUCT (core_store_fill, CORE_STORE_FILL)
     X (T, BOOL, curve, "whether the sockets require CURVE (false only with --curve=false)")       \
     R_COUNT (X, T, rejected_auth, "handshakes refused: a key not on the socket's allow-list")     \
     R_COUNT (X, T, admitted, "handshakes admitted")                                               \
+    R_COUNT (X, T, refused_handshakes,                                                            \
+             "handshakes that failed on the service's sockets: no CURVE key, another mechanism, a bad "  \
+             "greeting, or refused by the allow-list")                                                 \
+    R_COUNT (X, T, disconnects,                                                                   \
+             "connections that ended after their handshake: closed by the client or dropped by the "    \
+             "service for a message over max_message_size (libzmq does not tell them apart)")          \
     R_AMOUNT (X, T, max_message_size, "bytes a message may have; a connection sending more is dropped")
 RECORD_STRUCT (core_security, CORE_SECURITY)
 

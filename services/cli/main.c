@@ -15,9 +15,11 @@
 #include "sha256.h"
 #include "status.h"
 #include <curl/curl.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
     const char *name;
@@ -124,6 +126,26 @@ s_topology (int argc, char **argv)
     return code;
 }
 
+//  One keys directory per service of the topology, under split.
+static int
+s_keys_split (const char *dir, const char *split)
+{
+    if (mkdir (split, 0700) != 0 && errno != EEXIST) {
+        fprintf (stderr, "keys: cannot create %s: %s\n", split, strerror (errno));
+        return 1;
+    }
+    const topology_t *topo = mesh_topology ();
+    for (size_t i = 0; i < topology_count (topo); i++) {
+        const char *name = topology_row (topo, i)->name;
+        char out[PATH_MAX];
+        snprintf (out, sizeof out, "%.3000s/%s", split, name);
+        if (keys_export (dir, topo, name, out) != 0)
+            return 1;
+        printf ("keys of %s in %s\n", name, out);
+    }
+    return 0;
+}
+
 static int
 s_keys (int argc, char **argv)
 {
@@ -132,10 +154,14 @@ s_keys (int argc, char **argv)
         "Makes a CURVE key pair for every service of the topology and for the\n"
         "operator (the runbook commands) in --keys-dir: NAME.cert is the public key,\n"
         "NAME.cert_secret the secret one (mode 0600). Pairs that exist are kept, so it\n"
-        "is safe to run again; delete a pair and run it to replace that key.", NULL, &cfg) != 0)
+        "is safe to run again; delete a pair and run it to replace that key.\n"
+        "With --split DIR it then writes DIR/NAME for every service NAME: its own pair\n"
+        "and the public keys it needs (its peers', its callers' and consumers', the\n"
+        "operator's), no other secret, for a container that mounts only that.", NULL, &cfg) != 0)
         return 1;
     mesh_define_var_dir (cfg);
     mesh_define_keys (cfg);
+    config_define (cfg, "split", NULL, "Directory to write one keys directory per service into (see above).");
     int code = command_load (cfg, argc, argv, false, 1, 1, NULL);
     if (code == COMMAND_GO_ON && strcmp (config_arg (cfg, 0), "init") != 0) {
         fprintf (stderr, "%s: unknown subcommand '%s' (see %s --help)\n", argv[0], config_arg (cfg, 0), argv[0]);
@@ -148,6 +174,9 @@ s_keys (int argc, char **argv)
         code = keys_init (dir, mesh_topology (), &made) == 0 ? 0 : 1;
         if (code == 0)
             printf ("%d key pair%s made in %s\n", made, made == 1 ? "" : "s", dir);
+        const char *split = config_get (cfg, "split");
+        if (code == 0 && split && *split)
+            code = s_keys_split (dir, split);
     }
     config_destroy (&cfg);
     return code;

@@ -107,6 +107,9 @@ void
 mesh_define_keys (config_t *cfg)
 {
     keys_define_options (cfg, NULL);
+    config_define (cfg, "key-name", KEYS_OPERATOR, "Whose key pair in --keys-dir this command uses: the operator's, "
+                   "or in a service's container (whose keys directory holds only its own pair: keys init --split) "
+                   "that service's, which its request socket admits.");
 }
 
 void
@@ -127,12 +130,13 @@ mesh_use_keys (config_t *cfg)
         return 0;
     char dir[PATH_MAX];
     mesh_keys_dir (cfg, dir, sizeof dir);
-    int rc = keys_use (dir, KEYS_OPERATOR);
+    const char *name = config_get (cfg, "key-name");
+    int rc = keys_use (dir, name);
     if (rc == 0)
         rc = keys_add_topology (mesh_topology ());
     if (rc != 0) {
-        fprintf (stderr, "retailmesh: no operator key pair in %s (--keys-dir; `retailmesh keys init` or "
-                 "`retailmesh up` makes it): %s\n", dir, rm_strerror (rc));
+        fprintf (stderr, "retailmesh: no %s key pair in %s (--keys-dir, --key-name; `retailmesh keys init` or "
+                 "`retailmesh up` makes it): %s\n", name, dir, rm_strerror (rc));
         return 2;
     }
     return 0;

@@ -39,10 +39,10 @@ const mesh_service_t *mesh_service (size_t i);
 //  The HTTP front of the mesh (the gateway's row), or NULL.
 const mesh_service_t *mesh_gateway (void);
 
-//  Declares --keys-dir (default <var-dir>/keys) and --curve.
+//  Declares --keys-dir (default <var-dir>/keys), --curve and --key-name.
 void mesh_define_keys (config_t *cfg);
 
-//  Takes the operator's key pair from the keys directory and records each
+//  Takes the --key-name (the operator's) key pair from the keys directory and records each
 //  row's server key, so runbook commands are admitted (keys.h). With
 //  --curve=false, does nothing. Returns 0, or 2 after printing what is
 //  missing.

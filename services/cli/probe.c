@@ -19,6 +19,8 @@ s_reset (probe_t *out)
     out->map_size = -1;
     out->map_size_max = -1;
     out->pid = -1;
+    out->refused = -1;
+    out->disconnects = -1;
 }
 
 static void
@@ -50,6 +52,11 @@ probe_rpc (const char *endpoint, int timeout_ms, probe_t *out)
         if (store) {
             s_copy_int (store, "map_size", &out->map_size);
             s_copy_int (store, "map_size_max", &out->map_size_max);
+        }
+        const msgpack_object *security = mp_get (body, "security");
+        if (security) {
+            s_copy_int (security, "refused_handshakes", &out->refused);
+            s_copy_int (security, "disconnects", &out->disconnects);
         }
         out->up = true;
         out->ready = true;

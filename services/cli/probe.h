@@ -18,6 +18,8 @@ typedef struct {
     bool ready;            //  up and able to write (true when the service does not say)
     char reason[192];      //  why it is not ready
     int64_t pid;           //  -1 when unknown
+    int64_t refused;       //  handshakes refused on its sockets (security), -1 when unknown
+    int64_t disconnects;   //  connections ended after their handshake, -1 when unknown
     char error[256];       //  why it is not up
 } probe_t;
 

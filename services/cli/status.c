@@ -60,11 +60,16 @@ s_print_row (const char *name, const char *endpoint, const char *probe_url, int 
         snprintf (fill, sizeof fill, "%" PRId64 "%% of %s (max %s)", probe.store_bytes * 100 / probe.map_size, map,
                   max);
     }
+    char refused[24] = "-", disconnects[24] = "-";
+    if (probe.refused >= 0)
+        snprintf (refused, sizeof refused, "%" PRId64, probe.refused);
+    if (probe.disconnects >= 0)
+        snprintf (disconnects, sizeof disconnects, "%" PRId64, probe.disconnects);
     bool serving = probe.up && probe.ready;
     const char *note = !probe.up ? probe.error : !probe.ready ? probe.reason : "";
-    printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %s\n", name, endpoint,
+    printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %-8s %-8s %s\n", name, endpoint,
             !probe.up ? "down" : probe.ready ? "up" : "not-ready", *probe.version ? probe.version : "-", uptime,
-            store, fill, note);
+            store, fill, refused, disconnects, note);
     return serving;
 }
 
@@ -75,7 +80,10 @@ status_main (int argc, char **argv)
     if (command_new (argv[0], "[options]\n\n"
         "Asks every service whether it is up (sys.health; GET /healthz for the gateway)\n"
         "and prints one line per service: its status (up, down, or not-ready with the\n"
-        "reason, e.g. a full store), the store's size and how full its map is. Exits 1\n"
+        "reason, e.g. a full store), the store's size and how full its map is, and\n"
+        "its sockets' refused handshakes (no CURVE key, a key not allowed) and\n"
+        "disconnects (clients that left, or were dropped for a message over\n"
+        "--max-message-size). Exits 1\n"
         "when any is down or not ready. Endpoints default to those `retailmesh up`\n"
         "recorded in --var-dir.", "1000", &cfg) != 0)
         return 1;
@@ -92,8 +100,8 @@ status_main (int argc, char **argv)
             printf ("retailmesh up: running (pid %d) on %s\n\n", (int) supervisor, var_dir);
         else
             printf ("retailmesh up: not running on %s\n\n", var_dir);
-        printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %s\n",
-                "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "FILL", "NOTE");
+        printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %-8s %-8s %s\n",
+                "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "FILL", "REFUSED", "DISCONN", "NOTE");
         bool all_up = true;
         for (size_t i = 0; i < mesh_count (); i++)
             all_up &= s_print_row (mesh_service (i)->name,

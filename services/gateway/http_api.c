@@ -1,6 +1,7 @@
 #include "http_api.h"
 #include "clock.h"
 #include "correlation.h"
+#include "ipcount.h"
 #include "err.h"
 #include "log.h"
 #include "openapi.h"
@@ -28,8 +29,8 @@
 //  access handler, not MHD's own HTML error page, refuses what is too big.
 #define HTTP_CONNECTION_MEMORY (128 * 1024)
 //  How often the deadline scan runs, and how long past the deadline it
-//  leaves a connection whose body still arrives, so the access handler
-//  can answer it 408 at its next byte.
+//  leaves a connection whose request still arrives, so the access handler
+//  can answer it 408 when its headers or its body end.
 #define DEADLINE_SCAN_MS 200
 #define DEADLINE_GRACE_MS 1000
 //  TLS 1.2 and 1.3 only, GnuTLS's default cipher suites otherwise.
@@ -39,6 +40,8 @@
 //  deadline scan can close one whose request is late.
 typedef struct conn_t {
     int fd;
+    char ip[IPCOUNT_KEY_MAX];     //  the client's address, "" when not counted
+    bool over_soft;               //  opened with the address at its soft cap: answered 429
     int64_t since_us;             //  when its current request began to arrive
     unsigned served;              //  requests it completed (keep-alive)
     bool reading;                 //  that request is still arriving
@@ -52,8 +55,10 @@ struct http_api_t {
     struct MHD_Daemon *tls_daemon;  //  HTTPS, or NULL
     int https_port;
     int request_deadline_ms;
-    pthread_mutex_t conns_lock;   //  guards conns and every conn_t's fields
+    pthread_mutex_t conns_lock;   //  guards conns, every conn_t's fields and ips
     conn_t *conns;
+    ipcount_t *ips;               //  open connections per client address
+    unsigned per_ip_soft_limit;   //  more from one address are answered 429; 0: none
     pthread_t scan_thread;
     bool scanning;
     pthread_cond_t scan_stop;
@@ -92,6 +97,7 @@ typedef struct {
     size_t received;              //  body bytes that arrived, kept or not
     size_t body_max;              //  bytes the body may have (the route's, when authorized)
     bool too_large;
+    bool late;                    //  the body was still arriving at the deadline: 408 at its end
     bool authorized;              //  has a valid key (or the route needs none)
     bool keep_body;               //  the body will be read, so buffer it
     req_state_t state;
@@ -501,6 +507,21 @@ s_send_late (req_t *req)
                            MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
+//  The connection was opened while its address already had the soft cap
+//  open: it is told to come back, and closed.
+static enum MHD_Result
+s_send_busy (req_t *req)
+{
+    char detail[160];
+    snprintf (detail, sizeof detail,
+              "At most %u connections at once from one address are served; retry on one of them or later.",
+              req->api->per_ip_soft_limit);
+    translate_reply_t reply = {0};
+    translate_problem (&reply, 429, "too-many-connections", "Too many connections", detail, req->cid);
+    reply.retry_after = true;
+    return s_send (req, &reply, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
 static bool
 s_has_control (const char *text, size_t len)
 {
@@ -599,6 +620,8 @@ s_check_edge (req_t *req, const char *method, bool *answered)
     *answered = true;
     if (s_conn_late (req->api, req->sock))
         return s_send_late (req);
+    if (req->sock && req->sock->over_soft)
+        return s_send_busy (req);
     if (strlen (req->raw_uri) > HTTP_URI_MAX)
         return s_send_problem (req, 414, "uri-too-long", "URI too long",
                                "The request target must be at most 8192 bytes.",
@@ -651,14 +674,20 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         size_t size = *upload_data_size;
         *upload_data_size = 0;
         req->received += size;
-        if (req->status)
+        if (req->status || req->late)
             return MHD_YES;
-        //  MHD 0.9.75 takes no answer while a body arrives: a late one
-        //  closes the connection at once
+        //  MHD 0.9.75 takes no answer while a body arrives (MHD_queue_response
+        //  is refused until the whole request is in): a late body is read
+        //  and dropped, and answered 408 when it ends; one that does not end
+        //  within the grace is closed by the scan
         if (s_conn_late (req->api, req->sock)) {
-            log_debug (req->cid, "%s %s: body still arriving after %d ms, connection closed",
+            log_debug (req->cid, "%s %s: body still arriving after %d ms, 408 when it ends",
                        req->method, req->path, req->api->request_deadline_ms);
-            return MHD_NO;
+            req->late = true;
+            free (req->body);
+            req->body = NULL;
+            req->body_len = req->body_cap = 0;
+            return MHD_YES;
         }
         s_append_body (req, upload_data, size);
         return MHD_YES;
@@ -667,7 +696,7 @@ s_access (void *cls, struct MHD_Connection *conn, const char *url, const char *m
         return MHD_YES;
     if (req->state == REQ_WAITING)
         return s_answer_job (req);
-    if (s_conn_late (req->api, req->sock))
+    if (req->late || s_conn_late (req->api, req->sock))
         return s_send_late (req);
     s_conn_reading (req->api, req->sock, false, false);
     return s_dispatch (req);
@@ -716,7 +745,14 @@ s_conn_notify (void *cls, struct MHD_Connection *connection, void **socket_conte
         sock->fd = info->connect_fd;
         sock->since_us = clock_mono_us ();
         sock->reading = true;
+        const union MHD_ConnectionInfo *client = MHD_get_connection_info (connection,
+                                                                          MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        unsigned open = 0;
         pthread_mutex_lock (&api->conns_lock);
+        //  an address that cannot be counted is held to MHD's hard cap only
+        if (client && ipcount_key (client->client_addr, sock->ip) == 0 && ipcount_add (api->ips, sock->ip, &open) != 0)
+            sock->ip[0] = '\0';
+        sock->over_soft = api->per_ip_soft_limit && open > api->per_ip_soft_limit;
         sock->next = api->conns;
         if (api->conns)
             api->conns->prev = sock;
@@ -731,6 +767,8 @@ s_conn_notify (void *cls, struct MHD_Connection *connection, void **socket_conte
     if (!sock)
         return;
     pthread_mutex_lock (&api->conns_lock);
+    if (sock->ip[0])
+        ipcount_remove (api->ips, sock->ip);
     if (sock->prev)
         sock->prev->next = sock->next;
     else
@@ -906,6 +944,7 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
         self->nservices++;
     self->request_timeout_ms = options->request_timeout_ms;
     self->request_deadline_ms = options->request_deadline_ms;
+    self->per_ip_soft_limit = options->per_ip_soft_limit;
     self->port = -1;
     self->https_port = -1;
     pthread_mutex_init (&self->conns_lock, NULL);
@@ -914,10 +953,10 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
     pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
     pthread_cond_init (&self->scan_stop, &attr);
     pthread_condattr_destroy (&attr);
-    int rc = 0;
-    if (pthread_create (&self->scan_thread, NULL, s_scan, self) == 0)
+    int rc = ipcount_new (&self->ips);
+    if (rc == 0 && pthread_create (&self->scan_thread, NULL, s_scan, self) == 0)
         self->scanning = true;
-    else
+    else if (rc == 0)
         rc = RM_ENOMEM;
     if (rc == 0 && options->port >= 0)
         rc = s_serve_port (self, options, false, &self->port, &self->daemon);
@@ -978,6 +1017,7 @@ http_api_destroy (http_api_t **self_p)
     }
     pthread_cond_destroy (&self->scan_stop);
     pthread_mutex_destroy (&self->conns_lock);
+    ipcount_destroy (&self->ips);
     free (self);
     *self_p = NULL;
 }

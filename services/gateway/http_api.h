@@ -30,7 +30,8 @@ typedef struct {
     int request_timeout_ms;       //  deadline for a service's answer
     int request_deadline_ms;      //  deadline for a request's headers and body to arrive
     unsigned connection_limit;    //  connections at once, per listener
-    unsigned per_ip_limit;        //  connections at once from one client address
+    unsigned per_ip_limit;        //  connections at once from one client address; more are closed at accept
+    unsigned per_ip_soft_limit;   //  more than this from one address are answered 429 (below per_ip_limit); 0: none
     char *const *services;        //  those GET /readyz asks, NULL-terminated
 } http_api_options_t;
 

@@ -42,6 +42,10 @@ s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
     config_define (cfg, "http-per-ip-limit", "256",
                    "connections at once from one client address (more are closed at once); "
                    "raise it behind a load balancer, whose address every connection has");
+    config_define (cfg, "http-per-ip-soft-limit", "0",
+                   "connections at once from one client address that are served; those above it "
+                   "(up to --http-per-ip-limit) are answered 429 with Retry-After and closed. "
+                   "0: half of --http-per-ip-limit");
     for (int i = 0; row->calls[i]; i++) {
         char name[64], help[96];
         snprintf (name, sizeof name, "%s-endpoint", row->calls[i]);
@@ -171,17 +175,25 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
                                   .https_address = config_get (cfg, "https-address"),
                                   .connection_limit = s_connection_limit (),
                                   .services = row->calls};
-    int per_ip = 0;
+    int per_ip = 0, per_ip_soft = 0;
     if (s_get_int (cfg, "http-port", 0, 65535, &options.port) != 0
         || s_get_int (cfg, "https-port", 0, 65535, &options.https_port) != 0
         || s_get_int (cfg, "http-threads", 1, 64, &options.threads) != 0
         || s_get_int (cfg, "request-timeout", 10, 600000, &options.request_timeout_ms) != 0
         || s_get_int (cfg, "http-request-deadline", 100, 600000, &options.request_deadline_ms) != 0
-        || s_get_int (cfg, "http-per-ip-limit", 1, CONNECTION_LIMIT_MAX, &per_ip) != 0) {
+        || s_get_int (cfg, "http-per-ip-limit", 1, CONNECTION_LIMIT_MAX, &per_ip) != 0
+        || s_get_int (cfg, "http-per-ip-soft-limit", 0, CONNECTION_LIMIT_MAX, &per_ip_soft) != 0) {
+        config_destroy (&cfg);
+        return 2;
+    }
+    if (per_ip_soft >= per_ip) {
+        log_error (NULL, "--http-per-ip-soft-limit (%d) must be below --http-per-ip-limit (%d)", per_ip_soft, per_ip);
         config_destroy (&cfg);
         return 2;
     }
     options.per_ip_limit = (unsigned) per_ip;
+    //  at a hard cap of 1 nothing is left between the caps: no 429
+    options.per_ip_soft_limit = (unsigned) (per_ip_soft ? per_ip_soft : per_ip / 2);
     //  0 on the command line turns a listener off
     options.port = options.port ? options.port : -1;
     options.https_port = options.https_port ? options.https_port : -1;
@@ -242,8 +254,9 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
                       options.https_address ? options.https_address : options.address,
                       http_api_https_port (api));
         log_info (NULL, "gateway %s listening on%s%s (%d threads, request timeout %d ms, "
-                  "request deadline %d ms, %d connections per address)", RETAILMESH_VERSION, plain,
-                  tls, options.threads, options.request_timeout_ms, options.request_deadline_ms, per_ip);
+                  "request deadline %d ms, %u connections per address served, %d at most)", RETAILMESH_VERSION,
+                  plain, tls, options.threads, options.request_timeout_ms, options.request_deadline_ms,
+                  options.per_ip_soft_limit, per_ip);
         int sig = 0;
         sigwait (stop_signals, &sig);
         log_info (NULL, "gateway: signal %d, stopping", sig);

@@ -204,9 +204,8 @@ s_available (const fill_t *fill)
 }
 
 //  Holds what is available for one backorder, location by location in
-//  allocation order, and adds it to the order's reservation. *event lists
-//  where the units were held. RM_ENOTFOUND when the order holds no live
-//  reservation any more (with nothing held).
+//  allocation order, and adds it to the order's live reservation. *event
+//  lists where the units were held.
 static int
 s_fill_one (fill_t *fill, const uint8_t order_id[16], inventory_backorder_t *backorder,
             inventory_backorder_filled_t *event)
@@ -222,13 +221,8 @@ s_fill_one (fill_t *fill, const uint8_t order_id[16], inventory_backorder_t *bac
         if (rc != 0)
             return rc == RM_ESHORT || rc == RM_ENOTFOUND ? RM_ESTORE : rc;
         rc = reservation_add (fill->txn, fill->dbs, order_id, (size_t) backorder->line, at->location, take);
-        //  the order is gone: what was just held goes back (the order's
-        //  reservation is the same at every location, so nothing else was)
-        if (rc == RM_ENOTFOUND)
-            return stock_reserve (fill->svc, fill->txn, fill->cid, fill->sku, at->location, -take) == 0 ? rc
-                                                                                                       : RM_ESTORE;
         if (rc != 0)
-            return rc;
+            return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
         at->stock.reserved += take;
         catalog_allocation_t *alloc = (catalog_allocation_t *) record_push (
             &event->allocations, &event->allocations_count, sizeof *alloc);
@@ -239,6 +233,21 @@ s_fill_one (fill_t *fill, const uint8_t order_id[16], inventory_backorder_t *bac
         event->quantity += take;
     }
     return 0;
+}
+
+//  Whether line of order_id's reservation can still take units: 0, or
+//  RM_ENOTFOUND when the order holds no live reservation with that line
+//  (release removes an order's backorders, so only a damaged store keeps
+//  one: it is dropped rather than filled for nobody).
+static int
+s_live (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], size_t line)
+{
+    reservation_t record = {0};
+    int rc = reservation_get (txn, dbs->reservations, order_id, &record);
+    if (rc == 0 && (line >= record.lines_count || !reservation_may_move (record.status, RESERVATION_RELEASED)))
+        rc = RM_ENOTFOUND;
+    record_free (reservation_fields, &record);
+    return rc;
 }
 
 //  Fills the backorder at key (value val) as far as stock goes: stores
@@ -257,7 +266,9 @@ s_fill_at (fill_t *fill, const bo_key_t *key, const MDB_val *val)
     inventory_backorder_filled_t event = {.line = backorder.line};
     snprintf (event.order_id, sizeof event.order_id, "%s", backorder.order_id);
     snprintf (event.sku, sizeof event.sku, "%s", backorder.sku);
-    rc = s_fill_one (fill, order_id, &backorder, &event);
+    rc = s_live (fill->txn, fill->dbs, order_id, (size_t) backorder.line);
+    if (rc == 0)
+        rc = s_fill_one (fill, order_id, &backorder, &event);
     if (rc == RM_ENOTFOUND) {
         log_warn (fill->cid, "backorder of order %s line %lld dropped: the order holds no reservation",
                   backorder.order_id, (long long) backorder.line);

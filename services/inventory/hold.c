@@ -235,8 +235,8 @@ s_end (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hold_id[16],
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     int64_t expires_at = hold->expires_at;
     int rc = reservation_move (hold, to, now);
-    for (size_t i = 0; rc == 0 && give_back && i < hold->lines_count; i++)
-        rc = reservation_hold_line (svc, txn, cid, &hold->lines[i], -1);
+    if (rc == 0 && give_back)
+        rc = reservation_give_back (svc, txn, cid, hold);
     if (rc == 0)
         rc = reservation_put (txn, dbs.holds, hold_id, hold);
     if (rc == 0)

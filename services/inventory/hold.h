@@ -32,8 +32,9 @@ int hold_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t h
                   reservation_t *out, bool *changed);
 
 //  Takes a held hold over for order_id: status committed, no longer due to
-//  expire, inventory.hold.committed emitted. *out is the hold as it was
-//  (its lines are what the order takes). RM_ENOTFOUND when unknown;
+//  expire, inventory.hold.committed emitted. *out is the hold, its lines
+//  the units the order takes (still held: nothing is given back here).
+//  RM_ENOTFOUND when unknown;
 //  RM_ECONFLICT when it is not held, or its time ran out (now past
 //  expires_at: the timer expires it next); RM_ENOMEM; RM_ESTORE.
 int hold_take (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hold_id[16], const uint8_t order_id[16],

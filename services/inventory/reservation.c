@@ -221,13 +221,36 @@ reservation_fill (service_t *svc, MDB_txn *txn, const char *cid, const line_t *l
     return outcome->nshort > 0 ? RM_ESHORT : 0;
 }
 
-//  Gives back what the order did not take of the hold's units.
-static int
-s_return_pool (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *pool)
+//  Units line holds, over its locations.
+static int64_t
+s_units (const inventory_reserved_line_t *line)
+{
+    int64_t units = 0;
+    for (size_t i = 0; i < line->allocations_count; i++)
+        units += line->allocations[i].quantity;
+    return units;
+}
+
+//  Whether a line of record before line first holds units of its SKU.
+static bool
+s_sku_seen (const reservation_t *record, size_t first)
+{
+    for (size_t k = 0; k < first; k++)
+        if (strcmp (record->lines[k].sku, record->lines[first].sku) == 0 && s_units (&record->lines[k]) > 0)
+            return true;
+    return false;
+}
+
+int
+reservation_give_back (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *record)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < pool->lines_count; i++)
-        rc = reservation_hold_line (svc, txn, cid, &pool->lines[i], -1);
+    for (size_t i = 0; rc == 0 && i < record->lines_count; i++)
+        rc = reservation_hold_line (svc, txn, cid, &record->lines[i], -1);
+    //  once per SKU: the first fill takes what the units given back allow
+    for (size_t i = 0; rc == 0 && i < record->lines_count; i++)
+        if (s_units (&record->lines[i]) > 0 && !s_sku_seen (record, i))
+            rc = backorder_fill (svc, txn, cid, record->lines[i].sku);
     return rc;
 }
 
@@ -262,8 +285,9 @@ reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const reserv
     if (rc == 0)
         rc = reservation_fill (svc, txn, cid, request->lines, request->count, &request->scope,
                                request->has_hold ? &pool : NULL, out, outcome);
+    //  what the order did not take of the hold's units
     if (rc == 0)
-        rc = s_return_pool (svc, txn, cid, &pool);
+        rc = reservation_give_back (svc, txn, cid, &pool);
     record_free (reservation_fields, &pool);
     for (size_t i = 0; rc == 0 && i < out->lines_count; i++)
         if (out->lines[i].has_backordered)
@@ -298,18 +322,9 @@ reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_
         return 0;
     if (rc != 0 || reservation_move (out, RESERVATION_RELEASED, now) != 0)
         return rc;
-    for (size_t i = 0; rc == 0 && i < out->lines_count; i++)
-        rc = reservation_hold_line (svc, txn, cid, &out->lines[i], -1);
+    rc = reservation_put (txn, dbs.reservations, order_id, out);
     if (rc == 0)
-        rc = reservation_put (txn, dbs.reservations, order_id, out);
-    //  once per SKU: the first fill takes what the units given back allow
-    for (size_t i = 0; rc == 0 && i < out->lines_count; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = strcmp (out->lines[k].sku, out->lines[i].sku) == 0;
-        if (!seen && out->lines[i].allocations_count > 0)
-            rc = backorder_fill (svc, txn, cid, out->lines[i].sku);
-    }
+        rc = reservation_give_back (svc, txn, cid, out);
     *released = rc == 0;
     return rc;
 }

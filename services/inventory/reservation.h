@@ -1,8 +1,8 @@
 //  reservation — what is held for an owner (an order, or a hold made
 //  before an order), per line and per location, with a status: held,
 //  committed (the order was accepted), released, expired. It owns the
-//  reservations, released, holds and hold expiry databases; the quantities
-//  themselves move through stock_reserve.
+//  reservations and released databases, and with hold.h the holds and hold
+//  expiry databases; the quantities themselves move through stock_reserve.
 //
 //  An order's record lives in the reservations database under its ID, a
 //  hold's in the holds database under the hold's (hold.h). A release keeps
@@ -85,6 +85,11 @@ int reservation_allocate (MDB_txn *txn, const inventory_dbs_t *dbs, const char *
 //  stock_reserve. Returns what stock_reserve returns.
 int reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line,
                            int sign);
+
+//  Gives back every unit record's lines hold (reservation_hold_line), then
+//  lets each SKU given back fill its waiting backorders (backorder_fill).
+//  Returns what those return.
+int reservation_give_back (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *record);
 
 //  What reserving every line found wrong.
 typedef struct {

@@ -881,8 +881,12 @@ s_set_policy (service_t *svc, MDB_txn *txn, const char *cid, const s_policy_in_t
         free (was.at);
         return rc;
     }
+    //  less safety stock frees units, as stock arriving does: backorders first
+    bool freed = now.total > was.total;
     s_crossings (svc, cid, in->sku, &was, &now);
-    return in->location ? stock_get (txn, &dbs, in->sku, in->location, stock) : 0;
+    if (freed)
+        rc = backorder_fill (svc, txn, cid, in->sku);
+    return rc == 0 && in->location ? stock_get (txn, &dbs, in->sku, in->location, stock) : rc;
 }
 
 int

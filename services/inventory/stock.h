@@ -1,8 +1,8 @@
 //  stock — quantities per SKU and location (on hand, reserved,
 //  quarantined, safety stock), the locations themselves, per-SKU policy
 //  (safety stock, low-stock threshold), and the append-only ledger of every
-//  on-hand change. It owns the stock, locations, skus, ledger and
-//  movements databases. Every change of a quantity goes through here so
+//  on-hand change. It owns the stock, locations, skus and ledger
+//  databases (the movements database is movement.h's). Every change of a quantity goes through here so
 //  that on hand always equals the sum of the ledger and the low-stock
 //  events fire exactly when available crosses a threshold.
 #ifndef RM_INVENTORY_STOCK_H
@@ -130,8 +130,9 @@ typedef struct {
 int stock_policy_get (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, stock_policy_t *policy);
 
 //  Sets the fields of in that are present, keeping the others, into
-//  *policy. Emits low/replenished when the change crosses a threshold.
-//  Returns 0, RM_ENOMEM or RM_ESTORE.
+//  *policy. Emits low/replenished when the change crosses a threshold;
+//  units a lower safety stock frees fill the SKU's backorders first
+//  (backorder_fill). Returns 0, RM_ENOMEM or RM_ESTORE.
 int stock_set_policy (service_t *svc, MDB_txn *txn, const char *cid, const inventory_sku_policy_t *in,
                       stock_policy_t *policy);
 

@@ -1,6 +1,6 @@
 //  orders — owns orders: validates and accepts submissions from Salesforce
 //  and other channels, with prices checked by pricing and stock reserved by
-//  inventory.
+//  inventory, and shows on their lines the backorders inventory fills.
 #include "fill.h"
 #include "orders.h"
 

@@ -370,8 +370,127 @@ s_migrate_v1 (store_t *store, MDB_txn *txn, int64_t *count)
     return rc;
 }
 
+//  Schema 2 -> 3: channels are compared in lower case, so an order stored
+//  with an upper-case channel is indexed, and records its channel, in
+//  lower case; otherwise no lookup (which lowers the channel it is given)
+//  would find it. When another order already holds the lower-case key, the
+//  old order is left as it is (logged): rewriting it would let its cancel
+//  remove the other order's index entry.
+static int
+s_lower_order_channel (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const char *channel)
+{
+    MDB_val val, order;
+    uint8_t hash[HASH_LEN];
+    int rc = store_get (txn, dbs->orders, order_id, 16, &val);
+    if (rc == 0)
+        rc = s_order_decode (&val, hash, &order);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (rc == 0 && (msgpack_unpack_next (&unpacked, (const char *) order.mv_data, order.mv_size, NULL)
+                        != MSGPACK_UNPACK_SUCCESS
+                    || unpacked.data.type != MSGPACK_OBJECT_MAP))
+        rc = RM_ESTORE;
+    msgpack_sbuffer map, buf;
+    msgpack_sbuffer_init (&map);
+    msgpack_sbuffer_init (&buf);
+    if (rc == 0) {
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &map, msgpack_sbuffer_write);
+        const msgpack_object_map *in = &unpacked.data.via.map;
+        msgpack_pack_map (&pk, in->size);
+        for (uint32_t i = 0; i < in->size; i++) {
+            msgpack_pack_object (&pk, in->ptr[i].key);
+            if (mp_str_eq (&in->ptr[i].key, "channel"))
+                mp_pack_str (&pk, channel);
+            else
+                msgpack_pack_object (&pk, in->ptr[i].val);
+        }
+        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+        s_pack_order_record (&pk, ORDERS_RECORD_V, hash, map.data, map.size);
+        rc = store_put (txn, dbs->orders, order_id, 16, buf.data, buf.size, 0);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&map);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+typedef struct {
+    char key[200];
+    size_t klen;
+    uint8_t order_id[16];
+} rekey_t;
+
+static int
+s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    orders_dbs_t dbs = {store_dbi (store, ORDERS_DB_ORDERS), store_dbi (store, ORDERS_DB_BY_EXTERNAL),
+                        store_dbi (store, ORDERS_DB_BY_IDEM), store_dbi (store, ORDERS_DB_RELEASES),
+                        store_dbi (store, ORDERS_DB_HISTORY)};
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbs.by_external, &cursor) != 0)
+        return RM_ESTORE;
+    //  collect first: writing under an open cursor would disturb it
+    rekey_t *keys = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    MDB_val key, val;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); mrc == 0 && rc == 0;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        const char *k = (const char *) key.mv_data;
+        size_t channel_len = strnlen (k, key.mv_size);
+        bool upper = false;
+        for (size_t i = 0; i < channel_len; i++)
+            upper = upper || isupper ((unsigned char) k[i]);
+        if (!upper)
+            continue;
+        if (val.mv_size != 16 || key.mv_size > sizeof keys->key || channel_len == key.mv_size) {
+            rc = RM_ESTORE;
+            break;
+        }
+        if (n == cap) {
+            rekey_t *grown = (rekey_t *) realloc (keys, (cap = cap ? cap * 2 : 16) * sizeof *grown);
+            if (!grown) {
+                rc = RM_ENOMEM;
+                break;
+            }
+            keys = grown;
+        }
+        memcpy (keys[n].key, key.mv_data, key.mv_size);
+        keys[n].klen = key.mv_size;
+        memcpy (keys[n].order_id, val.mv_data, 16);
+        n++;
+    }
+    mdb_cursor_close (cursor);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char lower[sizeof keys->key];
+        memcpy (lower, keys[i].key, keys[i].klen);
+        orders_channel_normalise (lower);
+        const char *external_id = keys[i].key + strlen (keys[i].key) + 1;
+        rc = store_get (txn, dbs.by_external, lower, keys[i].klen, &val);
+        if (rc == 0) {
+            char text[UUID_STR_LEN + 1];
+            uuid_format (keys[i].order_id, text);
+            log_warn (NULL, "order %s keeps channel '%s': another order holds '%s' with external_id '%.*s'", text,
+                      keys[i].key, lower, (int) (keys[i].klen - strlen (keys[i].key) - 1), external_id);
+            continue;
+        }
+        if (rc == RM_ENOTFOUND)
+            rc = store_put (txn, dbs.by_external, lower, keys[i].klen, keys[i].order_id, 16, 0);
+        if (rc == 0)
+            rc = store_del (txn, dbs.by_external, keys[i].key, keys[i].klen);
+        if (rc == 0)
+            rc = s_lower_order_channel (txn, &dbs, keys[i].order_id, lower);
+        if (rc == 0)
+            ++*count;
+    }
+    free (keys);
+    return rc;
+}
+
 const store_migration_t orders_migrations[] = {
     {1, s_migrate_v1},
+    {2, s_migrate_v2},
     {0, NULL},
 };
 

@@ -21,7 +21,7 @@
 enum { ORDERS_DB_ORDERS = 0, ORDERS_DB_BY_EXTERNAL, ORDERS_DB_BY_IDEM, ORDERS_DB_RELEASES, ORDERS_DB_HISTORY };
 extern const char *const orders_dbs[];
 
-#define ORDERS_SCHEMA_VERSION 2
+#define ORDERS_SCHEMA_VERSION 3
 #define ORDERS_RECORD_V 1
 extern const store_migration_t orders_migrations[];
 

@@ -18,13 +18,14 @@ orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16])
 }
 
 int
-orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid, uint64_t *action)
+orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid,
+                      const char *caller, uint64_t *action)
 {
     msgpack_sbuffer body;
     msgpack_sbuffer_init (&body);
     orders_release_body (&body, order_id);
     //  no idempotency key: inventory keys the release by order_id
-    outq_action_t call = {OUTQ_CALL, "inventory", "inventory.release", cid, "", body.data, body.size};
+    outq_action_t call = {OUTQ_CALL, "inventory", "inventory.release", cid, "", body.data, body.size, caller};
     int rc = outq_push (outq, txn, &call, action);
     msgpack_sbuffer_destroy (&body);
     return rc;
@@ -33,12 +34,12 @@ orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], co
 int
 orders_reject (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq, const uint8_t order_id[16],
                const char *channel, const char *external_id, const char *idem, const char *cid,
-               bool release, uint64_t *action)
+               const char *caller, bool release, uint64_t *action)
 {
     *action = 0;
     int rc = orders_remove (txn, dbs, order_id, channel, external_id, idem);
     if (rc == 0 && release)
-        rc = orders_release_queue (outq, txn, order_id, cid, action);
+        rc = orders_release_queue (outq, txn, order_id, cid, caller, action);
     return rc;
 }
 
@@ -77,7 +78,7 @@ orders_releases_queue (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq)
     }
     mdb_cursor_close (cursor);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        rc = orders_release_queue (outq, txn, marks[i].id, marks[i].cid, NULL);
+        rc = orders_release_queue (outq, txn, marks[i].id, marks[i].cid, NULL, NULL);
         if (rc == 0)
             rc = orders_release_clear (txn, dbs, marks[i].id);
     }

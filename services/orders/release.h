@@ -13,21 +13,24 @@
 //  Packs the body of inventory.release: {order_id, reason}.
 void orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16]);
 
-//  Queues inventory.release {order_id, reason} for the order in txn; *action
-//  (may be NULL) names the queued call. Returns 0 or outq_push's error.
+//  Queues inventory.release {order_id, reason} for the order in txn, on
+//  behalf of caller (who submitted it; NULL or "" for none); *action (may
+//  be NULL) names the queued call. Returns 0 or outq_push's error.
 int orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid,
-                          uint64_t *action);
+                          const char *caller, uint64_t *action);
 
 //  Removes a rejected order and, when a reservation may exist (release),
-//  queues its release, in txn. *action is 0 when nothing was queued.
+//  queues its release on behalf of caller, in txn. *action is 0 when
+//  nothing was queued.
 //  Returns 0 or the first error (txn must then be aborted).
 int orders_reject (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq, const uint8_t order_id[16],
                    const char *channel, const char *external_id, const char *idem, const char *cid,
-                   bool release, uint64_t *action);
+                   const char *caller, bool release, uint64_t *action);
 
 //  Moves every release marked in the releases database (by the start-up
 //  settlement of pending orders, or in a store written before the queue
-//  existed) onto the queue, in txn. Returns the number moved or an error.
+//  existed) onto the queue, in txn; the marks keep no caller, so these
+//  releases have none. Returns the number moved or an error.
 int orders_releases_queue (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq);
 
 #endif

@@ -275,7 +275,7 @@ s_reject_write (MDB_txn *txn, void *arg)
     submission_t *sub = rej->sub;
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
     return orders_reject (txn, &dbs, service_outq (sub->svc), sub->id, sub->in.channel, sub->in.external_id,
-                          sub->idem, sub->cid, rej->release, &rej->action);
+                          sub->idem, sub->cid, sub->caller, rej->release, &rej->action);
 }
 
 //  Passes a peer's error reply on to the submitter (field, details and all).

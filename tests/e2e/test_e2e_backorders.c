@@ -1,7 +1,8 @@
 //  End to end through the gateway: orders whose lines allow backorders are
 //  accepted when stock is short; their backorders are queued in arrival
-//  order, filled first come first served as stock arrives, each unit once,
-//  and the orders show the fills; a cancelled order's backorders go.
+//  order, filled first come first served as stock arrives (a count, a
+//  receipt), each unit once, and the orders show the fills; a cancelled
+//  order's backorders go, and what it held goes to the next in line.
 #include "clock.h"
 #include "harness.h"
 #include "http.h"
@@ -171,13 +172,13 @@ test_backordered_when_short (void)
     CHECK_EQ_INT (http_json_int (second, "outstanding"), 4);
     json_decref (items);
 
-    //  an order line without a SKU's stock at all, with allow_backorder,
-    //  is still refused when the SKU is unknown
+    //  allow_backorder does not take a SKU inventory has never stocked
+    http_put (&mesh, "/v1/prices/EUR/BO-NONE", "{\"unit_price\":1000}");
     harness_http_t res;
     if (http_call (&mesh, &res, "POST", "/v1/orders",
                    "{\"external_id\":\"BO-X\",\"account_id\":\"ACC-BO\",\"currency\":\"EUR\",\"allow_backorder\":true,"
                    "\"lines\":[{\"sku\":\"BO-NONE\",\"quantity\":1,\"unit_price\":1000}]}") == 0)
-        CHECK (res.status == 422 || res.status == 404);
+        http_expect_problem (&res, 422, "unknown-reference", "an unknown SKU with allow_backorder");
     harness_http_free (&res);
 }
 
@@ -195,8 +196,10 @@ test_filled_first_come_first_served (void)
     CHECK_EQ_INT (http_json_int (json_array_get (items, 0), "filled"), 2);
     json_decref (items);
 
-    //  3 units at another location: A's last one, then 2 for B
-    http_put (&mesh, "/v1/stock/WH-WEST/BO-TEE", "{\"on_hand\":3}");
+    //  a receipt of 3 at another location: A's last one, then 2 for B
+    static const char receipt[] = "{\"movement_id\":\"BO-RECEIPT-1\",\"type\":\"receipt\",\"sku\":\"BO-TEE\","
+                                  "\"location\":\"WH-WEST\",\"quantity\":3}";
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements", receipt, 200));
     s_expect_line (s_a_id, 5, 0, "A after the second arrival");
     s_expect_line (s_b_id, 2, 2, "B after the second arrival");
     items = s_backorders ();
@@ -206,7 +209,9 @@ test_filled_first_come_first_served (void)
     CHECK_EQ_INT (http_json_int (json_array_get (items, 0), "filled"), 2);
     json_decref (items);
 
-    //  the same count again brings nothing new: nothing is filled twice
+    //  the receipt sent again, or the same count, brings nothing new:
+    //  nothing is filled twice
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements", receipt, 200));
     http_put (&mesh, "/v1/stock/WH-WEST/BO-TEE", "{\"on_hand\":3}");
     items = s_backorders ();
     CHECK_EQ_INT (json_array_size (items), 1);

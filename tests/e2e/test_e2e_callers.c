@@ -6,8 +6,10 @@
 //  debug level, no log and no answer holds a key or a key's hash.
 #include "http.h"
 #include "itest.h"
+#include "clock.h"
 #include "sha256.h"
 #include <string.h>
+#include <unistd.h>
 
 static harness_mesh_t mesh;
 static itest_clients_t clients;
@@ -70,7 +72,8 @@ s_event_caller (rpc_client_t *client, const char *type, const char *order_id, ch
 }
 
 //  Submit with key A, cancel with key B: each event and history entry
-//  names its caller; the calls orders made for A's submission carry A.
+//  names its caller; the calls orders made for A's submission carry A, and
+//  the release inventory makes on B's cancellation carries B.
 static void
 test_callers (void)
 {
@@ -116,6 +119,15 @@ test_callers (void)
     CHECK_STR (caller, s_caller_b);
     s_event_caller (clients.inventory, "inventory.stock.reserved", s_order_id, caller, sizeof caller);
     CHECK_STR (caller, HARNESS_API_KEY_NAME);
+    //  inventory releases the stock when it applies orders' cancellation:
+    //  on behalf of whoever cancelled
+    int64_t until = clock_mono_ms () + 5000;
+    s_event_caller (clients.inventory, "inventory.reservation.released", s_order_id, caller, sizeof caller);
+    while (!*caller && clock_mono_ms () < until) {
+        usleep (20000);
+        s_event_caller (clients.inventory, "inventory.reservation.released", s_order_id, caller, sizeof caller);
+    }
+    CHECK_STR (caller, s_caller_b);
     s_event_caller (clients.pricing, "pricing.price.changed", NULL, caller, sizeof caller);
     CHECK_STR (caller, HARNESS_API_KEY_NAME);
     s_event_caller (clients.inventory, "inventory.stock.set", NULL, caller, sizeof caller);

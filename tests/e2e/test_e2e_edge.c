@@ -2,7 +2,9 @@
 //  meets it. NUL and control characters in the path and the query, log
 //  forging, invalid UTF-8 in a path, 1,000 query parameters, a transfer
 //  coding other than chunked, oversized targets and headers, a body that
-//  trickles past the request deadline, 10,000 slow connections while
+//  trickles past the request deadline (closed, or 408 when it ends within
+//  the grace), connections above the soft per-address cap (429), 10,000
+//  slow connections while
 //  normal clients are served, and HTTPS (TLS 1.2+ only) on a second
 //  gateway with a certificate made for the test. Every refusal must be a
 //  problem+json answer that comes at once, never HTML, never a hang.
@@ -251,6 +253,23 @@ s_read_answer (int fd, char *buf, size_t size, int timeout_ms)
     buf[len] = '\0';
 }
 
+//  Reads the answer on fd (until it closes, at most PROMPT_MS): a problem
+//  of status and slug with a correlation ID; then closes fd.
+static void
+s_expect_problem_and_close (int fd, int status, const char *slug, const char *what)
+{
+    char answer[4096], line[16], type[128];
+    s_read_answer (fd, answer, sizeof answer, PROMPT_MS);
+    snprintf (line, sizeof line, "HTTP/1.1 %d", status);
+    snprintf (type, sizeof type, "\"https://retailmesh.dev/problems/%s\"", slug);
+    CHECK (strncmp (answer, line, strlen (line)) == 0);
+    CHECK (strstr (answer, "application/problem+json") && strstr (answer, "X-Correlation-Id: "));
+    CHECK (strstr (answer, type));
+    if (strncmp (answer, line, strlen (line)) != 0)
+        fprintf (stderr, "  %s: %.200s\n", what, answer);
+    close (fd);
+}
+
 //  A connection from 127.0.0.1 (checked), or -1; *head gets the head of a
 //  request whose body must be 200 bytes long, *len its length.
 static int
@@ -265,8 +284,9 @@ s_connect_with_head (char *head, size_t size, int *len)
 }
 
 //  A body that trickles in, a byte at a time, past the request deadline
-//  has the connection closed, although each byte came well within MHD's
-//  idle timeout (MHD 0.9.75 takes no answer while a body arrives).
+//  and its grace has the connection closed, although each byte came well
+//  within MHD's idle timeout (MHD 0.9.75 takes no answer while a body
+//  arrives, so there is nobody to send a 408 to before the body ends).
 static void
 test_body_deadline (void)
 {
@@ -293,6 +313,97 @@ test_body_deadline (void)
     close (fd);
 }
 
+//  A body that trickles past the deadline and then ends, before the scan
+//  closes the connection, is answered 408 with a problem, not a silent
+//  close.
+static void
+test_body_late (void)
+{
+    char head[512];
+    int n = 0;
+    int fd = s_connect_with_head (head, sizeof head, &n);
+    if (fd < 0)
+        return;
+    int64_t t0 = clock_mono_ms ();
+    CHECK_EQ_INT (send (fd, head, (size_t) n, MSG_NOSIGNAL), n);
+    int sent = 0;
+    while (clock_mono_ms () - t0 < DEADLINE_MS + 200 && sent < 100) {
+        CHECK_EQ_INT (send (fd, " ", 1, MSG_NOSIGNAL), 1);
+        sent++;
+        usleep (100 * 1000);
+    }
+    char rest[200];
+    memset (rest, ' ', sizeof rest);
+    CHECK_EQ_INT (send (fd, rest, sizeof rest - (size_t) sent, MSG_NOSIGNAL), (long long) (sizeof rest - (size_t) sent));
+    s_expect_problem_and_close (fd, 408, "request-timeout", "late body");
+}
+
+//  Reads on fd until the head of an answer is in (or it closes, or
+//  timeout_ms passes).
+static void
+s_read_head (int fd, char *buf, size_t size, int timeout_ms)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int64_t until = clock_mono_ms () + timeout_ms; len + 1 < size && !strstr (buf, "\r\n\r\n");) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int left = (int) (until - clock_mono_ms ());
+        ssize_t got = left > 0 && poll (&p, 1, left) > 0 ? recv (fd, buf + len, size - 1 - len, 0) : 0;
+        if (got <= 0)
+            break;
+        len += (size_t) got;
+        buf[len] = '\0';
+    }
+}
+
+//  One connection more than the soft cap (half of the hard cap by
+//  default) from one address: the one the gateway accepted last is
+//  answered 429 with Retry-After and a problem, and closed; the others are
+//  served. Once connections close, a new one is served again.
+static void
+test_soft_per_ip_limit (void)
+{
+    enum { SOFT = PER_IP / 2, SOURCE = 250 };
+    static const char get[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    int fds[SOFT + 1];
+    for (int i = 0; i <= SOFT; i++)
+        CHECK ((fds[i] = s_connect (SOURCE)) >= 0);
+    //  the worker threads accept in any order, and none closes before all
+    //  are answered: exactly one was opened past the cap
+    int served = 0, refused = 0;
+    char answer[4096];
+    for (int i = 0; i <= SOFT; i++)
+        CHECK_EQ_INT (send (fds[i], get, sizeof get - 1, MSG_NOSIGNAL), (long long) sizeof get - 1);
+    for (int i = 0; i <= SOFT; i++) {
+        s_read_head (fds[i], answer, sizeof answer, PROMPT_MS);
+        served += strncmp (answer, "HTTP/1.1 200", 12) == 0;
+        if (strncmp (answer, "HTTP/1.1 429", 12) == 0) {
+            refused++;
+            CHECK (strstr (answer, "Retry-After: ") && strstr (answer, "X-Correlation-Id: "));
+            CHECK (strstr (answer, "Content-Type: application/problem+json"));
+            CHECK (strstr (answer, "Connection: close"));
+        }
+    }
+    CHECK_EQ_INT (served, SOFT);
+    CHECK_EQ_INT (refused, 1);
+    for (int i = 0; i <= SOFT; i++)
+        if (fds[i] >= 0)
+            close (fds[i]);
+    //  the gateway counts a connection off when it sees it closed
+    bool again = false;
+    for (int64_t until = clock_mono_ms () + PROMPT_MS; !again && clock_mono_ms () < until;) {
+        int fd = s_connect (SOURCE);
+        CHECK (fd >= 0);
+        if (fd < 0)
+            break;
+        CHECK_EQ_INT (send (fd, get, sizeof get - 1, MSG_NOSIGNAL), (long long) sizeof get - 1);
+        s_read_head (fd, answer, sizeof answer, 300);
+        again = strncmp (answer, "HTTP/1.1 200", 12) == 0;
+        close (fd);
+    }
+    CHECK (again);
+}
+
 //  Headers that trickle in and end after the deadline, before the scan
 //  closes the connection, are answered 408 with a problem.
 static void
@@ -310,14 +421,7 @@ test_headers_late (void)
     while (clock_mono_ms () - t0 < DEADLINE_MS + 200)
         usleep (20 * 1000);
     CHECK_EQ_INT (send (fd, "\r\n", 2, MSG_NOSIGNAL), 2);
-    char answer[4096];
-    s_read_answer (fd, answer, sizeof answer, PROMPT_MS);
-    CHECK (strncmp (answer, "HTTP/1.1 408", 12) == 0);
-    CHECK (strstr (answer, "application/problem+json") && strstr (answer, "X-Correlation-Id: "));
-    CHECK (strstr (answer, "\"https://retailmesh.dev/problems/request-timeout\""));
-    if (strncmp (answer, "HTTP/1.1 408", 12) != 0)
-        fprintf (stderr, "  late headers: %.200s\n", answer);
-    close (fd);
+    s_expect_problem_and_close (fd, 408, "request-timeout", "late headers");
 }
 
 //  A keep-alive connection that idled past the deadline (but not past its
@@ -539,7 +643,8 @@ main (void)
 {
     static void (*const tests[]) (void) = {test_nul_and_control, test_log_forging, test_invalid_utf8_path,
                                            test_query_parameters, test_transfer_coding_and_sizes,
-                                           test_body_deadline, test_headers_late, test_keep_alive_idle, test_https, test_slow_connections, NULL};
+                                           test_body_deadline, test_body_late, test_headers_late, test_keep_alive_idle,
+                                           test_soft_per_ip_limit, test_https, test_slow_connections, NULL};
     curl_global_init (CURL_GLOBAL_ALL);
     mesh.extra_args[MESH_IX_GATEWAY] = s_gateway_args;
     return http_main (&mesh, "test_e2e_edge", tests);

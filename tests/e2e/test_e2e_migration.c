@@ -4,7 +4,8 @@
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
 //  of the currency's list book), stock and reservations counted, the order and its
 //  history shown, a pending release carried out, a cancel giving the
-//  migrated reservation back. A store marked with a newer schema version
+//  migrated reservation back, an order stored with an upper-case channel
+//  found by any case of it. A store marked with a newer schema version
 //  is refused, naming both versions.
 #include "http.h"
 #include "mp.h"
@@ -17,8 +18,8 @@
 #include <unistd.h>
 
 static harness_mesh_t mesh;
-static uint8_t s_order_id[16], s_left_id[16], s_released_id[16];
-static char s_order_text[UUID_STR_LEN + 1];
+static uint8_t s_order_id[16], s_left_id[16], s_released_id[16], s_upper_id[16], s_clash_id[16];
+static char s_order_text[UUID_STR_LEN + 1], s_upper_text[UUID_STR_LEN + 1], s_clash_text[UUID_STR_LEN + 1];
 
 //  Puts one value into a named database of the LMDB environment in dir,
 //  creating both as needed (what the previous release's store did).
@@ -116,16 +117,16 @@ s_pack_reservation (msgpack_sbuffer *buf, int64_t quantity)
 //  An accepted order as the previous release stored it: the SHA-256 of the
 //  body, then the order map.
 static void
-s_pack_order (msgpack_sbuffer *buf)
+s_pack_order (msgpack_sbuffer *buf, const char *order_id, const char *channel, const char *external_id)
 {
     static const uint8_t hash[32] = {7, 7, 7};
     msgpack_sbuffer_write (buf, (const char *) hash, sizeof hash);
     msgpack_packer pk;
     msgpack_packer_init (&pk, buf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 11);
-    mp_pack_kv_str (&pk, "order_id", s_order_text);
-    mp_pack_kv_str (&pk, "external_id", "OLD-1");
-    mp_pack_kv_str (&pk, "channel", "salesforce");
+    mp_pack_kv_str (&pk, "order_id", order_id);
+    mp_pack_kv_str (&pk, "external_id", external_id);
+    mp_pack_kv_str (&pk, "channel", channel);
     mp_pack_kv_str (&pk, "account_id", "001OLD");
     mp_pack_kv_str (&pk, "status", "accepted");
     mp_pack_kv_str (&pk, "currency", "USD");
@@ -174,9 +175,23 @@ s_write_v1_stores (void)
     s_set_schema ("inventory", 1);
 
     msgpack_sbuffer_clear (&buf);
-    s_pack_order (&buf);
+    s_pack_order (&buf, s_order_text, "salesforce", "OLD-1");
     s_put ("orders", "orders", s_order_id, 16, buf.data, buf.size);
     s_put_pair ("orders", "by_external", "salesforce", "OLD-1", s_order_id, 16);
+    //  written before channels were lowered: one alone under its key, one
+    //  whose lowered key another order holds already
+    uuid_new (s_upper_id);
+    uuid_format (s_upper_id, s_upper_text);
+    msgpack_sbuffer_clear (&buf);
+    s_pack_order (&buf, s_upper_text, "Web-EU", "OLD-2");
+    s_put ("orders", "orders", s_upper_id, 16, buf.data, buf.size);
+    s_put_pair ("orders", "by_external", "Web-EU", "OLD-2", s_upper_id, 16);
+    uuid_new (s_clash_id);
+    uuid_format (s_clash_id, s_clash_text);
+    msgpack_sbuffer_clear (&buf);
+    s_pack_order (&buf, s_clash_text, "SalesForce", "OLD-1");
+    s_put ("orders", "orders", s_clash_id, 16, buf.data, buf.size);
+    s_put_pair ("orders", "by_external", "SalesForce", "OLD-1", s_clash_id, 16);
     s_put ("orders", "releases", s_left_id, 16, "cid-left", 8);
     msgpack_sbuffer_clear (&buf);
     msgpack_packer pk;
@@ -235,7 +250,7 @@ test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
     static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 3",
-                                           "migrated from schema version 1 to 2"};
+                                           "migrated from schema version 1 to 3"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);
         CHECK (strstr (log, migrated[i]) != NULL);
@@ -252,12 +267,12 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (book, "kind"), "list");
     CHECK_STR (http_json_str (book, "currency"), "USD");
     json_decref (book);
-    json_t *book_entries = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
-    json_t *book_entry = json_array_get (json_object_get (book_entries, "entries"), 0);
-    CHECK_EQ_INT (json_array_size (json_object_get (book_entries, "entries")), 1);
-    CHECK_EQ_INT (http_json_int (book_entry, "unit_price"), 1500);
-    CHECK_STR (http_json_str (book_entry, "updated_at"), "2023-11-14T22:13:20.000Z");
-    json_decref (book_entries);
+    json_t *priced = http_expect (&mesh, "GET", "/v1/pricebooks/list-usd/entries/OLD", NULL, 200);
+    json_t *price = json_array_get (json_object_get (priced, "entries"), 0);
+    CHECK_EQ_INT (json_array_size (json_object_get (priced, "entries")), 1);
+    CHECK_EQ_INT (http_json_int (price, "unit_price"), 1500);
+    CHECK_STR (http_json_str (price, "updated_at"), "2023-11-14T22:13:20.000Z");
+    json_decref (priced);
 
     //  the release left pending by the old release is carried out
     CHECK_EQ_INT (s_wait_reserved (3), 3);
@@ -267,10 +282,10 @@ test_migrated_and_served (void)
     //  schema 3: the stock's on hand is its ledger's first entry, and its
     //  location a warehouse
     json_t *ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
-    json_t *entries = json_object_get (ledger, "entries");
-    CHECK_EQ_INT (json_array_size (entries), 1);
-    CHECK_STR (http_json_str (json_array_get (entries, 0), "type"), "initial");
-    CHECK_EQ_INT (http_json_int (json_array_get (entries, 0), "quantity_delta"), 10);
+    json_t *first = json_object_get (ledger, "entries");
+    CHECK_EQ_INT (json_array_size (first), 1);
+    CHECK_STR (http_json_str (json_array_get (first, 0), "type"), "initial");
+    CHECK_EQ_INT (http_json_int (json_array_get (first, 0), "quantity_delta"), 10);
     json_decref (ledger);
     json_t *location = http_expect (&mesh, "GET", "/v1/locations/WH-A", NULL, 200);
     CHECK_STR (http_json_str (location, "type"), "warehouse");
@@ -282,10 +297,29 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (order, "status"), "accepted");
     CHECK_STR (http_json_str (order, "external_id"), "OLD-1");
     CHECK_EQ_INT (http_json_int (order, "total"), 4500);
+    //  an order stored before backorders reads as it was: its line was never backordered
+    CHECK (json_object_get (json_array_get (json_object_get (order, "lines"), 0), "backordered") == NULL);
     json_decref (order);
     order = http_expect (&mesh, "GET", "/v1/orders?external_id=OLD-1", NULL, 200);
     CHECK_STR (http_json_str (order, "order_id"), s_order_text);
     json_decref (order);
+    //  the upper-case channel was lowered: found whatever the case asked
+    static const char *const asked[] = {"WEB-EU", "web-eu", "Web-EU"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf (path, sizeof path, "/v1/orders?external_id=OLD-2&channel=%s", asked[i]);
+        order = http_expect (&mesh, "GET", path, NULL, 200);
+        CHECK_STR (http_json_str (order, "order_id"), s_upper_text);
+        CHECK_STR (http_json_str (order, "channel"), "web-eu");
+        json_decref (order);
+    }
+    //  the clash keeps its channel and the lowered key stays the other order's
+    snprintf (path, sizeof path, "/v1/orders/%s", s_clash_text);
+    order = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (order, "channel"), "SalesForce");
+    json_decref (order);
+    char *log = s_log ("orders");
+    CHECK (strstr (log, "keeps channel 'SalesForce'") != NULL);
+    free (log);
     snprintf (path, sizeof path, "/v1/orders/%s/events", s_order_text);
     json_t *history = http_expect (&mesh, "GET", path, NULL, 200);
     json_t *events = json_object_get (history, "events");
@@ -293,10 +327,22 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (json_array_get (events, 0), "correlation_id"), "cid-old");
     json_decref (history);
 
-    //  cancelling gives the migrated reservation back
+    //  the migrated reservation is the accepted order's: committed, per location
+    snprintf (path, sizeof path, "/v1/orders/%s/reservations", s_order_text);
+    json_t *held = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (held, "status"), "committed");
+    json_t *row = json_array_get (json_object_get (held, "reservations"), 0);
+    CHECK_STR (http_json_str (row, "location"), "WH-A");
+    CHECK_EQ_INT (http_json_int (row, "quantity"), 3);
+    json_decref (held);
+    //  cancelling gives the migrated reservation back, and keeps it listed as released
     snprintf (path, sizeof path, "/v1/orders/%s/cancel", s_order_text);
     json_decref (http_expect (&mesh, "POST", path, "{\"reason\":\"migrated\"}", 200));
     CHECK_EQ_INT (s_wait_reserved (0), 0);
+    snprintf (path, sizeof path, "/v1/orders/%s/reservations", s_order_text);
+    held = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (held, "status"), "released");
+    json_decref (held);
     //  new writes work on the migrated store, and the ledger still sums to on hand
     json_decref (http_expect (&mesh, "PUT", "/v1/prices/USD/OLD", "{\"unit_price\":1600}", 200));
     json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",
@@ -305,14 +351,36 @@ test_migrated_and_served (void)
     ledger = http_expect (&mesh, "GET", "/v1/stock/WH-A/OLD/ledger", NULL, 200);
     int64_t sum = 0;
     size_t i;
-    json_t *entry;
-    json_array_foreach (json_object_get (ledger, "entries"), i, entry)
-        sum += http_json_int (entry, "quantity_delta");
+    json_t *change;
+    json_array_foreach (json_object_get (ledger, "entries"), i, change)
+        sum += http_json_int (change, "quantity_delta");
     json_decref (ledger);
     item = http_stock (&mesh, "OLD", NULL);
     CHECK_EQ_INT (http_json_int (item, "on_hand"), 15);
     CHECK_EQ_INT (sum, 15);
     json_decref (item);
+
+    //  the migrated store takes backorders: 5 short of 20, filled by the next receipt
+    json_t *late = http_expect (&mesh, "POST", "/v1/orders",
+                                "{\"external_id\":\"OLD-2\",\"account_id\":\"001OLD\",\"currency\":\"USD\","
+                                "\"allow_backorder\":true,\"lines\":[{\"sku\":\"OLD\",\"quantity\":20,\"unit_price\":1600}]}",
+                                201);
+    CHECK_EQ_INT (http_json_int (json_array_get (json_object_get (late, "lines"), 0), "backordered"), 5);
+    snprintf (path, sizeof path, "/v1/orders/%s", http_json_str (late, "order_id"));
+    json_decref (late);
+    json_decref (http_expect (&mesh, "POST", "/v1/stock/movements",
+                              "{\"movement_id\":\"after-migration-2\",\"type\":\"receipt\",\"sku\":\"OLD\","
+                              "\"location\":\"WH-A\",\"quantity\":5}", 200));
+    CHECK_EQ_INT (s_wait_reserved (20), 20);
+    int64_t backordered = -1;
+    for (int i = 0; i < 200 && backordered != 0; i++) {
+        late = http_expect (&mesh, "GET", path, NULL, 200);
+        backordered = http_json_int (json_array_get (json_object_get (late, "lines"), 0), "backordered");
+        json_decref (late);
+        if (backordered != 0)
+            nanosleep (&(struct timespec) {0, 50 * 1000 * 1000}, NULL);
+    }
+    CHECK_EQ_INT (backordered, 0);
     //  a bulk feed's batches too: their records' database is new and starts empty
     json_t *batch = http_expect (&mesh, "POST", "/v1/prices/batch",
                                  "{\"batch_id\":\"after-migration\",\"items\":[{\"currency\":\"USD\",\"sku\":\"NEW\","
@@ -320,12 +388,12 @@ test_migrated_and_served (void)
     CHECK_EQ_INT (http_json_int (batch, "applied"), 1);
     json_decref (batch);
     batch = http_expect (&mesh, "POST", "/v1/stock/movements/batch",
-                         "{\"batch_id\":\"after-migration\",\"items\":[{\"movement_id\":\"after-migration-2\","
+                         "{\"batch_id\":\"after-migration\",\"items\":[{\"movement_id\":\"after-migration-3\","
                          "\"type\":\"receipt\",\"sku\":\"OLD\",\"location\":\"WH-A\",\"quantity\":1}]}", 200);
     CHECK_EQ_INT (http_json_int (batch, "applied"), 1);
     json_decref (batch);
     item = http_stock (&mesh, "OLD", NULL);
-    CHECK_EQ_INT (http_json_int (item, "on_hand"), 16);
+    CHECK_EQ_INT (http_json_int (item, "on_hand"), 21);
     json_decref (item);
 }
 

@@ -5,6 +5,7 @@
 //  does not answer is said so with nothing sent. Against a running pricing
 //  and inventory, a file is applied; a file with a row only the service
 //  can refuse changes nothing, and the row is printed with its column.
+//  A stock file imported twice is applied once.
 #include "clock.h"
 #include "itest.h"
 #include <limits.h>
@@ -254,6 +255,48 @@ test_live (void)
     harness_mesh_destroy (&mesh);
 }
 
+//  Against a running inventory the stock file's movements are applied,
+//  once: importing the file again changes nothing. A batch with an item
+//  inventory refuses is applied not at all, and the item's row is named.
+static void
+test_live_inventory (void)
+{
+    harness_mesh_t mesh = {0};
+    snprintf (mesh.dir, sizeof mesh.dir, "%.200s/mesh-inv", s_dir);
+    CHECK_EQ_INT (mkdir (mesh.dir, 0700), 0);
+    if (harness_mesh_start (&mesh, MESH_INVENTORY) != 0) {
+        harness_mesh_destroy (&mesh);
+        return;
+    }
+    const char *stock = s_file ("live-stock.csv", "sku,location,quantity,type,to_location\n"
+                                "FEED-S,WH-F,10,,\nFEED-S,WH-F,5,receipt,\nFEED-S,WH-F,4,transfer,ST-F\n");
+    rpc_client_t *inventory = NULL;
+    CHECK_EQ_INT (rpc_client_new (mesh.inventory_rpc, 2000, &inventory), 0);
+    for (int round = 0; round < 2; round++) {
+        char *out;
+        CHECK_EQ_INT (RUN (&out, "stock", stock, "--var-dir", mesh.dir, "--topology", mesh.topology), 0);
+        s_has (out, "live-stock.csv: 3 rows imported into inventory in 1 batch");
+        free (out);
+        json_t *reply = itest_call (inventory, "inventory.availability", true, "{\"skus\": [\"FEED-S\"]}");
+        json_t *item = json_array_get (json_object_get (reply, "items"), 0);
+        CHECK_EQ_INT (itest_int (item, "on_hand"), 15);
+        CHECK_EQ_INT (json_array_size (json_object_get (item, "locations")), 2);
+        json_decref (reply);
+    }
+    const char *bad = s_file ("short-stock.csv", "sku,location,quantity,type\n"
+                              "FEED-S,WH-F,1,receipt\nFEED-S,WH-F,-50,adjustment\n");
+    char *out;
+    CHECK_EQ_INT (RUN (&out, "stock", bad, "--var-dir", mesh.dir, "--topology", mesh.topology), 1);
+    s_has (out, "short-stock.csv: batch 1 (lines 2-3) not applied: ");
+    s_has (out, "short-stock.csv:3: column quantity: ");
+    free (out);
+    json_t *reply = itest_call (inventory, "inventory.availability", true, "{\"skus\": [\"FEED-S\"]}");
+    CHECK_EQ_INT (itest_int (json_array_get (json_object_get (reply, "items"), 0), "on_hand"), 15);
+    json_decref (reply);
+    rpc_client_destroy (&inventory);
+    harness_mesh_destroy (&mesh);
+}
+
 int
 main (void)
 {
@@ -264,6 +307,7 @@ main (void)
     test_usage ();
     test_no_mesh ();
     test_live ();
+    test_live_inventory ();
     harness_rmtree (dir);
     free (dir);
     return harness_report (__FILE__);

@@ -2,9 +2,11 @@
 //  allows (issue 8, defects 1 and 2). A raw ZeroMQ client with no key, or
 //  with a key not on the allow-list, gets no answer from any request
 //  socket and no event from any PUB socket, and changes nothing; the
-//  refusals are counted in sys.health (security.rejected_auth) and the
-//  mesh keeps serving. A 50 MB frame from an admitted client is dropped
-//  (--max-message-size): the service's peak memory stays bounded and it
+//  refusals are counted in sys.health (security.rejected_auth for the ZAP
+//  check, security.refused_handshakes for every failed handshake, the
+//  keyless ones included) and the mesh keeps serving. A 50 MB frame from
+//  an admitted client is dropped (--max-message-size) and counted in
+//  security.disconnects: the service's peak memory stays bounded and it
 //  still answers.
 #include "clock.h"
 #include "envelope.h"
@@ -105,6 +107,33 @@ s_security (rpc_client_t *client, const char *key)
     return value;
 }
 
+//  Polls a security counter until it is above than (at most 5 s: the
+//  monitor counts on its own thread); returns the last value seen.
+static int64_t
+s_security_above (rpc_client_t *client, const char *key, int64_t than)
+{
+    int64_t value = s_security (client, key);
+    for (int64_t until = clock_mono_ms () + 5000; value <= than && clock_mono_ms () < until;) {
+        zclock_sleep (20);
+        value = s_security (client, key);
+    }
+    return value;
+}
+
+//  Polls a security counter until two reads 300 ms apart agree (sockets
+//  closed earlier may still be counted), at most 5 s; returns it.
+static int64_t
+s_security_settled (rpc_client_t *client, const char *key)
+{
+    int64_t value = s_security (client, key), last = -1;
+    for (int64_t until = clock_mono_ms () + 5000; value != last && clock_mono_ms () < until;) {
+        zclock_sleep (300);
+        last = value;
+        value = s_security (client, key);
+    }
+    return value;
+}
+
 static int64_t
 s_price (const char *sku)
 {
@@ -156,6 +185,9 @@ test_requests_refused (void)
                            s_security (clients.orders, "rejected_auth")};
     rpc_client_t *authorized[3] = {clients.pricing, clients.inventory, clients.orders};
     const char *endpoints[3] = {mesh.pricing_rpc, mesh.inventory_rpc, mesh.orders_rpc};
+    int64_t refused[3];
+    for (int i = 0; i < 3; i++)
+        refused[i] = s_security (authorized[i], "refused_handshakes");
     for (int key = NO_KEY; key <= STRANGER_KEY; key++) {
         zsock_t *socks[3];
         for (int i = 0; i < 3; i++)
@@ -178,6 +210,13 @@ test_requests_refused (void)
             CHECK (!s_heard (socks[i], i == 0 ? SILENCE_MS : 100));
             zsock_destroy (&socks[i]);
         }
+        //  a keyless client fails at the greeting, before any ZAP check;
+        //  the socket monitor counts it, and the stranger after it
+        for (int i = 0; i < 3; i++) {
+            int64_t now = s_security_above (authorized[i], "refused_handshakes", refused[i]);
+            CHECK (now > refused[i]);
+            refused[i] = now;
+        }
     }
     CHECK_EQ_INT (s_price ("CURVE-A"), price);
     CHECK_EQ_INT (s_on_hand ("CURVE-A"), on_hand);
@@ -192,6 +231,7 @@ test_requests_refused (void)
 static void
 test_events_refused (void)
 {
+    int64_t refused = s_security (clients.pricing, "refused_handshakes");
     zsock_t *plain = s_raw (ZMQ_SUB, mesh.pricing_pub, NO_KEY);
     zsock_t *stranger = s_raw (ZMQ_SUB, mesh.pricing_pub, STRANGER_KEY);
     zsock_t *operator = s_raw (ZMQ_SUB, mesh.pricing_pub, OPERATOR_KEY);
@@ -210,6 +250,8 @@ test_events_refused (void)
     CHECK (s_heard (operator, 2000));
     CHECK (!s_heard (plain, 500));
     CHECK (!s_heard (stranger, 500));
+    //  the keyless subscriber's and the stranger's handshakes on the PUB socket
+    CHECK (s_security_above (clients.pricing, "refused_handshakes", refused + 1) >= refused + 2);
     zsock_destroy (&plain);
     zsock_destroy (&stranger);
     zsock_destroy (&operator);
@@ -229,7 +271,9 @@ s_peak_rss_kb (int64_t pid)
 }
 
 //  An admitted client sends 50 MB frames: each connection is dropped at
-//  the frame's header, memory stays bounded, the service still answers.
+//  the frame's header, and counted while the client still holds it open
+//  (so the disconnect is the service's); memory stays bounded, the
+//  service still answers.
 static void
 test_oversized_dropped (void)
 {
@@ -244,11 +288,13 @@ test_oversized_dropped (void)
     memset (big, 0x90, BIG_FRAME);
     for (int attempt = 0; attempt < 3; attempt++) {
         zsock_t *sock = s_raw (ZMQ_DEALER, mesh.pricing_rpc, OPERATOR_KEY);
+        int64_t disconnects = s_security_settled (clients.pricing, "disconnects");
         zmsg_t *msg = zmsg_new ();
         zmsg_addmem (msg, "", 0);
         zmsg_addmem (msg, big, BIG_FRAME);
         CHECK_EQ_INT (zmsg_send (&msg, sock), 0);
         CHECK (!s_heard (sock, 1000));
+        CHECK (s_security_above (clients.pricing, "disconnects", disconnects) > disconnects);
         zsock_destroy (&sock);
     }
     free (big);

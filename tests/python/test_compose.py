@@ -3,18 +3,23 @@
 topology`): every row is a compose service and every compose service a row,
 each binds the ports of its row, is told the endpoints of exactly the
 services it calls and consumes (by their compose host names), waits for the
-services it calls, and the gateway listens on its row's HTTP port."""
+services it calls, and the gateway listens on its row's HTTP port. Each
+service mounts only its own keys volume, which `retailmesh keys init --split`
+fills with its own key pair and the public keys it needs (checked by running
+it), and its health check uses its own key."""
 
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
 KEYS_SERVICE = "keys"
 KEYS_VOLUME = "keys"
 KEYS_DIR = "/var/lib/retailmesh-keys"
+SPLIT_DIR = "/var/lib/retailmesh-split"
 
 passed = 0
 failed = 0
@@ -54,6 +59,25 @@ def topology(bin_dir):
     return rows
 
 
+def needed_keys(rows, name):
+    """The key files the service name must find in its keys directory."""
+    row = rows[name]
+    public = {name, "operator"} | set(row["calls"]) | set(row["consumes"])
+    public |= {other for other, r in rows.items() if name in r["calls"] or name in r["consumes"]}
+    return {f"{n}.cert" for n in public} | {f"{name}.cert_secret"}
+
+
+def check_split(bin_dir, rows):
+    """keys init --split writes for each service exactly the keys it needs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([os.path.join(bin_dir, "retailmesh"), "keys", "init", "--var-dir", "/nonexistent",
+                        "--keys-dir", os.path.join(tmp, "all"), "--split", os.path.join(tmp, "split")],
+                       check=True, capture_output=True, text=True, timeout=30)
+        for name in rows:
+            got = set(os.listdir(os.path.join(tmp, "split", name)))
+            check(f"{name} keys split", got == needed_keys(rows, name), f"{sorted(got)} vs {sorted(needed_keys(rows, name))}")
+
+
 def main():
     bin_dir = os.environ["RETAILMESH_BIN_DIR"]
     source = os.environ["RETAILMESH_SOURCE_DIR"]
@@ -63,11 +87,23 @@ def main():
         compose = yaml.safe_load(f)
     services = dict(compose["services"])
     keys = services.pop(KEYS_SERVICE, {})
-    check("keys service", keys.get("command", [])[:3] == ["retailmesh", "keys", "init"]
-          and keys.get("restart") == "no" and f"{KEYS_VOLUME}:{KEYS_DIR}" in keys.get("volumes", []),
-          str(keys))
+    command = keys.get("command", [])
+    split = command[command.index("--split") + 1:][:1] if "--split" in command else []
+    check("keys service", command[:3] == ["retailmesh", "keys", "init"] and split == [SPLIT_DIR], str(keys))
+    check("keys restart", keys.get("restart") == "no", str(keys))
     check("keys volume", KEYS_VOLUME in compose.get("volumes", {}), "")
     check("same services", set(services) == set(rows), f"{sorted(services)} vs {sorted(rows)}")
+    # the one-shot writes every service's volume; the whole set stays on its own
+    want_keys_volumes = {f"{KEYS_VOLUME}:{KEYS_DIR}"} | {f"{KEYS_VOLUME}-{n}:{SPLIT_DIR}/{n}" for n in rows}
+    check("keys mounts", set(keys.get("volumes", [])) == want_keys_volumes,
+          f"{sorted(keys.get('volumes', []))} vs {sorted(want_keys_volumes)}")
+    with open(os.path.join(source, "compose", "Dockerfile")) as f:
+        dockerfile = f.read()
+    for name in rows:
+        check(f"{name} keys volume", f"{KEYS_VOLUME}-{name}" in compose.get("volumes", {}), "")
+        # a named volume takes the owner of the image's directory it is mounted on
+        check(f"image has {SPLIT_DIR}/{name}", f"{SPLIT_DIR}/{name}" in dockerfile, "")
+    check_split(bin_dir, rows)
 
     for name, row in rows.items():
         svc = services.get(name)
@@ -94,8 +130,10 @@ def main():
         depends = dict(svc.get("depends_on", {}))
         check(f"{name} waits for its keys",
               depends.pop(KEYS_SERVICE, {}).get("condition") == "service_completed_successfully", "")
-        check(f"{name} reads the keys", env.get("RETAILMESH_KEYS_DIR") == KEYS_DIR
-              and f"{KEYS_VOLUME}:{KEYS_DIR}:ro" in svc.get("volumes", []), str(svc.get("volumes")))
+        keys_mounts = [v for v in svc.get("volumes", []) if v.startswith(KEYS_VOLUME)]
+        check(f"{name} reads only its own keys", env.get("RETAILMESH_KEYS_DIR") == KEYS_DIR
+              and keys_mounts == [f"{KEYS_VOLUME}-{name}:{KEYS_DIR}:ro"], str(svc.get("volumes")))
+        check(f"{name} commands use its key", env.get("RETAILMESH_KEY_NAME") == name, env.get("RETAILMESH_KEY_NAME"))
         depends = set(depends)
         check(f"{name} waits for what it calls", depends == set(row["calls"]),
               f"{sorted(depends)} vs {row['calls']}")

@@ -93,7 +93,8 @@ static const char *s_operations[] = {
     "inventory.availability",
     "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
-    "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations", "inventory.hold", "inventory.hold_get",
+    "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations",
+    "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history",
     "inventory.backorders", NULL};

@@ -355,6 +355,45 @@ test_duplicates (void)
     s_close (&f);
 }
 
+//  Events of other types move the position without a write: the stored
+//  position stays until an event handled commits it, and one read back
+//  before then skips the others again.
+static void
+test_others_cost_no_write (void)
+{
+    fixture_t f;
+    s_open (&f, 5);
+    s_start (&f);
+    s_live (&f, 1, "unit.thing.done");
+    s_live (&f, 2, "unit.other.thing");
+    s_live (&f, 3, "unit.other.thing");
+    CHECK_EQ_INT (s_status (&f, "position"), 3);
+    CHECK_EQ_INT (f.handler_calls, 1);
+    consumer_reload (f.consumer);
+    CHECK_EQ_INT (s_status (&f, "position"), 1);
+    //  the next live event shows the gap; the fetch skips #2 and #3 again
+    s_live (&f, 4, "unit.thing.done");
+    CHECK_EQ_INT (f.asked_from, 2);
+    msgpack_sbuffer buf;
+    msgpack_packer pk;
+    s_reply_begin (&buf, &pk, true);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_str (&pk, "events");
+    msgpack_pack_array (&pk, 3);
+    s_pack_event (&pk, 2, "unit.other.thing");
+    s_pack_event (&pk, 3, "unit.other.thing");
+    s_pack_event (&pk, 4, "unit.thing.done");
+    mp_pack_kv_int (&pk, "last_seq", 4);
+    s_reply_send (&f, &buf);
+    CHECK_EQ_INT (s_status (&f, "position"), 4);
+    CHECK_EQ_INT (f.handler_calls, 2);
+    consumer_reload (f.consumer);
+    CHECK_EQ_INT (s_status (&f, "position"), 4);
+    uint64_t seqs[8];
+    CHECK_EQ_INT (s_effects (&f, seqs, 8), 2);
+    s_close (&f);
+}
+
 //  Reads a dead letter through consumer_dlq_show; its event must be #seq.
 static void
 s_dead_letter (fixture_t *f, uint64_t seq, int64_t *attempts, int64_t *failed_at, char *error, size_t size)
@@ -510,5 +549,6 @@ main (void)
     test_duplicates ();
     test_dead_letter ();
     test_stall_behind_retention ();
+    test_others_cost_no_write ();
     return harness_report ("test_consumer");
 }

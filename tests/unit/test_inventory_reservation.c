@@ -1,108 +1,20 @@
 //  inventory reservations and holds: allocation by location priority, one
 //  location before a split, ship_from, statuses, a hold taken over by an
 //  order, and expiry — the plain functions on the transaction of a real
-//  inventory service run in the test's process (loophost.h), no sockets
+//  inventory service run in the test's process (invhost.h), no sockets
 //  used.
 #include "clock.h"
 #include "err.h"
 #include "harness.h"
 #include "hold.h"
-#include "loophost.h"
+#include "invhost.h"
 #include "reservation.h"
 #include "stock.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
 
-static const service_route_t s_no_routes[] = {{NULL, NULL}};
-static const service_def_t s_def = {
-    .name = "inventory",
-    .dbs = inventory_dbs,
-    .schema_version = INVENTORY_SCHEMA_VERSION,
-    .migrations = inventory_migrations,
-    .routes = s_no_routes,
-};
-
 static service_t *s_svc;
-
-//  ---------------------------------------------------------------------
-//  set-up and reading back, each step in a service_write of its own
-
-typedef struct {
-    const char *sku, *location;
-    int64_t on_hand;
-    int64_t priority;
-} stock_arg_t;
-
-static int
-s_stock_write (MDB_txn *txn, void *arg)
-{
-    const stock_arg_t *a = (const stock_arg_t *) arg;
-    inventory_dbs_t dbs = inventory_dbs_of (s_svc);
-    inventory_location_t loc = {.priority = a->priority};
-    snprintf (loc.location, sizeof loc.location, "%s", a->location);
-    snprintf (loc.name, sizeof loc.name, "%s", a->location);
-    snprintf (loc.type, sizeof loc.type, "warehouse");
-    int rc = stock_location_put (txn, &dbs, &loc);
-    char movement[160];
-    snprintf (movement, sizeof movement, "test-%s-%s", a->sku, a->location);
-    stock_entry_t entry = {.movement_id = movement, .reason = "test"};
-    stock_t after;
-    int64_t shortfall;
-    bool created;
-    if (rc == 0)
-        rc = stock_count (s_svc, txn, "test", a->sku, a->location, a->on_hand, &entry, &after, &shortfall, &created);
-    return rc;
-}
-
-//  Stocks sku at location (a warehouse of that priority) with on_hand units.
-static void
-s_stock (const char *sku, const char *location, int64_t on_hand, int64_t priority)
-{
-    stock_arg_t a = {sku, location, on_hand, priority};
-    CHECK_EQ_INT (service_write (s_svc, s_stock_write, &a), 0);
-}
-
-static int64_t
-s_reserved (const char *sku, const char *location)
-{
-    MDB_txn *txn;
-    inventory_dbs_t dbs = inventory_dbs_of (s_svc);
-    stock_t stock = {.reserved = -1};
-    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
-    CHECK_EQ_INT (stock_get (txn, &dbs, sku, location, &stock), 0);
-    return stock.reserved;
-}
-
-typedef struct {
-    reservation_request_t request;
-    reservation_t record;
-    bool existing, hold_error;
-    shortage_t shortages[8];
-    reservation_outcome_t outcome;
-} reserve_arg_t;
-
-static int
-s_reserve_write (MDB_txn *txn, void *arg)
-{
-    reserve_arg_t *a = (reserve_arg_t *) arg;
-    record_free (reservation_fields, &a->record);
-    a->outcome.shortages = a->shortages;
-    return reservation_reserve (s_svc, txn, "test", &a->request, &a->record, &a->existing, &a->outcome,
-                                &a->hold_error);
-}
-
-//  Reserves lines for a new order (its ID in a->request.order_id); the
-//  caller record_frees a->record.
-static int
-s_reserve (reserve_arg_t *a, const line_t *lines, size_t count)
-{
-    if (!a->request.order_id[0] && !a->request.order_id[1])
-        uuid_new (a->request.order_id);
-    a->request.lines = lines;
-    a->request.count = count;
-    return service_write (s_svc, s_reserve_write, a);
-}
 
 //  The units line of record holds at location.
 static int64_t
@@ -114,16 +26,6 @@ s_at (const reservation_t *record, size_t line, const char *location)
         if (strcmp (record->lines[line].allocations[i].location, location) == 0)
             return record->lines[line].allocations[i].quantity;
     return 0;
-}
-
-static reservation_t
-s_order (const uint8_t id[16])
-{
-    MDB_txn *txn;
-    reservation_t record = {0};
-    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
-    CHECK_EQ_INT (reservation_get (txn, inventory_dbs_of (s_svc).reservations, id, &record), 0);
-    return record;
 }
 
 static reservation_t
@@ -184,66 +86,66 @@ static void
 test_allocation (void)
 {
     //  P1 is used first, then P2, whatever they have
-    s_stock ("ALLOC", "P2", 10, 2);
-    s_stock ("ALLOC", "P1", 3, 1);
-    s_stock ("ALLOC", "P3", 4, 3);
+    invhost_stock (s_svc, "ALLOC", "P2", 10, 2);
+    invhost_stock (s_svc, "ALLOC", "P1", 3, 1);
+    invhost_stock (s_svc, "ALLOC", "P3", 4, 3);
     line_t two[] = {{"ALLOC", 2, -1}};
-    reserve_arg_t a = {0};
-    CHECK_EQ_INT (s_reserve (&a, two, 1), 0);
+    invhost_reserve_t a = {0};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, two, 1), 0);
     CHECK_EQ_INT (s_at (&a.record, 0, "P1"), 2);
     CHECK_EQ_INT (a.record.lines[0].allocations_count, 1);
     CHECK_STR (a.record.status, RESERVATION_HELD);
     record_free (reservation_fields, &a.record);
-    CHECK_EQ_INT (s_reserved ("ALLOC", "P1"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "ALLOC", "P1"), 2);
     //  P1 has 1 left: 5 come whole from P2, the first that can fill it alone
     line_t five[] = {{"ALLOC", 5, -1}};
-    a = (reserve_arg_t) {0};
-    CHECK_EQ_INT (s_reserve (&a, five, 1), 0);
+    a = (invhost_reserve_t) {0};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, five, 1), 0);
     CHECK_EQ_INT (a.record.lines[0].allocations_count, 1);
     CHECK_EQ_INT (s_at (&a.record, 0, "P2"), 5);
     record_free (reservation_fields, &a.record);
     //  left: P1 1, P2 5, P3 4; 8 fit in no one location: split in priority order
     line_t eight[] = {{"ALLOC", 8, -1}};
-    a = (reserve_arg_t) {0};
-    CHECK_EQ_INT (s_reserve (&a, eight, 1), 0);
+    a = (invhost_reserve_t) {0};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, eight, 1), 0);
     CHECK_EQ_INT (a.record.lines[0].allocations_count, 3);
     CHECK_EQ_INT (s_at (&a.record, 0, "P1"), 1);
     CHECK_EQ_INT (s_at (&a.record, 0, "P2"), 5);
     CHECK_EQ_INT (s_at (&a.record, 0, "P3"), 2);
     record_free (reservation_fields, &a.record);
-    CHECK_EQ_INT (s_reserved ("ALLOC", "P1") + s_reserved ("ALLOC", "P2") + s_reserved ("ALLOC", "P3"), 15);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "ALLOC", "P1") + invhost_reserved (s_svc, "ALLOC", "P2") + invhost_reserved (s_svc, "ALLOC", "P3"), 15);
     //  2 are left, at P3: more is short, and nothing is held
     line_t three[] = {{"ALLOC", 3, -1}};
-    a = (reserve_arg_t) {0};
-    CHECK_EQ_INT (s_reserve (&a, three, 1), RM_ESHORT);
+    a = (invhost_reserve_t) {0};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, three, 1), RM_ESHORT);
     CHECK_EQ_INT (a.outcome.nshort, 1);
     CHECK_EQ_INT (a.shortages[0].available, 2);
     record_free (reservation_fields, &a.record);
-    CHECK_EQ_INT (s_reserved ("ALLOC", "P3"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "ALLOC", "P3"), 2);
 }
 
 static void
 test_ship_from (void)
 {
-    s_stock ("SHIP", "S1", 10, 1);
-    s_stock ("SHIP", "S2", 10, 2);
-    s_stock ("SHIP", "S3", 2, 3);
+    invhost_stock (s_svc, "SHIP", "S1", 10, 1);
+    invhost_stock (s_svc, "SHIP", "S2", 10, 2);
+    invhost_stock (s_svc, "SHIP", "S3", 2, 3);
     static const char only[][INVENTORY_LOCATION_MAX + 1] = {"S2", "S3"};
     line_t lines[] = {{"SHIP", 4, -1}};
-    reserve_arg_t a = {.request.scope = {only, 2}};
+    invhost_reserve_t a = {.request.scope = {only, 2}};
     //  S1 comes first by priority but is not allowed
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), 0);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), 0);
     CHECK_EQ_INT (s_at (&a.record, 0, "S1"), 0);
     CHECK_EQ_INT (s_at (&a.record, 0, "S2"), 4);
     record_free (reservation_fields, &a.record);
     //  only S3 allowed: short, with what S3 has
     static const char s3[][INVENTORY_LOCATION_MAX + 1] = {"S3"};
-    a = (reserve_arg_t) {.request.scope = {s3, 1}};
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), RM_ESHORT);
+    a = (invhost_reserve_t) {.request.scope = {s3, 1}};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), RM_ESHORT);
     CHECK_EQ_INT (a.shortages[0].available, 2);
     record_free (reservation_fields, &a.record);
-    CHECK_EQ_INT (s_reserved ("SHIP", "S1"), 0);
-    CHECK_EQ_INT (s_reserved ("SHIP", "S3"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "SHIP", "S1"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "SHIP", "S3"), 0);
 }
 
 //  ---------------------------------------------------------------------
@@ -291,35 +193,35 @@ test_statuses (void)
     CHECK (!reservation_may_move (RESERVATION_RELEASED, RESERVATION_COMMITTED));
     CHECK (!reservation_may_move (RESERVATION_EXPIRED, RESERVATION_RELEASED));
 
-    s_stock ("STAT", "T1", 10, 1);
+    invhost_stock (s_svc, "STAT", "T1", 10, 1);
     line_t lines[] = {{"STAT", 3, -1}};
-    reserve_arg_t a = {0};
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), 0);
+    invhost_reserve_t a = {0};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), 0);
     record_free (reservation_fields, &a.record);
     //  the same order again holds nothing more
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), 0);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), 0);
     CHECK (a.existing);
     record_free (reservation_fields, &a.record);
-    CHECK_EQ_INT (s_reserved ("STAT", "T1"), 3);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "STAT", "T1"), 3);
     //  accepted: committed, still counted; a backorder filled later adds to it
     CHECK_EQ_INT (service_write (s_svc, s_commit_write, a.request.order_id), 0);
-    reservation_t order = s_order (a.request.order_id);
+    reservation_t order = invhost_order (s_svc, a.request.order_id);
     CHECK_STR (order.status, RESERVATION_COMMITTED);
     record_free (reservation_fields, &order);
-    CHECK_EQ_INT (s_reserved ("STAT", "T1"), 3);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "STAT", "T1"), 3);
     CHECK_EQ_INT (service_write (s_svc, s_add_write, a.request.order_id), 0);
-    order = s_order (a.request.order_id);
+    order = invhost_order (s_svc, a.request.order_id);
     CHECK_EQ_INT (s_at (&order, 0, "T1"), 4);
     record_free (reservation_fields, &order);
-    CHECK_EQ_INT (s_reserved ("STAT", "T1"), 4);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "STAT", "T1"), 4);
     //  released: the record stays, no longer counted
     release_arg_t r = {0};
     memcpy (r.id, a.request.order_id, 16);
     CHECK_EQ_INT (service_write (s_svc, s_release_write, &r), 0);
     CHECK (r.released);
     CHECK_STR (r.record.status, RESERVATION_RELEASED);
-    CHECK_EQ_INT (s_reserved ("STAT", "T1"), 0);
-    order = s_order (a.request.order_id);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "STAT", "T1"), 0);
+    order = invhost_order (s_svc, a.request.order_id);
     CHECK_STR (order.status, RESERVATION_RELEASED);
     CHECK_EQ_INT (s_at (&order, 0, "T1"), 4);
     record_free (reservation_fields, &order);
@@ -328,12 +230,12 @@ test_statuses (void)
     CHECK (!r.released);
     CHECK_EQ_INT (service_write (s_svc, s_commit_write, a.request.order_id), 0);
     CHECK_EQ_INT (service_write (s_svc, s_add_write, a.request.order_id), RM_ENOTFOUND);
-    order = s_order (a.request.order_id);
+    order = invhost_order (s_svc, a.request.order_id);
     CHECK_STR (order.status, RESERVATION_RELEASED);
     record_free (reservation_fields, &order);
     record_free (reservation_fields, &r.record);
     //  a late or resent reserve of a released order holds nothing
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), RM_ECONFLICT);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), RM_ECONFLICT);
     CHECK (!a.hold_error);
     record_free (reservation_fields, &a.record);
     //  nor does one arriving after a release that found nothing
@@ -341,11 +243,11 @@ test_statuses (void)
     uuid_new (late.id);
     CHECK_EQ_INT (service_write (s_svc, s_release_write, &late), 0);
     CHECK (!late.released);
-    reserve_arg_t b = {0};
+    invhost_reserve_t b = {0};
     memcpy (b.request.order_id, late.id, 16);
-    CHECK_EQ_INT (s_reserve (&b, lines, 1), RM_ECONFLICT);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &b, lines, 1), RM_ECONFLICT);
     record_free (reservation_fields, &b.record);
-    CHECK_EQ_INT (s_reserved ("STAT", "T1"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "STAT", "T1"), 0);
 }
 
 //  ---------------------------------------------------------------------
@@ -369,9 +271,9 @@ s_hold_release_write (MDB_txn *txn, void *arg)
 static void
 test_hold_takeover (void)
 {
-    s_stock ("TAKE", "K1", 10, 1);
-    s_stock ("TAKE", "K2", 10, 2);
-    s_stock ("TAKE2", "K1", 5, 1);
+    invhost_stock (s_svc, "TAKE", "K1", 10, 1);
+    invhost_stock (s_svc, "TAKE", "K2", 10, 2);
+    invhost_stock (s_svc, "TAKE2", "K1", 5, 1);
     line_t held[] = {{"TAKE", 12, -1}, {"TAKE2", 2, -1}};
     place_arg_t h = {.lines = held, .count = 2, .ttl_ms = 600000, .now = clock_now_ms ()};
     uuid_new (h.id);
@@ -379,9 +281,9 @@ test_hold_takeover (void)
     CHECK (!h.existing);
     CHECK_STR (h.record.status, RESERVATION_HELD);
     CHECK_EQ_INT (h.record.expires_at, h.now + 600000);
-    CHECK_EQ_INT (s_reserved ("TAKE", "K1"), 10);
-    CHECK_EQ_INT (s_reserved ("TAKE", "K2"), 2);
-    CHECK_EQ_INT (s_reserved ("TAKE2", "K1"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE", "K1"), 10);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE", "K2"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE2", "K1"), 2);
     //  the same hold again answers it; other lines are a conflict
     CHECK_EQ_INT (s_place (&h), 0);
     CHECK (h.existing);
@@ -395,12 +297,12 @@ test_hold_takeover (void)
 
     //  the order takes exactly what the hold has: nothing is reserved twice
     line_t same[] = {{"TAKE", 12, -1}, {"TAKE2", 2, -1}};
-    reserve_arg_t a = {.request.has_hold = true};
+    invhost_reserve_t a = {.request.has_hold = true};
     memcpy (a.request.hold_id, h.id, 16);
-    CHECK_EQ_INT (s_reserve (&a, same, 2), 0);
-    CHECK_EQ_INT (s_reserved ("TAKE", "K1"), 10);
-    CHECK_EQ_INT (s_reserved ("TAKE", "K2"), 2);
-    CHECK_EQ_INT (s_reserved ("TAKE2", "K1"), 2);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, same, 2), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE", "K1"), 10);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE", "K2"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE2", "K1"), 2);
     CHECK_EQ_INT (s_at (&a.record, 0, "K1"), 10);
     CHECK_EQ_INT (s_at (&a.record, 0, "K2"), 2);
     CHECK_EQ_INT (s_at (&a.record, 1, "K1"), 2);
@@ -414,19 +316,19 @@ test_hold_takeover (void)
     record_free (reservation_fields, &hold);
     record_free (reservation_fields, &a.record);
     //  a taken hold cannot be taken again, and no longer expires
-    reserve_arg_t again = {.request.has_hold = true};
+    invhost_reserve_t again = {.request.has_hold = true};
     memcpy (again.request.hold_id, h.id, 16);
-    CHECK_EQ_INT (s_reserve (&again, same, 2), RM_ECONFLICT);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &again, same, 2), RM_ECONFLICT);
     CHECK (again.hold_error);
     record_free (reservation_fields, &again.record);
     expire_arg_t e = {.now = h.now + 600000};
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
     CHECK_EQ_INT (e.expired, 0);
-    CHECK_EQ_INT (s_reserved ("TAKE", "K1") + s_reserved ("TAKE", "K2"), 12);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE", "K1") + invhost_reserved (s_svc, "TAKE", "K2"), 12);
     //  an unknown hold is named as such
-    reserve_arg_t unknown = {.request.has_hold = true};
+    invhost_reserve_t unknown = {.request.has_hold = true};
     uuid_new (unknown.request.hold_id);
-    CHECK_EQ_INT (s_reserve (&unknown, same, 2), RM_ENOTFOUND);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &unknown, same, 2), RM_ENOTFOUND);
     CHECK (unknown.hold_error);
     record_free (reservation_fields, &unknown.record);
     record_free (reservation_fields, &h.record);
@@ -434,19 +336,19 @@ test_hold_takeover (void)
     //  a hold of 3 taken by an order of 5 and another SKU: only the 2
     //  more and the other line are reserved; a hold of more than the
     //  order takes gives the rest back
-    s_stock ("MORE", "M1", 10, 1);
+    invhost_stock (s_svc, "MORE", "M1", 10, 1);
     line_t three[] = {{"MORE", 3, -1}};
     place_arg_t small = {.lines = three, .count = 1, .ttl_ms = 600000, .now = clock_now_ms ()};
     uuid_new (small.id);
     CHECK_EQ_INT (s_place (&small), 0);
     record_free (reservation_fields, &small.record);
-    CHECK_EQ_INT (s_reserved ("MORE", "M1"), 3);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "MORE", "M1"), 3);
     line_t bigger[] = {{"MORE", 5, -1}, {"TAKE2", 1, -1}};
-    reserve_arg_t b = {.request.has_hold = true};
+    invhost_reserve_t b = {.request.has_hold = true};
     memcpy (b.request.hold_id, small.id, 16);
-    CHECK_EQ_INT (s_reserve (&b, bigger, 2), 0);
-    CHECK_EQ_INT (s_reserved ("MORE", "M1"), 5);
-    CHECK_EQ_INT (s_reserved ("TAKE2", "K1"), 3);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &b, bigger, 2), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "MORE", "M1"), 5);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "TAKE2", "K1"), 3);
     CHECK_EQ_INT (s_at (&b.record, 0, "M1"), 5);
     record_free (reservation_fields, &b.record);
     line_t four[] = {{"MORE", 4, -1}};
@@ -454,42 +356,42 @@ test_hold_takeover (void)
     uuid_new (big.id);
     CHECK_EQ_INT (s_place (&big), 0);
     record_free (reservation_fields, &big.record);
-    CHECK_EQ_INT (s_reserved ("MORE", "M1"), 9);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "MORE", "M1"), 9);
     line_t one[] = {{"MORE", 1, -1}};
-    reserve_arg_t c = {.request.has_hold = true};
+    invhost_reserve_t c = {.request.has_hold = true};
     memcpy (c.request.hold_id, big.id, 16);
-    CHECK_EQ_INT (s_reserve (&c, one, 1), 0);
-    CHECK_EQ_INT (s_reserved ("MORE", "M1"), 6);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &c, one, 1), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "MORE", "M1"), 6);
     record_free (reservation_fields, &c.record);
     //  a takeover that falls short leaves the hold as it was
-    s_stock ("FEW", "F1", 2, 1);
+    invhost_stock (s_svc, "FEW", "F1", 2, 1);
     line_t two[] = {{"FEW", 2, -1}};
     place_arg_t few = {.lines = two, .count = 1, .ttl_ms = 600000, .now = clock_now_ms ()};
     uuid_new (few.id);
     CHECK_EQ_INT (s_place (&few), 0);
     record_free (reservation_fields, &few.record);
     line_t too_many[] = {{"FEW", 3, -1}};
-    reserve_arg_t d = {.request.has_hold = true};
+    invhost_reserve_t d = {.request.has_hold = true};
     memcpy (d.request.hold_id, few.id, 16);
-    CHECK_EQ_INT (s_reserve (&d, too_many, 1), RM_ESHORT);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &d, too_many, 1), RM_ESHORT);
     CHECK_EQ_INT (d.shortages[0].available, 2);
     record_free (reservation_fields, &d.record);
     hold = s_hold (few.id);
     CHECK_STR (hold.status, RESERVATION_HELD);
     record_free (reservation_fields, &hold);
-    CHECK_EQ_INT (s_reserved ("FEW", "F1"), 2);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "FEW", "F1"), 2);
     hold_release_arg_t r = {.now = clock_now_ms ()};
     memcpy (r.id, few.id, 16);
     CHECK_EQ_INT (service_write (s_svc, s_hold_release_write, &r), 0);
     CHECK (r.changed);
-    CHECK_EQ_INT (s_reserved ("FEW", "F1"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "FEW", "F1"), 0);
     record_free (reservation_fields, &r.record);
 }
 
 static void
 test_hold_expiry (void)
 {
-    s_stock ("EXP", "E1", 10, 1);
+    invhost_stock (s_svc, "EXP", "E1", 10, 1);
     line_t lines[] = {{"EXP", 4, -1}};
     int64_t now = clock_now_ms ();
     place_arg_t first = {.lines = lines, .count = 1, .ttl_ms = 1000, .now = now};
@@ -500,7 +402,7 @@ test_hold_expiry (void)
     CHECK_EQ_INT (s_place (&second), 0);
     record_free (reservation_fields, &first.record);
     record_free (reservation_fields, &second.record);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 8);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 8);
     //  not yet due
     expire_arg_t e = {.now = now + 999};
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
@@ -511,24 +413,24 @@ test_hold_expiry (void)
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
     CHECK_EQ_INT (e.expired, 1);
     CHECK_EQ_INT (e.next, now + 5000);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 4);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 4);
     reservation_t hold = s_hold (first.id);
     CHECK_STR (hold.status, RESERVATION_EXPIRED);
     record_free (reservation_fields, &hold);
     e = (expire_arg_t) {.now = now + 1001};
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
     CHECK_EQ_INT (e.expired, 0);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 4);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 4);
     //  an expired hold is not released again, nor taken over
     hold_release_arg_t r = {.now = now + 1002};
     memcpy (r.id, first.id, 16);
     CHECK_EQ_INT (service_write (s_svc, s_hold_release_write, &r), 0);
     CHECK (!r.changed);
     CHECK_STR (r.record.status, RESERVATION_EXPIRED);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 4);
-    reserve_arg_t a = {.request.has_hold = true};
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 4);
+    invhost_reserve_t a = {.request.has_hold = true};
     memcpy (a.request.hold_id, first.id, 16);
-    CHECK_EQ_INT (s_reserve (&a, lines, 1), RM_ECONFLICT);
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), RM_ECONFLICT);
     CHECK (a.hold_error);
     record_free (reservation_fields, &a.record);
     //  released before its time: given back once, and never expires after
@@ -536,13 +438,42 @@ test_hold_expiry (void)
     CHECK_EQ_INT (service_write (s_svc, s_hold_release_write, &r), 0);
     CHECK (r.changed);
     CHECK_STR (r.record.status, RESERVATION_RELEASED);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 0);
     e = (expire_arg_t) {.now = now + 10000};
     CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
     CHECK_EQ_INT (e.expired, 0);
     CHECK_EQ_INT (e.next, 0);
-    CHECK_EQ_INT (s_reserved ("EXP", "E1"), 0);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "EXP", "E1"), 0);
     record_free (reservation_fields, &r.record);
+}
+
+//  What a hold gives back, on expiry, goes first to the SKU's backorders.
+static void
+test_hold_expiry_fills_backorders (void)
+{
+    invhost_stock (s_svc, "WAIT", "W1", 3, 1);
+    line_t lines[] = {{"WAIT", 3, -1}};
+    int64_t now = clock_now_ms ();
+    place_arg_t h = {.lines = lines, .count = 1, .ttl_ms = 1000, .now = now};
+    uuid_new (h.id);
+    CHECK_EQ_INT (s_place (&h), 0);
+    record_free (reservation_fields, &h.record);
+    static const bool may[] = {true};
+    line_t two[] = {{"WAIT", 2, -1}};
+    invhost_reserve_t a = {.request.scope = {.backorder = may}};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, two, 1), 0);
+    CHECK_EQ_INT (a.record.lines[0].backordered, 2);
+    CHECK_EQ_INT (s_at (&a.record, 0, "W1"), 0);
+    record_free (reservation_fields, &a.record);
+    expire_arg_t e = {.now = now + 1000};
+    CHECK_EQ_INT (service_write (s_svc, s_expire_write, &e), 0);
+    CHECK_EQ_INT (e.expired, 1);
+    //  3 given back, 2 of them held again at once for the order
+    CHECK_EQ_INT (invhost_reserved (s_svc, "WAIT", "W1"), 2);
+    reservation_t order = invhost_order (s_svc, a.request.order_id);
+    CHECK_EQ_INT (s_at (&order, 0, "W1"), 2);
+    CHECK_EQ_INT (order.lines[0].backordered, 0);
+    record_free (reservation_fields, &order);
 }
 
 int
@@ -550,7 +481,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     loophost_t host;
-    CHECK_EQ_INT (loophost_open (&host, &s_def), 0);
+    CHECK_EQ_INT (invhost_open (&host), 0);
     s_svc = host.svc;
     if (s_svc) {
         test_allocation ();
@@ -558,6 +489,7 @@ main (int argc, char **argv)
         test_statuses ();
         test_hold_takeover ();
         test_hold_expiry ();
+        test_hold_expiry_fills_backorders ();
     }
     loophost_close (&host);
     return harness_report (argv[0]);

@@ -1,27 +1,20 @@
 //  inventory stock: what is available, counts and their discrepancies,
-//  movements refused for a shortfall, idempotent by movement_id, the
+//  movements refused for a shortfall, idempotent by movement_id, batches
+//  of movements all or none, the
 //  ledger (two entries per transfer, pages, sums to on hand), low-stock
 //  events once per crossing, and more than 64 locations per SKU — the plain
 //  functions on the transaction of a real inventory service run in the
 //  test's process (loophost.h), no sockets used.
 #include "err.h"
 #include "harness.h"
-#include "loophost.h"
+#include "invhost.h"
+#include "movebatch.h"
 #include "movement.h"
 #include "mp.h"
 #include "reservation.h"
 #include "stock.h"
 #include <stdlib.h>
 #include <string.h>
-
-static const service_route_t s_no_routes[] = {{NULL, NULL}};
-static const service_def_t s_def = {
-    .name = "inventory",
-    .dbs = inventory_dbs,
-    .schema_version = INVENTORY_SCHEMA_VERSION,
-    .migrations = inventory_migrations,
-    .routes = s_no_routes,
-};
 
 static service_t *s_svc;
 static inventory_dbs_t s_dbs;
@@ -47,6 +40,20 @@ typedef struct {
     movement_problem_t problem;
 } move_t;
 
+//  The inventory.movement body of m.
+static void
+s_pack_move (msgpack_packer *pk, const move_t *m)
+{
+    msgpack_pack_map (pk, 5 + (m->to != NULL));
+    mp_pack_kv_str (pk, "movement_id", m->id);
+    mp_pack_kv_str (pk, "type", m->type);
+    mp_pack_kv_str (pk, "sku", m->sku);
+    mp_pack_kv_str (pk, "location", m->location);
+    if (m->to)
+        mp_pack_kv_str (pk, "to_location", m->to);
+    mp_pack_kv_int (pk, "quantity", m->quantity);
+}
+
 static int
 s_move_fn (MDB_txn *txn, void *arg)
 {
@@ -55,14 +62,7 @@ s_move_fn (MDB_txn *txn, void *arg)
     msgpack_sbuffer_init (&body);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 5 + (m->to != NULL));
-    mp_pack_kv_str (&pk, "movement_id", m->id);
-    mp_pack_kv_str (&pk, "type", m->type);
-    mp_pack_kv_str (&pk, "sku", m->sku);
-    mp_pack_kv_str (&pk, "location", m->location);
-    if (m->to)
-        mp_pack_kv_str (&pk, "to_location", m->to);
-    mp_pack_kv_int (&pk, "quantity", m->quantity);
+    s_pack_move (&pk, m);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     CHECK (msgpack_unpack_next (&unpacked, body.data, body.size, NULL) == MSGPACK_UNPACK_SUCCESS);
@@ -497,6 +497,105 @@ test_low_stock_once (void)
     CHECK_EQ_INT (s_events ("inventory.stock.replenished", mark), 1);
 }
 
+typedef struct {
+    const char *batch_id;
+    const move_t *items;
+    size_t count;
+    catalog_batch_reply_t result;
+    bulk_faults_t faults;
+} batch_t;
+
+static int
+s_batch_fn (MDB_txn *txn, void *arg)
+{
+    batch_t *b = (batch_t *) arg;
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    mp_pack_kv_str (&pk, "batch_id", b->batch_id);
+    mp_pack_str (&pk, "items");
+    msgpack_pack_array (&pk, (uint32_t) b->count);
+    for (size_t i = 0; i < b->count; i++) {
+        s_pack_move (&pk, &b->items[i]);
+    }
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    CHECK (msgpack_unpack_next (&unpacked, body.data, body.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    inventory_movements_batch_request_t in = {0};
+    uint8_t digest[SHA256_LEN];
+    int rc = record_decode (inventory_movements_batch_request_fields, &unpacked.data, &in);
+    CHECK_EQ_INT (rc, 0);
+    if (rc == 0)
+        rc = bulk_digest (&unpacked.data, digest);
+    if (rc == 0)
+        rc = movebatch_apply (s_svc, txn, "test", &unpacked.data, &in, digest, 1000, &b->result, &b->faults);
+    record_free (inventory_movements_batch_request_fields, &in);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&body);
+    return rc;
+}
+
+static void
+test_batch_all_or_none (void)
+{
+    move_t good[] = {s_mv ("b-1", "receipt", "BA", "WH-1", NULL, 5), s_mv ("b-2", "transfer", "BA", "WH-1", "WH-2", 2),
+                     s_mv ("b-3", "count", "BA", "WH-2", NULL, 3)};
+    batch_t b = {.batch_id = "batch-1", .items = good, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK_EQ_INT (b.result.applied, 3);
+    CHECK (!b.result.replayed);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    CHECK_EQ_INT (s_get ("BA", "WH-2").on_hand, 3);
+    //  sent again: the first answer, nothing applied twice
+    b = (batch_t) {.batch_id = "batch-1", .items = good, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK (b.result.replayed);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    //  one item short: none of the batch applies, the item is named
+    move_t bad[] = {s_mv ("b-4", "receipt", "BA", "WH-1", NULL, 1), s_mv ("b-5", "adjustment", "BA", "WH-2", NULL, -9),
+                    s_mv ("b-6", "receipt", "BA", "WH-2", NULL, 1)};
+    b = (batch_t) {.batch_id = "batch-2", .items = bad, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), RM_EINVAL);
+    CHECK_EQ_INT (b.faults.count, 1);
+    CHECK_EQ_INT (b.faults.count ? b.faults.items[0].code : 0, RM_ESHORT);
+    CHECK_STR (b.faults.count ? b.faults.items[0].field : "", "/items/1/quantity");
+    CHECK (b.faults.count && strstr (b.faults.items[0].message, "6 units short"));
+    bulk_faults_free (&b.faults);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 3);
+    CHECK_EQ_INT (s_ledger_sum ("BA", "WH-1"), 3);
+    //  so once fixed it applies whole, under the same batch_id
+    bad[1].quantity = -1;
+    b = (batch_t) {.batch_id = "batch-2", .items = bad, .count = 3};
+    CHECK_EQ_INT (service_write (s_svc, s_batch_fn, &b), 0);
+    CHECK_EQ_INT (b.result.applied, 3);
+    CHECK_EQ_INT (s_get ("BA", "WH-1").on_hand, 4);
+    CHECK_EQ_INT (s_get ("BA", "WH-2").on_hand, 3);
+}
+
+//  Units a lower safety stock frees go to the SKU's backorders first.
+static void
+test_policy_frees_for_backorders (void)
+{
+    invhost_stock (s_svc, "BS", "WH-1", 5, 1);
+    s_sku_policy ("BS", 5, -1);
+    CHECK_EQ_INT (s_avail ("BS", "WH-1"), 0);
+    static const bool may[] = {true};
+    line_t lines[] = {{"BS", 3, -1}};
+    invhost_reserve_t a = {.request.scope = {.backorder = may}};
+    CHECK_EQ_INT (invhost_reserve (s_svc, &a, lines, 1), 0);
+    CHECK_EQ_INT (a.record.lines[0].backordered, 3);
+    record_free (reservation_fields, &a.record);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "BS", "WH-1"), 0);
+    s_sku_policy ("BS", 1, -1);
+    CHECK_EQ_INT (invhost_reserved (s_svc, "BS", "WH-1"), 3);
+    CHECK_EQ_INT (s_avail ("BS", "WH-1"), 1);
+    reservation_t order = invhost_order (s_svc, a.request.order_id);
+    CHECK_EQ_INT (order.lines[0].backordered, 0);
+    record_free (reservation_fields, &order);
+}
+
 enum { N = 100 };
 
 static int
@@ -553,7 +652,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     loophost_t host;
-    CHECK_EQ_INT (loophost_open (&host, &s_def), 0);
+    CHECK_EQ_INT (invhost_open (&host), 0);
     s_svc = host.svc;
     s_dbs = inventory_dbs_of (s_svc);
     test_available ();
@@ -562,6 +661,8 @@ main (int argc, char **argv)
     test_idempotent ();
     test_transfer_and_ledger ();
     test_low_stock_once ();
+    test_batch_all_or_none ();
+    test_policy_frees_for_backorders ();
     test_many_locations ();
     loophost_close (&host);
     return harness_report (argv[0]);

@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char s_dir[PATH_MAX];
 
@@ -120,6 +121,8 @@ test_allow_lists (const topology_t *topo)
     CHECK (s_admitted ("pricing", ZMQ_ROUTER, "gateway", 5000));
     CHECK (s_admitted ("pricing", ZMQ_ROUTER, KEYS_OPERATOR, 5000));
     CHECK (s_admitted ("pricing", ZMQ_PUB, KEYS_OPERATOR, 5000));
+    //  and itself on its request socket: its container's health check
+    CHECK (s_admitted ("pricing", ZMQ_ROUTER, "pricing", 5000));
     uint64_t rejected = zap_rejected (zap);
     CHECK (!s_admitted ("pricing", ZMQ_ROUTER, "inventory", 1000));
     CHECK (!s_admitted ("pricing", ZMQ_PUB, "orders", 1000));
@@ -139,6 +142,53 @@ test_allow_lists (const topology_t *topo)
     zap_destroy (&zap);
 }
 
+//  The keys of one directory per service: each holds its own pair, the
+//  public keys of its peers, of its callers and consumers and of the
+//  operator, and no other secret.
+static void
+test_export (const topology_t *topo)
+{
+    char out[PATH_MAX + 16];
+    snprintf (out, sizeof out, "%s-orders", s_dir);
+    CHECK_EQ_INT (keys_export (s_dir, topo, "orders", out), 0);
+    //  orders calls pricing and inventory; inventory and the gateway call it
+    static const char *const public[] = {"orders", "pricing", "inventory", "gateway", KEYS_OPERATOR};
+    for (size_t i = 0; i < sizeof public / sizeof *public; i++) {
+        char a[41], b[41];
+        CHECK_EQ_INT (keys_public_of (out, public[i], a), 0);
+        CHECK_EQ_INT (keys_public_of (s_dir, public[i], b), 0);
+        CHECK_STR (a, b);
+    }
+    char path[PATH_MAX + 64];
+    static const char *const not_secret[] = {"pricing", "inventory", "gateway", KEYS_OPERATOR};
+    for (size_t i = 0; i < sizeof not_secret / sizeof *not_secret; i++) {
+        snprintf (path, sizeof path, "%s/%s.cert_secret", out, not_secret[i]);
+        CHECK (access (path, F_OK) != 0);
+    }
+    struct stat st;
+    snprintf (path, sizeof path, "%s/orders.cert_secret", out);
+    CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK (stat (out, &st) == 0 && (st.st_mode & 0777) == 0700);
+    //  the exported pair is the process's identity
+    CHECK_EQ_INT (keys_use (out, "orders"), 0);
+    char mine[41];
+    CHECK_EQ_INT (keys_public_of (s_dir, "orders", mine), 0);
+    CHECK_STR (keys_public (), mine);
+    keys_reset ();
+    CHECK_EQ_INT (keys_use (out, "pricing"), RM_ENOTFOUND);
+    //  pricing is called by orders and the gateway only
+    snprintf (out, sizeof out, "%s-pricing", s_dir);
+    CHECK_EQ_INT (keys_export (s_dir, topo, "pricing", out), 0);
+    char z85[41];
+    CHECK_EQ_INT (keys_public_of (out, "inventory", z85), RM_ENOTFOUND);
+    CHECK_EQ_INT (keys_public_of (out, "gateway", z85), 0);
+    harness_capture_t cap;
+    harness_capture_begin (&cap, STDERR_FILENO);
+    int unknown = keys_export (s_dir, topo, "nosuch", out);
+    free (harness_capture_end (&cap));
+    CHECK_EQ_INT (unknown, RM_EINVAL);
+}
+
 int
 main (void)
 {
@@ -149,6 +199,7 @@ main (void)
     test_init (topo);
     test_identity ();
     test_allow_lists (topo);
+    test_export (topo);
     topology_destroy (&topo);
     harness_rmtree (dir);
     free (dir);

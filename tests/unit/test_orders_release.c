@@ -27,6 +27,7 @@ static txnhost_t s_txns;
 static int s_sent;
 static char s_released[8][UUID_STR_LEN + 1];
 static char s_cid[64];
+static char s_caller[64];
 
 static int
 s_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
@@ -35,6 +36,7 @@ s_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
     CHECK_STR (action->peer, "inventory");
     CHECK_STR (action->op, "inventory.release");
     snprintf (s_cid, sizeof s_cid, "%s", action->cid);
+    snprintf (s_caller, sizeof s_caller, "%s", action->caller ? action->caller : "");
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     char order_id[UUID_STR_LEN + 1] = "";
@@ -132,8 +134,8 @@ s_reject (const uint8_t id[16], const char *external_id, bool release, bool comm
     MDB_txn *txn = NULL;
     uint64_t action = 99;
     CHECK_EQ_INT (store_write_begin (s_store, NULL, &txn), 0);
-    CHECK_EQ_INT (orders_reject (txn, &s_orders, s_queue, id, "salesforce", external_id, NULL, "cid-saga", release,
-                                 &action), 0);
+    CHECK_EQ_INT (orders_reject (txn, &s_orders, s_queue, id, "salesforce", external_id, NULL, "cid-saga", "key-saga",
+                                 release, &action), 0);
     if (commit)
         CHECK_EQ_INT (store_commit (&txn), 0);
     else
@@ -174,6 +176,7 @@ main (int argc, char **argv)
     CHECK_EQ_INT (s_sent, 1);
     CHECK_STR (s_released[0], text);
     CHECK_STR (s_cid, "cid-saga");
+    CHECK_STR (s_caller, "key-saga");
     CHECK_EQ_INT (outq_run (s_queue), 0);
 
     //  rejected because inventory refused: nothing to release

@@ -25,7 +25,7 @@ typedef struct {
     answer_t answer;
     int sent;                      //  attempts the fake peer saw
     uint64_t last_id;
-    char last_op[64], last_peer[32], last_cid[64], last_body[128];
+    char last_op[64], last_peer[32], last_cid[64], last_caller[64], last_body[128];
     int watched, watch_err;
 } fixture_t;
 
@@ -38,6 +38,7 @@ s_send (void *ctx, outq_t *queue, uint64_t id, const outq_action_t *action)
     snprintf (f->last_op, sizeof f->last_op, "%s", action->op);
     snprintf (f->last_peer, sizeof f->last_peer, "%s", action->peer);
     snprintf (f->last_cid, sizeof f->last_cid, "%s", action->cid);
+    snprintf (f->last_caller, sizeof f->last_caller, "%s", action->caller ? action->caller : "");
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     f->last_body[0] = '\0';
@@ -96,7 +97,7 @@ s_push (fixture_t *f, const char *order_id, bool commit)
     msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 1);
     mp_pack_kv_str (&pk, "order_id", order_id);
-    outq_action_t action = {OUTQ_CALL, "inventory", "inventory.release", "cid-7", "", body.data, body.size};
+    outq_action_t action = {OUTQ_CALL, "inventory", "inventory.release", "cid-7", "", body.data, body.size, "key-7"};
     MDB_txn *txn = NULL;
     uint64_t id = 0;
     CHECK_EQ_INT (store_write_begin (f->store, NULL, &txn), 0);
@@ -169,6 +170,7 @@ s_test_after_commit (const char *dir)
     CHECK_STR (f.last_op, "inventory.release");
     CHECK_STR (f.last_peer, "inventory");
     CHECK_STR (f.last_cid, "cid-7");
+    CHECK_STR (f.last_caller, "key-7");
     CHECK_STR (f.last_body, "order-a");
     CHECK_EQ_INT (s_field (&f, "in_flight"), 1);
     //  in flight: not sent again however often the loop turns
@@ -222,6 +224,7 @@ s_test_restart (const char *dir)
     CHECK_EQ_INT (outq_run (g.queue), 1);
     CHECK_EQ_INT (g.last_id, id);
     CHECK_STR (g.last_body, "order-r");
+    CHECK_STR (g.last_caller, "key-7");
     s_close (&g);                  //  crashed while the call was in flight: sent again
 
     fixture_t h = {.mono = 7, .unix_ms = 1767225602000, .answer = ANSWER_OK};
@@ -354,7 +357,7 @@ s_test_age_and_drop (const char *dir)
     CHECK_EQ_INT (s_field (&f, "dead_letters"), 0);
 
     //  what cannot be queued is refused and writes nothing
-    outq_action_t bad = {OUTQ_CALL, "inventory", "", "cid", "", "\x80", 1};
+    outq_action_t bad = {OUTQ_CALL, "inventory", "", "cid", "", "\x80", 1, NULL};
     MDB_txn *txn = NULL;
     CHECK_EQ_INT (store_write_begin (f.store, NULL, &txn), 0);
     CHECK_EQ_INT (outq_push (f.queue, txn, &bad, NULL), RM_EINVAL);

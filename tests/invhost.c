@@ -1,0 +1,104 @@
+#include "invhost.h"
+#include "harness.h"
+#include "stock.h"
+#include "uuid.h"
+#include <string.h>
+
+static const service_route_t s_no_routes[] = {{NULL, NULL}};
+static const service_def_t s_def = {
+    .name = "inventory",
+    .dbs = inventory_dbs,
+    .schema_version = INVENTORY_SCHEMA_VERSION,
+    .migrations = inventory_migrations,
+    .routes = s_no_routes,
+};
+
+int
+invhost_open (loophost_t *host)
+{
+    return loophost_open (host, &s_def);
+}
+
+typedef struct {
+    service_t *svc;
+    const char *sku, *location;
+    int64_t on_hand;
+    int64_t priority;
+} stock_arg_t;
+
+static int
+s_stock_write (MDB_txn *txn, void *arg)
+{
+    const stock_arg_t *a = (const stock_arg_t *) arg;
+    inventory_dbs_t dbs = inventory_dbs_of (a->svc);
+    inventory_location_t loc = {.priority = a->priority};
+    snprintf (loc.location, sizeof loc.location, "%s", a->location);
+    snprintf (loc.name, sizeof loc.name, "%s", a->location);
+    snprintf (loc.type, sizeof loc.type, "warehouse");
+    int rc = stock_location_put (txn, &dbs, &loc);
+    char movement[160];
+    snprintf (movement, sizeof movement, "test-%s-%s-%lld", a->sku, a->location, (long long) a->on_hand);
+    stock_entry_t entry = {.movement_id = movement, .reason = "test"};
+    stock_t after;
+    int64_t shortfall;
+    bool created;
+    if (rc == 0)
+        rc = stock_count (a->svc, txn, "test", a->sku, a->location, a->on_hand, &entry, &after, &shortfall, &created);
+    return rc;
+}
+
+void
+invhost_stock (service_t *svc, const char *sku, const char *location, int64_t on_hand, int64_t priority)
+{
+    stock_arg_t a = {svc, sku, location, on_hand, priority};
+    CHECK_EQ_INT (service_write (svc, s_stock_write, &a), 0);
+}
+
+int64_t
+invhost_reserved (service_t *svc, const char *sku, const char *location)
+{
+    MDB_txn *txn;
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    stock_t stock = {.reserved = -1};
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    CHECK_EQ_INT (stock_get (txn, &dbs, sku, location, &stock), 0);
+    return stock.reserved;
+}
+
+typedef struct {
+    service_t *svc;
+    invhost_reserve_t *a;
+} reserve_arg_t;
+
+static int
+s_reserve_write (MDB_txn *txn, void *arg)
+{
+    reserve_arg_t *r = (reserve_arg_t *) arg;
+    invhost_reserve_t *a = r->a;
+    record_free (reservation_fields, &a->record);
+    a->outcome.shortages = a->shortages;
+    return reservation_reserve (r->svc, txn, "test", &a->request, &a->record, &a->existing, &a->outcome,
+                                &a->hold_error);
+}
+
+int
+invhost_reserve (service_t *svc, invhost_reserve_t *a, const line_t *lines, size_t count)
+{
+    static const uint8_t none[16] = {0};
+    if (memcmp (a->request.order_id, none, 16) == 0)
+        uuid_new (a->request.order_id);
+    a->request.lines = lines;
+    a->request.count = count;
+    reserve_arg_t r = {svc, a};
+    return service_write (svc, s_reserve_write, &r);
+}
+
+reservation_t
+invhost_order (service_t *svc, const uint8_t id[16])
+{
+    MDB_txn *txn;
+    reservation_t record = {0};
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    CHECK_EQ_INT (reservation_get (txn, inventory_dbs_of (svc).reservations, id, &record), 0);
+    return record;
+}

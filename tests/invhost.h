@@ -1,0 +1,39 @@
+//  invhost — what inventory's unit tests share: an inventory service run in
+//  the test's own process (loophost.h; no routes, no consumers), and the
+//  steps that stock it, reserve and read it back, each in a service_write
+//  of its own. Nothing commits: the service's batch stays open and reads
+//  (service_read_txn) see it. Failures are CHECKs (harness.h).
+#ifndef RM_TEST_INVHOST_H
+#define RM_TEST_INVHOST_H
+
+#include "loophost.h"
+#include "reservation.h"
+
+//  Opens the service in host (host->svc). Returns loophost_open's code.
+int invhost_open (loophost_t *host);
+
+//  Counts on_hand units of sku at location, a warehouse of that priority
+//  (created or changed).
+void invhost_stock (service_t *svc, const char *sku, const char *location, int64_t on_hand, int64_t priority);
+
+//  What is reserved of sku at location.
+int64_t invhost_reserved (service_t *svc, const char *sku, const char *location);
+
+//  A reserve for an order and what it found.
+typedef struct {
+    reservation_request_t request;
+    reservation_t record;          //  record_free (reservation_fields, ...) after
+    bool existing, hold_error;
+    shortage_t shortages[8];
+    reservation_outcome_t outcome;
+} invhost_reserve_t;
+
+//  Reserves lines for a->request.order_id (a new ID when it is all zero),
+//  with the rest of a->request as the caller set it. Returns
+//  reservation_reserve's code.
+int invhost_reserve (service_t *svc, invhost_reserve_t *a, const line_t *lines, size_t count);
+
+//  The order's stored reservation (record_free it).
+reservation_t invhost_order (service_t *svc, const uint8_t id[16]);
+
+#endif

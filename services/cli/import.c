@@ -326,9 +326,9 @@ s_slurp (const char *prog, const char *path, size_t *size)
     "file with a bad row changes nothing (each bad row is printed as\n"                         \
     "FILE:LINE: column COLUMN: reason) unless --skip-bad is given. The good rows are\n"          \
     "then sent in batches of at most 10,000 (pricing.batch, inventory.movements_batch),\n"      \
-    "each applied whole or not at all. Batch and movement IDs derive from the file's\n"         \
-    "SHA-256, so importing the same file again changes nothing. A service without its\n"        \
-    "batch operation refuses the batch: nothing is applied. docs/import.md has more.\n\n"       \
+    "each applied whole or not at all, once per batch ID; a refused batch names\n"            \
+    "every bad item. Batch and movement IDs derive from the file's SHA-256, so\n"              \
+    "importing the same file again changes nothing. docs/import.md has more.\n\n"             \
     "FILE is CSV (RFC 4180, a header row naming the columns) or JSON lines (one\n"              \
     "object a line), by its extension (.csv, .jsonl or .ndjson) or --format.\n"                 \
     "Columns (? = optional):\n"                                                                 \

@@ -1,12 +1,12 @@
 //  inventory.movements_batch's plain functions (movebatch.h over bulk.h),
 //  on the transaction of a real inventory service run in the test's
-//  process (loophost.h), no sockets used: a batch is applied all or
+//  process (invhost.h), no sockets used: a batch is applied all or
 //  nothing, every bad item is named, a batch_id answers its first answer
 //  again, another body under it is refused, each movement is applied once
 //  per movement_id, and 10,000 movements go in one transaction.
 #include "err.h"
 #include "harness.h"
-#include "loophost.h"
+#include "invhost.h"
 #include "movebatch.h"
 #include "movement.h"
 #include "mp.h"
@@ -15,15 +15,6 @@
 #include <string.h>
 
 #define S_NOW 1800000000000LL
-
-static const service_route_t s_no_routes[] = {{NULL, NULL}};
-static const service_def_t s_def = {
-    .name = "inventory",
-    .dbs = inventory_dbs,
-    .schema_version = INVENTORY_SCHEMA_VERSION,
-    .migrations = inventory_migrations,
-    .routes = s_no_routes,
-};
 
 static service_t *s_svc;
 static inventory_dbs_t s_dbs;
@@ -275,7 +266,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     loophost_t host;
-    CHECK_EQ_INT (loophost_open (&host, &s_def), 0);
+    CHECK_EQ_INT (invhost_open (&host), 0);
     s_svc = host.svc;
     s_dbs = inventory_dbs_of (s_svc);
     test_all_or_nothing ();

@@ -1,7 +1,8 @@
 //  End to end through the gateway: a bulk feed's batches. POST
 //  /v1/prices/batch and POST /v1/stock/movements/batch apply 10,000 items
 //  in one go; a batch with bad items applies nothing and its 422 names
-//  every bad item; a movement counts once per movement_id; the same
+//  every bad item (all 10,000 when all are bad); a movement counts once
+//  per movement_id; the same
 //  batch_id and body answer the first answer again (also with the keys in
 //  another order), another body under it is a 409; more than 10,000 items
 //  is a 422 at /items, a body over 3 MiB a 413.
@@ -287,6 +288,21 @@ test_bounds (void)
     CHECK_STR (http_json_str (json_array_get (json_object_get (res.json, "errors"), 0), "pointer"), "/items");
     harness_http_free (&res);
     free (body);
+    //  every one of 10,000 items bad: every one named
+    s_text_t bad = {0};
+    s_append (&bad, "{\"batch_id\":\"feed-all-bad\",\"items\":[");
+    for (int i = 0; i < 10000; i++)
+        s_append (&bad, "%s{\"currency\":\"USD\",\"sku\":\"ALL-%05d\",\"unit_price\":1,\"book_id\":\"nope\"}",
+                  i ? "," : "", i);
+    s_append (&bad, "]}");
+    http_call (&mesh, &res, "POST", "/v1/prices/batch", bad.text);
+    http_expect_problem (&res, 422, "validation", "10,000 bad items");
+    json_t *errors = json_object_get (res.json, "errors");
+    CHECK_EQ_INT (json_array_size (errors), 10000);
+    CHECK_STR (http_json_str (json_array_get (errors, 9999), "pointer"), "/items/9999/book_id");
+    CHECK_STR (http_json_str (res.json, "detail"), "10000 items are not valid; nothing was applied");
+    harness_http_free (&res);
+    free (bad.text);
     //  long SKUs: 10,000 items over 3 MiB
     s_text_t t = {0};
     s_append (&t, "{\"batch_id\":\"feed-huge\",\"items\":[");

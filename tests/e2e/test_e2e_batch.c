@@ -1,11 +1,10 @@
 //  End to end through the gateway: a bulk feed's batches. POST
 //  /v1/prices/batch and POST /v1/stock/movements/batch apply 10,000 items
 //  in one go; a batch with bad items applies nothing and its 422 names
-//  every bad item (all 10,000 when all are bad); a movement counts once
-//  per movement_id; the same
-//  batch_id and body answer the first answer again (also with the keys in
-//  another order), another body under it is a 409; more than 10,000 items
-//  is a 422 at /items, a body over 3 MiB a 413.
+//  every bad item (all 10,000 when all are bad); a movement counts once per
+//  movement_id; the same batch_id and body answer the first answer again
+//  (also with the keys in another order), another body under it is a 409;
+//  more than 10,000 items is a 422 at /items, a body over 3 MiB a 413.
 #include "clock.h"
 #include "http.h"
 #include "itest.h"

@@ -75,9 +75,16 @@ s_record (MDB_txn *txn, MDB_dbi dbi, const s_record_t *record)
 static int
 s_fault_keep (bulk_faults_t *faults, size_t index, const bulk_fault_t *fault)
 {
-    bulk_fault_t *item = (bulk_fault_t *) record_push (&faults->items, &faults->count, sizeof *item);
-    if (!item)
-        return RM_ENOMEM;
+    if (faults->count == faults->capacity) {
+        size_t capacity = faults->capacity ? 2 * faults->capacity : 16;
+        bulk_fault_t *grown = (bulk_fault_t *) realloc (faults->items, capacity * sizeof *grown);
+        if (!grown)
+            return RM_ENOMEM;
+        faults->items = grown;
+        faults->capacity = capacity;
+    }
+    bulk_fault_t *item = &faults->items[faults->count++];
+    memset (item, 0, sizeof *item);
     item->index = index;
     item->code = fault->code;
     snprintf (item->field, sizeof item->field, "/items/%zu%.64s", index, fault->field);
@@ -143,6 +150,7 @@ bulk_faults_free (bulk_faults_t *faults)
     free (faults->items);
     faults->items = NULL;
     faults->count = 0;
+    faults->capacity = 0;
 }
 
 int

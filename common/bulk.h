@@ -39,6 +39,7 @@ typedef struct {
 typedef struct {
     bulk_fault_t *items;
     size_t count;
+    size_t capacity;               //  items allocated: grows by doubling, as a batch may be all faults
 } bulk_faults_t;
 
 //  Applies item index of a batch in txn. A bad item fills fault->code,

@@ -68,6 +68,7 @@ struct http_api_t {
     char *const *services;        //  asked by GET /readyz
     size_t nservices;
     int request_timeout_ms;
+    int batch_timeout_ms;
     int port;
     atomic_bool draining;
     atomic_int active;            //  requests begun and not yet completed
@@ -366,7 +367,8 @@ s_call (req_t *req)
     if (!req->job.calls)
         return s_send_problem (req, 503, "unavailable", "Service unavailable",
                                "The gateway is out of memory.", NULL, NULL);
-    req->job.deadline_ms = req->start_us / 1000 + req->api->request_timeout_ms;
+    req->job.deadline_ms = req->start_us / 1000
+                         + (route->body == ROUTE_BODY_BATCH ? req->api->batch_timeout_ms : req->api->request_timeout_ms);
     req->job.calls[0].op = route->op;
     req->job.calls[0].service = route->service;
     req->job.calls[0].body = req->call_body.data;
@@ -943,6 +945,7 @@ http_api_new (const http_api_options_t *options, hub_t *hub, auth_t *auth, http_
     while (self->services && self->services[self->nservices])
         self->nservices++;
     self->request_timeout_ms = options->request_timeout_ms;
+    self->batch_timeout_ms = options->batch_timeout_ms;
     self->request_deadline_ms = options->request_deadline_ms;
     self->per_ip_soft_limit = options->per_ip_soft_limit;
     self->port = -1;

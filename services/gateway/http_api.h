@@ -28,6 +28,7 @@ typedef struct {
     const char *tls_key;          //  PEM private key
     int threads;                  //  HTTP worker threads
     int request_timeout_ms;       //  deadline for a service's answer
+    int batch_timeout_ms;         //  the same for a batch route (up to 10,000 items in one call)
     int request_deadline_ms;      //  deadline for a request's headers and body to arrive
     unsigned connection_limit;    //  connections at once, per listener
     unsigned per_ip_limit;        //  connections at once from one client address; more are closed at accept

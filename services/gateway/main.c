@@ -54,6 +54,8 @@ s_define (config_t *cfg, const topology_t *topo, const topology_row_t *row)
     }
     config_define (cfg, "request-timeout", "5000",
                    "milliseconds to wait for a service's answer before replying 503");
+    config_define (cfg, "batch-timeout", "60000",
+                   "the same for the batch routes (POST /v1/prices/batch, /v1/stock/movements/batch)");
     config_define (cfg, "api-key-hashes", NULL,
                    "comma-separated lower-case SHA-256 hex digests of the valid API keys "
                    "(printf %s KEY | sha256sum), each optionally after a caller name and a colon "
@@ -180,6 +182,7 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
         || s_get_int (cfg, "https-port", 0, 65535, &options.https_port) != 0
         || s_get_int (cfg, "http-threads", 1, 64, &options.threads) != 0
         || s_get_int (cfg, "request-timeout", 10, 600000, &options.request_timeout_ms) != 0
+        || s_get_int (cfg, "batch-timeout", 10, 600000, &options.batch_timeout_ms) != 0
         || s_get_int (cfg, "http-request-deadline", 100, 600000, &options.request_deadline_ms) != 0
         || s_get_int (cfg, "http-per-ip-limit", 1, CONNECTION_LIMIT_MAX, &per_ip) != 0
         || s_get_int (cfg, "http-per-ip-soft-limit", 0, CONNECTION_LIMIT_MAX, &per_ip_soft) != 0) {
@@ -260,7 +263,9 @@ s_serve (int argc, char **argv, const topology_t *topo, const topology_row_t *ro
         int sig = 0;
         sigwait (stop_signals, &sig);
         log_info (NULL, "gateway: signal %d, stopping", sig);
-        http_api_drain (api, options.request_timeout_ms + 1000);
+        int longest = options.batch_timeout_ms > options.request_timeout_ms ? options.batch_timeout_ms
+                                                                            : options.request_timeout_ms;
+        http_api_drain (api, longest + 1000);
     }
     http_api_destroy (&api);
     hub_destroy (&hub);

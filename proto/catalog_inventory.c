@@ -89,6 +89,8 @@ const msg_spec_t catalog_inventory[] = {
         "Releases a hold's stock; releasing twice, or a hold already over, is harmless."),
     EVENT ("inventory.reservation.committed", inventory_committed_event_fields,
            "An order was accepted: its reservation is committed."),
+    EVENT ("inventory.reservation.expired", inventory_reservation_fields,
+           "What was held for an order that orders says does not exist went back once its deadline passed."),
     EVENT ("inventory.hold.placed", inventory_hold_fields, "Stock was held for a while before an order."),
     EVENT ("inventory.hold.released", inventory_hold_fields, "A hold was released; its stock is available again."),
     EVENT ("inventory.hold.committed", inventory_hold_fields, "An order took a hold's stock over."),

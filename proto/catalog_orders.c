@@ -14,6 +14,9 @@ RECORD_FIELDS (orders_cancelled_event, ORDERS_CANCELLED_EVENT)
 RECORD_FIELDS (orders_history_entry, ORDERS_HISTORY_ENTRY)
 RECORD_FIELDS (orders_history, ORDERS_HISTORY)
 RECORD_FIELDS (orders_find_request, ORDERS_FIND_REQUEST)
+RECORD_FIELDS (orders_hold_status_request, ORDERS_HOLD_STATUS_REQUEST)
+RECORD_FIELDS (orders_hold_status_entry, ORDERS_HOLD_STATUS_ENTRY)
+RECORD_FIELDS (orders_hold_status_reply, ORDERS_HOLD_STATUS_REPLY)
 
 const msg_spec_t catalog_orders[] = {
     OP ("orders.submit", orders_submit_request_fields, orders_submitted_order_fields,
@@ -24,6 +27,8 @@ const msg_spec_t catalog_orders[] = {
         "Cancels an accepted order; inventory then releases its stock. Cancelling twice is harmless."),
     OP ("orders.history", orders_get_request_fields, orders_history_fields,
         "An order's status changes with time and correlation ID."),
+    OP ("orders.hold_status", orders_hold_status_request_fields, orders_hold_status_reply_fields,
+        "Whether orders were accepted, are being submitted or do not exist: inventory asks before it expires an order's hold."),
     EVENT ("orders.order.accepted", orders_order_fields, "An order was accepted."),
     EVENT ("orders.order.cancelled", orders_cancelled_event_fields,
            "An accepted order was cancelled; its stock is to be released."),

@@ -92,6 +92,26 @@ RECORD_STRUCT (orders_history_entry, ORDERS_HISTORY_ENTRY)
 RECORD_STRUCT (orders_history, ORDERS_HISTORY)
 
 //  orders.find
+//  orders.hold_status: what orders knows of orders whose held stock is due
+//  to expire at inventory
+#define ORDERS_HOLD_STATUS_MAX 256
+#define ORDERS_HOLD_ACCEPTED "accepted"
+#define ORDERS_HOLD_IN_FLIGHT "in_flight"
+#define ORDERS_HOLD_ABSENT "absent"
+#define ORDERS_HOLD_STATUS_REQUEST(X, T)                                                          \
+    X (T, STRS, order_ids, FC_UUID, UUID_STR_LEN, 1, ORDERS_HOLD_STATUS_MAX, "the orders to look up")
+RECORD_STRUCT (orders_hold_status_request, ORDERS_HOLD_STATUS_REQUEST)
+
+#define ORDERS_HOLD_STATUS_ENTRY(X, T)                                                            \
+    R_ORDER_ID (X, T)                                                                             \
+    X (T, STR, status, true, FC_IDENT, 16,                                                        \
+       "accepted (stored: its stock stays), in_flight (being submitted: ask again later) or absent (none stored, none in flight: its hold may expire)")
+RECORD_STRUCT (orders_hold_status_entry, ORDERS_HOLD_STATUS_ENTRY)
+
+#define ORDERS_HOLD_STATUS_REPLY(X, T)                                                            \
+    X (T, MAPS, orders, 1, ORDERS_HOLD_STATUS_MAX, orders_hold_status_entry, "one per order asked, in order")
+RECORD_STRUCT (orders_hold_status_reply, ORDERS_HOLD_STATUS_REPLY)
+
 #define ORDERS_FIND_REQUEST(X, T)                                  \
     R_CHANNEL (X, T, true, "sales channel the order was submitted on") \
     R_EXTERNAL_ID (X, T, "the client's order reference")

@@ -36,22 +36,47 @@ s_expiry_of (const uint8_t *key)
     return (int64_t) at;
 }
 
-static int
-s_expiry_put (MDB_txn *txn, const inventory_dbs_t *dbs, int64_t expires_at, const uint8_t hold_id[16])
+int
+hold_deadline_put (MDB_txn *txn, MDB_dbi dbi, int64_t at, const uint8_t owner[16])
 {
     uint8_t key[EXPIRY_KEY_LEN];
-    s_expiry_key (expires_at, hold_id, key);
+    s_expiry_key (at, owner, key);
     static const char empty_map = (char) 0x80;
-    return storeval_put (txn, dbs->hold_expiry, key, sizeof key, RESERVATION_RECORD_V, &empty_map, 1);
+    return storeval_put (txn, dbi, key, sizeof key, RESERVATION_RECORD_V, &empty_map, 1);
 }
 
-static int
-s_expiry_del (MDB_txn *txn, const inventory_dbs_t *dbs, int64_t expires_at, const uint8_t hold_id[16])
+int
+hold_deadline_del (MDB_txn *txn, MDB_dbi dbi, int64_t at, const uint8_t owner[16])
 {
     uint8_t key[EXPIRY_KEY_LEN];
-    s_expiry_key (expires_at, hold_id, key);
-    int rc = store_del (txn, dbs->hold_expiry, key, sizeof key);
+    s_expiry_key (at, owner, key);
+    int rc = store_del (txn, dbi, key, sizeof key);
     return rc == RM_ENOTFOUND ? 0 : rc;
+}
+
+int
+hold_deadlines_due (MDB_txn *txn, MDB_dbi dbi, int64_t now, size_t max, uint8_t (*due)[16], size_t *count,
+                    int64_t *next)
+{
+    *count = 0;
+    *next = 0;
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbi, &cursor) != 0)
+        return RM_ESTORE;
+    MDB_val key, val;
+    int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
+    for (; mrc == 0; mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != EXPIRY_KEY_LEN)
+            continue;
+        int64_t at = s_expiry_of ((const uint8_t *) key.mv_data);
+        if (at > now || *count == max) {
+            *next = at;
+            break;
+        }
+        memcpy (due[(*count)++], (const uint8_t *) key.mv_data + 8, 16);
+    }
+    mdb_cursor_close (cursor);
+    return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : RM_ESTORE;
 }
 
 //  ---------------------------------------------------------------------
@@ -219,7 +244,7 @@ hold_place (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hold_id
     out->has_expires_at = true;
     rc = reservation_put (txn, dbs.holds, hold_id, out);
     if (rc == 0)
-        rc = s_expiry_put (txn, &dbs, out->expires_at, hold_id);
+        rc = hold_deadline_put (txn, dbs.hold_expiry, out->expires_at, hold_id);
     if (rc == 0)
         rc = s_event (svc, "inventory.hold.placed", cid, hold_id, out);
     if (rc == 0)
@@ -240,7 +265,7 @@ s_end (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hold_id[16],
     if (rc == 0)
         rc = reservation_put (txn, dbs.holds, hold_id, hold);
     if (rc == 0)
-        rc = s_expiry_del (txn, &dbs, expires_at, hold_id);
+        rc = hold_deadline_del (txn, dbs.hold_expiry, expires_at, hold_id);
     if (rc == 0)
         rc = s_event (svc, event, cid, hold_id, hold);
     return rc;
@@ -284,27 +309,9 @@ hold_expire_due (service_t *svc, MDB_txn *txn, const char *cid, int64_t now, siz
     uint8_t (*due)[16] = (uint8_t (*)[16]) calloc (max ? max : 1, 16);
     if (!due)
         return RM_ENOMEM;
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, dbs.hold_expiry, &cursor) != 0) {
-        free (due);
-        return RM_ESTORE;
-    }
     //  the due keys first: the records change only after the cursor is closed
     size_t ndue = 0;
-    MDB_val key, val;
-    int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST);
-    for (; mrc == 0; mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != EXPIRY_KEY_LEN)
-            continue;
-        int64_t at = s_expiry_of ((const uint8_t *) key.mv_data);
-        if (at > now || ndue == max) {
-            *next = at;
-            break;
-        }
-        memcpy (due[ndue++], (const uint8_t *) key.mv_data + 8, 16);
-    }
-    mdb_cursor_close (cursor);
-    int rc = mrc == 0 || mrc == MDB_NOTFOUND ? 0 : RM_ESTORE;
+    int rc = hold_deadlines_due (txn, dbs.hold_expiry, now, max, due, &ndue, next);
     for (size_t i = 0; rc == 0 && i < ndue; i++) {
         reservation_t hold = {0};
         rc = hold_get (txn, &dbs, due[i], &hold);
@@ -313,7 +320,7 @@ hold_expire_due (service_t *svc, MDB_txn *txn, const char *cid, int64_t now, siz
             *expired += rc == 0;
         }
         else if (rc == 0)
-            rc = s_expiry_del (txn, &dbs, hold.expires_at, due[i]);
+            rc = hold_deadline_del (txn, dbs.hold_expiry, hold.expires_at, due[i]);
         record_free (reservation_fields, &hold);
     }
     free (due);

@@ -11,6 +11,19 @@
 
 #include "reservation.h"
 
+//  A deadline database (hold expiry, order expiry) keys owner (16 bytes)
+//  by the big-endian deadline at, then owner. These put and delete one
+//  (deleting one that is absent is not an error). Return 0, RM_ENOMEM or
+//  RM_ESTORE.
+int hold_deadline_put (MDB_txn *txn, MDB_dbi dbi, int64_t at, const uint8_t owner[16]);
+int hold_deadline_del (MDB_txn *txn, MDB_dbi dbi, int64_t at, const uint8_t owner[16]);
+
+//  The owners of dbi whose deadline is at or before now, earliest first, at
+//  most max of them into due; *next is the first deadline not taken (0:
+//  none). Returns 0 or RM_ESTORE.
+int hold_deadlines_due (MDB_txn *txn, MDB_dbi dbi, int64_t now, size_t max, uint8_t (*due)[16], size_t *count,
+                        int64_t *next);
+
 //  Holds every line for hold_id until now + ttl_ms (status held), emitting
 //  inventory.hold.placed, and copies the record to *out. When hold_id has
 //  a hold already: with the same lines (SKUs and quantities, in order)

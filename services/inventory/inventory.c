@@ -4,6 +4,7 @@
 #include "movebatch.h"
 #include "movement.h"
 #include "reservation.h"
+#include "settle.h"
 #include "stock.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
@@ -21,7 +22,7 @@
 //  stock, locations and the ledger are keyed.
 const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
                                      "ledger", "movements",    "holds",    "hold_expiry", "backorders",
-                                     "batches", NULL};
+                                     "batches", "order_expiry", NULL};
 
 //  ---------------------------------------------------------------------
 //  migrations
@@ -70,6 +71,7 @@ s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
 const store_migration_t inventory_migrations[] = {
     {1, s_migrate_v1},
     {2, s_migrate_v2},
+    {3, settle_migrate_v3},
     {0, NULL},
 };
 
@@ -91,8 +93,23 @@ inventory_dbs_of (service_t *svc)
         .hold_expiry = service_dbi (svc, INVENTORY_DB_HOLD_EXPIRY),
         .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
         .batches = service_dbi (svc, INVENTORY_DB_BATCHES),
+        .order_expiry = service_dbi (svc, INVENTORY_DB_ORDER_EXPIRY),
     };
 }
+
+int
+inventory_start (service_t *svc)
+{
+    int rc = hold_start (svc);
+    return rc == 0 ? settle_start (svc) : rc;
+}
+
+const service_option_t inventory_options[] = {
+    {"order-hold-ttl", "60",
+     "seconds an order's stock is held before inventory asks orders whether the order exists; "
+     "it is given back only when orders answers that it does not"},
+    {NULL, NULL, NULL},
+};
 
 static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled", NULL};
 

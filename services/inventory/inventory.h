@@ -25,6 +25,7 @@ enum {
     INVENTORY_DB_HOLD_EXPIRY = 8,
     INVENTORY_DB_BACKORDERS = 9,
     INVENTORY_DB_BATCHES = 10,
+    INVENTORY_DB_ORDER_EXPIRY = 11,
 };
 extern const char *const inventory_dbs[];
 
@@ -36,8 +37,10 @@ extern const char *const inventory_dbs[];
 //  gain quarantined and their own policy (INVENTORY_STOCK_RECORD_V, stock.h)
 //  and every existing stock an "initial" ledger entry; reservations become
 //  records with a status (RESERVATION_RECORD_V, reservation.h), and holds
-//  and their expiry get databases of their own.
-#define INVENTORY_SCHEMA_VERSION 3
+//  and their expiry get databases of their own. Schema 4 gives each held
+//  order reservation a deadline (expires_at) in the order expiry database
+//  (settle.h).
+#define INVENTORY_SCHEMA_VERSION 4
 #define INVENTORY_RECORD_V 1
 extern const store_migration_t inventory_migrations[];
 
@@ -67,12 +70,18 @@ typedef struct {
     MDB_dbi hold_expiry;          //  reservation.h: holds by expiry time
     MDB_dbi backorders;           //  backorder.h
     MDB_dbi batches;              //  movebatch.h: bulk.h's batch records
+    MDB_dbi order_expiry;         //  settle.h: held order reservations by deadline
 } inventory_dbs_t;
 
 //  The databases of svc's store, by role.
 inventory_dbs_t inventory_dbs_of (service_t *svc);
 
 
+//  At start: expires the holds due (hold_start) and starts the checks of
+//  order reservations due (settle_start).
+int inventory_start (service_t *svc);
+
+extern const service_option_t inventory_options[];
 extern const service_route_t inventory_routes[];
 extern const consumer_def_t inventory_consumers[];
 

@@ -1,5 +1,4 @@
 //  inventory — owns stock per SKU per location and the reservations held for orders.
-#include "hold.h"
 #include "inventory.h"
 
 static const service_def_t s_def = {
@@ -8,8 +7,9 @@ static const service_def_t s_def = {
     .schema_version = INVENTORY_SCHEMA_VERSION,
     .migrations = inventory_migrations,
     .routes = inventory_routes,
+    .options = inventory_options,
     .consumers = inventory_consumers,
-    .on_start = hold_start,
+    .on_start = inventory_start,
 };
 
 int

@@ -4,9 +4,11 @@
 #include "catalog_orders.h"
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 #include "hold.h"
 #include "log.h"
 #include "mp.h"
+#include "settle.h"
 #include "stock.h"
 #include "storeval.h"
 #include "uuid.h"
@@ -296,15 +298,23 @@ reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const reserv
         return rc;
     snprintf (out->status, sizeof out->status, "%s", RESERVATION_HELD);
     out->created_at = out->updated_at = now;
-    return reservation_put (txn, dbs.reservations, request->order_id, out);
+    out->expires_at = now + request->ttl_ms;
+    out->has_expires_at = true;
+    rc = reservation_put (txn, dbs.reservations, request->order_id, out);
+    if (rc == 0)
+        rc = hold_deadline_put (txn, dbs.order_expiry, out->expires_at, request->order_id);
+    return rc;
 }
 
-int
-reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
-                     reservation_t *out, bool *released)
+//  Ends order_id's reservation with status to: the order is marked in the
+//  released database (no later reserve holds stock for it), its backorders
+//  are removed and its units given back. *changed when the record moved.
+static int
+s_end_order (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16], const char *to,
+             reservation_t *out, bool *changed)
 {
     inventory_dbs_t dbs = inventory_dbs_of (svc);
-    *released = false;
+    *changed = false;
     int64_t now = clock_now_ms ();
     msgpack_sbuffer mark;
     msgpack_sbuffer_init (&mark);
@@ -320,13 +330,65 @@ reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_
         rc = reservation_get (txn, dbs.reservations, order_id, out);
     if (rc == RM_ENOTFOUND)
         return 0;
-    if (rc != 0 || reservation_move (out, RESERVATION_RELEASED, now) != 0)
+    int64_t deadline = out->expires_at;
+    if (rc != 0 || reservation_move (out, to, now) != 0)
         return rc;
     rc = reservation_put (txn, dbs.reservations, order_id, out);
+    if (rc == 0 && deadline != 0)
+        rc = hold_deadline_del (txn, dbs.order_expiry, deadline, order_id);
     if (rc == 0)
         rc = reservation_give_back (svc, txn, cid, out);
-    *released = rc == 0;
+    *changed = rc == 0;
     return rc;
+}
+
+int
+reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
+                     reservation_t *out, bool *released)
+{
+    return s_end_order (svc, txn, cid, order_id, RESERVATION_RELEASED, out, released);
+}
+
+int
+reservation_expire (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16], reservation_t *out,
+                    bool *expired)
+{
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    *expired = false;
+    int rc = reservation_get (txn, dbs.reservations, order_id, out);
+    if (rc == RM_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (strcmp (out->status, RESERVATION_HELD) != 0)
+        return out->expires_at != 0 ? hold_deadline_del (txn, dbs.order_expiry, out->expires_at, order_id) : 0;
+    record_free (reservation_fields, out);
+    rc = s_end_order (svc, txn, cid, order_id, RESERVATION_EXPIRED, out, expired);
+    if (rc == 0 && *expired) {
+        char text[UUID_STR_LEN + 1];
+        uuid_format (order_id, text);
+        reservation_pack (service_event (svc, "inventory.reservation.expired", cid), text, out);
+    }
+    return rc;
+}
+
+int
+reservation_postpone (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], int64_t at)
+{
+    reservation_t record = {0};
+    int rc = reservation_get (txn, dbs->reservations, order_id, &record);
+    bool held = rc == 0 && strcmp (record.status, RESERVATION_HELD) == 0;
+    if (rc == 0 && record.expires_at != 0)
+        rc = hold_deadline_del (txn, dbs->order_expiry, record.expires_at, order_id);
+    if (rc == 0 && held) {
+        record.expires_at = at;
+        record.has_expires_at = true;
+        rc = reservation_put (txn, dbs->reservations, order_id, &record);
+    }
+    if (rc == 0 && held)
+        rc = hold_deadline_put (txn, dbs->order_expiry, at, order_id);
+    record_free (reservation_fields, &record);
+    return rc == RM_ENOTFOUND ? 0 : rc;
 }
 
 int
@@ -335,9 +397,12 @@ reservation_commit (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     reservation_t record = {0};
     int rc = reservation_get (txn, dbs.reservations, order_id, &record);
+    int64_t deadline = record.expires_at;
     bool moved = rc == 0 && reservation_move (&record, RESERVATION_COMMITTED, clock_now_ms ()) == 0;
     if (moved)
         rc = reservation_put (txn, dbs.reservations, order_id, &record);
+    if (moved && rc == 0 && deadline != 0)
+        rc = hold_deadline_del (txn, dbs.order_expiry, deadline, order_id);
     if (moved && rc == 0) {
         inventory_committed_event_t event = {0};
         uuid_format (order_id, event.order_id);
@@ -545,8 +610,11 @@ reservation_handle_reserve (service_t *svc, request_t *req)
     }
     if (rc == 0 && !(ctx.outcome.shortages = (shortage_t *) calloc (ctx.request.count, sizeof (shortage_t))))
         rc = RM_ENOMEM;
+    ctx.request.ttl_ms = settle_ttl_ms ();
     if (rc == 0)
         rc = s_reply_reserve (&ctx, service_write (svc, s_reserve_write, &ctx));
+    if (rc == 0 && strcmp (ctx.record.status, RESERVATION_HELD) == 0)
+        settle_arm (svc, ctx.record.expires_at);
     record_free (reservation_fields, &ctx.record);
     record_free (inventory_reserve_request_fields, &in);
     free (lines);
@@ -641,6 +709,7 @@ s_on_order_accepted (service_t *svc, MDB_txn *txn, const envelope_t *event)
     int rc = record_decode (orders_order_fields, &event->body, &accepted);
     if (rc == 0 && uuid_parse (accepted.order_id, id) != 0)
         rc = RM_EINVAL;
+    FAILPOINT_CRASH ("inventory-before-confirm");
     if (rc == 0)
         rc = reservation_commit (svc, txn, event->cid, id);
     record_free (orders_order_fields, &accepted);

@@ -118,13 +118,15 @@ typedef struct {
     reservation_scope_t scope;
     bool has_hold;
     uint8_t hold_id[16];           //  has_hold: the hold the order takes over
+    int64_t ttl_ms;                //  the reservation's deadline is this much from now (settle.h)
 } reservation_request_t;
 
 //  Reserves every line for the order (reservation_fill). With a hold, the
 //  hold's units are moved to the order instead of being reserved again,
 //  what the order needs beyond them is reserved as usual, and what the
 //  hold has beyond the order's needs is given back; the hold becomes
-//  committed (hold.h). A line left backordered (scope.backorder) is queued
+//  committed (hold.h). The order's reservation has a deadline, request->ttl_ms
+//  from now, in the order expiry database (settle.h). A line left backordered (scope.backorder) is queued
 //  behind the SKU's earlier backorders (backorder_add). The order's record (status held) is copied to *out.
 //  When the order holds a reservation already, nothing changes, *existing
 //  is set and *out is that record. Returns 0; RM_ECONFLICT when the order
@@ -137,7 +139,7 @@ int reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const re
                          reservation_t *out, bool *existing, reservation_outcome_t *outcome, bool *hold_error);
 
 //  Releases order_id's reservation, giving its units back; the record
-//  stays, status released, and is copied to *out with *released set. A
+//  stays, status released, its deadline dropped, and is copied to *out with *released set. A
 //  second release, or one of an order with nothing held, changes nothing
 //  but *released stays false. Either way the order is marked released and
 //  its backorders are removed (backorder_cancel); the units given back go
@@ -146,9 +148,22 @@ int reservation_reserve (service_t *svc, MDB_txn *txn, const char *cid, const re
 int reservation_release (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16],
                          reservation_t *out, bool *released);
 
-//  Marks order_id's held reservation committed (the order was accepted)
-//  and emits inventory.reservation.committed. Returns 0 (also when there
-//  is nothing held: a late event), RM_ENOMEM or RM_ESTORE.
+//  Expires order_id's held reservation (orders said the order does not
+//  exist, settle.h) as reservation_release does, with status expired, and
+//  emits inventory.reservation.expired; *expired is set. A reservation that
+//  is not held (committed, released) is left as it is, its deadline
+//  dropped. Returns 0, RM_ENOMEM or RM_ESTORE.
+int reservation_expire (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16], reservation_t *out,
+                        bool *expired);
+
+//  Moves the deadline of order_id's held reservation to at (orders said
+//  the order is still being submitted); one not held loses its deadline.
+//  Returns 0, RM_ENOMEM or RM_ESTORE.
+int reservation_postpone (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t order_id[16], int64_t at);
+
+//  Marks order_id's held reservation committed (the order was accepted),
+//  drops its deadline and emits inventory.reservation.committed. Returns 0
+//  (also when there is nothing held: a late event), RM_ENOMEM or RM_ESTORE.
 int reservation_commit (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16]);
 
 //  The rows of record (one per line and location, in line order) with its

@@ -12,7 +12,6 @@ static const service_def_t s_def = {
     .routes = orders_routes,
     .on_start = orders_start,
     .consumers = orders_consumers,
-    .timers = orders_timers,
 };
 
 int

@@ -315,24 +315,6 @@ orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
     return rc == 0 ? (int) count : rc;
 }
 
-int
-orders_settle_order (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16])
-{
-    orders_found_t found;
-    int rc = orders_load (txn, dbs, order_id, &found);
-    if (rc == RM_ENOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    char status[16];
-    orders_status (&found.order, status, sizeof status);
-    if (strcmp (status, "pending") != 0)
-        return 0;
-    MDB_val key = {16, (void *) order_id};
-    rc = s_settle_one (txn, dbs, &key, &found.order);
-    return rc == 0 ? 1 : rc;
-}
-
 //  ---------------------------------------------------------------------
 //  migrations
 
@@ -629,6 +611,10 @@ s_find (service_t *svc, request_t *req)
     if (rc == 0)
         rc = orders_find_submission (txn, &dbs, in.channel, in.external_id, NULL, NULL, &found);
     snprintf (what, sizeof what, "with channel %s and external_id %s", in.channel, in.external_id);
+    //  a submission in flight is stored only once it is accepted
+    if (rc == 0 && !found.found && orders_submission_in_flight (in.channel, in.external_id))
+        return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s (a submission is still being processed)",
+                                    what);
     return s_reply_found (svc, req, rc, &found, what);
 }
 
@@ -793,5 +779,6 @@ const service_route_t orders_routes[] = {
     {"orders.find", s_find},
     {"orders.cancel", s_cancel},
     {"orders.history", s_history},
+    {"orders.hold_status", orders_hold_status},
     {NULL, NULL},
 };

@@ -79,14 +79,10 @@ int orders_release_clear (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t o
 //  database). Returns 0 or RM_ESTORE.
 int orders_release_cid (const MDB_val *val, char *cid, size_t size);
 
-//  Turns every order left pending by a crash into a reservation to release
-//  and removes it. Returns the number settled or a negative code.
+//  Turns every pending order into a reservation to release and removes it
+//  (orders stopped storing pending orders; a store written before may hold
+//  some). Returns the number settled or a negative code.
 int orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs);
-
-//  Settles one order the same way when it is still pending (an order whose
-//  acceptance could not be stored). Returns 1 when settled, 0 when it was
-//  absent or not pending, or a negative code.
-int orders_settle_order (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]);
 
 //  Records a status change in the order's history (key: order ID, then a
 //  time-ordered ID), with who caused it (caller: NULL or "" when unknown).
@@ -110,13 +106,19 @@ void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed)
 int orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len);
 
 //  Submission handling (submit.c): orders.submit, and at start the
-//  settlement of what a crash left pending.
+//  settlement of pending orders an older store holds.
 int orders_submit (service_t *svc, request_t *req);
 int orders_start (service_t *svc);
 
-//  Settles orders a failed write left pending, once writes succeed.
-void orders_settle_timer (service_t *svc, void *arg);
-extern const service_timer_t orders_timers[];
+//  Whether a submission with this channel and external ID is in flight
+//  (asked pricing and inventory, not answered yet).
+bool orders_submission_in_flight (const char *channel, const char *external_id);
+
+//  orders.hold_status: for each order ID, ORDERS_HOLD_ACCEPTED (stored:
+//  its stock stays), ORDERS_HOLD_IN_FLIGHT (being submitted: ask again) or
+//  ORDERS_HOLD_ABSENT (none stored, none in flight: its hold may expire).
+//  Returns 0, RM_ENOMEM or a store error.
+int orders_hold_status (service_t *svc, request_t *req);
 
 extern const service_route_t orders_routes[];
 

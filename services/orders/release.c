@@ -32,18 +32,6 @@ orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], co
 }
 
 int
-orders_reject (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq, const uint8_t order_id[16],
-               const char *channel, const char *external_id, const char *idem, const char *cid,
-               const char *caller, bool release, uint64_t *action)
-{
-    *action = 0;
-    int rc = orders_remove (txn, dbs, order_id, channel, external_id, idem);
-    if (rc == 0 && release)
-        rc = orders_release_queue (outq, txn, order_id, cid, caller, action);
-    return rc;
-}
-
-int
 orders_releases_queue (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq)
 {
     MDB_cursor *cursor;

@@ -1,8 +1,8 @@
 //  release — giving back the stock of an order that was not accepted:
-//  the inventory.release call is put on the service's outbound queue in
-//  the same transaction that removes the order, so the stock is released
-//  at least once (inventory's release is idempotent) even across a crash,
-//  and an order that never committed releases nothing. These functions
+//  the inventory.release call is put on the service's outbound queue, so
+//  the stock is released at least once (inventory's release is idempotent)
+//  even across a crash of orders after the rejection (before it, the hold
+//  expires at its deadline: inventory's settle.h). These functions
 //  work on an LMDB transaction and the queue, without sockets.
 #ifndef RM_ORDERS_RELEASE_H
 #define RM_ORDERS_RELEASE_H
@@ -18,14 +18,6 @@ void orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16]);
 //  be NULL) names the queued call. Returns 0 or outq_push's error.
 int orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid,
                           const char *caller, uint64_t *action);
-
-//  Removes a rejected order and, when a reservation may exist (release),
-//  queues its release on behalf of caller, in txn. *action is 0 when
-//  nothing was queued.
-//  Returns 0 or the first error (txn must then be aborted).
-int orders_reject (MDB_txn *txn, const orders_dbs_t *dbs, outq_t *outq, const uint8_t order_id[16],
-                   const char *channel, const char *external_id, const char *idem, const char *cid,
-                   const char *caller, bool release, uint64_t *action);
 
 //  Moves every release marked in the releases database (by the start-up
 //  settlement of pending orders, or in a store written before the queue

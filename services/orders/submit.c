@@ -1,21 +1,30 @@
-//  The submission of an order: check for an earlier submission, persist the
-//  order as pending, ask pricing to validate the quoted prices and
-//  inventory to reserve stock (in parallel, after the pending record is
-//  durable), then accept the order, or remove it and queue the release of
-//  whatever was reserved on the outbound queue (release.c) in the same
-//  transaction. A crash at any point leaves either an accepted order or a
-//  pending one, which start-up turns into a queued release.
+//  The submission of an order: check for an earlier submission, ask pricing
+//  to validate the quoted prices and inventory to hold the stock (in
+//  parallel, with nothing stored first), then accept the order, or queue the
+//  release of whatever inventory holds for it on the outbound queue
+//  (release.c). The order path has two serial durable commits: inventory's
+//  hold, then orders' acceptance.
+//
+//  Until the acceptance commits, the submission exists only here, in the
+//  table of submissions in flight (by channel and external ID, and by order
+//  ID), and as inventory's hold of its stock, which has a deadline
+//  (inventory's --order-hold-ttl). A hold that is due is expired only when
+//  orders.hold_status answers that its order is absent: neither stored nor
+//  in flight. A crash of orders empties the table, so every hold it left
+//  expires at its deadline, and a resubmission after the crash is a new
+//  submission with a new order ID.
 //
 //  A full store holds no stock either: when the acceptance cannot be
-//  committed, or the rejected order cannot be removed, the reservation is
-//  released at once, without waiting for a local write, and the order left
-//  pending is settled by a timer once writes succeed again. A write that
-//  found the map full is tried again once, after the map grew.
+//  committed, or the release cannot be queued, the hold is released at
+//  once, without waiting for a local write (the deadline covers a release
+//  that is lost). A write that found the map full is tried again once,
+//  after the map grew.
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
 #include "catalog_pricing.h"
 #include "clock.h"
 #include "err.h"
+#include "failpoint.h"
 #include "lines.h"
 #include "log.h"
 #include "money.h"
@@ -27,8 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  How often orders left pending by a failed write are settled again.
-#define SETTLE_RETRY_MS 1000
 //  Times a submission waits for the map to grow before it is refused.
 #define POSTPONE_MAX 4
 
@@ -59,7 +66,7 @@ typedef struct {
     answer_t price;
     answer_t stock;
     int postponed;             //  times it waited for the map to grow
-    bool restart;              //  then stores the pending order again, else settles
+    bool restart;              //  then sends the calls again, else settles
     bool may_hold;             //  rejected: inventory may hold stock for it
     uint64_t release;          //  rejected: the queued release, 0 when none
     msgpack_sbuffer accepted;  //  the accepted order as stored
@@ -70,12 +77,10 @@ typedef struct {
 
 //  Submissions not yet answered, by channel and external ID, so a repeat
 //  (a client's retry) waits for the same outcome, even while a rejected
-//  submission's reservation is being released.
+//  submission's reservation is being released; and the same by order ID
+//  text, for orders.hold_status.
 static zhashx_t *s_inflight;
-
-//  Orders left pending because a write failed, by ID text: a timer settles
-//  them once writes succeed.
-static zhashx_t *s_unsettled;
+static zhashx_t *s_inflight_ids;
 
 static void
 s_submission_free (submission_t **sub_p)
@@ -92,6 +97,8 @@ s_submission_free (submission_t **sub_p)
     zlistx_destroy (&sub->waiters);
     if (s_inflight && zhashx_lookup (s_inflight, sub->key) == sub)
         zhashx_delete (s_inflight, sub->key);
+    if (s_inflight_ids && zhashx_lookup (s_inflight_ids, sub->id_text) == sub)
+        zhashx_delete (s_inflight_ids, sub->id_text);
     free (sub);
     *sub_p = NULL;
 }
@@ -149,8 +156,8 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
 }
 
 //  ---------------------------------------------------------------------
-//  releasing reservations (after a failed submission, or a crash):
-//  release.c puts them on the outbound queue
+//  start-up: a store written before orders stopped storing pending orders
+//  may hold some; they are removed and their stock released (release.c)
 
 static int
 s_settle_write (MDB_txn *txn, void *arg)
@@ -168,54 +175,6 @@ orders_start (service_t *svc)
 {
     return service_write (svc, s_settle_write, svc);
 }
-
-static void
-s_unsettled_add (const uint8_t id[16])
-{
-    char text[UUID_STR_LEN + 1];
-    uuid_format (id, text);
-    if (!s_unsettled && (s_unsettled = zhashx_new ()))
-        zhashx_set_destructor (s_unsettled, (zhashx_destructor_fn *) zstr_free);
-    if (s_unsettled && !zhashx_lookup (s_unsettled, text))
-        zhashx_insert (s_unsettled, text, strdup (text));
-}
-
-//  Removes the orders left pending and queues the release of their stock.
-static int
-s_settle_unsettled_write (MDB_txn *txn, void *arg)
-{
-    service_t *svc = (service_t *) arg;
-    orders_dbs_t dbs = orders_dbs_of (svc);
-    for (char *text = (char *) zhashx_first (s_unsettled); text; text = (char *) zhashx_next (s_unsettled)) {
-        uint8_t id[16];
-        int rc = uuid_parse (text, id) == 0 ? orders_settle_order (txn, &dbs, id) : 0;
-        if (rc < 0)
-            return rc;
-    }
-    int rc = orders_releases_queue (txn, &dbs, service_outq (svc));
-    return rc < 0 ? rc : 0;
-}
-
-static void
-s_unsettled_committed (void *arg, int err)
-{
-    (void) arg;
-    if (err == 0 && s_unsettled)
-        zhashx_purge (s_unsettled);
-}
-
-void
-orders_settle_timer (service_t *svc, void *arg)
-{
-    (void) arg;
-    if (s_unsettled && zhashx_size (s_unsettled) > 0 && service_write (svc, s_settle_unsettled_write, svc) == 0)
-        service_after_commit (svc, s_unsettled_committed, NULL);
-}
-
-const service_timer_t orders_timers[] = {
-    {"orders.settle", SETTLE_RETRY_MS, orders_settle_timer},
-    {NULL, 0, NULL},
-};
 
 //  ---------------------------------------------------------------------
 //  settling a submission once pricing and inventory have answered
@@ -264,8 +223,7 @@ s_accept_write (MDB_txn *txn, void *arg)
 
 typedef struct {
     submission_t *sub;
-    bool release;
-    uint64_t action;           //  the queued release, 0 when none
+    uint64_t action;           //  the queued release
 } reject_t;
 
 static int
@@ -273,9 +231,7 @@ s_reject_write (MDB_txn *txn, void *arg)
 {
     reject_t *rej = (reject_t *) arg;
     submission_t *sub = rej->sub;
-    orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    return orders_reject (txn, &dbs, service_outq (sub->svc), sub->id, sub->in.channel, sub->in.external_id,
-                          sub->idem, sub->cid, sub->caller, rej->release, &rej->action);
+    return orders_release_queue (service_outq (sub->svc), txn, sub->id, sub->cid, sub->caller, &rej->action);
 }
 
 //  Passes a peer's error reply on to the submitter (field, details and all).
@@ -424,7 +380,7 @@ s_released_now (void *arg, int err, const envelope_t *reply)
 {
     submission_t *sub = (submission_t *) arg;
     if (err != 0 || !reply->ok)
-        log_warn (sub->cid, "release of order %s failed (%s); it is queued again once writes succeed",
+        log_warn (sub->cid, "release of order %s failed (%s); its hold expires at its deadline",
                   sub->id_text, err ? rm_strerror (err) : "error reply");
     s_reply_reject (sub);
     s_submission_free (&sub);
@@ -433,12 +389,12 @@ s_released_now (void *arg, int err, const envelope_t *reply)
 //  Sends the release at once, not through the outbound queue, whose action
 //  could not be stored: giving stock back for an order that is not accepted
 //  is right whatever becomes of the order (releasing twice is harmless).
-//  The order is remembered to be settled once writes succeed. The caller
-//  must not touch sub afterwards.
+//  When this release is lost too, the hold expires at its deadline: the
+//  order is in neither the store nor the table of submissions in flight.
+//  The caller must not touch sub afterwards.
 static void
 s_release_now (submission_t *sub)
 {
-    s_unsettled_add (sub->id);
     msgpack_sbuffer body;
     msgpack_sbuffer_init (&body);
     orders_release_body (&body, sub->id);
@@ -462,12 +418,10 @@ s_reject_committed (void *arg, int err)
         return;
     if (err == 0 && sub->release && outq_watch (service_outq (sub->svc), sub->release, s_reject_released, sub) == 0)
         return;
-    if (err != 0 && sub->may_hold) {
+    if (err != 0) {
         s_release_now (sub);
         return;
     }
-    if (err != 0)
-        s_unsettled_add (sub->id);
     s_reply_reject (sub);
     s_submission_free (&sub);
 }
@@ -475,28 +429,26 @@ s_reject_committed (void *arg, int err)
 static void
 s_reject (submission_t *sub)
 {
-    //  the pending order's commit found the map full: nothing was stored or
-    //  sent, so it can be tried again as it came
+    //  the batch the calls were queued in failed to commit (the map is
+    //  full): nothing was sent, so it can be tried again as it came
     if (sub->price.err == RM_ESTORAGE_FULL && sub->stock.err == RM_ESTORAGE_FULL && s_postpone (sub, true))
         return;
-    //  a reservation may exist unless inventory said no, or the reserve was
-    //  never sent (the pending order's commit failed)
+    //  inventory may hold stock unless it said no, or the call was never sent
     sub->may_hold = sub->stock.outcome != OUTCOME_REFUSED && sub->stock.err != RM_ESTORAGE_FULL;
-    reject_t rej = {sub, sub->may_hold, 0};
+    if (!sub->may_hold) {
+        s_reply_reject (sub);
+        s_submission_free (&sub);
+        return;
+    }
+    reject_t rej = {sub, 0};
     if (service_write (sub->svc, s_reject_write, &rej) == 0) {
         sub->release = rej.action;
         if (service_after_commit (sub->svc, s_reject_committed, sub) == 0)
             return;
     }
     else
-        log_error (sub->cid, "could not remove rejected order %s; it is settled once writes succeed", sub->id_text);
-    if (sub->may_hold) {
-        s_release_now (sub);
-        return;
-    }
-    s_unsettled_add (sub->id);
-    s_reply_reject (sub);
-    s_submission_free (&sub);
+        log_error (sub->cid, "could not queue the release of rejected order %s; it is sent at once", sub->id_text);
+    s_release_now (sub);
 }
 
 static void
@@ -522,13 +474,14 @@ s_fail_to_store (submission_t *sub, int err)
     sub->stock.err = 0;
 }
 
-//  The acceptance failed to commit: the order is left pending on disk and
-//  its stock held, so release it now and settle the order later.
+//  The acceptance failed to commit: nothing of the order is stored and its
+//  stock is held, so release it now.
 static void
 s_accept_committed (void *arg, int err)
 {
     submission_t *sub = (submission_t *) arg;
     if (err == 0) {
+        FAILPOINT_CRASH ("orders-after-accept");
         s_reply_accepted (sub);
         s_submission_free (&sub);
         return;
@@ -589,27 +542,13 @@ static void
 s_reserved (void *arg, int err, const envelope_t *reply)
 {
     submission_t *sub = (submission_t *) arg;
+    if (err == 0 && reply->ok)
+        FAILPOINT_CRASH ("orders-after-hold");
     s_record (sub, &sub->stock, err, reply);
 }
 
 //  ---------------------------------------------------------------------
 //  taking a submission
-
-static int
-s_pending_write (MDB_txn *txn, void *arg)
-{
-    submission_t *sub = (submission_t *) arg;
-    msgpack_sbuffer order;
-    msgpack_sbuffer_init (&order);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &order, msgpack_sbuffer_write);
-    s_pack_order (&pk, sub, "pending", NULL);
-    orders_dbs_t dbs = orders_dbs_of (sub->svc);
-    int rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
-                           order.data, order.size);
-    msgpack_sbuffer_destroy (&order);
-    return rc;
-}
 
 //  The same submission must hash the same whatever the channel default,
 //  the channel's case and the order of its fields: the body is hashed with
@@ -723,8 +662,9 @@ s_call_timeout (submission_t *sub)
     return timeout;
 }
 
-//  Stores the order as pending, then asks pricing and inventory (after the
-//  commit). Returns 0, or the write's error with nothing sent.
+//  Takes the submission into the table of those in flight and asks pricing
+//  and inventory, with nothing stored first. Returns 0, or RM_ENOMEM with
+//  nothing sent.
 static int
 s_start (submission_t *sub)
 {
@@ -732,8 +672,8 @@ s_start (submission_t *sub)
     msgpack_sbuffer_init (&price_body);
     msgpack_sbuffer_init (&stock_body);
     int rc = s_pack_call_bodies (sub, &price_body, &stock_body);
-    if (rc == 0)
-        rc = service_write (sub->svc, s_pending_write, sub);
+    if (rc == 0 && !zhashx_lookup (s_inflight_ids, sub->id_text) && zhashx_insert (s_inflight_ids, sub->id_text, sub))
+        rc = RM_ENOMEM;
     if (rc != 0) {
         msgpack_sbuffer_destroy (&price_body);
         msgpack_sbuffer_destroy (&stock_body);
@@ -744,6 +684,7 @@ s_start (submission_t *sub)
     request_defer (sub->req);
     if (!zhashx_lookup (s_inflight, sub->key))
         zhashx_insert (s_inflight, sub->key, sub);
+    FAILPOINT_CRASH ("orders-before-hold");
     //  a call that cannot even be queued answers at once through its callback
     if (service_call (sub->svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
                       price_body.data, price_body.size, s_priced, sub) != 0)
@@ -756,7 +697,7 @@ s_start (submission_t *sub)
     return 0;
 }
 
-//  The pending order's commit found the map full; the map grew since.
+//  The batch the calls were queued in found the map full; it grew since.
 static void
 s_restart (submission_t *sub)
 {
@@ -839,7 +780,9 @@ orders_submit (service_t *svc, request_t *req)
     msgpack_sbuffer_init (&sub->accepted);
     if (!s_inflight)
         s_inflight = zhashx_new ();
-    if (!(sub->waiters = zlistx_new ()) || !s_inflight) {
+    if (!s_inflight_ids)
+        s_inflight_ids = zhashx_new ();
+    if (!(sub->waiters = zlistx_new ()) || !s_inflight || !s_inflight_ids) {
         s_submission_free (&sub);
         return RM_ENOMEM;
     }
@@ -874,5 +817,61 @@ orders_submit (service_t *svc, request_t *req)
             return 0;
     }
     s_submission_free (&sub);
+    return rc;
+}
+
+bool
+orders_submission_in_flight (const char *channel, const char *external_id)
+{
+    char key[sizeof ((submission_t *) 0)->key];
+    snprintf (key, sizeof key, "%s\x1f%s", channel, external_id);
+    return s_inflight && zhashx_lookup (s_inflight, key) != NULL;
+}
+
+//  What orders knows of order_id for inventory, which expires the order's
+//  hold only on "absent": no such order is stored and none is in flight,
+//  and none can come (a new submission gets a new ID). A pending order (a
+//  store written before orders stopped storing them) is settled at start.
+static const char *
+s_hold_status (MDB_txn *txn, const orders_dbs_t *dbs, const char *id_text, int *rc)
+{
+    uint8_t id[16];
+    orders_found_t found;
+    *rc = 0;
+    if (s_inflight_ids && zhashx_lookup (s_inflight_ids, id_text))
+        return ORDERS_HOLD_IN_FLIGHT;
+    if (uuid_parse (id_text, id) != 0)
+        return ORDERS_HOLD_ABSENT;
+    int found_rc = orders_load (txn, dbs, id, &found);
+    if (found_rc == RM_ENOTFOUND)
+        return ORDERS_HOLD_ABSENT;
+    *rc = found_rc;
+    char status[16];
+    if (found_rc == 0)
+        orders_status (&found.order, status, sizeof status);
+    return found_rc == 0 && strcmp (status, "pending") == 0 ? ORDERS_HOLD_IN_FLIGHT : ORDERS_HOLD_ACCEPTED;
+}
+
+int
+orders_hold_status (service_t *svc, request_t *req)
+{
+    orders_hold_status_request_t in = {0};
+    orders_hold_status_reply_t reply = {0};
+    MDB_txn *txn = NULL;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = record_decode (orders_hold_status_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    if (rc == 0 && !(reply.orders = (orders_hold_status_entry_t *) calloc (in.order_ids_count, sizeof *reply.orders)))
+        rc = RM_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < in.order_ids_count; i++) {
+        orders_hold_status_entry_t *entry = &reply.orders[reply.orders_count++];
+        snprintf (entry->order_id, sizeof entry->order_id, "%s", in.order_ids[i]);
+        snprintf (entry->status, sizeof entry->status, "%s", s_hold_status (txn, &dbs, in.order_ids[i], &rc));
+    }
+    if (rc == 0)
+        record_pack (orders_hold_status_reply_fields, &reply, request_reply_ok (req));
+    record_free (orders_hold_status_reply_fields, &reply);
+    record_free (orders_hold_status_request_fields, &in);
     return rc;
 }

@@ -2,7 +2,8 @@
 //  raw C structs and bare values, written here with LMDB directly as that
 //  release did) are migrated when the services open them, and then served:
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
-//  of the currency's list book), stock and reservations counted, the order and its
+//  of the currency's list book; inventory on to 4: held order reservations
+//  get a deadline), stock and reservations counted, the order and its
 //  history shown, a pending release carried out, a cancel giving the
 //  migrated reservation back, an order stored with an upper-case channel
 //  found by any case of it. A store marked with a newer schema version
@@ -249,7 +250,7 @@ static void
 test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
-    static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 3",
+    static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 4",
                                            "migrated from schema version 1 to 3"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);

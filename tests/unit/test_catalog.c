@@ -96,14 +96,14 @@ static const char *s_operations[] = {
     "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations",
     "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
-    "orders.get", "orders.find", "orders.cancel", "orders.history",
+    "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status",
     "inventory.backorders", NULL};
 static const char *s_events[] = {
     "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
-    "orders.order.cancelled", "inventory.backorder.filled", NULL};
+    "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -128,7 +128,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 55);
+    CHECK_EQ_INT (s_count_messages (), 57);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -304,6 +304,9 @@ static const sample_t s_samples[] = {
      "\"time\":1700000000000,\"correlation_id\":\"req-12\"},{\"status\":\"cancelled\","
      "\"event\":\"orders.order.cancelled\",\"time\":1700000600000,\"correlation_id\":\"req-77\","
      "\"reason\":\"customer changed their mind\"}]}"},
+    {"orders.hold_status", "{\"order_ids\":[\"" UUID "\",\"" UUID2 "\"]}",
+     "{\"orders\":[{\"order_id\":\"" UUID "\",\"status\":\"accepted\"},{\"order_id\":\"" UUID2 "\","
+     "\"status\":\"absent\"}]}"},
     {"pricing.price.changed", "{\"price_book\":\"list-jpy\",\"currency\":\"JPY\",\"sku\":\"SKU-1\","
      "\"unit_price\":500,\"previous\":450,\"changed_at\":1700000000000,\"cause\":\"scheduled\"}", NULL},
     {"inventory.stock.set", STOCK, NULL},
@@ -314,6 +317,7 @@ static const sample_t s_samples[] = {
     {"inventory.stock.low", LOW, NULL},
     {"inventory.stock.replenished", LOW, NULL},
     {"inventory.reservation.committed", "{\"order_id\":\"" UUID "\",\"status\":\"committed\"}", NULL},
+    {"inventory.reservation.expired", RESERVATION, NULL},
     {"inventory.hold.placed", HOLD, NULL},
     {"inventory.hold.released", HOLD, NULL},
     {"inventory.hold.committed", HOLD_TAKEN, NULL},

@@ -7,6 +7,13 @@
 //    RETAILMESH_CRASH_POINT=after-commit    exit right after committing a
 //                                           batch that holds events, before
 //                                           they are published
+//                                           (or at a named point of a
+//                                           service: orders-before-hold,
+//                                           orders-after-hold,
+//                                           orders-after-accept,
+//                                           inventory-before-confirm)
+//    RETAILMESH_CRASH_SKIP=N                pass the crash point N times
+//                                           before exiting there
 //    RETAILMESH_FAIL_EVENTS=type,type       a consumer fails those events as
 //                                           if a resource were unreachable
 //    RETAILMESH_CHAOS_EVENTS=drop=N,dup=M   a consumer drops every Nth live
@@ -19,7 +26,8 @@
 #ifdef RETAILMESH_FAILPOINTS
 
 //  Exits at once with status 137, as SIGKILL would, when
-//  RETAILMESH_CRASH_POINT names point; returns otherwise.
+//  RETAILMESH_CRASH_POINT names point and it was passed
+//  RETAILMESH_CRASH_SKIP times already (0 when unset); returns otherwise.
 void failpoint_crash (const char *point);
 
 //  RM_EUNAVAIL when RETAILMESH_FAIL_EVENTS lists the event type, else 0.

@@ -73,10 +73,39 @@ test_crash_point (void)
     unsetenv ("RETAILMESH_CRASH_POINT");
 }
 
+//  With RETAILMESH_CRASH_SKIP=2 the third pass exits, not the first two.
+static void
+test_crash_skip (void)
+{
+    setenv ("RETAILMESH_CRASH_POINT", "orders-after-hold", 1);
+    setenv ("RETAILMESH_CRASH_SKIP", "2", 1);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        failpoint_crash ("orders-after-hold");
+        failpoint_crash ("orders-after-accept");
+        failpoint_crash ("orders-after-hold");
+        _exit (3);
+    }
+    int status = -1;
+    CHECK (pid > 0 && waitpid (pid, &status, 0) == pid);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 3);
+    pid = fork ();
+    if (pid == 0) {
+        for (int i = 0; i < 3; i++)
+            failpoint_crash ("orders-after-hold");
+        _exit (3);
+    }
+    CHECK (pid > 0 && waitpid (pid, &status, 0) == pid);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 137);
+    unsetenv ("RETAILMESH_CRASH_SKIP");
+    unsetenv ("RETAILMESH_CRASH_POINT");
+}
+
 int
 main (void)
 {
     test_fail_events ();
+    test_crash_skip ();
     test_chaos ();
     test_crash_point ();
     return harness_report ("test_failpoint");

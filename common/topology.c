@@ -12,8 +12,8 @@ static const struct {
 } s_builtin[] = {
     {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", "-", "-", "-"},
     //  inventory releases the stock of cancelled orders, and asks orders
-    //  about an order whose held stock is due to expire
-    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "orders", "orders", "-"},
+    //  (the peer it consumes) about an order whose held stock is due to expire
+    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders", "-"},
     //  orders shows on its lines the backorders inventory fills
     {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory", "inventory", "-"},
     {"gateway", "-", "-", "orders,pricing,inventory", "-", "8080"},

@@ -175,6 +175,9 @@ s_on_backorder_filled (void *host, MDB_txn *txn, const envelope_t *event)
     orders_dbs_t dbs = orders_dbs_of (svc);
     if (rc == 0)
         rc = orders_fill_apply (txn, &dbs, &fill, event->seq, event->cid, event->caller);
+    //  an order in flight is stored once accepted: the fill is applied then
+    if (rc == RM_ENOTFOUND && orders_order_in_flight (fill.order_id))
+        rc = RM_EBUSY;
     if (rc == 0)
         log_info (event->cid, "order %s line %lld: %lld of %s held for its backorder, %lld outstanding", fill.order_id,
                   (long long) fill.line, (long long) fill.quantity, fill.sku, (long long) fill.outstanding);

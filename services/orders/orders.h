@@ -114,6 +114,9 @@ int orders_start (service_t *svc);
 //  (asked pricing and inventory, not answered yet).
 bool orders_submission_in_flight (const char *channel, const char *external_id);
 
+//  Whether the order with this ID (text) is a submission in flight.
+bool orders_order_in_flight (const char *order_id);
+
 //  orders.hold_status: for each order ID, ORDERS_HOLD_ACCEPTED (stored:
 //  its stock stays), ORDERS_HOLD_IN_FLIGHT (being submitted: ask again) or
 //  ORDERS_HOLD_ABSENT (none stored, none in flight: its hold may expire).

@@ -828,6 +828,12 @@ orders_submission_in_flight (const char *channel, const char *external_id)
     return s_inflight && zhashx_lookup (s_inflight, key) != NULL;
 }
 
+bool
+orders_order_in_flight (const char *order_id)
+{
+    return s_inflight_ids && zhashx_lookup (s_inflight_ids, order_id) != NULL;
+}
+
 //  What orders knows of order_id for inventory, which expires the order's
 //  hold only on "absent": no such order is stored and none is in flight,
 //  and none can come (a new submission gets a new ID). A pending order (a
@@ -838,7 +844,7 @@ s_hold_status (MDB_txn *txn, const orders_dbs_t *dbs, const char *id_text, int *
     uint8_t id[16];
     orders_found_t found;
     *rc = 0;
-    if (s_inflight_ids && zhashx_lookup (s_inflight_ids, id_text))
+    if (orders_order_in_flight (id_text))
         return ORDERS_HOLD_IN_FLIGHT;
     if (uuid_parse (id_text, id) != 0)
         return ORDERS_HOLD_ABSENT;

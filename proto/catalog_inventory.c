@@ -20,6 +20,8 @@ RECORD_FIELDS (inventory_hold_id_request, INVENTORY_HOLD_ID_REQUEST)
 RECORD_FIELDS (inventory_committed_event, INVENTORY_COMMITTED_EVENT)
 RECORD_FIELDS (inventory_release_request, INVENTORY_RELEASE_REQUEST)
 RECORD_FIELDS (inventory_release_reply, INVENTORY_RELEASE_REPLY)
+RECORD_FIELDS (inventory_orders_restarted_request, INVENTORY_ORDERS_RESTARTED_REQUEST)
+RECORD_FIELDS (inventory_orders_restarted_reply, INVENTORY_ORDERS_RESTARTED_REPLY)
 RECORD_FIELDS (inventory_set_stock_request, INVENTORY_SET_STOCK_REQUEST)
 RECORD_FIELDS (inventory_stock, INVENTORY_STOCK)
 RECORD_FIELDS (inventory_backorder, INVENTORY_BACKORDER)
@@ -49,6 +51,9 @@ const msg_spec_t catalog_inventory[] = {
         "Stock of SKUs, in total and per location."),
     OP ("inventory.reserve", inventory_reserve_request_fields, inventory_reservation_fields,
         "Holds stock for an order, all lines or nothing."),
+    OP ("inventory.orders_restarted", inventory_orders_restarted_request_fields,
+        inventory_orders_restarted_reply_fields,
+        "orders started again: the holds of submissions it had in flight are checked with it now, not at their deadline."),
     OP ("inventory.release", inventory_release_request_fields, inventory_release_reply_fields,
         "Releases everything held for an order."),
     OP ("inventory.set_stock", inventory_set_stock_request_fields, inventory_set_stock_reply_fields,

@@ -125,6 +125,15 @@ RECORD_STRUCT (inventory_release_request, INVENTORY_RELEASE_REQUEST)
     R_ORDER_ID (X, T) X (T, BOOL, released, "false when nothing was held for the order")
 RECORD_STRUCT (inventory_release_reply, INVENTORY_RELEASE_REPLY)
 
+//  inventory.orders_restarted
+#define INVENTORY_ORDERS_RESTARTED_REQUEST(X, T) \
+    X (T, TIME, started_at, true, "when orders started: the submissions it had in flight before are gone")
+RECORD_STRUCT (inventory_orders_restarted_request, INVENTORY_ORDERS_RESTARTED_REQUEST)
+
+#define INVENTORY_ORDERS_RESTARTED_REPLY(X, T) \
+    X (T, TIME, until, true, "held order reservations with a deadline up to this are checked with orders now")
+RECORD_STRUCT (inventory_orders_restarted_reply, INVENTORY_ORDERS_RESTARTED_REPLY)
+
 //  inventory.set_stock, and the stock its reply and event carry
 #define INVENTORY_SET_STOCK_REQUEST(X, T) \
     R_LOCATION (X, T) R_SKU (X, T) R_STOCK (X, T, on_hand, "units now on hand at the location")

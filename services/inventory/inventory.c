@@ -122,6 +122,7 @@ const service_route_t inventory_routes[] = {
     {"inventory.availability", stock_handle_availability},
     {"inventory.reserve", reservation_handle_reserve},
     {"inventory.release", reservation_handle_release},
+    {"inventory.orders_restarted", settle_handle_orders_restarted},
     {"inventory.reservations", reservation_handle_list},
     {"inventory.hold", hold_handle_place},
     {"inventory.hold_get", hold_handle_get},

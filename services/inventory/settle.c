@@ -1,5 +1,6 @@
 //  settle — the check with orders of order reservations past their deadline.
 #include "settle.h"
+#include "catalog_inventory.h"
 #include "catalog_orders.h"
 #include "clock.h"
 #include "err.h"
@@ -21,6 +22,7 @@ static struct {
     int64_t at;                    //  the deadline it is armed for
     bool asking;                   //  a question to orders is out
     bool unanswered;               //  the last question went unanswered (logged once)
+    int64_t sweep_until;           //  deadlines up to this are due now (orders restarted)
     int64_t ttl_ms;
 } s_settle = {.ttl_ms = SETTLE_DEFAULT_TTL_MS};
 
@@ -144,9 +146,11 @@ s_ask (service_t *svc)
     MDB_txn *txn;
     size_t count = 0;
     int64_t next = 0;
+    int64_t now = clock_now_ms ();
     int rc = due && ctx ? service_read_txn (svc, &txn) : RM_ENOMEM;
     if (rc == 0)
-        rc = hold_deadlines_due (txn, inventory_dbs_of (svc).order_expiry, clock_now_ms (), ORDERS_HOLD_STATUS_MAX,
+        rc = hold_deadlines_due (txn, inventory_dbs_of (svc).order_expiry,
+                                 s_settle.sweep_until > now ? s_settle.sweep_until : now, ORDERS_HOLD_STATUS_MAX,
                                  due, &count, &next);
     if (rc == 0 && count > 0
         && !(question.order_ids = (char (*)[UUID_STR_LEN + 1]) calloc (count, sizeof *question.order_ids)))
@@ -193,6 +197,26 @@ s_check (service_t *svc, void *arg)
 }
 
 int
+settle_handle_orders_restarted (service_t *svc, request_t *req)
+{
+    inventory_orders_restarted_request_t in = {0};
+    int rc = record_decode (inventory_orders_restarted_request_fields, request_body (req), &in);
+    if (rc != 0)
+        return rc;
+    int64_t now = clock_now_ms ();
+    s_settle.sweep_until = now + s_settle.ttl_ms;
+    log_info (request_cid (req), "orders started at %lld: its earlier submissions' holds are checked now",
+              (long long) in.started_at);
+    if (s_settle.svc == svc && s_settle.timer != 0)
+        service_timer_cancel (svc, s_settle.timer);
+    s_settle.timer = 0;
+    settle_arm (svc, now);
+    inventory_orders_restarted_reply_t reply = {.until = s_settle.sweep_until};
+    record_pack (inventory_orders_restarted_reply_fields, &reply, request_reply_ok (req));
+    return 0;
+}
+
+int
 settle_start (service_t *svc)
 {
     int64_t ttl_s = 0;
@@ -205,6 +229,7 @@ settle_start (service_t *svc)
     s_settle.timer = 0;
     s_settle.asking = false;
     s_settle.unanswered = false;
+    s_settle.sweep_until = 0;
     s_settle.ttl_ms = ttl_s * 1000;
     settle_arm (svc, clock_now_ms ());
     return 0;

@@ -31,6 +31,12 @@ int64_t settle_ttl_ms (void);
 //  Arms the check for a deadline at, unless it is armed for earlier.
 void settle_arm (service_t *svc, int64_t at);
 
+//  inventory.orders_restarted: every held order reservation there is now
+//  (its deadline at most a TTL away) is checked with orders at once, not
+//  at its deadline: the submissions orders had in flight before it
+//  started are gone, so their holds get "absent" at once.
+int settle_handle_orders_restarted (service_t *svc, request_t *req);
+
 //  At start: reads --order-hold-ttl and checks the reservations due.
 //  Returns 0 or RM_EINVAL (the option is not a positive number).
 int settle_start (service_t *svc);

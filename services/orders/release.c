@@ -1,4 +1,5 @@
 #include "release.h"
+#include "catalog_inventory.h"
 #include "err.h"
 #include "mp.h"
 #include "uuid.h"
@@ -27,6 +28,23 @@ orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], co
     //  no idempotency key: inventory keys the release by order_id
     outq_action_t call = {OUTQ_CALL, "inventory", "inventory.release", cid, "", body.data, body.size, caller};
     int rc = outq_push (outq, txn, &call, action);
+    msgpack_sbuffer_destroy (&body);
+    return rc;
+}
+
+int
+orders_restarted_queue (outq_t *outq, MDB_txn *txn, int64_t started_at)
+{
+    inventory_orders_restarted_request_t notice = {.started_at = started_at};
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    record_pack (inventory_orders_restarted_request_fields, &notice, &pk);
+    char cid[UUID_STR_LEN + 1];
+    uuid_new_str (cid);
+    outq_action_t call = {OUTQ_CALL, "inventory", "inventory.orders_restarted", cid, "", body.data, body.size, NULL};
+    int rc = outq_push (outq, txn, &call, NULL);
     msgpack_sbuffer_destroy (&body);
     return rc;
 }

@@ -66,7 +66,6 @@ typedef struct {
     answer_t price;
     answer_t stock;
     int postponed;             //  times it waited for the map to grow
-    bool restart;              //  then sends the calls again, else settles
     bool may_hold;             //  rejected: inventory may hold stock for it
     uint64_t release;          //  rejected: the queued release, 0 when none
     msgpack_sbuffer accepted;  //  the accepted order as stored
@@ -156,8 +155,10 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
 }
 
 //  ---------------------------------------------------------------------
-//  start-up: a store written before orders stopped storing pending orders
-//  may hold some; they are removed and their stock released (release.c)
+//  start-up: the submissions in flight before are gone, so inventory is
+//  told to check their holds now; a store written before orders stopped
+//  storing pending orders may hold some, removed and their stock released
+//  (release.c)
 
 static int
 s_settle_write (MDB_txn *txn, void *arg)
@@ -167,6 +168,8 @@ s_settle_write (MDB_txn *txn, void *arg)
     int rc = orders_settle_pending (txn, &dbs);
     if (rc >= 0)
         rc = orders_releases_queue (txn, &dbs, service_outq (svc));
+    if (rc >= 0)
+        rc = orders_restarted_queue (service_outq (svc), txn, clock_now_ms ());
     return rc < 0 ? rc : 0;
 }
 
@@ -347,31 +350,25 @@ s_reject_released (void *arg, int err, const char *message)
 }
 
 static void s_settle (submission_t *sub);
-static void s_restart (submission_t *sub);
 
 static void
 s_postponed (service_t *svc, void *arg)
 {
     (void) svc;
-    submission_t *sub = (submission_t *) arg;
-    if (sub->restart)
-        s_restart (sub);
-    else
-        s_settle (sub);
+    s_settle ((submission_t *) arg);
 }
 
 //  Takes the submission up again at the next turn: the map it found full
 //  grows in between (doubling each time, so a few times are enough). False
 //  when it waited that often already.
 static bool
-s_postpone (submission_t *sub, bool restart)
+s_postpone (submission_t *sub)
 {
     if (sub->postponed >= POSTPONE_MAX || !store_wants_growth (service_store (sub->svc)))
         return false;
     if (service_timer_add (sub->svc, 1, s_postponed, sub, NULL) != 0)
         return false;
     sub->postponed++;
-    sub->restart = restart;
     return true;
 }
 
@@ -414,7 +411,7 @@ s_reject_committed (void *arg, int err)
 {
     submission_t *sub = (submission_t *) arg;
     //  the commit found the map full: remove the order again once it grew
-    if (err == RM_ESTORAGE_FULL && s_postpone (sub, false))
+    if (err == RM_ESTORAGE_FULL && s_postpone (sub))
         return;
     if (err == 0 && sub->release && outq_watch (service_outq (sub->svc), sub->release, s_reject_released, sub) == 0)
         return;
@@ -429,12 +426,8 @@ s_reject_committed (void *arg, int err)
 static void
 s_reject (submission_t *sub)
 {
-    //  the batch the calls were queued in failed to commit (the map is
-    //  full): nothing was sent, so it can be tried again as it came
-    if (sub->price.err == RM_ESTORAGE_FULL && sub->stock.err == RM_ESTORAGE_FULL && s_postpone (sub, true))
-        return;
-    //  inventory may hold stock unless it said no, or the call was never sent
-    sub->may_hold = sub->stock.outcome != OUTCOME_REFUSED && sub->stock.err != RM_ESTORAGE_FULL;
+    //  inventory may hold stock unless it said no
+    sub->may_hold = sub->stock.outcome != OUTCOME_REFUSED;
     if (!sub->may_hold) {
         s_reply_reject (sub);
         s_submission_free (&sub);
@@ -487,7 +480,7 @@ s_accept_committed (void *arg, int err)
         return;
     }
     //  the commit found the map full: store the acceptance again once it grew
-    if (err == RM_ESTORAGE_FULL && s_postpone (sub, false))
+    if (err == RM_ESTORAGE_FULL && s_postpone (sub))
         return;
     s_fail_to_store (sub, err);
     s_release_now (sub);
@@ -503,7 +496,7 @@ s_settle (submission_t *sub)
         return;
     }
     int rc = service_write (sub->svc, s_accept_write, sub);
-    if (rc == RM_ENOMEM && s_postpone (sub, false))
+    if (rc == RM_ENOMEM && s_postpone (sub))
         return;
     if (rc == 0 && service_after_commit (sub->svc, s_accept_committed, sub) == 0)
         return;
@@ -679,41 +672,25 @@ s_start (submission_t *sub)
         msgpack_sbuffer_destroy (&stock_body);
         return rc;
     }
-    int timeout = s_call_timeout (sub);
+    int64_t deadline = clock_mono_ms () + s_call_timeout (sub);
     sub->waiting = 2;
     request_defer (sub->req);
     if (!zhashx_lookup (s_inflight, sub->key))
         zhashx_insert (s_inflight, sub->key, sub);
     FAILPOINT_CRASH ("orders-before-hold");
-    //  a call that cannot even be queued answers at once through its callback
-    if (service_call (sub->svc, "pricing", "pricing.validate", sub->cid, NULL, timeout,
-                      price_body.data, price_body.size, s_priced, sub) != 0)
+    //  sent at once, not after this turn's commit (service_call): the calls
+    //  act on nothing this turn wrote, so they need not wait for other
+    //  requests' commit. A call that cannot even be sent answers at once
+    //  through its callback.
+    if (rpc_client_send_as (service_peer (sub->svc, "pricing"), "pricing.validate", sub->cid, NULL, sub->caller,
+                            deadline, price_body.data, price_body.size, s_priced, sub) != 0)
         s_priced (sub, RM_EUNAVAIL, NULL);
-    if (service_call (sub->svc, "inventory", "inventory.reserve", sub->cid, NULL, timeout,
-                      stock_body.data, stock_body.size, s_reserved, sub) != 0)
+    if (rpc_client_send_as (service_peer (sub->svc, "inventory"), "inventory.reserve", sub->cid, NULL, sub->caller,
+                            deadline, stock_body.data, stock_body.size, s_reserved, sub) != 0)
         s_reserved (sub, RM_EUNAVAIL, NULL);
     msgpack_sbuffer_destroy (&price_body);
     msgpack_sbuffer_destroy (&stock_body);
     return 0;
-}
-
-//  The batch the calls were queued in found the map full; it grew since.
-static void
-s_restart (submission_t *sub)
-{
-    answer_t *answers[] = {&sub->price, &sub->stock};
-    for (size_t i = 0; i < 2; i++) {
-        answers[i]->outcome = OUTCOME_OK;
-        answers[i]->err = 0;
-        msgpack_sbuffer_clear (&answers[i]->body);
-    }
-    int rc = s_start (sub);
-    if (rc == 0)
-        return;
-    sub->price.outcome = sub->stock.outcome = OUTCOME_NO_ANSWER;
-    sub->price.err = sub->stock.err = rc == RM_ENOMEM ? RM_ESTORAGE_FULL : rc;
-    s_reply_reject (sub);
-    s_submission_free (&sub);
 }
 
 //  Answers a submission seen before: the first order, or an error saying

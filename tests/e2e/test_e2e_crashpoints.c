@@ -12,7 +12,9 @@
 //  of every order finds the one that exists or makes it anew, holding
 //  nothing twice. Then orders' events are kept from inventory
 //  (RETAILMESH_FAIL_EVENTS) past the hold deadline: orders' answer to
-//  orders.hold_status confirms the holds, and none expires.
+//  orders.hold_status confirms the holds, and none expires. Last, with a
+//  TTL of an hour, orders' notice at its start (inventory.orders_restarted)
+//  ends the holds of the submissions it lost at once.
 #include "clock.h"
 #include "http.h"
 #include <pthread.h>
@@ -307,6 +309,17 @@ test_late_events_expire_nothing (void)
     CHECK_EQ_INT (s_reserved ("LATE"), 2 * N);
 }
 
+//  With an hour's TTL the holds orders left behind end only because
+//  orders, started again, tells inventory (inventory.orders_restarted).
+static void
+test_restart_notice (void)
+{
+    static const char *const long_ttl[] = {"--order-hold-ttl", "3600", NULL};
+    mesh.extra_args[MESH_IX_INVENTORY] = long_ttl;
+    CHECK_EQ_INT (harness_mesh_restart_one (&mesh, MESH_INVENTORY), 0);
+    s_crash_at ("orders-after-hold", MESH_ORDERS, MESH_IX_ORDERS, "CP-6", "RN");
+}
+
 int
 main (void)
 {
@@ -314,6 +327,6 @@ main (void)
     mesh.extra_args[MESH_IX_INVENTORY] = inventory_args;
     static void (*const tests[]) (void) = {test_orders_before_hold, test_orders_after_hold, test_orders_after_accept,
                                            test_inventory_after_hold, test_inventory_before_confirm,
-                                           test_late_events_expire_nothing, NULL};
+                                           test_late_events_expire_nothing, test_restart_notice, NULL};
     return http_main (&mesh, "test_e2e_crashpoints", tests);
 }

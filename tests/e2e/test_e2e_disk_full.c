@@ -4,8 +4,8 @@
 //  503 naming orders and the reason, and `retailmesh status` says
 //  not-ready; inventory holds stock only for the orders that were accepted.
 //  Once the file is deleted, orders are taken again without a restart,
-//  /readyz is 200, and a refused order can be submitted again (the pending
-//  record it left was settled). An order whose acceptance cannot be stored
+//  /readyz is 200, and a refused order can be submitted again (it left
+//  nothing stored). An order whose acceptance cannot be stored
 //  after inventory reserved its stock gets the stock released and a 503.
 //  Needs root for the mount: otherwise it
 //  exits 77, which ctest reports as skipped.
@@ -127,7 +127,7 @@ s_submit_mid (void *arg)
     return NULL;
 }
 
-//  True once orders has MID-1 stored as pending (its lookup says so).
+//  True once orders has MID-1 in flight (its lookup says so).
 static bool
 s_mid_pending (void)
 {
@@ -138,7 +138,7 @@ s_mid_pending (void)
     return pending;
 }
 
-//  The disk fills after the pending order is stored and inventory has
+//  The disk fills while MID-1 is in flight and before inventory has
 //  reserved (inventory is held stopped in between): the acceptance cannot
 //  commit, so the stock is released at once and the answer is 503.
 static void
@@ -236,7 +236,7 @@ test_serves_again_once_freed (void)
     json_decref (orders);
 
     //  the refused orders left nothing pending: they can be sent again
-    //  (MID-1 was stored pending: it is settled once writes succeed)
+    //  (MID-1 was in flight: nothing of it was stored)
     const char *again[] = {s_refused, "MID-1"};
     for (size_t i = 0; i < 2; i++) {
         s_order_body (body, sizeof body, again[i]);

@@ -91,7 +91,8 @@ static const char *s_operations[] = {
     "dlq.drop", "pricing.quote", "pricing.validate", "pricing.set", "pricing.put_book", "pricing.get_book",
     "pricing.list_books", "pricing.put_entry", "pricing.get_entry", "pricing.delete_entry", "pricing.batch",
     "inventory.availability",
-    "inventory.reserve", "inventory.release", "inventory.set_stock", "inventory.location.put",
+    "inventory.reserve", "inventory.release", "inventory.orders_restarted", "inventory.set_stock",
+    "inventory.location.put",
     "inventory.location.get", "inventory.location.list", "inventory.policy.set", "inventory.stock_policy.set",
     "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations",
     "inventory.hold", "inventory.hold_get",
@@ -128,7 +129,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 57);
+    CHECK_EQ_INT (s_count_messages (), 58);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -304,6 +305,7 @@ static const sample_t s_samples[] = {
      "\"time\":1700000000000,\"correlation_id\":\"req-12\"},{\"status\":\"cancelled\","
      "\"event\":\"orders.order.cancelled\",\"time\":1700000600000,\"correlation_id\":\"req-77\","
      "\"reason\":\"customer changed their mind\"}]}"},
+    {"inventory.orders_restarted", "{\"started_at\":1700000000000}", "{\"until\":1700000060000}"},
     {"orders.hold_status", "{\"order_ids\":[\"" UUID "\",\"" UUID2 "\"]}",
      "{\"orders\":[{\"order_id\":\"" UUID "\",\"status\":\"accepted\"},{\"order_id\":\"" UUID2 "\","
      "\"status\":\"absent\"}]}"},

@@ -32,21 +32,13 @@ orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], co
     return rc;
 }
 
-int
-orders_restarted_queue (outq_t *outq, MDB_txn *txn, int64_t started_at)
+void
+orders_restarted_body (msgpack_sbuffer *body, int64_t started_at)
 {
     inventory_orders_restarted_request_t notice = {.started_at = started_at};
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init (&body);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    msgpack_packer_init (&pk, body, msgpack_sbuffer_write);
     record_pack (inventory_orders_restarted_request_fields, &notice, &pk);
-    char cid[UUID_STR_LEN + 1];
-    uuid_new_str (cid);
-    outq_action_t call = {OUTQ_CALL, "inventory", "inventory.orders_restarted", cid, "", body.data, body.size, NULL};
-    int rc = outq_push (outq, txn, &call, NULL);
-    msgpack_sbuffer_destroy (&body);
-    return rc;
 }
 
 int

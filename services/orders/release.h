@@ -19,11 +19,8 @@ void orders_release_body (msgpack_sbuffer *body, const uint8_t order_id[16]);
 int orders_release_queue (outq_t *outq, MDB_txn *txn, const uint8_t order_id[16], const char *cid,
                           const char *caller, uint64_t *action);
 
-//  Queues inventory.orders_restarted {started_at} in txn: the holds of the
-//  submissions that were in flight before orders started (at started_at)
-//  are checked at once, not at their deadline. Returns 0 or outq_push's
-//  error.
-int orders_restarted_queue (outq_t *outq, MDB_txn *txn, int64_t started_at);
+//  Packs the body of inventory.orders_restarted: {started_at}.
+void orders_restarted_body (msgpack_sbuffer *body, int64_t started_at);
 
 //  Moves every release marked in the releases database (by the start-up
 //  settlement of pending orders, or in a store written before the queue

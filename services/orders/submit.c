@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  How often the restart notice is sent again until inventory has it.
+#define RESTART_RETRY_MS 1000
 //  Times a submission waits for the map to grow before it is refused.
 #define POSTPONE_MAX 4
 
@@ -155,10 +157,10 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
 }
 
 //  ---------------------------------------------------------------------
-//  start-up: the submissions in flight before are gone, so inventory is
-//  told to check their holds now; a store written before orders stopped
-//  storing pending orders may hold some, removed and their stock released
-//  (release.c)
+//  start-up: a store written before orders stopped storing pending orders
+//  may hold some, removed and their stock released (release.c); the
+//  submissions in flight before are gone, so inventory is told to check
+//  their holds now
 
 static int
 s_settle_write (MDB_txn *txn, void *arg)
@@ -168,15 +170,52 @@ s_settle_write (MDB_txn *txn, void *arg)
     int rc = orders_settle_pending (txn, &dbs);
     if (rc >= 0)
         rc = orders_releases_queue (txn, &dbs, service_outq (svc));
-    if (rc >= 0)
-        rc = orders_restarted_queue (service_outq (svc), txn, clock_now_ms ());
     return rc < 0 ? rc : 0;
+}
+
+//  The restart notice: sent until inventory has it. Not on the outbound
+//  queue: one lost (orders crashed again first) only leaves the holds to
+//  their deadline, and the next start sends another.
+static struct {
+    int64_t started_at;
+    char cid[UUID_STR_LEN + 1];
+} s_restart;
+
+static void s_notify_restart (service_t *svc, void *arg);
+
+static void
+s_restart_noticed (void *arg, int err, const envelope_t *reply)
+{
+    service_t *svc = (service_t *) arg;
+    if (err == 0 && reply->ok)
+        return;
+    if (service_timer_add (svc, RESTART_RETRY_MS, s_notify_restart, NULL, NULL) != 0)
+        log_error (s_restart.cid, "cannot retry the restart notice; inventory's holds end at their deadline");
+}
+
+static void
+s_notify_restart (service_t *svc, void *arg)
+{
+    (void) arg;
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init (&body);
+    orders_restarted_body (&body, s_restart.started_at);
+    if (rpc_client_send (service_peer (svc, "inventory"), "inventory.orders_restarted", s_restart.cid, NULL,
+                         clock_mono_ms () + service_call_timeout (svc), body.data, body.size, s_restart_noticed, svc)
+        != 0)
+        s_restart_noticed (svc, RM_EUNAVAIL, NULL);
+    msgpack_sbuffer_destroy (&body);
 }
 
 int
 orders_start (service_t *svc)
 {
-    return service_write (svc, s_settle_write, svc);
+    int rc = service_write (svc, s_settle_write, svc);
+    s_restart.started_at = clock_now_ms ();
+    uuid_new_str (s_restart.cid);
+    if (rc == 0)
+        rc = service_timer_add (svc, 1, s_notify_restart, NULL, NULL);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------

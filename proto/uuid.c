@@ -85,6 +85,15 @@ uuid_new (uint8_t out[16])
     out[8] = (uint8_t) (0x80 | (out[8] & 0x3f));
 }
 
+int64_t
+uuid_time_ms (const uint8_t id[16])
+{
+    int64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | id[i];
+    return ms;
+}
+
 //  The 8-4-4-4-12 text has a hyphen before bytes 4, 6, 8 and 10.
 static bool
 s_hyphen_before (int byte)

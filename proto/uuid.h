@@ -16,6 +16,9 @@ void uuid_format (const uint8_t id[16], char out[UUID_STR_LEN + 1]);
 //  Parses canonical text. Returns 0 or RM_EINVAL.
 int uuid_parse (const char *text, uint8_t out[16]);
 
+//  The Unix milliseconds in a UUIDv7 (its first 48 bits): when it was made.
+int64_t uuid_time_ms (const uint8_t id[16]);
+
 //  Makes a new UUIDv7 and formats it.
 void uuid_new_str (char out[UUID_STR_LEN + 1]);
 

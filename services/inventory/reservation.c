@@ -610,7 +610,7 @@ reservation_handle_reserve (service_t *svc, request_t *req)
     }
     if (rc == 0 && !(ctx.outcome.shortages = (shortage_t *) calloc (ctx.request.count, sizeof (shortage_t))))
         rc = RM_ENOMEM;
-    ctx.request.ttl_ms = settle_ttl_ms ();
+    ctx.request.ttl_ms = settle_ttl_ms (ctx.request.order_id);
     if (rc == 0)
         rc = s_reply_reserve (&ctx, service_write (svc, s_reserve_write, &ctx));
     if (rc == 0 && strcmp (ctx.record.status, RESERVATION_HELD) == 0)

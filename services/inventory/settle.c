@@ -23,13 +23,22 @@ static struct {
     bool asking;                   //  a question to orders is out
     bool unanswered;               //  the last question went unanswered (logged once)
     int64_t sweep_until;           //  deadlines up to this are due now (orders restarted)
+    int64_t restarted_at;          //  orders' last start, its clock
     int64_t ttl_ms;
 } s_settle = {.ttl_ms = SETTLE_DEFAULT_TTL_MS};
 
 int64_t
-settle_ttl_ms (void)
+settle_ttl_ms (const uint8_t order_id[16])
 {
-    return s_settle.ttl_ms;
+    return uuid_time_ms (order_id) < s_settle.restarted_at ? 0 : s_settle.ttl_ms;
+}
+
+void
+settle_orders_restarted (int64_t started_at, int64_t now)
+{
+    s_settle.sweep_until = now + s_settle.ttl_ms;
+    if (started_at > s_settle.restarted_at)
+        s_settle.restarted_at = started_at;
 }
 
 int
@@ -204,7 +213,7 @@ settle_handle_orders_restarted (service_t *svc, request_t *req)
     if (rc != 0)
         return rc;
     int64_t now = clock_now_ms ();
-    s_settle.sweep_until = now + s_settle.ttl_ms;
+    settle_orders_restarted (in.started_at, now);
     log_info (request_cid (req), "orders started at %lld: its earlier submissions' holds are checked now",
               (long long) in.started_at);
     if (s_settle.svc == svc && s_settle.timer != 0)
@@ -230,6 +239,7 @@ settle_start (service_t *svc)
     s_settle.asking = false;
     s_settle.unanswered = false;
     s_settle.sweep_until = 0;
+    s_settle.restarted_at = 0;
     s_settle.ttl_ms = ttl_s * 1000;
     settle_arm (svc, clock_now_ms ());
     return 0;

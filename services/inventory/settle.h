@@ -25,16 +25,23 @@
 int settle_apply (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t order_id[16], const char *status,
                   int64_t now, bool *ended);
 
-//  The order-hold TTL (--order-hold-ttl), in ms; 60 s before settle_start.
-int64_t settle_ttl_ms (void);
+//  The TTL of order_id's new reservation, in ms: --order-hold-ttl (60 s
+//  before settle_start), or 0 (checked at once) when orders restarted
+//  since the order's ID was made (its UUIDv7 time): a reserve the
+//  previous orders process sent, arriving late.
+int64_t settle_ttl_ms (const uint8_t order_id[16]);
+
+//  Orders started at started_at (its clock), told at now: every held order
+//  reservation there is now is due (its deadline at most a TTL away), and
+//  so is every later one of an order made before started_at.
+void settle_orders_restarted (int64_t started_at, int64_t now);
 
 //  Arms the check for a deadline at, unless it is armed for earlier.
 void settle_arm (service_t *svc, int64_t at);
 
-//  inventory.orders_restarted: every held order reservation there is now
-//  (its deadline at most a TTL away) is checked with orders at once, not
-//  at its deadline: the submissions orders had in flight before it
-//  started are gone, so their holds get "absent" at once.
+//  inventory.orders_restarted: settle_orders_restarted, and the check runs
+//  at once: the submissions orders had in flight before it started are
+//  gone, so their holds get "absent" at once, not at their deadline.
 int settle_handle_orders_restarted (service_t *svc, request_t *req);
 
 //  At start: reads --order-hold-ttl and checks the reservations due.

@@ -106,7 +106,8 @@ void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed)
 int orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len);
 
 //  Submission handling (submit.c): orders.submit, and at start the
-//  settlement of pending orders an older store holds.
+//  settlement of pending orders an older store holds and the restart
+//  notice to inventory (inventory.orders_restarted).
 int orders_submit (service_t *svc, request_t *req);
 int orders_start (service_t *svc);
 

@@ -11,8 +11,9 @@
 //  (inventory's --order-hold-ttl). A hold that is due is expired only when
 //  orders.hold_status answers that its order is absent: neither stored nor
 //  in flight. A crash of orders empties the table, so every hold it left
-//  expires at its deadline, and a resubmission after the crash is a new
-//  submission with a new order ID.
+//  expires: at once when orders, started again, tells inventory
+//  (inventory.orders_restarted), else at its deadline. A resubmission after
+//  the crash is a new submission with a new order ID.
 //
 //  A full store holds no stock either: when the acceptance cannot be
 //  committed, or the release cannot be queued, the hold is released at
@@ -78,9 +79,11 @@ typedef struct {
 
 //  Submissions not yet answered, by channel and external ID, so a repeat
 //  (a client's retry) waits for the same outcome, even while a rejected
-//  submission's reservation is being released; and the same by order ID
-//  text, for orders.hold_status.
+//  submission's reservation is being released; the same by idempotency key
+//  (nothing stored claims it yet), and by order ID text, for
+//  orders.hold_status.
 static zhashx_t *s_inflight;
+static zhashx_t *s_inflight_idem;
 static zhashx_t *s_inflight_ids;
 
 static void
@@ -100,6 +103,8 @@ s_submission_free (submission_t **sub_p)
         zhashx_delete (s_inflight, sub->key);
     if (s_inflight_ids && zhashx_lookup (s_inflight_ids, sub->id_text) == sub)
         zhashx_delete (s_inflight_ids, sub->id_text);
+    if (sub->idem[0] && s_inflight_idem && zhashx_lookup (s_inflight_idem, sub->idem) == sub)
+        zhashx_delete (s_inflight_idem, sub->idem);
     free (sub);
     *sub_p = NULL;
 }
@@ -706,6 +711,9 @@ s_start (submission_t *sub)
     int rc = s_pack_call_bodies (sub, &price_body, &stock_body);
     if (rc == 0 && !zhashx_lookup (s_inflight_ids, sub->id_text) && zhashx_insert (s_inflight_ids, sub->id_text, sub))
         rc = RM_ENOMEM;
+    if (rc == 0 && sub->idem[0] && !zhashx_lookup (s_inflight_idem, sub->idem)
+        && zhashx_insert (s_inflight_idem, sub->idem, sub))
+        rc = RM_ENOMEM;
     if (rc != 0) {
         msgpack_sbuffer_destroy (&price_body);
         msgpack_sbuffer_destroy (&stock_body);
@@ -772,9 +780,13 @@ static bool
 s_join_inflight (submission_t *sub, int *rc)
 {
     snprintf (sub->key, sizeof sub->key, "%s\x1f%s", sub->in.channel, sub->in.external_id);
-    submission_t *first = (submission_t *) zhashx_lookup (s_inflight, sub->key);
+    //  the idempotency key first, as for stored orders
+    submission_t *first = sub->idem[0] ? (submission_t *) zhashx_lookup (s_inflight_idem, sub->idem) : NULL;
+    bool by_idem = first != NULL;
+    if (!first)
+        first = (submission_t *) zhashx_lookup (s_inflight, sub->key);
     if (first && memcmp (first->hash, sub->hash, sizeof sub->hash) != 0) {
-        *rc = s_reply_conflict (sub, first->id_text, false);
+        *rc = s_reply_conflict (sub, first->id_text, by_idem);
         return true;
     }
     if (!first || !zlistx_add_end (first->waiters, sub->req))
@@ -798,7 +810,9 @@ orders_submit (service_t *svc, request_t *req)
         s_inflight = zhashx_new ();
     if (!s_inflight_ids)
         s_inflight_ids = zhashx_new ();
-    if (!(sub->waiters = zlistx_new ()) || !s_inflight || !s_inflight_ids) {
+    if (!s_inflight_idem)
+        s_inflight_idem = zhashx_new ();
+    if (!(sub->waiters = zlistx_new ()) || !s_inflight || !s_inflight_ids || !s_inflight_idem) {
         s_submission_free (&sub);
         return RM_ENOMEM;
     }

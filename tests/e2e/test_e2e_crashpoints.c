@@ -14,10 +14,12 @@
 //  (RETAILMESH_FAIL_EVENTS) past the hold deadline: orders' answer to
 //  orders.hold_status confirms the holds, and none expires. Last, with a
 //  TTL of an hour, orders' notice at its start (inventory.orders_restarted)
-//  ends the holds of the submissions it lost at once.
+//  ends the holds of the submissions it lost at once. First, a submission
+//  in flight (nothing stored yet) is found by its repeats.
 #include "clock.h"
 #include "http.h"
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +311,75 @@ test_late_events_expire_nothing (void)
     CHECK_EQ_INT (s_reserved ("LATE"), 2 * N);
 }
 
+typedef struct {
+    const char *body;
+    const char *key;
+    harness_http_t res;
+} keyed_t;
+
+static void *
+s_submit_keyed (void *arg)
+{
+    keyed_t *k = (keyed_t *) arg;
+    char header[96];
+    snprintf (header, sizeof header, "Idempotency-Key: %s", k->key);
+    const char *headers[] = {header, NULL};
+    CHECK_EQ_INT (http_call_with (&mesh, &k->res, "POST", "/v1/orders", k->body, headers), 0);
+    return NULL;
+}
+
+//  True while orders has IF-1 in flight (its lookup says so).
+static bool
+s_in_flight (const char *external_id)
+{
+    char path[96];
+    snprintf (path, sizeof path, "/v1/orders?external_id=%s", external_id);
+    harness_http_t res;
+    bool in_flight = http_call (&mesh, &res, "GET", path, NULL) == 0 && res.status == 404 && res.body
+                     && strstr (res.body, "still being processed") != NULL;
+    harness_http_free (&res);
+    return in_flight;
+}
+
+//  With nothing stored before the hold, a submission in flight is known by
+//  orders' table alone: a repeat waits for its answer, the same
+//  Idempotency-Key on another body is refused at once, and one hold is made.
+static void
+test_in_flight_repeats (void)
+{
+    http_put (&mesh, "/v1/stock/WH-A/IF", "{\"on_hand\":50}");
+    http_put (&mesh, "/v1/prices/USD/IF", "{\"unit_price\":250}");
+    static const char *body = "{\"external_id\":\"IF-1\",\"account_id\":\"A\",\"currency\":\"USD\","
+                              "\"lines\":[{\"sku\":\"IF\",\"quantity\":3,\"unit_price\":250}]}";
+    keyed_t first = {body, "key-if-1", {0}}, repeat = {body, "key-if-1", {0}};
+    pid_t inventory = mesh.procs[MESH_IX_INVENTORY].pid;
+    CHECK_EQ_INT (kill (inventory, SIGSTOP), 0);
+    pthread_t a, b;
+    CHECK_EQ_INT (pthread_create (&a, NULL, s_submit_keyed, &first), 0);
+    bool in_flight = false;
+    //  well within orders' 2 s call timeout
+    for (int64_t until = clock_mono_ms () + 1000; clock_mono_ms () < until && !in_flight;)
+        if (!(in_flight = s_in_flight ("IF-1")))
+            s_nap ();
+    CHECK (in_flight);
+    CHECK_EQ_INT (pthread_create (&b, NULL, s_submit_keyed, &repeat), 0);
+    keyed_t other = {"{\"external_id\":\"IF-2\",\"account_id\":\"A\",\"currency\":\"USD\","
+                     "\"lines\":[{\"sku\":\"IF\",\"quantity\":1,\"unit_price\":250}]}",
+                     "key-if-1", {0}};
+    s_submit_keyed (&other);
+    http_expect_status (&other.res, 409, "the same Idempotency-Key on another body while the first is in flight");
+    harness_http_free (&other.res);
+    CHECK_EQ_INT (kill (inventory, SIGCONT), 0);
+    pthread_join (a, NULL);
+    pthread_join (b, NULL);
+    http_expect_status (&first.res, 201, "the first submission");
+    http_expect_status (&repeat.res, 200, "its repeat, which waited");
+    CHECK_STR (http_json_str (repeat.res.json, "order_id"), http_json_str (first.res.json, "order_id"));
+    harness_http_free (&first.res);
+    harness_http_free (&repeat.res);
+    CHECK_EQ_INT (s_reserved ("IF"), 3);
+}
+
 //  With an hour's TTL the holds orders left behind end only because
 //  orders, started again, tells inventory (inventory.orders_restarted).
 static void
@@ -325,7 +396,7 @@ main (void)
 {
     static const char *const inventory_args[] = {"--order-hold-ttl", "1", NULL};
     mesh.extra_args[MESH_IX_INVENTORY] = inventory_args;
-    static void (*const tests[]) (void) = {test_orders_before_hold, test_orders_after_hold, test_orders_after_accept,
+    static void (*const tests[]) (void) = {test_in_flight_repeats, test_orders_before_hold, test_orders_after_hold, test_orders_after_accept,
                                            test_inventory_after_hold, test_inventory_before_confirm,
                                            test_late_events_expire_nothing, test_restart_notice, NULL};
     return http_main (&mesh, "test_e2e_crashpoints", tests);

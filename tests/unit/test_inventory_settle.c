@@ -244,6 +244,34 @@ test_migration (void)
     CHECK_EQ_INT (invhost_reserved (s_svc, "MIG", "M1"), 0);
 }
 
+//  An ID made at ms (its UUIDv7 time), the rest random.
+static void
+s_id_at (int64_t ms, uint8_t id[16])
+{
+    uuid_new (id);
+    for (int i = 0; i < 6; i++)
+        id[i] = (uint8_t) ((uint64_t) ms >> (40 - 8 * i));
+}
+
+//  Once orders restarted, a reserve for an order made before (the previous
+//  process's, arriving late) is due at once; later orders get the TTL.
+//  Runs last: the restart is remembered.
+static void
+test_restarted (void)
+{
+    uint8_t before[16], after[16];
+    int64_t started_at = clock_now_ms () - 5000;
+    s_id_at (started_at - 1, before);
+    s_id_at (started_at, after);
+    CHECK_EQ_INT (settle_ttl_ms (before), 60000);
+    settle_orders_restarted (started_at, clock_now_ms ());
+    CHECK_EQ_INT (settle_ttl_ms (before), 0);
+    CHECK_EQ_INT (settle_ttl_ms (after), 60000);
+    //  an older notice does not move it back
+    settle_orders_restarted (started_at - 10000, clock_now_ms ());
+    CHECK_EQ_INT (settle_ttl_ms (before), 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -255,6 +283,7 @@ main (int argc, char **argv)
         test_deadline_and_answers ();
         test_due_in_order ();
         test_migration ();
+        test_restarted ();
     }
     loophost_close (&host);
     return harness_report (argv[0]);

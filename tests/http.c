@@ -97,6 +97,18 @@ http_find_order (harness_mesh_t *m, const char *external_id, json_t **order)
     return status;
 }
 
+bool
+http_order_in_flight (harness_mesh_t *m, const char *external_id)
+{
+    char path[192];
+    snprintf (path, sizeof path, "/v1/orders?external_id=%s", external_id);
+    harness_http_t res;
+    bool in_flight = http_call (m, &res, "GET", path, NULL) == 0 && res.body
+                     && strstr (res.body, "still being processed") != NULL;
+    harness_http_free (&res);
+    return in_flight;
+}
+
 int
 http_main (harness_mesh_t *m, const char *name, void (*const *tests) (void))
 {

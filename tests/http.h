@@ -47,6 +47,10 @@ json_t *http_stock (harness_mesh_t *m, const char *sku, long *status);
 //  order is not NULL it gets the answer (free it), or an empty object.
 long http_find_order (harness_mesh_t *m, const char *external_id, json_t **order);
 
+//  Whether orders says a submission with this external_id is in flight:
+//  its lookup answers that one is still being processed.
+bool http_order_in_flight (harness_mesh_t *m, const char *external_id);
+
 //  The main of an end-to-end test: starts every service of m, runs tests
 //  (NULL-terminated) in order, stops and removes the mesh, and returns
 //  harness_report (name). When the mesh does not start, that fails.

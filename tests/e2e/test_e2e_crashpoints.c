@@ -328,19 +328,6 @@ s_submit_keyed (void *arg)
     return NULL;
 }
 
-//  True while orders has IF-1 in flight (its lookup says so).
-static bool
-s_in_flight (const char *external_id)
-{
-    char path[96];
-    snprintf (path, sizeof path, "/v1/orders?external_id=%s", external_id);
-    harness_http_t res;
-    bool in_flight = http_call (&mesh, &res, "GET", path, NULL) == 0 && res.status == 404 && res.body
-                     && strstr (res.body, "still being processed") != NULL;
-    harness_http_free (&res);
-    return in_flight;
-}
-
 //  With nothing stored before the hold, a submission in flight is known by
 //  orders' table alone: a repeat waits for its answer, the same
 //  Idempotency-Key on another body is refused at once, and one hold is made.
@@ -359,7 +346,7 @@ test_in_flight_repeats (void)
     bool in_flight = false;
     //  well within orders' 2 s call timeout
     for (int64_t until = clock_mono_ms () + 1000; clock_mono_ms () < until && !in_flight;)
-        if (!(in_flight = s_in_flight ("IF-1")))
+        if (!(in_flight = http_order_in_flight (&mesh, "IF-1")))
             s_nap ();
     CHECK (in_flight);
     CHECK_EQ_INT (pthread_create (&b, NULL, s_submit_keyed, &repeat), 0);

@@ -127,17 +127,6 @@ s_submit_mid (void *arg)
     return NULL;
 }
 
-//  True once orders has MID-1 in flight (its lookup says so).
-static bool
-s_mid_pending (void)
-{
-    harness_http_t res;
-    bool pending = http_call (&mesh, &res, "GET", "/v1/orders?external_id=MID-1", NULL) == 0 && res.body
-                   && strstr (res.body, "still being processed") != NULL;
-    harness_http_free (&res);
-    return pending;
-}
-
 //  The disk fills while MID-1 is in flight and before inventory has
 //  reserved (inventory is held stopped in between): the acceptance cannot
 //  commit, so the stock is released at once and the answer is 503.
@@ -154,7 +143,7 @@ test_acceptance_fails_after_reserve (void)
     bool pending = false;
     //  well within orders' 2 s call timeout
     for (int64_t until = clock_mono_ms () + 1200; clock_mono_ms () < until && !pending;)
-        if (!(pending = s_mid_pending ()))
+        if (!(pending = http_order_in_flight (&mesh, "MID-1")))
             nanosleep (&(struct timespec) {0, 10 * 1000 * 1000}, NULL);
     CHECK (pending);
     s_fill_disk (0);

@@ -13,6 +13,13 @@
 //             in flight per connection (limits.md section 6, row C).
 //  --http-only answers 201 without the hop: the trivial target for
 //  measuring the load generator's own ceiling.
+//
+//  --read is the yardstick for GET /v1/availability: GET ?sku=A&sku=B
+//  crosses the same hop to the same single thread, which looks every SKU
+//  up in one LMDB read transaction and answers 200 {"items":[...]} with a
+//  stored item the size and shape of availability's (404 when one is
+//  missing). The store is seeded at start with --sku-prefix P and
+//  --sku-count N: SKUs P000001 .. PN, the names loadgen generates.
 #include "clock.h"
 #include "log.h"
 #include <errno.h>
@@ -41,6 +48,9 @@
 #define KEY_LEN 16
 #define REPLY_TIMEOUT_MS 10000
 #define PENDING_SLOTS 4096       //  async: most requests in flight at once
+#define REPLY_MAX 4096           //  read mode: room for 3 items and the envelope
+#define READ_SKUS_MAX 3          //  as many as loadgen asks availability for
+#define SKU_MAX 64
 
 typedef enum { GATEWAY_ASYNC, GATEWAY_THREADS } gateway_kind_t;
 
@@ -52,9 +62,10 @@ typedef struct {
     size_t len;
     size_t cap;
     bool too_large;
+    int nskus;                   //  read mode: sku= arguments seen
     req_state_t state;
     unsigned status;
-    char reply[96];
+    char reply[REPLY_MAX];
     struct MHD_Connection *conn;
 } req_t;
 
@@ -84,6 +95,9 @@ static struct {
     size_t map_size;
     bool nosync;
     bool http_only;
+    bool read;
+    const char *sku_prefix;
+    long sku_count;
     void *zctx;
     char endpoint[256];          //  where the store's ROUTER is bound
     atomic_bool stop;
@@ -114,6 +128,24 @@ typedef struct {
     job_t jobs[BATCH_MAX];
 } committer_t;
 
+//  The stored item is availability's JSON item for one SKU at one location,
+//  so the reply carries as many bytes as the mesh's.
+static int
+s_seed_item (MDB_txn *txn, MDB_dbi dbi, long index)
+{
+    char sku[SKU_MAX + 16];
+    char item[512];
+    snprintf (sku, sizeof sku, "%.50s%06ld", s_cfg.sku_prefix, index);
+    int n = snprintf (item, sizeof item,
+                      "{\"sku\":\"%s\",\"on_hand\":10000000,\"reserved\":0,\"quarantined\":0,"
+                      "\"safety_stock\":0,\"available\":10000000,\"locations\":[{\"location\":"
+                      "\"bench-dc\",\"on_hand\":10000000,\"reserved\":0,\"quarantined\":0,"
+                      "\"safety_stock\":0,\"available\":10000000}]}", sku);
+    MDB_val k = {strlen (sku), sku};
+    MDB_val v = {(size_t) n, item};
+    return mdb_put (txn, dbi, &k, &v, 0);
+}
+
 static int
 s_committer_open (committer_t *cm)
 {
@@ -131,6 +163,8 @@ s_committer_open (committer_t *cm)
         rc = mdb_txn_begin (cm->env, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_dbi_open (txn, NULL, 0, &cm->dbi);
+    for (long i = 1; rc == 0 && s_cfg.read && i <= s_cfg.sku_count; i++)
+        rc = s_seed_item (txn, cm->dbi, i);
     if (rc == 0) {
         rc = mdb_txn_commit (txn);
         txn = NULL;
@@ -219,9 +253,10 @@ s_committer_commit (committer_t *cm, int njobs, uint8_t keys[][KEY_LEN])
     return rc;
 }
 
-//  Answers identity, empty, tag, then the 16 B key (empty on failure).
+//  Answers identity, empty, tag, then the body: the 16 B key or the read
+//  reply (empty on failure).
 static void
-s_committer_reply (committer_t *cm, job_t *job, const uint8_t *key, size_t keylen)
+s_committer_reply (committer_t *cm, job_t *job, const void *key, size_t keylen)
 {
     int flags = ZMQ_DONTWAIT | ZMQ_SNDMORE;
     if (zmq_msg_send (&job->identity, cm->router, flags) < 0) {
@@ -232,6 +267,42 @@ s_committer_reply (committer_t *cm, job_t *job, const uint8_t *key, size_t keyle
     if (zmq_send (cm->router, "", 0, flags) < 0 || zmq_msg_send (&job->tag, cm->router, flags) < 0
         || zmq_send (cm->router, key, keylen, ZMQ_DONTWAIT) < 0)
         log_warn (NULL, "store: reply not sent: %s", zmq_strerror (errno));
+}
+
+//  Read mode: the SKUs come '\n'-separated. One read transaction looks up
+//  all of them and the reply is their items in order; *len is 0 when one
+//  is missing or the store failed.
+static void
+s_store_read (committer_t *cm, const job_t *job, char *out, size_t cap, size_t *len)
+{
+    *len = 0;
+    MDB_txn *txn = NULL;
+    if (mdb_txn_begin (cm->env, NULL, MDB_RDONLY, &txn) != 0)
+        return;
+    const char *skus = zmq_msg_data ((zmq_msg_t *) &job->body);
+    size_t left = zmq_msg_size ((zmq_msg_t *) &job->body);
+    size_t n = (size_t) snprintf (out, cap, "{\"items\":[");
+    bool ok = true;
+    for (int i = 0; ok && left > 0; i++) {
+        const char *nl = memchr (skus, '\n', left);
+        size_t klen = nl ? (size_t) (nl - skus) : left;
+        MDB_val k = {klen, (void *) skus};
+        MDB_val v;
+        ok = mdb_get (txn, cm->dbi, &k, &v) == 0 && n + v.mv_size + 3 < cap;
+        if (ok) {
+            if (i)
+                out[n++] = ',';
+            memcpy (out + n, v.mv_data, v.mv_size);
+            n += v.mv_size;
+        }
+        skus += nl ? klen + 1 : klen;
+        left -= nl ? klen + 1 : klen;
+    }
+    mdb_txn_abort (txn);
+    if (!ok)
+        return;
+    memcpy (out + n, "]}", 2);
+    *len = n + 2;
 }
 
 //  Group commit: wait for one request, drain whatever else is queued (up to
@@ -260,6 +331,17 @@ s_committer_run (void *arg)
         }
         if (njobs == 0)
             continue;
+        if (s_cfg.read) {
+            static char reply[REPLY_MAX];
+            for (int i = 0; i < njobs; i++) {
+                size_t len = 0;
+                s_store_read (cm, &cm->jobs[i], reply, sizeof reply, &len);
+                s_committer_reply (cm, &cm->jobs[i], reply, len);
+                s_job_close (&cm->jobs[i]);
+            }
+            cm->requests += (uint64_t) njobs;
+            continue;
+        }
         bool ok = s_committer_commit (cm, njobs, keys) == 0;
         for (int i = 0; i < njobs; i++) {
             s_committer_reply (cm, &cm->jobs[i], keys[i], ok ? KEY_LEN : 0);
@@ -305,55 +387,66 @@ s_forward (void *dealer, uint64_t tag, const req_t *req)
     return 0;
 }
 
-//  Reads one reply (empty, tag, key). Returns 0, 1 when none is waiting or
-//  the socket failed (logged), -1 on a malformed reply (all its frames are
-//  consumed).
+//  Reads one reply (empty, tag, body) into *body, which the caller has
+//  initialised and closes. Returns 0, 1 when none is waiting or the socket
+//  failed (logged), -1 on a malformed reply (all its frames are consumed).
 static int
-s_reply_recv (void *dealer, uint64_t *tag, uint8_t key[KEY_LEN], size_t *keylen)
+s_reply_recv (void *dealer, uint64_t *tag, zmq_msg_t *body)
 {
-    uint8_t frame[KEY_LEN];
-    int sizes[3] = {-1, -1, -1};
+    uint8_t frame[sizeof *tag];
+    int sizes[2] = {-1, -1};
     int nframes = 0;
     int more = 1;
     size_t size = sizeof more;
     for (; more; nframes++) {
-        int n = zmq_recv (dealer, frame, sizeof frame, nframes == 0 ? ZMQ_DONTWAIT : 0);
+        int flags = nframes == 0 ? ZMQ_DONTWAIT : 0;
+        int n = nframes == 2 ? zmq_msg_recv (body, dealer, flags) : zmq_recv (dealer, frame, sizeof frame, flags);
         if (n < 0) {
             if (nframes > 0 || errno != EAGAIN)
                 log_error (NULL, "gateway: receive from the store: %s", zmq_strerror (errno));
             return 1;
         }
-        if (nframes < 3)
+        if (nframes < 2)
             sizes[nframes] = n;
         if (nframes == 1 && n == (int) sizeof *tag)
             memcpy (tag, frame, sizeof *tag);
-        if (nframes == 2 && n == KEY_LEN)
-            memcpy (key, frame, KEY_LEN);
         if (zmq_getsockopt (dealer, ZMQ_RCVMORE, &more, &size) != 0) {
             log_error (NULL, "gateway: ZMQ_RCVMORE: %s", zmq_strerror (errno));
             return 1;
         }
     }
+    size_t len = zmq_msg_size (body);
     if (nframes != 3 || sizes[0] != 0 || sizes[1] != (int) sizeof *tag
-        || (sizes[2] != 0 && sizes[2] != KEY_LEN)) {
+        || (s_cfg.read ? len >= REPLY_MAX : len != 0 && len != KEY_LEN)) {
         log_error (NULL, "gateway: malformed reply from the store");
         return -1;
     }
-    *keylen = (size_t) sizes[2];
     return 0;
 }
 
 static void
-s_answer (req_t *req, const uint8_t *key, size_t keylen)
+s_answer (req_t *req, zmq_msg_t *body)
 {
-    if (keylen != KEY_LEN) {
+    const uint8_t *data = zmq_msg_data (body);
+    size_t len = zmq_msg_size (body);
+    if (s_cfg.read) {
+        req->status = len ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND;
+        if (len) {
+            memcpy (req->reply, data, len);
+            req->reply[len] = 0;
+        }
+        else
+            snprintf (req->reply, sizeof req->reply, "{\"error\":\"unknown sku\"}");
+        return;
+    }
+    if (len != KEY_LEN) {
         req->status = MHD_HTTP_SERVICE_UNAVAILABLE;
         snprintf (req->reply, sizeof req->reply, "{\"error\":\"the store did not commit\"}");
         return;
     }
     char hex[2 * KEY_LEN + 1];
     for (int i = 0; i < KEY_LEN; i++)
-        snprintf (hex + 2 * i, 3, "%02x", key[i]);
+        snprintf (hex + 2 * i, 3, "%02x", data[i]);
     req->status = MHD_HTTP_CREATED;
     snprintf (req->reply, sizeof req->reply, "{\"id\":\"%s\"}", hex);
 }
@@ -403,12 +496,14 @@ s_round_trip (struct MHD_Connection *conn, req_t *req)
         if (zmq_poll (&item, 1, (long) left) <= 0)
             continue;
         uint64_t got = 0;
-        uint8_t key[KEY_LEN];
-        size_t keylen = 0;
-        if (s_reply_recv (cs->dealer, &got, key, &keylen) == 0 && got == tag) {
-            s_answer (req, key, keylen);
+        zmq_msg_t body;
+        zmq_msg_init (&body);
+        bool mine = s_reply_recv (cs->dealer, &got, &body) == 0 && got == tag;
+        if (mine)
+            s_answer (req, &body);
+        zmq_msg_close (&body);
+        if (mine)
             return;
-        }
     }
     s_fail (req, MHD_HTTP_GATEWAY_TIMEOUT, "the store did not answer in time");
 }
@@ -449,16 +544,17 @@ s_async_drain_replies (void)
 {
     for (;;) {
         uint64_t tag = 0;
-        uint8_t key[KEY_LEN];
-        size_t keylen = 0;
-        int rc = s_reply_recv (s_cfg.dealer, &tag, key, &keylen);
-        if (rc == 1)
-            return;
+        zmq_msg_t body;
+        zmq_msg_init (&body);
+        int rc = s_reply_recv (s_cfg.dealer, &tag, &body);
         pending_t *slot = &s_cfg.pending[tag % PENDING_SLOTS];
         if (rc == 0 && slot->req && slot->tag == tag) {
-            s_answer (slot->req, key, keylen);
+            s_answer (slot->req, &body);
             s_async_finish (slot);
         }
+        zmq_msg_close (&body);
+        if (rc == 1)
+            return;
     }
 }
 
@@ -477,6 +573,49 @@ s_async_expire (bool all)
                 all ? "shutting down" : "the store did not answer in time");
         s_async_finish (slot);
     }
+}
+
+//  Read mode: the values of every sku= argument, '\n'-separated, become the
+//  body sent to the store. Stops at READ_SKUS_MAX + 1 to refuse more.
+static enum MHD_Result
+s_collect_sku (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    req_t *req = cls;
+    if (strcmp (key, "sku") != 0)
+        return MHD_YES;
+    size_t n = value ? strlen (value) : 0;
+    if (n == 0 || n > SKU_MAX || memchr (value, '\n', n) || req->nskus++ == READ_SKUS_MAX) {
+        req->too_large = true;
+        return MHD_NO;
+    }
+    if (req->len)
+        req->body[req->len++] = '\n';
+    memcpy (req->body + req->len, value, n);
+    req->len += n;
+    return MHD_YES;
+}
+
+//  Read mode: fills the request's body with its SKUs. Returns 0, or -1
+//  with the request failed.
+static int
+s_read_request (struct MHD_Connection *conn, const char *method, req_t *req)
+{
+    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0) {
+        s_fail (req, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served with --read");
+        return -1;
+    }
+    req->body = malloc (READ_SKUS_MAX * (SKU_MAX + 1));
+    if (!req->body) {
+        s_fail (req, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+        return -1;
+    }
+    MHD_get_connection_values (conn, MHD_GET_ARGUMENT_KIND, s_collect_sku, req);
+    if (req->too_large || req->len == 0) {
+        s_fail (req, MHD_HTTP_BAD_REQUEST, "expected 1 to 3 sku= arguments of 1-64 characters");
+        return -1;
+    }
+    return 0;
 }
 
 static enum MHD_Result
@@ -522,7 +661,10 @@ s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const cha
     if (req->state == REQ_DONE)
         return s_respond (conn, req);
     req->state = REQ_DONE;
-    if (strcmp (method, MHD_HTTP_METHOD_POST) != 0)
+    bool forward = false;
+    if (s_cfg.read)
+        forward = s_read_request (conn, method, req) == 0;
+    else if (strcmp (method, MHD_HTTP_METHOD_POST) != 0)
         s_fail (req, MHD_HTTP_METHOD_NOT_ALLOWED, "only POST is served");
     else if (req->too_large)
         s_fail (req, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than 64 KiB");
@@ -532,9 +674,11 @@ s_on_request (void *cls, struct MHD_Connection *conn, const char *url, const cha
         req->status = MHD_HTTP_CREATED;
         snprintf (req->reply, sizeof req->reply, "{\"ok\":true,\"bytes\":%zu}", req->len);
     }
-    else if (s_cfg.gateway == GATEWAY_THREADS)
+    else
+        forward = true;
+    if (forward && s_cfg.gateway == GATEWAY_THREADS)
         s_round_trip (conn, req);
-    else if (s_async_send (req) == 0) {
+    else if (forward && s_async_send (req) == 0) {
         MHD_suspend_connection (conn);
         return MHD_YES;
     }
@@ -675,7 +819,11 @@ s_usage (FILE *out)
              "  --map-size MIB       LMDB map size in MiB (4096)\n"
              "  --nosync             MDB_NOSYNC: commits are not durable\n"
              "  --http-only          answer 201 at once: no hop, no store\n"
-             "Serves POST (any path, JSON object body) until SIGINT or SIGTERM.\n");
+             "  --read               serve GET ?sku=A[&sku=B&sku=C] (any path) from one LMDB read\n"
+             "                       transaction instead: 200 {\"items\":[...]}, 404 for an unknown SKU\n"
+             "  --sku-prefix P       read mode: seed SKUs P000001 .. (BENCH-)\n"
+             "  --sku-count N        read mode: how many SKUs to seed (8)\n"
+             "Serves POST (any path, JSON object body), or GET with --read, until SIGINT or SIGTERM.\n");
 }
 
 static int
@@ -685,8 +833,12 @@ s_parse_args (int argc, char **argv)
         {"port", required_argument, NULL, 'p'},     {"data-dir", required_argument, NULL, 'd'},
         {"gateway", required_argument, NULL, 'g'},  {"map-size", required_argument, NULL, 'm'},
         {"nosync", no_argument, NULL, 'n'},         {"http-only", no_argument, NULL, 'o'},
+        {"read", no_argument, NULL, 'r'},           {"sku-prefix", required_argument, NULL, 'P'},
+        {"sku-count", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     long map_mib = 4096;
+    s_cfg.sku_prefix = "BENCH-";
+    s_cfg.sku_count = 8;
     int c;
     char *end = NULL;
     while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
@@ -718,6 +870,21 @@ s_parse_args (int argc, char **argv)
             break;
         case 'n': s_cfg.nosync = true; break;
         case 'o': s_cfg.http_only = true; break;
+        case 'r': s_cfg.read = true; break;
+        case 'P':
+            if (strlen (optarg) > 50) {
+                fprintf (stderr, "baseline: --sku-prefix is at most 50 characters\n");
+                return -1;
+            }
+            s_cfg.sku_prefix = optarg;
+            break;
+        case 'N':
+            s_cfg.sku_count = strtol (optarg, &end, 10);
+            if (*end || s_cfg.sku_count < 1 || s_cfg.sku_count > 999999) {
+                fprintf (stderr, "baseline: --sku-count '%s': expected 1 to 999999\n", optarg);
+                return -1;
+            }
+            break;
         case 'h': s_usage (stdout); exit (0);
         default: s_usage (stderr); return -1;
         }
@@ -725,6 +892,10 @@ s_parse_args (int argc, char **argv)
     if (optind < argc || !s_cfg.port || (!s_cfg.data_dir && !s_cfg.http_only)) {
         fprintf (stderr, "baseline: --port and --data-dir are required\n");
         s_usage (stderr);
+        return -1;
+    }
+    if (s_cfg.read && s_cfg.http_only) {
+        fprintf (stderr, "baseline: --read and --http-only exclude each other\n");
         return -1;
     }
     s_cfg.map_size = (size_t) map_mib << 20;
@@ -781,9 +952,10 @@ main (int argc, char **argv)
     d = s_http_start ();
     if (!d)
         goto done;
-    log_info (NULL, "serving on 127.0.0.1:%d (gateway %s%s%s)", s_cfg.port,
+    log_info (NULL, "serving on 127.0.0.1:%d (gateway %s%s%s%s)", s_cfg.port,
               s_cfg.gateway == GATEWAY_THREADS ? "threads" : "async",
-              s_cfg.http_only ? ", http-only" : "", s_cfg.nosync ? ", nosync" : "");
+              s_cfg.http_only ? ", http-only" : "", s_cfg.read ? ", read" : "",
+              s_cfg.nosync ? ", nosync" : "");
     if (s_cfg.gateway == GATEWAY_ASYNC)
         rc = s_async_loop (d, sigfd) == 0 ? 0 : 1;
     else

@@ -7,7 +7,11 @@
 //
 //  Modes: orders (POST /v1/orders, unique external_id, 1-3 lines priced from
 //  --sku SKU:PRICE or from POST /v1/prices/quote), availability
-//  (GET /v1/availability?sku=..), post (a fixed 1 KiB JSON body).
+//  (GET /v1/availability?sku=..), holds (POST /v1/holds, one line of one
+//  unit), post (a fixed 1 KiB JSON body). availability and holds draw SKUs
+//  from the --sku list or from --sku-prefix P --sku-count N (P000001 ..).
+//  --requests N replaces the time window with exactly N requests, for
+//  profiles that need a fixed amount of work.
 #include "clock.h"
 #include "log.h"
 #include <curl/curl.h>
@@ -16,6 +20,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +43,7 @@
 #define HIST_SUB (1 << HIST_SUB_BITS)
 #define HIST_BUCKETS ((64 - HIST_SUB_BITS + 1) * HIST_SUB)
 
-typedef enum { MODE_ORDERS, MODE_AVAILABILITY, MODE_POST } loadgen_mode_t;
+typedef enum { MODE_ORDERS, MODE_AVAILABILITY, MODE_HOLDS, MODE_POST } loadgen_mode_t;
 
 typedef struct {
     char sku[64];
@@ -97,7 +102,12 @@ static struct {
     long timeout_ms;
     long expect_status;
     sku_t skus[MAX_SKUS];
-    int nskus;
+    int nskus;                   //  --sku list, or --sku-count with a prefix
+    const char *sku_prefix;      //  generated names instead of skus[]
+    long ttl_s;
+    long requests;               //  0: the time window decides
+    atomic_long issued;          //  with --requests: requests started
+    int64_t finished_us;
     char run_id[17];
     char post_body[POST_BODY_BYTES + 1];
     struct curl_slist *headers;
@@ -198,6 +208,17 @@ s_on_body (char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+//  The name of SKU index i: from the list, or the prefix and i+1 in six
+//  digits (the names scripts/bench and baseline --read seed).
+static const char *
+s_sku_name (int index, char buf[64])
+{
+    if (!s_opt.sku_prefix)
+        return s_opt.skus[index].sku;
+    snprintf (buf, 64, "%.50s%06d", s_opt.sku_prefix, index + 1);
+    return buf;
+}
+
 //  Picks 1..3 distinct SKUs (fewer when fewer are configured).
 static int
 s_pick_skus (worker_t *w, int picked[MAX_LINES])
@@ -253,9 +274,11 @@ s_build_availability (worker_t *w, conn_t *conn)
     int picked[MAX_LINES];
     int nskus = s_pick_skus (w, picked);
     int n = snprintf (conn->url, URL_CAP, "%s/v1/availability", s_opt.base);
+    char name[64];
+    //  a prefix is checked to need no escaping
     for (int i = 0; i < nskus && n > 0 && n < URL_CAP; i++)
-        n += snprintf (conn->url + n, URL_CAP - (size_t) n, "%csku=%s",
-                       i ? '&' : '?', s_opt.skus[picked[i]].escaped);
+        n += snprintf (conn->url + n, URL_CAP - (size_t) n, "%csku=%s", i ? '&' : '?',
+                       s_opt.sku_prefix ? s_sku_name (picked[i], name) : s_opt.skus[picked[i]].escaped);
     if (n <= 0 || n >= URL_CAP) {
         log_error (NULL, "availability URL exceeds %d bytes", URL_CAP);
         return -1;
@@ -263,15 +286,33 @@ s_build_availability (worker_t *w, conn_t *conn)
     return curl_easy_setopt (conn->easy, CURLOPT_URL, conn->url) == CURLE_OK ? 0 : -1;
 }
 
-//  Prepares the next request on a connection and hands it to the multi handle.
+static int
+s_build_hold (worker_t *w, conn_t *conn)
+{
+    char name[64];
+    int index = (int) (s_next_random (&w->rng) % (uint64_t) s_opt.nskus);
+    int n = snprintf (conn->body, BODY_CAP, "{\"lines\":[{\"sku\":\"%s\",\"quantity\":1}],\"ttl_seconds\":%ld}",
+                      s_sku_name (index, name), s_opt.ttl_s);
+    if (curl_easy_setopt (conn->easy, CURLOPT_POSTFIELDSIZE, (long) n) != CURLE_OK
+        || curl_easy_setopt (conn->easy, CURLOPT_POSTFIELDS, conn->body) != CURLE_OK)
+        return -1;
+    return 0;
+}
+
+//  Prepares the next request on a connection and hands it to the multi
+//  handle. Returns 0, 1 when --requests have all been started, -1 on error.
 static int
 s_issue (worker_t *w, conn_t *conn)
 {
+    if (s_opt.requests && atomic_fetch_add (&s_opt.issued, 1) >= s_opt.requests)
+        return 1;
     int rc = 0;
     if (s_opt.mode == MODE_ORDERS)
         rc = s_build_order (w, conn);
     else if (s_opt.mode == MODE_AVAILABILITY)
         rc = s_build_availability (w, conn);
+    else if (s_opt.mode == MODE_HOLDS)
+        rc = s_build_hold (w, conn);
     if (rc != 0)
         return -1;
     w->seq++;
@@ -366,7 +407,7 @@ s_worker_run (void *arg)
     worker_t *w = arg;
     w->rc = -1;
     for (int i = 0; i < w->nconns; i++)
-        if (s_conn_init (&w->conns[i]) != 0 || s_issue (w, &w->conns[i]) != 0)
+        if (s_conn_init (&w->conns[i]) != 0 || s_issue (w, &w->conns[i]) < 0)
             return NULL;
     while (w->inflight > 0) {
         int running = 0;
@@ -392,7 +433,7 @@ s_worker_run (void *arg)
             }
             w->inflight--;
             s_complete (w, conn, result);
-            if (clock_mono_us () < s_opt.window_end_us && s_issue (w, conn) != 0)
+            if (clock_mono_us () < s_opt.window_end_us && s_issue (w, conn) < 0)
                 return NULL;
         }
         if (w->inflight > 0) {
@@ -565,23 +606,28 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: loadgen --url BASE [--mode orders|availability|post] [options]\n"
+             "usage: loadgen --url BASE [--mode orders|availability|holds|post] [options]\n"
              "  --url BASE          base URL, e.g. http://127.0.0.1:8080 (required)\n"
-             "  --mode M            orders (default), availability or post\n"
+             "  --mode M            orders (default), availability, holds or post\n"
              "  --conns N           keep-alive connections, one request in flight each (32)\n"
              "  --threads N         threads, each with its own curl multi handle (1)\n"
              "  --duration S        measured seconds (10)\n"
              "  --warmup S          unmeasured seconds before the window (2)\n"
-             "  --sku SKU[:PRICE]   SKU and unit price in minor units; repeat; SKUs without a\n"
-             "                      price are quoted through POST /v1/prices/quote first\n"
+             "  --requests N        exactly N requests, no warm-up, instead of --duration;\n"
+             "                      req/s is then over the time they took\n"
+             "  --sku SKU[:PRICE]   SKU and unit price in minor units; repeat (at most %d); SKUs\n"
+             "                      without a price are quoted through POST /v1/prices/quote first\n"
+             "  --sku-prefix P      availability and holds: SKUs P000001 .. P<count> instead of\n"
+             "  --sku-count N       --sku; P is letters, digits, '.', '_', '-' (count 1-999999)\n"
+             "  --ttl S             ttl_seconds of holds (60)\n"
              "  --currency CODE     ISO 4217 currency of orders and quotes (EUR)\n"
              "  --account ID        account_id of orders (bench-account)\n"
              "  --channel NAME      channel of orders (omitted by default)\n"
              "  --key KEY           sends Authorization: Bearer KEY\n"
-             "  --path PATH         path for post mode (/v1/orders)\n"
+             "  --path PATH         path for post and holds mode (/v1/orders, /v1/holds)\n"
              "  --timeout-ms MS     per-request timeout (10000)\n"
-             "rps counts successful responses (201 for orders and post, 200 for\n"
-             "availability); latencies are of successful responses only.\n");
+             "rps counts successful responses (201 for orders, holds and post, 200 for\n"
+             "availability); latencies are of successful responses only.\n", MAX_SKUS);
 }
 
 static int
@@ -595,12 +641,15 @@ s_parse_args (int argc, char **argv)
         {"account", required_argument, NULL, 'a'},  {"channel", required_argument, NULL, 'n'},
         {"key", required_argument, NULL, 'k'},      {"path", required_argument, NULL, 'p'},
         {"timeout-ms", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+        {"sku-prefix", required_argument, NULL, 'P'}, {"sku-count", required_argument, NULL, 'N'},
+        {"ttl", required_argument, NULL, 'L'},      {"requests", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     s_opt.mode_name = "orders";
-    s_opt.path = "/v1/orders";
+    s_opt.path = NULL;
     s_opt.currency = "EUR";
     s_opt.account = "bench-account";
     long conns = 32, threads = 1, duration = 10, warmup = 2, timeout = 10000;
+    long sku_count = 0, ttl = 60, requests = 0;
     int c;
     while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
         int rc = 0;
@@ -618,6 +667,10 @@ s_parse_args (int argc, char **argv)
         case 'k': s_opt.key = optarg; break;
         case 'p': s_opt.path = optarg; break;
         case 'T': rc = s_parse_int ("timeout-ms", optarg, 1, 600000, &timeout); break;
+        case 'P': s_opt.sku_prefix = optarg; break;
+        case 'N': rc = s_parse_int ("sku-count", optarg, 1, 999999, &sku_count); break;
+        case 'L': rc = s_parse_int ("ttl", optarg, 1, 604800, &ttl); break;
+        case 'R': rc = s_parse_int ("requests", optarg, 1, 1000000000, &requests); break;
         case 'h': s_usage (stdout); exit (0);
         default: s_usage (stderr); return -1;
         }
@@ -636,11 +689,31 @@ s_parse_args (int argc, char **argv)
         s_opt.mode = MODE_ORDERS;
     else if (strcmp (s_opt.mode_name, "availability") == 0)
         s_opt.mode = MODE_AVAILABILITY;
+    else if (strcmp (s_opt.mode_name, "holds") == 0)
+        s_opt.mode = MODE_HOLDS;
     else if (strcmp (s_opt.mode_name, "post") == 0)
         s_opt.mode = MODE_POST;
     else {
-        fprintf (stderr, "loadgen: --mode '%s': expected orders, availability or post\n", s_opt.mode_name);
+        fprintf (stderr, "loadgen: --mode '%s': expected orders, availability, holds or post\n", s_opt.mode_name);
         return -1;
+    }
+    if (!s_opt.path)
+        s_opt.path = s_opt.mode == MODE_HOLDS ? "/v1/holds" : "/v1/orders";
+    if (!s_opt.sku_prefix != !sku_count) {
+        fprintf (stderr, "loadgen: --sku-prefix and --sku-count go together\n");
+        return -1;
+    }
+    if (s_opt.sku_prefix) {
+        if (s_opt.nskus || (s_opt.mode != MODE_AVAILABILITY && s_opt.mode != MODE_HOLDS)) {
+            fprintf (stderr, "loadgen: --sku-prefix is for availability and holds, instead of --sku\n");
+            return -1;
+        }
+        size_t len = strlen (s_opt.sku_prefix);
+        if (len == 0 || len > 50 || strspn (s_opt.sku_prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != len) {
+            fprintf (stderr, "loadgen: --sku-prefix '%s': 1-50 letters, digits, '.', '_' or '-'\n", s_opt.sku_prefix);
+            return -1;
+        }
+        s_opt.nskus = (int) sku_count;
     }
     if (s_opt.mode != MODE_POST && s_opt.nskus == 0) {
         fprintf (stderr, "loadgen: --mode %s needs at least one --sku\n", s_opt.mode_name);
@@ -658,6 +731,10 @@ s_parse_args (int argc, char **argv)
     s_opt.duration_s = (int) duration;
     s_opt.warmup_s = (int) warmup;
     s_opt.timeout_ms = timeout;
+    s_opt.ttl_s = ttl;
+    s_opt.requests = requests;
+    if (requests)
+        s_opt.warmup_s = 0;
     s_opt.expect_status = s_opt.mode == MODE_AVAILABILITY ? 200 : 201;
     return 0;
 }
@@ -708,7 +785,10 @@ s_report (worker_t *workers)
     uint64_t errors = transport;
     for (int k = 0; k < MAX_STATUS; k++)
         errors += status[k];
-    double rps = (double) ok / s_opt.duration_s;
+    double measured_s = s_opt.requests ? (double) (s_opt.finished_us - s_opt.window_start_us) / 1e6
+                                       : (double) s_opt.duration_s;
+    double elapsed_s = measured_s + s_opt.warmup_s;
+    double rps = measured_s > 0 ? (double) ok / measured_s : 0;
     double p50 = 0, p90 = 0, p99 = 0, max = 0;
     if (total) {
         p50 = s_hist_percentile_ms (total, 0.50);
@@ -716,9 +796,13 @@ s_report (worker_t *workers)
         p99 = s_hist_percentile_ms (total, 0.99);
         max = (double) total->max / 1000.0;
     }
-    printf ("mode %s, %s, %d connections, %d thread(s), %d s measured after %d s warm-up\n",
-            s_opt.mode_name, s_opt.base, s_opt.conns, s_opt.threads, s_opt.duration_s,
-            s_opt.warmup_s);
+    if (s_opt.requests)
+        printf ("mode %s, %s, %d connections, %d thread(s), %ld requests in %.2f s, no warm-up\n",
+                s_opt.mode_name, s_opt.base, s_opt.conns, s_opt.threads, s_opt.requests, measured_s);
+    else
+        printf ("mode %s, %s, %d connections, %d thread(s), %d s measured after %d s warm-up\n",
+                s_opt.mode_name, s_opt.base, s_opt.conns, s_opt.threads, s_opt.duration_s,
+                s_opt.warmup_s);
     printf ("successful %" PRIu64 " (%.1f req/s), errors %" PRIu64 ", TCP connections opened %ld\n",
             ok, rps, errors, connects);
     printf ("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", p50, p90, p99, max);
@@ -739,8 +823,8 @@ s_report (worker_t *workers)
     if (getrusage (RUSAGE_SELF, &ru) == 0)
         cpu_s = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
               + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    printf ("loadgen CPU %.2f s over %d s (%.2f cores)\n", cpu_s,
-            s_opt.warmup_s + s_opt.duration_s, cpu_s / (s_opt.warmup_s + s_opt.duration_s));
+    printf ("loadgen CPU %.2f s over %.1f s (%.2f cores)\n", cpu_s, elapsed_s,
+            elapsed_s > 0 ? cpu_s / elapsed_s : 0);
     printf ("RESULT mode=%s conns=%d rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%" PRIu64 " cpu_s=%.2f\n",
             s_opt.mode_name, s_opt.conns, rps, p50, p90, p99, max, errors, cpu_s);
     free (total);
@@ -769,7 +853,8 @@ main (int argc, char **argv)
     }
     int64_t start = clock_mono_us ();
     s_opt.window_start_us = start + (int64_t) s_opt.warmup_s * 1000000;
-    s_opt.window_end_us = s_opt.window_start_us + (int64_t) s_opt.duration_s * 1000000;
+    s_opt.window_end_us = s_opt.requests ? INT64_MAX
+                                         : s_opt.window_start_us + (int64_t) s_opt.duration_s * 1000000;
     int started = 0;
     for (int i = 0, first = 0; i < s_opt.threads; i++) {
         worker_t *w = &workers[i];
@@ -797,6 +882,7 @@ main (int argc, char **argv)
         if (workers[i].rc != 0)
             rc = 1;
     }
+    s_opt.finished_us = clock_mono_us ();
     if (rc == 0) {
         s_report (workers);
         uint64_t ok = 0;

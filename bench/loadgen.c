@@ -757,7 +757,7 @@ s_prepare (void)
                       "{\"external_id\":\"bench-%s\",\"pad\":\"", s_opt.run_id);
     memset (s_opt.post_body + n, 'x', POST_BODY_BYTES - (size_t) n - 2);
     memcpy (s_opt.post_body + POST_BODY_BYTES - 2, "\"}", 3);
-    for (int i = 0; i < s_opt.nskus; i++)
+    for (int i = 0; !s_opt.sku_prefix && i < s_opt.nskus; i++)
         if (s_opt.skus[i].unit_price < 0)
             return s_opt.mode == MODE_ORDERS ? s_fetch_prices () : 0;
     return 0;

@@ -1,5 +1,6 @@
 #include "invhost.h"
 #include "harness.h"
+#include "mp.h"
 #include "stock.h"
 #include "uuid.h"
 #include <string.h>
@@ -101,4 +102,17 @@ invhost_order (service_t *svc, const uint8_t id[16])
     CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
     CHECK_EQ_INT (reservation_get (txn, inventory_dbs_of (svc).reservations, id, &record), 0);
     return record;
+}
+
+void
+invhost_pack_move (msgpack_packer *pk, const invhost_move_t *m)
+{
+    msgpack_pack_map (pk, 5 + (m->to != NULL));
+    mp_pack_kv_str (pk, "movement_id", m->id);
+    mp_pack_kv_str (pk, "type", m->type);
+    mp_pack_kv_str (pk, "sku", m->sku);
+    mp_pack_kv_str (pk, "location", m->location);
+    if (m->to)
+        mp_pack_kv_str (pk, "to_location", m->to);
+    mp_pack_kv_int (pk, "quantity", m->quantity);
 }

@@ -36,4 +36,12 @@ int invhost_reserve (service_t *svc, invhost_reserve_t *a, const line_t *lines, 
 //  The order's stored reservation (record_free it).
 reservation_t invhost_order (service_t *svc, const uint8_t id[16]);
 
+//  A stock movement (to: NULL but for a transfer) and its inventory.movement body.
+typedef struct {
+    const char *id, *type, *sku, *location, *to;
+    int64_t quantity;
+} invhost_move_t;
+
+void invhost_pack_move (msgpack_packer *pk, const invhost_move_t *m);
+
 #endif

@@ -19,10 +19,6 @@
 static service_t *s_svc;
 static inventory_dbs_t s_dbs;
 
-typedef struct {
-    const char *id, *type, *sku, *location, *to;
-    int64_t quantity;
-} s_move_t;
 
 //  A batch as received (packed), decoded, and what applying it gave.
 typedef struct {
@@ -35,20 +31,7 @@ typedef struct {
 } s_batch_t;
 
 static void
-s_pack_move (msgpack_packer *pk, const s_move_t *m)
-{
-    msgpack_pack_map (pk, 5 + (m->to != NULL));
-    mp_pack_kv_str (pk, "movement_id", m->id);
-    mp_pack_kv_str (pk, "type", m->type);
-    mp_pack_kv_str (pk, "sku", m->sku);
-    mp_pack_kv_str (pk, "location", m->location);
-    if (m->to)
-        mp_pack_kv_str (pk, "to_location", m->to);
-    mp_pack_kv_int (pk, "quantity", m->quantity);
-}
-
-static void
-s_batch_make (s_batch_t *batch, const char *batch_id, const s_move_t *moves, size_t count)
+s_batch_make (s_batch_t *batch, const char *batch_id, const invhost_move_t *moves, size_t count)
 {
     memset (batch, 0, sizeof *batch);
     msgpack_sbuffer_init (&batch->packed);
@@ -59,7 +42,7 @@ s_batch_make (s_batch_t *batch, const char *batch_id, const s_move_t *moves, siz
     mp_pack_str (&pk, "items");
     msgpack_pack_array (&pk, count);
     for (size_t i = 0; i < count; i++)
-        s_pack_move (&pk, &moves[i]);
+        invhost_pack_move (&pk, &moves[i]);
     msgpack_unpacked_init (&batch->body);
     CHECK (msgpack_unpack_next (&batch->body, batch->packed.data, batch->packed.size, NULL) == MSGPACK_UNPACK_SUCCESS);
     proto_error_t err = {0};
@@ -125,7 +108,7 @@ s_movement_seen (const char *movement_id)
 static void
 test_all_or_nothing (void)
 {
-    const s_move_t moves[] = {
+    const invhost_move_t moves[] = {
         {"aon-0", "receipt", "A", "WH-1", NULL, 10},
         {"aon-1", "receipt", "B", "WH-1", NULL, 5},
         {"aon-2", "transfer", "A", "WH-1", "ST-1", 4},
@@ -152,12 +135,12 @@ test_all_or_nothing (void)
 static void
 test_every_fault (void)
 {
-    const s_move_t before = {"ef-used", "receipt", "C", "WH-1", NULL, 7};
+    const invhost_move_t before = {"ef-used", "receipt", "C", "WH-1", NULL, 7};
     s_batch_t first;
     s_batch_make (&first, "ef-first", &before, 1);
     CHECK_EQ_INT (s_apply (&first), 0);
     s_batch_free (&first);
-    const s_move_t moves[] = {
+    const invhost_move_t moves[] = {
         {"ef-0", "receipt", "C", "WH-1", NULL, 1},
         {"ef-1", "teleport", "C", "WH-1", NULL, 1},
         {"ef-2", "adjustment", "C", "WH-1", NULL, 0},
@@ -193,12 +176,12 @@ test_every_fault (void)
 static void
 test_replay_and_movement_ids (void)
 {
-    const s_move_t single = {"rp-0", "receipt", "D", "WH-1", NULL, 3};
+    const invhost_move_t single = {"rp-0", "receipt", "D", "WH-1", NULL, 3};
     s_batch_t one;
     s_batch_make (&one, "rp-single", &single, 1);
     CHECK_EQ_INT (s_apply (&one), 0);
     s_batch_free (&one);
-    const s_move_t moves[] = {
+    const invhost_move_t moves[] = {
         {"rp-0", "receipt", "D", "WH-1", NULL, 3},
         {"rp-1", "receipt", "D", "WH-1", NULL, 4},
         {"rp-1", "receipt", "D", "WH-1", NULL, 4},
@@ -220,7 +203,7 @@ test_replay_and_movement_ids (void)
     CHECK_EQ_INT (s_on_hand ("D", "WH-1"), 2);
     CHECK_EQ_INT (s_on_hand ("D", "ST-2"), 5);
 
-    const s_move_t other[] = {{"rp-9", "receipt", "D", "WH-1", NULL, 1}};
+    const invhost_move_t other[] = {{"rp-9", "receipt", "D", "WH-1", NULL, 1}};
     s_batch_t changed;
     s_batch_make (&changed, "rp", other, 1);
     CHECK_EQ_INT (s_apply (&changed), RM_ECONFLICT);
@@ -234,7 +217,7 @@ test_replay_and_movement_ids (void)
 static void
 test_ten_thousand (void)
 {
-    s_move_t *moves = (s_move_t *) calloc (CATALOG_MAX_BATCH_ITEMS, sizeof *moves);
+    invhost_move_t *moves = (invhost_move_t *) calloc (CATALOG_MAX_BATCH_ITEMS, sizeof *moves);
     char (*ids)[32] = calloc (CATALOG_MAX_BATCH_ITEMS, sizeof *ids);
     char (*skus)[32] = calloc (CATALOG_MAX_BATCH_ITEMS, sizeof *skus);
     CHECK (moves && ids && skus);
@@ -243,7 +226,7 @@ test_ten_thousand (void)
     for (int i = 0; i < CATALOG_MAX_BATCH_ITEMS; i++) {
         snprintf (ids[i], sizeof ids[i], "bulk-%05d", i);
         snprintf (skus[i], sizeof skus[i], "BULK-%04d", i % 1000);
-        moves[i] = (s_move_t) {ids[i], "receipt", skus[i], i % 2 ? "WH-2" : "WH-3", NULL, 1 + i % 3};
+        moves[i] = (invhost_move_t) {ids[i], "receipt", skus[i], i % 2 ? "WH-2" : "WH-3", NULL, 1 + i % 3};
     }
     s_batch_t batch;
     s_batch_make (&batch, "bulk", moves, CATALOG_MAX_BATCH_ITEMS);

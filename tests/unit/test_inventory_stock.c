@@ -44,14 +44,7 @@ typedef struct {
 static void
 s_pack_move (msgpack_packer *pk, const move_t *m)
 {
-    msgpack_pack_map (pk, 5 + (m->to != NULL));
-    mp_pack_kv_str (pk, "movement_id", m->id);
-    mp_pack_kv_str (pk, "type", m->type);
-    mp_pack_kv_str (pk, "sku", m->sku);
-    mp_pack_kv_str (pk, "location", m->location);
-    if (m->to)
-        mp_pack_kv_str (pk, "to_location", m->to);
-    mp_pack_kv_int (pk, "quantity", m->quantity);
+    invhost_pack_move (pk, &(invhost_move_t) {m->id, m->type, m->sku, m->location, m->to, m->quantity});
 }
 
 static int

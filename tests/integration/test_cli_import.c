@@ -258,6 +258,8 @@ test_live (void)
 //  Against a running inventory the stock file's movements are applied,
 //  once: importing the file again changes nothing. A batch with an item
 //  inventory refuses is applied not at all, and the item's row is named.
+//  A file with a row the importer refuses changes nothing, unless
+//  --skip-bad, which applies the other rows.
 static void
 test_live_inventory (void)
 {
@@ -292,6 +294,22 @@ test_live_inventory (void)
     free (out);
     json_t *reply = itest_call (inventory, "inventory.availability", true, "{\"skus\": [\"FEED-S\"]}");
     CHECK_EQ_INT (itest_int (json_array_get (json_object_get (reply, "items"), 0), "on_hand"), 15);
+    json_decref (reply);
+    //  a file with a row the importer refuses: nothing without --skip-bad,
+    //  the good rows with it
+    const char *mixed = s_file ("mixed-stock.csv", "sku,location,quantity,type\n"
+                                "FEED-K,WH-F,7,receipt\nFEED-K,WH-F,seven,receipt\nFEED-K,WH-F,2,receipt\n");
+    CHECK_EQ_INT (RUN (&out, "stock", mixed, "--var-dir", mesh.dir, "--topology", mesh.topology), 1);
+    s_has (out, "mixed-stock.csv:3: column quantity: ");
+    free (out);
+    reply = itest_call (inventory, "inventory.availability", false, "{\"skus\": [\"FEED-K\"]}");
+    CHECK_STR (itest_str (reply, "code"), "not_found");
+    json_decref (reply);
+    CHECK_EQ_INT (RUN (&out, "stock", mixed, "--var-dir", mesh.dir, "--topology", mesh.topology, "--skip-bad"), 3);
+    s_has (out, "mixed-stock.csv:3: column quantity: ");
+    free (out);
+    reply = itest_call (inventory, "inventory.availability", true, "{\"skus\": [\"FEED-K\"]}");
+    CHECK_EQ_INT (itest_int (json_array_get (json_object_get (reply, "items"), 0), "on_hand"), 9);
     json_decref (reply);
     rpc_client_destroy (&inventory);
     harness_mesh_destroy (&mesh);

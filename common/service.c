@@ -72,7 +72,6 @@ struct request_t {
     bool replied;
     bool deferred;
     bool reply_ok;
-    bool rerun;                     //  dispatched again after its batch found the map full
     msgpack_sbuffer reply;          //  packed reply body
     msgpack_packer pk;
 };
@@ -1174,13 +1173,13 @@ s_commit (service_t *self)
 static bool
 s_keep_for_rerun (service_t *self, request_t *req, int commit_err)
 {
-    if (commit_err != RM_ESTORAGE_FULL || !store_wants_growth (self->store) || req->deferred || req->rerun)
+    if (commit_err != RM_ESTORAGE_FULL || !store_wants_growth (self->store) || req->deferred
+        || !store_can_grow (self->store))
         return false;
     if (!self->reruns && !(self->reruns = zlistx_new ()))
         return false;
     if (!zlistx_add_end (self->reruns, req))
         return false;
-    req->rerun = true;
     req->replied = false;
     req->reply_ok = false;
     msgpack_sbuffer_clear (&req->reply);
@@ -1345,9 +1344,10 @@ s_dispatch (service_t *self, request_t *req)
     self->caller = req->env.caller;
     int rc = fn (self, req);
     self->caller = NULL;
-    if (rc == RM_ENOMEM && !req->replied && !req->deferred && store_wants_growth (self->store)) {
+    while (rc == RM_ENOMEM && !req->replied && !req->deferred && store_wants_growth (self->store)
+           && store_can_grow (self->store)) {
         //  the map filled under this request: commit what came before it,
-        //  grow, and run it once more
+        //  grow (each time doubling it, up to the maximum), and run it again
         s_flush (self);
         self->caller = req->env.caller;
         rc = fn (self, req);

@@ -479,6 +479,12 @@ store_grow (store_t *self)
     return 1;
 }
 
+bool
+store_can_grow (store_t *self)
+{
+    return s_map_size (self) < s_map_max (self);
+}
+
 int
 store_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val)
 {

@@ -90,6 +90,10 @@ int store_grow (store_t *self);
 //  True when a write found the map full since the last store_grow.
 bool store_wants_growth (store_t *self);
 
+//  True while the map is below the most it may grow to (--map-size-max, or
+//  the disk's room): a write that found it full can run again after growth.
+bool store_can_grow (store_t *self);
+
 //  Convenience wrappers that map LMDB errors to RM codes:
 //  get returns RM_ENOTFOUND when the key is absent; put returns RM_ENOMEM
 //  when the map is full (store_grow can then make room).

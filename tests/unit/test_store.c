@@ -491,7 +491,9 @@ test_map_grows (void)
         store_abort (&txn);
         if (rc == RM_ENOMEM) {
             CHECK (store_wants_growth (store));
+            bool could = store_can_grow (store);
             int g = store_grow (store);
+            CHECK_EQ_INT (could, g == 1);
             if (g == 1)
                 grown++;
             else
@@ -511,6 +513,7 @@ test_map_grows (void)
     CHECK_EQ_INT (fill.map_size, 1 << 20);
     CHECK_EQ_INT (fill.map_size_max, 1 << 20);
     CHECK (strstr (fill.reason, "maximum") != NULL);
+    CHECK (!store_can_grow (store));
     CHECK (fill.used > (int64_t) (768u << 10));
     //  deleting makes room: the next write that commits clears the state
     MDB_txn *txn;

@@ -22,7 +22,7 @@
 //  stock, locations and the ledger are keyed.
 const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
                                      "ledger", "movements",    "holds",    "hold_expiry", "backorders",
-                                     "batches", "order_expiry", NULL};
+                                     "batches", "order_expiry", "shipments", NULL};
 
 //  ---------------------------------------------------------------------
 //  migrations
@@ -68,10 +68,22 @@ s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
     return rc;
 }
 
+//  The shipments database is new and empty, and reservations' settled is
+//  optional: a schema 4 store is read as it is.
+static int
+s_migrate_v4 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    (void) store;
+    (void) txn;
+    (void) count;
+    return 0;
+}
+
 const store_migration_t inventory_migrations[] = {
     {1, s_migrate_v1},
     {2, s_migrate_v2},
     {3, settle_migrate_v3},
+    {4, s_migrate_v4},
     {0, NULL},
 };
 
@@ -94,6 +106,7 @@ inventory_dbs_of (service_t *svc)
         .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
         .batches = service_dbi (svc, INVENTORY_DB_BATCHES),
         .order_expiry = service_dbi (svc, INVENTORY_DB_ORDER_EXPIRY),
+        .shipments = service_dbi (svc, INVENTORY_DB_SHIPMENTS),
     };
 }
 

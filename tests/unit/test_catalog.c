@@ -104,7 +104,8 @@ static const char *s_events[] = {
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
-    "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired", NULL};
+    "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired",
+    "inventory.stock.shipped", "inventory.reservation.reduced", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -129,7 +130,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 58);
+    CHECK_EQ_INT (s_count_messages (), 60);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -331,6 +332,10 @@ static const sample_t s_samples[] = {
      "\"outstanding\":3,\"filled\":2,\"created_at\":1700000000000}],\"more\":false}"},
     {"inventory.backorder.filled", "{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"
      "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}],\"outstanding\":1}", NULL},
+    {"inventory.stock.shipped", "{\"order_id\":\"" UUID "\",\"fulfillment_id\":\"" UUID "\",\"lines\":[{\"line\":0,"
+     "\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"shipped\":2,\"released\":1}],\"occurred_at\":1700000000000}", NULL},
+    {"inventory.reservation.reduced", "{\"order_id\":\"" UUID "\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\","
+     "\"location\":\"WH-1\",\"shipped\":0,\"released\":2}],\"occurred_at\":1700000000000}", NULL},
 };
 
 //  Optional fields left out, and empty lists where they are allowed.

@@ -5,6 +5,7 @@
 #include "movement.h"
 #include "reservation.h"
 #include "settle.h"
+#include "shipment.h"
 #include "stock.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
@@ -124,10 +125,22 @@ const service_option_t inventory_options[] = {
     {NULL, NULL, NULL},
 };
 
-static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled", NULL};
+static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled",
+                                             "orders.order.lines_cancelled", NULL};
+
+static int
+s_on_orders_event (void *host, MDB_txn *txn, const envelope_t *event)
+{
+    if (strcmp (event->type, "orders.order.lines_cancelled") == 0)
+        return shipment_on_lines_cancelled ((service_t *) host, txn, event);
+    return reservation_on_orders_event (host, txn, event);
+}
+
+static const char *const s_fulfillment_events[] = {"fulfillment.shipment.shipped", NULL};
 
 const consumer_def_t inventory_consumers[] = {
-    {"orders", s_order_events, reservation_on_orders_event},
+    {"orders", s_order_events, s_on_orders_event},
+    {"fulfillment", s_fulfillment_events, shipment_on_fulfillment_event},
     {NULL, NULL, NULL},
 };
 

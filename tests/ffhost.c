@@ -22,6 +22,19 @@ ffhost_open (loophost_t *host)
     return loophost_open (host, &s_def);
 }
 
+int
+ffhost_main (const char *name, service_t **svc, void (*const *tests) (void))
+{
+    loophost_t host;
+    int rc = ffhost_open (&host);
+    CHECK_EQ_INT (rc, 0);
+    *svc = host.svc;
+    for (size_t i = 0; rc == 0 && tests[i]; i++)
+        tests[i] ();
+    loophost_close (&host);
+    return harness_report (name);
+}
+
 //  A JSON body packed and checked against fields, then decoded into record.
 typedef struct {
     msgpack_sbuffer buf;

@@ -16,6 +16,10 @@
 //  Opens the service in host (host->svc). Returns loophost_open's code.
 int ffhost_open (loophost_t *host);
 
+//  The main of a unit test: opens the service, sets *svc, runs tests
+//  (NULL-terminated) in order, closes it and returns harness_report (name).
+int ffhost_main (const char *name, service_t **svc, void (*const *tests) (void));
+
 //  intake_order on an orders.order.accepted body.
 int ffhost_accept (service_t *svc, const char *json);
 

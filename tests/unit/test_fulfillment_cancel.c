@@ -184,18 +184,8 @@ test_lines (void)
 }
 
 int
-main (int argc, char **argv)
+main (void)
 {
-    (void) argc;
-    loophost_t host;
-    int rc = ffhost_open (&host);
-    CHECK_EQ_INT (rc, 0);
-    if (rc == 0) {
-        s_svc = host.svc;
-        test_whole_order ();
-        test_refused_once_shipped ();
-        test_lines ();
-    }
-    loophost_close (&host);
-    return harness_report (argv[0]);
+    static void (*const tests[]) (void) = {test_whole_order, test_refused_once_shipped, test_lines, NULL};
+    return ffhost_main ("test_fulfillment_cancel", &s_svc, tests);
 }

@@ -154,19 +154,9 @@ test_counted_per_location (void)
 }
 
 int
-main (int argc, char **argv)
+main (void)
 {
-    (void) argc;
-    loophost_t host;
-    int rc = ffhost_open (&host);
-    CHECK_EQ_INT (rc, 0);
-    if (rc == 0) {
-        s_svc = host.svc;
-        test_one_per_location ();
-        test_backorder_fill ();
-        test_cancelled_before_acceptance ();
-        test_counted_per_location ();
-    }
-    loophost_close (&host);
-    return harness_report (argv[0]);
+    static void (*const tests[]) (void) = {test_one_per_location, test_backorder_fill,
+                                           test_cancelled_before_acceptance, test_counted_per_location, NULL};
+    return ffhost_main ("test_fulfillment_intake", &s_svc, tests);
 }

@@ -181,17 +181,8 @@ test_figures (void)
 }
 
 int
-main (int argc, char **argv)
+main (void)
 {
-    (void) argc;
-    loophost_t host;
-    int rc = ffhost_open (&host);
-    CHECK_EQ_INT (rc, 0);
-    if (rc == 0) {
-        s_svc = host.svc;
-        test_pages ();
-        test_figures ();
-    }
-    loophost_close (&host);
-    return harness_report (argv[0]);
+    static void (*const tests[]) (void) = {test_pages, test_figures, NULL};
+    return ffhost_main ("test_fulfillment_listing", &s_svc, tests);
 }

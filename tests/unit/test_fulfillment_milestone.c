@@ -240,20 +240,9 @@ test_exception_then_progress (void)
 }
 
 int
-main (int argc, char **argv)
+main (void)
 {
-    (void) argc;
-    loophost_t host;
-    int rc = ffhost_open (&host);
-    CHECK_EQ_INT (rc, 0);
-    if (rc == 0) {
-        s_svc = host.svc;
-        test_refused ();
-        test_forward_with_short_pick ();
-        test_duplicates_and_late_ones ();
-        test_delivered_before_shipped ();
-        test_exception_then_progress ();
-    }
-    loophost_close (&host);
-    return harness_report (argv[0]);
+    static void (*const tests[]) (void) = {test_refused, test_forward_with_short_pick, test_duplicates_and_late_ones,
+                                           test_delivered_before_shipped, test_exception_then_progress, NULL};
+    return ffhost_main ("test_fulfillment_milestone", &s_svc, tests);
 }

@@ -18,7 +18,8 @@ static const struct {
     //  fulfillment to cancel before it cancels an order
     {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory,fulfillment", "inventory", "-"},
     {"gateway", "-", "-", "orders,pricing,inventory,fulfillment", "-", "8080"},
-    {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "-", "-"},
+    //  fulfillment makes fulfilments of accepted orders and backorder fills
+    {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "orders,inventory", "-"},
 };
 
 #define S_FIELDS 6

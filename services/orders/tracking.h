@@ -65,4 +65,27 @@ int orders_tracking_sync (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t o
 int orders_tracking_older (MDB_txn *txn, const orders_dbs_t *dbs, const char *status, int64_t before, int max,
                            void (*fn) (void *arg, const uint8_t order_id[16]), void *arg);
 
+//  Applies one of fulfillment's events (fulfillment.order.created,
+//  fulfillment.shipment.*, fulfillment.order.cancelled: each carries the
+//  fulfilment) to the read model and the order; when the fulfilment has
+//  left, issues its invoice (invoice.h) and emits orders.invoice.created.
+//  A consumer_apply_fn: host is the service. RM_EINVAL for a body that is
+//  not a fulfilment, RM_ENOTFOUND for an order orders does not have (both
+//  rejected, not retried); store errors are retried.
+int orders_tracking_on_event (void *host, MDB_txn *txn, const envelope_t *event);
+
+//  Reads the stale limits (stale.h) from the service's options, at start.
+//  Returns 0 or RM_EINVAL (logged).
+int orders_tracking_start (service_t *svc);
+
+//  orders.status (a service_handler_fn): the order's status and lines,
+//  each fulfilment's last-known state with stale, the newest as_of, and
+//  lag_seconds from the fulfillment consumer (consumer_caught_up_at).
+//  Answers from the store alone, so also while fulfillment is down.
+int orders_tracking_handle_status (service_t *svc, request_t *req);
+
+//  orders' figures for sys.health (orders_health): the stale orders and
+//  fulfilments, and lag_seconds. Returns 0, RM_ENOMEM or RM_ESTORE.
+int orders_tracking_health (service_t *svc, MDB_txn *txn, msgpack_packer *pk);
+
 #endif

@@ -3,7 +3,7 @@
 //  release did) are migrated when the services open them, and then served:
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
 //  of the currency's list book; inventory on to 4: held order reservations
-//  get a deadline), stock and reservations counted, the order and its
+//  get a deadline, and 5), stock and reservations counted, the order and its
 //  history shown, a pending release carried out, a cancel giving the
 //  migrated reservation back, an order stored with an upper-case channel
 //  found by any case of it. A store marked with a newer schema version
@@ -251,7 +251,7 @@ test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
     static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 5",
-                                           "migrated from schema version 1 to 3"};
+                                           "migrated from schema version 1 to 4"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);
         CHECK (strstr (log, migrated[i]) != NULL);

@@ -72,7 +72,7 @@ s_body_free (s_body_t *b)
 typedef struct {
     service_t *svc;
     void *record;
-    const msgpack_object *body;
+    const void *body;              //  a milestone's body, a cancel's idempotency key
     uint64_t seq;
     void *out, *extra;
 } s_step_t;
@@ -124,8 +124,9 @@ s_milestone_write (MDB_txn *txn, void *arg)
 {
     s_step_t *s = (s_step_t *) arg;
     fulfilment_free ((fulfilment_t *) s->out);
-    return milestone_apply (s->svc, txn, (const fulfillment_milestone_request_t *) s->record, s->body, "test",
-                            (fulfilment_t *) s->out, (milestone_result_t *) s->extra);
+    return milestone_apply (s->svc, txn, (const fulfillment_milestone_request_t *) s->record,
+                            (const msgpack_object *) s->body, "test", (fulfilment_t *) s->out,
+                            (milestone_result_t *) s->extra);
 }
 
 int
@@ -149,17 +150,19 @@ s_cancel_write (MDB_txn *txn, void *arg)
     s_step_t *s = (s_step_t *) arg;
     record_free (fulfillment_cancel_reply_fields, s->out);
     return ffcancel_apply (s->svc, txn, (const fulfillment_cancel_request_t *) s->record, "test",
-                           (fulfillment_cancel_reply_t *) s->out, (ffcancel_problem_t *) s->extra);
+                           (const char *) s->body, (fulfillment_cancel_reply_t *) s->out,
+                           (ffcancel_problem_t *) s->extra);
 }
 
 int
-ffhost_cancel (service_t *svc, const char *json, fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem)
+ffhost_cancel (service_t *svc, const char *json, const char *idem, fulfillment_cancel_reply_t *out,
+               ffcancel_problem_t *problem)
 {
     fulfillment_cancel_request_t in = {0};
     s_body_t b;
     *out = (fulfillment_cancel_reply_t) {0};
     int rc = s_body (&b, fulfillment_cancel_request_fields, json, &in);
-    s_step_t step = {.svc = svc, .record = &in, .out = out, .extra = problem};
+    s_step_t step = {.svc = svc, .record = &in, .body = idem, .out = out, .extra = problem};
     if (rc == 0)
         rc = service_write (svc, s_cancel_write, &step);
     record_free (fulfillment_cancel_request_fields, &in);

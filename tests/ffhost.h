@@ -30,9 +30,10 @@ int ffhost_fill (service_t *svc, const char *json, uint64_t seq);
 //  it fills them (fulfilment_free (after) after).
 int ffhost_milestone (service_t *svc, const char *json, fulfilment_t *after, milestone_result_t *result);
 
-//  ffcancel_apply on a fulfillment.cancel body (record_free
-//  (fulfillment_cancel_reply_fields, out) after).
-int ffhost_cancel (service_t *svc, const char *json, fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem);
+//  ffcancel_apply on a fulfillment.cancel body with idempotency key idem
+//  (NULL for none) (record_free (fulfillment_cancel_reply_fields, out) after).
+int ffhost_cancel (service_t *svc, const char *json, const char *idem, fulfillment_cancel_reply_t *out,
+                   ffcancel_problem_t *problem);
 
 //  The stored fulfilment (fulfilment_free it), with its history.
 void ffhost_load (service_t *svc, const char *id, fulfilment_t *out);

@@ -2,9 +2,9 @@
 //  cancelled unless one has shipped (a conflict naming it, nothing
 //  changed), and cancelling again answers the same; units of lines come off
 //  the line's unshipped fulfilments newest first, refused when more are
-//  asked than are open; lines of an order fulfillment has not received
-//  wait. The plain functions on a real fulfillment service run in the
-//  test's process (ffhost.h).
+//  asked than are open, once per idempotency key; lines of an order
+//  fulfillment has not received wait. The plain functions on a real
+//  fulfillment service run in the test's process (ffhost.h).
 #include "err.h"
 #include "ffhost.h"
 #include "harness.h"
@@ -37,7 +37,7 @@ s_order (const char *id, char (*ids)[UUID_STR_LEN + 1])
 static int
 s_cancel (const char *json, fulfillment_cancel_reply_t *reply, ffcancel_problem_t *problem)
 {
-    return ffhost_cancel (s_svc, json, reply, problem);
+    return ffhost_cancel (s_svc, json, NULL, reply, problem);
 }
 
 static void
@@ -177,6 +177,20 @@ test_lines (void)
     CHECK_EQ_INT (f.lines[0].cancelled, 1);
     CHECK_EQ_INT (f.lines[1].cancelled, 2);
     fulfilment_free (&f);
+    //  with an idempotency key, the same key again answers the same and
+    //  cancels nothing more
+    const char *one = "{\"order_id\":\"" ORDER_P "\",\"lines\":[{\"line\":0,\"quantity\":1}]}";
+    for (int i = 0; i < 2; i++) {
+        mark = outbox_mark (service_outbox (s_svc));
+        CHECK_EQ_INT (ffhost_cancel (s_svc, one, "cancel-key-1", &reply, &problem), 0);
+        CHECK_EQ_INT (reply.cancelled_count, 1);
+        CHECK_EQ_INT (s_units (&reply), 1);
+        record_free (fulfillment_cancel_reply_fields, &reply);
+        CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), i == 0 ? 1 : 0);
+        ffhost_load (s_svc, ids[0], &f);
+        CHECK_EQ_INT (fulfilment_line_open (&f.lines[0]), 1);
+        fulfilment_free (&f);
+    }
     //  lines of an order fulfillment has not received yet wait
     CHECK_EQ_INT (s_cancel ("{\"order_id\":\"" ORDER_N "\",\"lines\":[{\"line\":0,\"quantity\":1}]}", &reply, &problem),
                   RM_EBUSY);

@@ -119,7 +119,7 @@ test_cancelled_before_acceptance (void)
 {
     fulfillment_cancel_reply_t reply;
     ffcancel_problem_t problem;
-    CHECK_EQ_INT (ffhost_cancel (s_svc, "{\"order_id\":\"" ORDER_3 "\"}", &reply, &problem), 0);
+    CHECK_EQ_INT (ffhost_cancel (s_svc, "{\"order_id\":\"" ORDER_3 "\"}", NULL, &reply, &problem), 0);
     CHECK_EQ_INT (reply.cancelled_count, 0);
     record_free (fulfillment_cancel_reply_fields, &reply);
     uint64_t mark = outbox_mark (service_outbox (s_svc));

@@ -327,6 +327,57 @@ test_gap_fill (void)
     s_close (&f);
 }
 
+//  A heartbeat saying the source has events up to seq.
+static void
+s_heartbeat (fixture_t *f, uint64_t seq)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    s_pack_event (&pk, seq, SOURCE "._heartbeat");
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, SOURCE "._heartbeat");
+    zmsg_addmem (msg, buf.data, buf.size);
+    CHECK_EQ_INT (zmsg_send (&msg, f->pub), 0);
+    msgpack_sbuffer_destroy (&buf);
+    CHECK (s_readable (consumer_socket (f->consumer)));
+    consumer_handle (f->consumer);
+}
+
+//  When the consumer was last known to be caught up: never at first; each
+//  time the source's heartbeat, event or page finds it so; not while it is
+//  behind, however often the source speaks.
+static void
+test_caught_up_at (void)
+{
+    fixture_t f;
+    s_open (&f, 6);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), 0);
+    s_start (&f);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
+    f.now_ms += 1000;
+    s_live (&f, 1, "unit.thing.done");
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
+    f.now_ms += 1000;
+    s_heartbeat (&f, 1);
+    int64_t caught = f.now_ms;
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    //  behind: #2 is missing
+    f.now_ms += 1000;
+    s_heartbeat (&f, 2);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    f.now_ms += 1000;
+    s_live (&f, 3, "unit.thing.done");
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    //  the page brings it level
+    f.now_ms += 1000;
+    s_answer_page (&f, 2, 3, 3);
+    CHECK_EQ_INT (s_status (&f, "position"), 3);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
+    s_close (&f);
+}
+
 static void
 test_duplicates (void)
 {
@@ -550,5 +601,6 @@ main (void)
     test_dead_letter ();
     test_stall_behind_retention ();
     test_others_cost_no_write ();
+    test_caught_up_at ();
     return harness_report ("test_consumer");
 }

@@ -16,7 +16,6 @@
 
 static txnhost_t s_host;
 static orders_dbs_t s_dbs;
-static const uint8_t s_hash[32] = {3};
 
 static orders_line_t s_lines[2];
 static orders_order_t s_order;
@@ -174,45 +173,13 @@ typedef struct {
     int seen;
 } op_t;
 
-//  TEE x4 and MUG x1, accepted, as submit.c stores them.
+//  TEE x4 and MUG x1, accepted.
 static int
 s_store_write (MDB_txn *txn, void *arg)
 {
     op_t *op = (op_t *) arg;
-    char text[UUID_STR_LEN + 1];
-    uuid_format (op->id, text);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 10);
-    mp_pack_kv_str (&pk, "order_id", text);
-    mp_pack_kv_str (&pk, "external_id", text);
-    mp_pack_kv_str (&pk, "channel", "salesforce");
-    mp_pack_kv_str (&pk, "account_id", "ACC-1");
-    mp_pack_kv_str (&pk, "status", "accepted");
-    mp_pack_kv_str (&pk, "currency", "EUR");
-    mp_pack_kv_int (&pk, "total", 500);
-    mp_pack_kv_int (&pk, "created_at", 1700000000000);
-    mp_pack_str (&pk, "lines");
-    msgpack_pack_array (&pk, 2);
-    const char *skus[] = {"TEE", "MUG"};
-    const int64_t quantities[] = {4, 1};
-    for (int i = 0; i < 2; i++) {
-        msgpack_pack_map (&pk, 7);
-        mp_pack_kv_str (&pk, "sku", skus[i]);
-        mp_pack_kv_int (&pk, "quantity", quantities[i]);
-        mp_pack_kv_int (&pk, "unit_price", 100);
-        mp_pack_kv_int (&pk, "extended_price", 100 * quantities[i]);
-        mp_pack_kv_int (&pk, "shipped", 0);
-        mp_pack_kv_int (&pk, "delivered", 0);
-        mp_pack_str (&pk, "reservations");
-        msgpack_pack_array (&pk, 0);
-    }
-    mp_pack_kv_str (&pk, "correlation_id", "cid-1");
-    int rc = orders_store (txn, &s_dbs, op->id, s_hash, "salesforce", text, "", buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    static const ordhost_line_t lines[] = {{"TEE", 4, 100}, {"MUG", 1, 100}};
+    return ordhost_store (txn, &s_dbs, op->id, "accepted", lines, 2);
 }
 
 static int

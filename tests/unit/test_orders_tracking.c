@@ -17,7 +17,6 @@
 
 static txnhost_t s_host;
 static orders_dbs_t s_dbs;
-static const uint8_t s_hash[32] = {9};
 
 //  An order of two lines, TEE x5 and MUG x1.
 static orders_line_t s_lines[2];
@@ -156,44 +155,15 @@ typedef struct {
     char status[ORDERS_STATUS_SIZE];
 } op_t;
 
-//  The order as submit.c stores it, accepted, with internal fields.
+//  The order of s_lines, accepted.
 static int
 s_store_write (MDB_txn *txn, void *arg)
 {
     op_t *op = (op_t *) arg;
-    char text[UUID_STR_LEN + 1];
-    uuid_format (op->order_id, text);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 11);
-    mp_pack_kv_str (&pk, "order_id", text);
-    mp_pack_kv_str (&pk, "external_id", text);
-    mp_pack_kv_str (&pk, "channel", "salesforce");
-    mp_pack_kv_str (&pk, "account_id", "ACC-1");
-    mp_pack_kv_str (&pk, "status", "accepted");
-    mp_pack_kv_str (&pk, "currency", "EUR");
-    mp_pack_kv_int (&pk, "total", 750);
-    mp_pack_kv_int (&pk, "created_at", 1700000000000);
-    mp_pack_str (&pk, "lines");
-    msgpack_pack_array (&pk, 2);
-    for (int i = 0; i < 2; i++) {
-        msgpack_pack_map (&pk, 7);
-        mp_pack_kv_str (&pk, "sku", s_lines[i].sku);
-        mp_pack_kv_int (&pk, "quantity", s_lines[i].quantity);
-        mp_pack_kv_int (&pk, "unit_price", s_lines[i].unit_price);
-        mp_pack_kv_int (&pk, "extended_price", s_lines[i].unit_price * s_lines[i].quantity);
-        mp_pack_kv_int (&pk, "shipped", 0);
-        mp_pack_kv_int (&pk, "delivered", 0);
-        mp_pack_str (&pk, "reservations");
-        msgpack_pack_array (&pk, 0);
-    }
-    mp_pack_kv_str (&pk, "idempotency_key", "");
-    mp_pack_kv_str (&pk, "correlation_id", "cid-1");
-    int rc = orders_store (txn, &s_dbs, op->order_id, s_hash, "salesforce", text, "", buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    ordhost_line_t lines[2];
+    for (int i = 0; i < 2; i++)
+        lines[i] = (ordhost_line_t) {s_lines[i].sku, s_lines[i].quantity, s_lines[i].unit_price};
+    return ordhost_store (txn, &s_dbs, op->order_id, "accepted", lines, 2);
 }
 
 static int

@@ -327,21 +327,49 @@ s_lines_write (MDB_txn *txn, void *arg)
     return rc;
 }
 
-//  Passes fulfillment's refusal on (its message names the shipped
-//  fulfilments; its details, when any, too).
+//  The fulfilments of the order orders knows to have left, for the
+//  details of a conflict: {fulfillment_id} each (list: record_free it).
+static int
+s_shipped (cancel_t *ctx, orders_status_t *known)
+{
+    MDB_txn *txn;
+    orders_dbs_t dbs = orders_dbs_of (ctx->svc);
+    int rc = service_read_txn (ctx->svc, &txn);
+    if (rc == 0)
+        rc = orders_tracking_load (txn, &dbs, ctx->id, &known->fulfillments, &known->fulfillments_count);
+    size_t left = 0;
+    for (size_t i = 0; rc == 0 && i < known->fulfillments_count; i++) {
+        const char *status = known->fulfillments[i].status;
+        if (strcmp (status, "shipped") == 0 || strcmp (status, "delivered") == 0)
+            known->fulfillments[left++] = known->fulfillments[i];
+        else
+            record_free (orders_fulfilment_fields, &known->fulfillments[i]);
+    }
+    known->fulfillments_count = rc == 0 ? left : known->fulfillments_count;
+    return rc;
+}
+
+//  Passes fulfillment's refusal on: its message (a conflict's names the
+//  shipped fulfilments) and field, which points into its request's lines,
+//  orders' own; a conflict's details are the fulfilments orders knows to
+//  have shipped.
 static void
-s_forward (request_t *req, int code, const envelope_t *reply)
+s_forward (cancel_t *ctx, int code, const envelope_t *reply)
 {
     char field[128] = "", message[256] = "fulfillment refused the cancellation";
     mp_get_str (&reply->body, "field", field, sizeof field);
     mp_get_str (&reply->body, "message", message, sizeof message);
-    const msgpack_object_array *details = mp_get_array (&reply->body, "details");
-    //  fulfillment's field points into its request, not orders'
     bool ours = strncmp (field, "/lines", 6) == 0;
-    msgpack_packer *pk = request_reply_error_details (req, code, ours ? field : NULL, message,
-                                                      details ? details->size : 0);
-    for (uint32_t i = 0; details && i < details->size; i++)
-        mp_pack_object (pk, &details->ptr[i]);
+    orders_status_t known = {0};
+    if (code == RM_ECONFLICT && s_shipped (ctx, &known) != 0)
+        known.fulfillments_count = 0;
+    msgpack_packer *pk = request_reply_error_details (ctx->req, code, ours ? field : NULL, message,
+                                                      known.fulfillments_count);
+    for (size_t i = 0; i < known.fulfillments_count; i++) {
+        msgpack_pack_map (pk, 1);
+        mp_pack_kv_str (pk, "fulfillment_id", known.fulfillments[i].fulfillment_id);
+    }
+    record_free (orders_status_fields, &known);
 }
 
 static void
@@ -356,7 +384,7 @@ s_answered (void *arg, int err, const envelope_t *reply)
     else if (rc != 0) {
         if (rc == RM_ECONFLICT)
             log_info (ctx->cid, "order %s not cancelled: a fulfilment of it has shipped", text);
-        s_forward (ctx->req, rc, reply);
+        s_forward (ctx, rc, reply);
     }
     if (rc != 0) {
         s_free (&ctx);

@@ -4,6 +4,7 @@
 //  their status in step with fulfillment's shipments, invoices what
 //  shipped, and cancels them once fulfillment has.
 #include "orders.h"
+#include "tracking.h"
 
 static const service_def_t s_def = {
     .name = "orders",
@@ -14,6 +15,7 @@ static const service_def_t s_def = {
     .options = orders_options,
     .on_start = orders_on_start,
     .consumers = orders_consumers,
+    .health = orders_tracking_health,
 };
 
 int

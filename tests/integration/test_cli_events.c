@@ -323,15 +323,15 @@ test_dead_letter_round_trip (void)
         fprintf (stderr, "  dlq list printed:\n%s", out ? out : "");
     free (out);
 
-    //  --service is found: inventory is the one consumer of orders
+    //  inventory and fulfillment consume orders' events: --service says which
     char seq_text[24];
     snprintf (seq_text, sizeof seq_text, "%lld", (long long) seq);
-    const char *show[] = {"dlq", "show", "--source", "orders", "--seq", seq_text, NULL};
+    const char *show[] = {"dlq", "show", "--service", "inventory", "--source", "orders", "--seq", seq_text, NULL};
     CHECK_EQ_INT (s_cli (&out, show), 0);
     CHECK (out && strstr (out, "service:    inventory\n") && strstr (out, "attempts:   2\n"));
     CHECK (out && strstr (out, id) && strstr (out, "body:\n{\n"));
     free (out);
-    const char *retry[] = {"dlq", "retry", "--source", "orders", "--seq", seq_text, NULL};
+    const char *retry[] = {"dlq", "retry", "--service", "inventory", "--source", "orders", "--seq", seq_text, NULL};
     CHECK_EQ_INT (s_cli (&out, retry), 1);
     free (out);
     CHECK_EQ_INT (itest_reserved (clients.inventory, "CLI"), 1);
@@ -347,7 +347,7 @@ test_dead_letter_round_trip (void)
     //  it is gone: a second retry, or a drop, finds nothing to act on
     CHECK_EQ_INT (s_cli (&out, retry_at), 1);
     free (out);
-    const char *drop[] = {"dlq", "drop", "--source", "orders", "--seq", seq_text, NULL};
+    const char *drop[] = {"dlq", "drop", "--service", "inventory", "--source", "orders", "--seq", seq_text, NULL};
     CHECK_EQ_INT (s_cli (&out, drop), 1);
     CHECK_STR (out, "");
     free (out);
@@ -493,7 +493,7 @@ test_follow (void)
 int
 main (void)
 {
-    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS) != 0) {
+    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS | MESH_FULFILLMENT) != 0) {
         CHECK (!"mesh started");
         harness_mesh_destroy (&mesh);
         return harness_report ("test_cli_events");

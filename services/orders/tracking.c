@@ -21,10 +21,29 @@ orders_tracking_final (const char *status)
     return strcmp (status, "delivered") == 0 || strcmp (status, "cancelled") == 0;
 }
 
-static int64_t
-s_line_quantity (const orders_fulfilment_line_t *line)
+static bool
+s_left (const orders_fulfilment_t *f)
 {
-    return line->quantity > line->cancelled ? line->quantity - line->cancelled : 0;
+    return strcmp (f->status, "shipped") == 0 || strcmp (f->status, "delivered") == 0;
+}
+
+//  Whether every unit the order still wants (its lines less what it
+//  cancelled) has left or fell short in a fulfilment that left: then no
+//  more will ship, whatever fulfilments the read model still shows open
+//  (their cancellation may not have arrived yet).
+static bool
+s_all_left (const orders_order_t *order, const orders_fulfilment_t *fulfilments, size_t count)
+{
+    for (size_t l = 0; l < order->lines_count; l++) {
+        int64_t wanted = order->lines[l].quantity - order->lines[l].cancelled;
+        for (size_t i = 0; i < count && wanted > 0; i++)
+            for (size_t k = 0; s_left (&fulfilments[i]) && k < fulfilments[i].lines_count; k++)
+                if (fulfilments[i].lines[k].line == (int64_t) l)
+                    wanted -= fulfilments[i].lines[k].shipped + fulfilments[i].lines[k].shortfall;
+        if (wanted > 0)
+            return false;
+    }
+    return true;
 }
 
 const char *
@@ -32,30 +51,24 @@ orders_tracking_order_status (const orders_order_t *order, const orders_fulfilme
 {
     if (strcmp (order->status, "pending") == 0 || strcmp (order->status, "cancelled") == 0)
         return strcmp (order->status, "pending") == 0 ? "pending" : "cancelled";
-    int64_t waiting = 0;
+    int64_t wanted = 0;
     for (size_t i = 0; i < order->lines_count; i++)
-        waiting += order->lines[i].quantity - order->lines[i].cancelled;
-    if (waiting <= 0)
+        wanted += order->lines[i].quantity - order->lines[i].cancelled;
+    if (wanted <= 0)
         return "cancelled";
-    size_t active = 0, left = 0, delivered = 0;
+    size_t left = 0, delivered = 0;
     for (size_t i = 0; i < count; i++) {
-        const orders_fulfilment_t *f = &fulfilments[i];
-        if (strcmp (f->status, "exception") == 0)
+        if (strcmp (fulfilments[i].status, "exception") == 0)
             return "exception";
-        if (strcmp (f->status, "cancelled") == 0)
-            continue;
-        active++;
-        delivered += strcmp (f->status, "delivered") == 0;
-        left += strcmp (f->status, "shipped") == 0 || strcmp (f->status, "delivered") == 0;
-        for (size_t l = 0; l < f->lines_count; l++)
-            waiting -= s_line_quantity (&f->lines[l]);
+        left += s_left (&fulfilments[i]);
+        delivered += strcmp (fulfilments[i].status, "delivered") == 0;
     }
-    bool covered = waiting <= 0;
-    if (active > 0 && delivered == active && covered)
+    bool all_left = left > 0 && s_all_left (order, fulfilments, count);
+    if (all_left && delivered == left)
         return "delivered";
     if (delivered > 0)
         return "partially_delivered";
-    if (active > 0 && left == active && covered)
+    if (all_left)
         return "shipped";
     return left > 0 ? "partially_shipped" : "accepted";
 }

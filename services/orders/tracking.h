@@ -13,11 +13,13 @@
 //  transaction.
 //
 //  The order's status: cancelled once the order (or every unit of it) is
-//  cancelled; exception while any fulfilment is in exception; otherwise,
-//  over the fulfilments not cancelled, delivered when all are delivered
-//  and no unit of the order waits for a fulfilment (a backorder not yet
-//  filled), partially_delivered when some are, shipped when all have left
-//  and no unit waits, partially_shipped when some have, else accepted.
+//  cancelled; exception while any fulfilment is in exception; otherwise
+//  counted in units and over the fulfilments that have left (shipped or
+//  delivered): shipped when every unit the order still wants (less what
+//  it cancelled) has left or fell short in them, so none waits for a
+//  fulfilment (a backorder not yet filled) or in one still open;
+//  delivered when, besides, all of them are delivered; partially_delivered
+//  when some are; partially_shipped when some have left; else accepted.
 #ifndef RM_ORDERS_TRACKING_H
 #define RM_ORDERS_TRACKING_H
 

@@ -185,7 +185,7 @@ static json_t *
 s_invoices (int i)
 {
     char path[128];
-    snprintf (path, sizeof path, "/v1/orders/%.63s/status", s_orders[i]);
+    snprintf (path, sizeof path, "/v1/orders/%.63s", s_orders[i]);
     json_decref (ffhttp_wait_str (&mesh, path, "status", "delivered"));
     snprintf (path, sizeof path, "/v1/orders/%.63s/invoices", s_orders[i]);
     return ffhttp_wait_count (&mesh, path, "items", 1);

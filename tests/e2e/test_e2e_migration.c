@@ -3,7 +3,7 @@
 //  release did) are migrated when the services open them, and then served:
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
 //  of the currency's list book; inventory on to 4: held order reservations
-//  get a deadline), stock and reservations counted, the order and its
+//  get a deadline, and 5), stock and reservations counted, the order and its
 //  history shown (orders on to 4: its lines show nothing shipped or
 //  delivered), a pending release carried out, a cancel giving the
 //  migrated reservation back, an order stored with an upper-case channel

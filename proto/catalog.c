@@ -90,7 +90,8 @@ s_register (const msg_spec_t *messages)
 static void
 s_register_mesh (void)
 {
-    const msg_spec_t *const slices[] = {catalog_core, catalog_pricing, catalog_inventory, catalog_orders};
+    const msg_spec_t *const slices[] = {catalog_core, catalog_pricing, catalog_inventory, catalog_orders,
+                                         catalog_fulfillment};
     for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++)
         s_register (slices[i]);
 }

@@ -72,6 +72,7 @@ extern const msg_spec_t catalog_core[];
 extern const msg_spec_t catalog_pricing[];
 extern const msg_spec_t catalog_inventory[];
 extern const msg_spec_t catalog_orders[];
+extern const msg_spec_t catalog_fulfillment[];
 
 //  Adds a further slice (a service outside proto/) to the one catalogue;
 //  the mesh's own slices are always there. Register before other threads

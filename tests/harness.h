@@ -139,6 +139,11 @@ enum {
 #define MESH_INVENTORY (1u << MESH_IX_INVENTORY)
 #define MESH_ORDERS (1u << MESH_IX_ORDERS)
 #define MESH_GATEWAY (1u << MESH_IX_GATEWAY)
+
+//  The rows after those, in the table's order; their endpoints are
+//  more_rpc[ix] and more_pub[ix].
+enum { MESH_IX_FULFILLMENT = MESH_NSERVICES };
+#define MESH_FULFILLMENT (1u << MESH_IX_FULFILLMENT)
 #define MESH_ALL ((1u << MESH_ROWS_MAX) - 1)     //  every row of the table
 
 #define HARNESS_DEFAULT_API_KEY "test-key-123"

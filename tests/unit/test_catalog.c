@@ -98,13 +98,17 @@ static const char *s_operations[] = {
     "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status",
-    "inventory.backorders", NULL};
+    "inventory.backorders", "fulfillment.milestone", "fulfillment.milestones_batch", "fulfillment.get",
+    "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel", NULL};
 static const char *s_events[] = {
     "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
-    "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired", NULL};
+    "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired",
+    "fulfillment.order.created", "fulfillment.shipment.picked", "fulfillment.shipment.packed",
+    "fulfillment.shipment.shipped", "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
+    "fulfillment.order.cancelled", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -129,7 +133,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 58);
+    CHECK_EQ_INT (s_count_messages (), 71);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -215,6 +219,22 @@ test_every_message_listed (void)
 #define DLQ_ENTRY_FIELDS                                                             \
     "\"source\":\"orders\",\"seq\":42,\"type\":\"orders.order.cancelled\","          \
     "\"error\":\"storage failure\",\"attempts\":5,\"failed_at\":1700000601000"
+
+#define FF_LINE                                                                      \
+    "{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,\"picked\":2,\"shipped\":1,\"delivered\":0," \
+    "\"shortfall\":1}"
+#define FULFILLMENT_FIELDS_AS(status)                                                \
+    "\"fulfillment_id\":\"" UUID2 "\",\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\"," \
+    "\"channel\":\"web\",\"location\":\"WH-1\",\"status\":\"" status "\",\"lines\":[" FF_LINE "]," \
+    "\"carrier\":\"UPS\",\"tracking_number\":\"1Z999\",\"tracking_url\":\"https://ups.example/1Z999\"," \
+    "\"created_at\":1700000000000,\"updated_at\":1700000300000,\"source\":\"order\""
+#define FULFILLMENT_REC "{" FULFILLMENT_FIELDS_AS ("shipped") "}"
+#define FF_EVENT(status) "{" FULFILLMENT_FIELDS_AS (status) ",\"event_id\":\"ups-77\",\"occurred_at\":1700000300000}"
+#define MILESTONE_FIELDS                                                             \
+    "\"event_id\":\"ups-77\",\"type\":\"shipped\",\"occurred_at\":1700000300000,"      \
+    "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1}],\"carrier\":\"UPS\",\"tracking_number\":\"1Z999\"," \
+    "\"tracking_url\":\"https://ups.example/1Z999\",\"reason\":\"short_pick\""
+#define MILESTONE "{\"fulfillment_id\":\"" UUID2 "\"," MILESTONE_FIELDS "}"
 
 typedef struct {
     const char *name;
@@ -331,6 +351,28 @@ static const sample_t s_samples[] = {
      "\"outstanding\":3,\"filled\":2,\"created_at\":1700000000000}],\"more\":false}"},
     {"inventory.backorder.filled", "{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"
      "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}],\"outstanding\":1}", NULL},
+    {"fulfillment.milestone", MILESTONE, "{" FULFILLMENT_FIELDS_AS ("shipped") ",\"applied\":true,\"duplicate\":false}"},
+    {"fulfillment.milestones_batch", "{\"items\":[" MILESTONE "," MILESTONE "]}",
+     "{\"results\":[{\"index\":0,\"fulfillment_id\":\"" UUID2 "\",\"event_id\":\"ups-77\",\"status\":\"applied\"},"
+     "{\"index\":1,\"fulfillment_id\":\"" UUID2 "\",\"event_id\":\"ups-77\",\"status\":\"rejected\",\"code\":409,"
+     "\"error\":{\"field\":\"/event_id\",\"message\":\"/event_id was sent before with another body\"}}]}"},
+    {"fulfillment.get", "{\"fulfillment_id\":\"" UUID2 "\"}",
+     "{" FULFILLMENT_FIELDS_AS ("shipped") ",\"history\":[{" MILESTONE_FIELDS ",\"recorded_at\":1700000301000,"
+     "\"applied\":true}]}"},
+    {"fulfillment.list", "{\"location\":\"WH-1\",\"status\":\"allocated\",\"since\":1700000000000,\"limit\":10,"
+     "\"cursor\":\"" UUID2 "\"}", "{\"items\":[" FULFILLMENT_REC "],\"next_cursor\":\"" UUID2 "\"}"},
+    {"fulfillment.by_order", "{\"order_id\":\"" UUID "\"}", "{\"items\":[" FULFILLMENT_REC "]}"},
+    {"fulfillment.cancel", "{\"order_id\":\"" UUID "\",\"lines\":[{\"line\":0,\"quantity\":1}]}",
+     "{\"cancelled\":[{\"fulfillment_id\":\"" UUID2 "\",\"location\":\"WH-1\","
+     "\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1}]}]}"},
+    {"fulfillment.order.created", "{" FULFILLMENT_FIELDS_AS ("allocated") "}", NULL},
+    {"fulfillment.shipment.picked", FF_EVENT ("picked"), NULL},
+    {"fulfillment.shipment.packed", FF_EVENT ("packed"), NULL},
+    {"fulfillment.shipment.shipped", FF_EVENT ("shipped"), NULL},
+    {"fulfillment.shipment.delivered", FF_EVENT ("delivered"), NULL},
+    {"fulfillment.shipment.exception", "{" FULFILLMENT_FIELDS_AS ("exception") ",\"reason\":\"damaged\","
+     "\"event_id\":\"wms-9\",\"occurred_at\":1700000300000}", NULL},
+    {"fulfillment.order.cancelled", "{" FULFILLMENT_FIELDS_AS ("cancelled") "}", NULL},
 };
 
 //  Optional fields left out, and empty lists where they are allowed.
@@ -371,6 +413,11 @@ static const sample_t s_minimal[] = {
      "\"backordered\":3,\"reservations\":[{\"location\":\"WH-1\",\"quantity\":2}]}],"
      "\"created_at\":1700000000000}"},
     {"inventory.backorders", NULL, "{\"sku\":\"SKU-1\",\"backorders\":[],\"more\":false}"},
+    {"fulfillment.milestone", "{\"fulfillment_id\":\"" UUID2 "\",\"event_id\":\"wms-1\",\"type\":\"picked\","
+     "\"occurred_at\":1700000000000}", NULL},
+    {"fulfillment.list", "{}", "{\"items\":[]}"},
+    {"fulfillment.cancel", "{\"order_id\":\"" UUID "\"}", "{\"cancelled\":[]}"},
+    {"fulfillment.get", NULL, "{" FULFILLMENT_FIELDS_AS ("allocated") ",\"history\":[]}"},
 };
 
 static void

@@ -320,7 +320,7 @@ test_shared_options (void)
     CHECK_EQ_INT (command_service (cfg, "retailmesh test", "service", true, &svc), 2);
     char *said = harness_capture_end (&cap);
     CHECK_STR (said, "retailmesh test: --from must be at least 1 (got 0)\n"
-                     "retailmesh test: --service must name a service: pricing, inventory or orders "
+                     "retailmesh test: --service must name a service: pricing, inventory, orders or fulfillment "
                      "(got 'billing')\n"
                      "retailmesh test: --from is required (see retailmesh test --help)\n"
                      "retailmesh test: --service is required (see retailmesh test --help)\n");

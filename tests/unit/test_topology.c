@@ -30,7 +30,7 @@ test_builtin (void)
 {
     topology_t *topo = NULL;
     CHECK_EQ_INT (topology_new (&topo), 0);
-    CHECK_EQ_INT (topology_count (topo), 4);
+    CHECK_EQ_INT (topology_count (topo), 5);
     const topology_row_t *orders = topology_find (topo, "orders");
     CHECK (orders && orders->rpc && orders->pub && !orders->http_port);
     CHECK (topology_lists (orders->calls, "pricing") && topology_lists (orders->calls, "inventory"));
@@ -43,7 +43,9 @@ test_builtin (void)
     for (char **name = gateway->calls; *name; name++)
         CHECK (topology_find (topo, *name) && topology_find (topo, *name)->rpc);
     CHECK (topology_find (topo, "billing") == NULL && topology_find (topo, NULL) == NULL);
-    CHECK (topology_row (topo, 4) == NULL);
+    CHECK_STR (topology_row (topo, 4)->name, "fulfillment");
+    CHECK (topology_lists (orders->calls, "fulfillment") && topology_lists (gateway->calls, "fulfillment"));
+    CHECK (topology_row (topo, 5) == NULL);
     topology_destroy (&topo);
     CHECK (topo == NULL);
 }
@@ -60,11 +62,11 @@ test_load_replaces_and_adds (void)
         "billing  tcp://127.0.0.1:17401 tcp://127.0.0.1:17402 orders orders -   # a comment\n"
         "gateway  - - orders,pricing,inventory,billing - 18080\n");
     CHECK_EQ_INT (topology_load (topo, path), 0);
-    CHECK_EQ_INT (topology_count (topo), 5);
+    CHECK_EQ_INT (topology_count (topo), 6);
     CHECK_STR (topology_find (topo, "orders")->rpc, "tcp://127.0.0.1:17301");
     //  a replaced row keeps its place; a new one comes last
     CHECK_STR (topology_row (topo, 2)->name, "orders");
-    CHECK_STR (topology_row (topo, 4)->name, "billing");
+    CHECK_STR (topology_row (topo, 5)->name, "billing");
     const topology_row_t *billing = topology_find (topo, "billing");
     CHECK_STR (billing->calls[0], "orders");
     CHECK (billing->calls[1] == NULL);
@@ -109,7 +111,7 @@ test_load_refuses_bad_rows (void)
         CHECK (said && strstr (said, bad[i].says) && strstr (said, path));
         free (said);
         //  nothing of a refused file is kept
-        CHECK_EQ_INT (topology_count (topo), 4);
+        CHECK_EQ_INT (topology_count (topo), 5);
         CHECK (topology_find (topo, "billing") == NULL);
         topology_destroy (&topo);
     }

@@ -379,7 +379,7 @@ dlq_main (int argc, char **argv)
     return command_run_sub (argc, argv, s_subs,
         "Dead letters: events a service's consumer set aside after they kept failing\n"
         "(the consumer moved on past them). For show, retry and drop, --service may be\n"
-        "left out when only one service consumes --source (today: inventory, of orders).");
+        "left out when only one service consumes --source (retailmesh events lag shows which do).");
 }
 
 //  ---- replay --------------------------------------------------------------------

@@ -30,7 +30,16 @@ struct consumer_t {
     int64_t retry_at;             //  monotonic ms
     uint64_t gaps, replays, applied, rejected, duplicates, dead_letters;
     uint64_t received;            //  live events, counted for FAILPOINT_EVENT_COPIES
+    int64_t caught_up_at;         //  wall clock: the source last found us caught up; 0 never
 };
+
+//  Called whenever the source has told us how far it is.
+static void
+s_heard (consumer_t *self)
+{
+    if (self->position >= self->known_last && !self->retry_event && !self->stalled)
+        self->caught_up_at = self->host.now_ms (self->host.arg);
+}
 
 //  DLQ keys: "<source>\0" + big-endian sequence.
 static size_t
@@ -311,11 +320,13 @@ consumer_handle (consumer_t *self)
                 if (hb.seq > self->known_last)
                     self->known_last = hb.seq;
                 msgpack_unpacked_destroy (&unpacked);
+                s_heard (self);
             }
         }
         else if (data) {
             for (int copies = FAILPOINT_EVENT_COPIES (++self->received); copies > 0; copies--)
                 s_offer (self, (const char *) zframe_data (data), zframe_size (data));
+            s_heard (self);
         }
         zmsg_destroy (&msg);
     }
@@ -363,6 +374,7 @@ s_fetched (void *arg, int err, const envelope_t *reply)
         s_offer (self, buf.data, buf.size);
     }
     msgpack_sbuffer_destroy (&buf);
+    s_heard (self);
     if (self->position < self->known_last && !self->retry_event)
         s_fetch (self);
 }
@@ -448,6 +460,12 @@ consumer_replay (consumer_t *self, uint64_t from)
     log_info (NULL, "replaying %s events from #%llu", self->def->source, (unsigned long long) from);
     s_fetch (self);
     return 0;
+}
+
+int64_t
+consumer_caught_up_at (consumer_t *self)
+{
+    return self->caught_up_at;
 }
 
 void

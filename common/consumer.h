@@ -87,6 +87,13 @@ void consumer_reload (consumer_t *self);
 //  Moves the position back so events from `from` on are applied again.
 int consumer_replay (consumer_t *self, uint64_t from);
 
+//  When the consumer was last known to have applied every event of its
+//  source: the wall-clock time (host's now_ms) of the newest heartbeat,
+//  event or events.since answer from the source that found it caught up;
+//  0 when none has since it was created. Readers that answer from what
+//  the consumer applied tell with it how old their knowledge may be.
+int64_t consumer_caught_up_at (consumer_t *self);
+
 //  The consumer's part of sys.health: its position, counters and stall.
 void consumer_status (consumer_t *self, core_consumer_status_t *status);
 

@@ -1284,8 +1284,24 @@ s_health (service_t *self, request_t *req)
     for (int i = 0; i < self->nconsumers; i++)
         consumer_status (self->consumers[i], &health.consumers[i]);
     outq_status (self->outq, txn, &health.outbound);
+    msgpack_sbuffer details;
+    msgpack_sbuffer_init (&details);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (self->def->health) {
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &details, msgpack_sbuffer_write);
+        int rc = self->def->health (self, txn, &pk);
+        if (rc == 0 && msgpack_unpack_next (&unpacked, details.data, details.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+            health.details = unpacked.data;
+        else
+            log_warn (request_cid (req), "sys.health: %s's own figures are left out: %s", self->def->name,
+                      rm_strerror (rc ? rc : RM_EINTERNAL));
+    }
     record_pack (core_health_fields, &health, request_reply_ok (req));
     record_free (core_health_fields, &health);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&details);
     return 0;
 }
 

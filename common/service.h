@@ -84,6 +84,10 @@ typedef struct {
     const consumer_def_t *consumers;
     //  Periodic timers, terminated by {NULL}. May be NULL.
     const service_timer_t *timers;
+    //  Packs exactly one object, the service's own figures, which sys.health
+    //  answers as details; txn reads the store (NULL when no read could
+    //  start). A non-zero return leaves details out (logged). May be NULL.
+    int (*health) (service_t *svc, MDB_txn *txn, msgpack_packer *pk);
 } service_def_t;
 
 //  Declares the options every service has (data-dir, rpc-endpoint and

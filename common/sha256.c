@@ -1,4 +1,5 @@
 #include "sha256.h"
+#include "mp.h"
 #include <string.h>
 
 static const uint32_t s_k[64] = {
@@ -108,4 +109,16 @@ sha256_equal_ct (const uint8_t *a, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++)
         diff |= a[i] ^ b[i];
     return diff == 0;
+}
+
+void
+sha256_canonical (const msgpack_object *obj, uint8_t out[SHA256_LEN])
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    mp_pack_canonical (&pk, obj);
+    sha256 (buf.data, buf.size, out);
+    msgpack_sbuffer_destroy (&buf);
 }

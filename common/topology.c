@@ -13,12 +13,13 @@ static const struct {
     {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", "-", "-", "-"},
     //  inventory releases the stock of cancelled orders, and asks orders
     //  (the peer it consumes) about an order whose held stock is due to expire
-    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders", "-"},
+    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders,fulfillment", "-"},
     //  orders shows on its lines the backorders inventory fills, and asks
     //  fulfillment to cancel before it cancels an order
     {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory,fulfillment", "inventory", "-"},
     {"gateway", "-", "-", "orders,pricing,inventory,fulfillment", "-", "8080"},
-    {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "-", "-"},
+    //  fulfillment makes fulfilments of accepted orders and backorder fills
+    {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "orders,inventory", "-"},
 };
 
 #define S_FIELDS 6

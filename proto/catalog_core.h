@@ -81,7 +81,8 @@ RECORD_STRUCT (core_security, CORE_SECURITY)
        "the other services' events this one applies")                                              \
     X (T, MAP, outbound, false, core_outbound_status, "the outbound queue: calls to perform after a commit") \
     X (T, MAP, security, false, core_security,                                                     \
-       "the service plane's checks: CURVE handshakes and the message size limit")
+       "the service plane's checks: CURVE handshakes and the message size limit")                  \
+    X (T, OPTANY, details, "the service's own figures, as its slice of the catalogue describes them")
 RECORD_STRUCT (core_health, CORE_HEALTH)
 
 //  events.since

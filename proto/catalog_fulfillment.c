@@ -22,6 +22,9 @@ RECORD_FIELDS (fulfillment_cancel_request, FULFILLMENT_CANCEL_REQUEST)
 RECORD_FIELDS (fulfillment_cancelled_line, FULFILLMENT_CANCELLED_LINE)
 RECORD_FIELDS (fulfillment_cancelled, FULFILLMENT_CANCELLED)
 RECORD_FIELDS (fulfillment_cancel_reply, FULFILLMENT_CANCEL_REPLY)
+RECORD_FIELDS (fulfillment_percentiles, FULFILLMENT_PERCENTILES)
+RECORD_FIELDS (fulfillment_location_health, FULFILLMENT_LOCATION_HEALTH)
+RECORD_FIELDS (fulfillment_health, FULFILLMENT_HEALTH)
 
 const msg_spec_t catalog_fulfillment[] = {
     OP ("fulfillment.milestone", fulfillment_milestone_request_fields, fulfillment_milestone_reply_fields,

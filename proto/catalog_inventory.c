@@ -11,6 +11,7 @@ RECORD_FIELDS (inventory_reserve_request, INVENTORY_RESERVE_REQUEST)
 RECORD_FIELDS (inventory_reserved_line, INVENTORY_RESERVED_LINE)
 RECORD_FIELDS (inventory_reservation, INVENTORY_RESERVATION)
 RECORD_FIELDS (inventory_reservation_row, INVENTORY_RESERVATION_ROW)
+RECORD_FIELDS (inventory_settled_line, INVENTORY_SETTLED_LINE)
 RECORD_FIELDS (inventory_reservations_request, INVENTORY_RESERVATIONS_REQUEST)
 RECORD_FIELDS (inventory_order_reservations, INVENTORY_ORDER_RESERVATIONS)
 RECORD_FIELDS (inventory_hold_request, INVENTORY_HOLD_REQUEST)
@@ -28,6 +29,7 @@ RECORD_FIELDS (inventory_backorder, INVENTORY_BACKORDER)
 RECORD_FIELDS (inventory_backorders_request, INVENTORY_BACKORDERS_REQUEST)
 RECORD_FIELDS (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
 RECORD_FIELDS (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
+RECORD_FIELDS (inventory_settled_event, INVENTORY_SETTLED_EVENT)
 RECORD_FIELDS (inventory_set_stock_reply, INVENTORY_SET_STOCK_REPLY)
 RECORD_FIELDS (inventory_location, INVENTORY_LOCATION)
 RECORD_FIELDS (inventory_location_get_request, INVENTORY_LOCATION_GET_REQUEST)
@@ -105,5 +107,9 @@ const msg_spec_t catalog_inventory[] = {
         "A SKU's open backorders, first come first."),
     EVENT ("inventory.backorder.filled", inventory_backorder_filled_fields,
            "Stock that arrived was held for a backordered order line; allocations say where."),
+    EVENT ("inventory.stock.shipped", inventory_settled_event_fields,
+           "A fulfilment shipped: on hand and reserved went down by what shipped, and its shortfall was released."),
+    EVENT ("inventory.reservation.reduced", inventory_settled_event_fields,
+           "Cancelled lines of an order gave their units back; the rest stays held."),
     {.name = NULL},
 };

@@ -77,6 +77,17 @@ RECORD_STRUCT (inventory_reservation, INVENTORY_RESERVATION)
     X (T, TIME, expires_at, false, "a hold's: when it expires unless taken over or released")
 RECORD_STRUCT (inventory_reservation_row, INVENTORY_RESERVATION_ROW)
 
+//  Units of an order line's reservation at a location that left it
+//  (services/inventory/shipment.h): shipped (fulfillment.shipment.shipped),
+//  or given back there before they could (a short pick's shortfall,
+//  orders.order.lines_cancelled).
+#define INVENTORY_SETTLED_LINE(X, T)                                                                \
+    X (T, INT, line, true, 0, CATALOG_MAX_LINES - 1, "the order line, counted from 0")             \
+    R_SKU (X, T) R_LOCATION (X, T)                                                                  \
+    X (T, INT, shipped, true, 0, CATALOG_MAX_ON_HAND, "units that left the location")              \
+    X (T, INT, released, true, 0, CATALOG_MAX_ON_HAND, "units no longer held there: available again")
+RECORD_STRUCT (inventory_settled_line, INVENTORY_SETTLED_LINE)
+
 //  inventory.reservations: an order's reservation, per line and location
 #define INVENTORY_RESERVATIONS_REQUEST(X, T) R_ORDER_ID (X, T)
 RECORD_STRUCT (inventory_reservations_request, INVENTORY_RESERVATIONS_REQUEST)
@@ -84,7 +95,9 @@ RECORD_STRUCT (inventory_reservations_request, INVENTORY_RESERVATIONS_REQUEST)
 #define INVENTORY_ORDER_RESERVATIONS(X, T)                                                       \
     R_ORDER_ID (X, T) R_RESERVATION_STATUS (X, T)                                                \
     R_HOLD_ID (X, T, false, "the hold the order took over, if any")                              \
-    X (T, MAPS, reservations, 0, INVENTORY_ROWS_MAX, inventory_reservation_row, "per line and location, in line order")
+    X (T, MAPS, reservations, 0, INVENTORY_ROWS_MAX, inventory_reservation_row, "per line and location, in line order") \
+    X (T, OPTMAPS, settled, 0, INVENTORY_ROWS_MAX, inventory_settled_line,                        \
+       "per line and location, units of the reservations that shipped or were given back (no longer reserved)")
 RECORD_STRUCT (inventory_order_reservations, INVENTORY_ORDER_RESERVATIONS)
 
 //  inventory.hold: stock held before there is an order; its reply and events
@@ -169,6 +182,14 @@ RECORD_STRUCT (inventory_backorders_reply, INVENTORY_BACKORDERS_REPLY)
     X (T, MAPS, allocations, 1, CATALOG_MAX_LOCATIONS, catalog_allocation, "where they are held")   \
     X (T, INT, outstanding, true, 0, CATALOG_MAX_QUANTITY, "units still to fill after this")
 RECORD_STRUCT (inventory_backorder_filled, INVENTORY_BACKORDER_FILLED)
+
+//  inventory.stock.shipped and inventory.reservation.reduced (services/inventory/shipment.h)
+#define R_INVENTORY_FULFILLMENT_ID(X, T, d) X (T, STR, fulfillment_id, false, FC_UUID, UUID_STR_LEN, d)
+#define INVENTORY_SETTLED_EVENT(X, T)                                                               \
+    R_ORDER_ID (X, T) R_INVENTORY_FULFILLMENT_ID (X, T, "the fulfilment that shipped (absent: cancelled lines)") \
+    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, inventory_settled_line, "per order line and location")  \
+    X (T, TIME, occurred_at, true, "when it happened (the milestone's occurred_at, or when recorded)")
+RECORD_STRUCT (inventory_settled_event, INVENTORY_SETTLED_EVENT)
 
 //  inventory.set_stock's reply: it is a count (see inventory.movement)
 #define INVENTORY_SET_STOCK_REPLY(X, T)                                                          \
@@ -263,12 +284,15 @@ RECORD_STRUCT (inventory_stock_low_event, INVENTORY_STOCK_LOW_EVENT)
 //  entries sums to its on hand
 #define INVENTORY_LEDGER_ENTRY(X, T)                                                                \
     R_MOVEMENT_ID (X, T)                                                                            \
-    X (T, STR, type, true, FC_IDENT, 32, "initial, receipt, adjustment, transfer_out, transfer_in or count") \
+    X (T, STR, type, true, FC_IDENT, 32,                                                            \
+       "initial, receipt, adjustment, transfer_out, transfer_in, count, shipment or short_pick (no on-hand change)") \
     X (T, INT, quantity_delta, true, -CATALOG_MAX_ON_HAND, CATALOG_MAX_ON_HAND, "change of on hand")  \
     R_STOCK (X, T, on_hand_after, "on hand after the change")                                       \
     X (T, STR, reason, false, FC_REF, 256, "the movement's reason")                                 \
     X (T, TIME, occurred_at, true, "when it happened")                                              \
-    X (T, TIME, recorded_at, true, "when inventory recorded it")
+    X (T, TIME, recorded_at, true, "when inventory recorded it")                                    \
+    X (T, STR, order_id, false, FC_UUID, UUID_STR_LEN, "shipment, short_pick: the order")              \
+    R_INVENTORY_FULFILLMENT_ID (X, T, "shipment, short_pick: the fulfilment")
 RECORD_STRUCT (inventory_ledger_entry, INVENTORY_LEDGER_ENTRY)
 
 #define INVENTORY_LEDGER_REQUEST(X, T)                                                      \

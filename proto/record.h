@@ -17,6 +17,7 @@
 //    OPTSTRS(name, check, max_len, min, max, doc)   as STRS, but may be absent (no items)
 //    STRMAP (name, entries, max_len, doc)           msgpack_object name; nil when absent
 //    ANY    (name, doc)                             msgpack_object name
+//    OPTANY (name, doc)                             as ANY, and may be absent (nil)
 //    ANYS   (name, min, max, doc)                   msgpack_object *name; size_t name_count
 //  RECORD_STRUCT (rec, LIST) declares rec_t and rec_fields (in a header);
 //  RECORD_FIELDS (rec, LIST) defines rec_fields (once, in a .c file);
@@ -45,6 +46,7 @@
 #define RECORD_MEMBER_OPTSTRS(n, chk, len, lo, hi, d) RECORD_MEMBER_STRS (n, chk, len, lo, hi, d)
 #define RECORD_MEMBER_STRMAP(n, entries, len, d) msgpack_object n;
 #define RECORD_MEMBER_ANY(n, d) msgpack_object n;
+#define RECORD_MEMBER_OPTANY(n, d) msgpack_object n;
 #define RECORD_MEMBER_ANYS(n, lo, hi, d) msgpack_object *n; size_t n##_count;
 
 #define RECORD_SPEC(T, KIND, n, ...) RECORD_SPEC_##KIND (T, n, __VA_ARGS__),
@@ -85,6 +87,8 @@
      .doc = d, .bound = true, .offset = offsetof (T, n)}
 #define RECORD_SPEC_ANY(T, n, d) \
     {.name = #n, .type = FT_ANY, .required = true, .doc = d, .bound = true, .offset = offsetof (T, n)}
+#define RECORD_SPEC_OPTANY(T, n, d) \
+    {.name = #n, .type = FT_ANY, .required = false, .doc = d, .bound = true, .offset = offsetof (T, n)}
 #define RECORD_SPEC_ANYS(T, n, lo, hi, d)                                                          \
     {.name = #n, .type = FT_ARRAY, .required = true, .item = FT_ANY, .min_items = lo, .max_items = hi, \
      .doc = d, .bound = true, .offset = offsetof (T, n), .count_offset = offsetof (T, n##_count),   \

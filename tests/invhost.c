@@ -116,3 +116,58 @@ invhost_pack_move (msgpack_packer *pk, const invhost_move_t *m)
         mp_pack_kv_str (pk, "to_location", m->to);
     mp_pack_kv_int (pk, "quantity", m->quantity);
 }
+
+typedef struct {
+    service_t *svc;
+    const uint8_t *id;
+    bool released;
+} release_arg_t;
+
+static int
+s_release_write (MDB_txn *txn, void *arg)
+{
+    release_arg_t *a = (release_arg_t *) arg;
+    reservation_t record = {0};
+    int rc = reservation_release (a->svc, txn, "test", a->id, &record, &a->released);
+    record_free (reservation_fields, &record);
+    return rc;
+}
+
+bool
+invhost_release (service_t *svc, const uint8_t order_id[16])
+{
+    release_arg_t a = {svc, order_id, false};
+    CHECK_EQ_INT (service_write (svc, s_release_write, &a), 0);
+    return a.released;
+}
+
+size_t
+invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *last)
+{
+    MDB_txn *txn;
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    CHECK_EQ_INT (outbox_since (service_outbox (svc), txn, after + 1, 100000, &pk), 0);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t count = 0;
+    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        const msgpack_object_array *events = mp_get_array (&unpacked.data, "events");
+        for (uint32_t i = 0; events && i < events->size; i++) {
+            if (!mp_str_eq (mp_get (&events->ptr[i], "type"), type))
+                continue;
+            count++;
+            const msgpack_object *body = mp_get (&events->ptr[i], "body");
+            if (last && body) {
+                record_free (fields, last);
+                CHECK_EQ_INT (record_decode (fields, body, last), 0);
+            }
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+    return count;
+}

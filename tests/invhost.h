@@ -36,6 +36,16 @@ int invhost_reserve (service_t *svc, invhost_reserve_t *a, const line_t *lines, 
 //  The order's stored reservation (record_free it).
 reservation_t invhost_order (service_t *svc, const uint8_t id[16]);
 
+//  Releases the order's reservation (reservation_release, a whole
+//  cancel). Returns whether it was live (held or committed) before.
+bool invhost_release (service_t *svc, const uint8_t order_id[16]);
+
+//  How many events of type the service logged after sequence number after
+//  (an outbox_mark; the batch is not committed, the read sees it). When
+//  last is not NULL the last one's body is decoded into it with fields
+//  (record_free it).
+size_t invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *last);
+
 //  A stock movement (to: NULL but for a transfer) and its inventory.movement body.
 typedef struct {
     const char *id, *type, *sku, *location, *to;

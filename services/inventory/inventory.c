@@ -5,6 +5,7 @@
 #include "movement.h"
 #include "reservation.h"
 #include "settle.h"
+#include "shipment.h"
 #include "stock.h"
 #include "catalog_inventory.h"
 #include "catalog_orders.h"
@@ -22,7 +23,7 @@
 //  stock, locations and the ledger are keyed.
 const char *const inventory_dbs[] = {"stock",  "reservations", "released", "locations",   "skus",
                                      "ledger", "movements",    "holds",    "hold_expiry", "backorders",
-                                     "batches", "order_expiry", NULL};
+                                     "batches", "order_expiry", "shipments", NULL};
 
 //  ---------------------------------------------------------------------
 //  migrations
@@ -68,10 +69,22 @@ s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
     return rc;
 }
 
+//  The shipments database is new and empty, and reservations' settled is
+//  optional: a schema 4 store is read as it is.
+static int
+s_migrate_v4 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    (void) store;
+    (void) txn;
+    (void) count;
+    return 0;
+}
+
 const store_migration_t inventory_migrations[] = {
     {1, s_migrate_v1},
     {2, s_migrate_v2},
     {3, settle_migrate_v3},
+    {4, s_migrate_v4},
     {0, NULL},
 };
 
@@ -94,6 +107,7 @@ inventory_dbs_of (service_t *svc)
         .backorders = service_dbi (svc, INVENTORY_DB_BACKORDERS),
         .batches = service_dbi (svc, INVENTORY_DB_BATCHES),
         .order_expiry = service_dbi (svc, INVENTORY_DB_ORDER_EXPIRY),
+        .shipments = service_dbi (svc, INVENTORY_DB_SHIPMENTS),
     };
 }
 
@@ -111,10 +125,22 @@ const service_option_t inventory_options[] = {
     {NULL, NULL, NULL},
 };
 
-static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled", NULL};
+static const char *const s_order_events[] = {"orders.order.accepted", "orders.order.cancelled",
+                                             "orders.order.lines_cancelled", NULL};
+
+static int
+s_on_orders_event (void *host, MDB_txn *txn, const envelope_t *event)
+{
+    if (strcmp (event->type, "orders.order.lines_cancelled") == 0)
+        return shipment_on_lines_cancelled ((service_t *) host, txn, event);
+    return reservation_on_orders_event (host, txn, event);
+}
+
+static const char *const s_fulfillment_events[] = {"fulfillment.shipment.shipped", NULL};
 
 const consumer_def_t inventory_consumers[] = {
-    {"orders", s_order_events, reservation_on_orders_event},
+    {"orders", s_order_events, s_on_orders_event},
+    {"fulfillment", s_fulfillment_events, shipment_on_fulfillment_event},
     {NULL, NULL, NULL},
 };
 

@@ -1,7 +1,8 @@
 //  inventory — stock per SKU per location (on hand, reserved, quarantined,
 //  safety stock, the ledger of on-hand changes: stock.h, movement.h, and
 //  a bulk feed's batches of movements: movebatch.h) and
-//  the reservations held for orders (reservation.h, hold.h, backorder.h).
+//  the reservations held for orders (reservation.h, hold.h, backorder.h)
+//  until their units ship or are given back (shipment.h).
 //  Reserving is all lines or none, in one transaction, so stock is never
 //  oversold.
 //  These functions work on an LMDB transaction and know nothing of sockets.
@@ -26,6 +27,7 @@ enum {
     INVENTORY_DB_BACKORDERS = 9,
     INVENTORY_DB_BATCHES = 10,
     INVENTORY_DB_ORDER_EXPIRY = 11,
+    INVENTORY_DB_SHIPMENTS = 12,
 };
 extern const char *const inventory_dbs[];
 
@@ -39,8 +41,9 @@ extern const char *const inventory_dbs[];
 //  records with a status (RESERVATION_RECORD_V, reservation.h), and holds
 //  and their expiry get databases of their own. Schema 4 gives each held
 //  order reservation a deadline (expires_at) in the order expiry database
-//  (settle.h).
-#define INVENTORY_SCHEMA_VERSION 4
+//  (settle.h). Schema 5 adds the shipments database (shipment.h) and an
+//  optional settled list to reservations: nothing to convert.
+#define INVENTORY_SCHEMA_VERSION 5
 #define INVENTORY_RECORD_V 1
 extern const store_migration_t inventory_migrations[];
 
@@ -71,6 +74,7 @@ typedef struct {
     MDB_dbi backorders;           //  backorder.h
     MDB_dbi batches;              //  movebatch.h: bulk.h's batch records
     MDB_dbi order_expiry;         //  settle.h: held order reservations by deadline
+    MDB_dbi shipments;            //  shipment.h: fulfilments shipped
 } inventory_dbs_t;
 
 //  The databases of svc's store, by role.

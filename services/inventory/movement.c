@@ -12,18 +12,6 @@
 //  The movements database: movement_id -> {hash: SHA-256 of the canonical
 //  body, reply: the packed reply}.
 
-static void
-s_hash (const msgpack_object *body, uint8_t hash[SHA256_LEN])
-{
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    mp_pack_canonical (&pk, body);
-    sha256 (buf.data, buf.size, hash);
-    msgpack_sbuffer_destroy (&buf);
-}
-
 static int
 s_problem (movement_problem_t *problem, int rc, const char *field, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
@@ -206,7 +194,7 @@ movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_obj
     *problem = (movement_problem_t) {0};
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     uint8_t hash[SHA256_LEN];
-    s_hash (body, hash);
+    sha256_canonical (body, hash);
     int rc = s_seen (txn, &dbs, in->movement_id, hash, reply);
     if (rc == 0) {
         *replayed = true;

@@ -134,15 +134,53 @@ reservation_allocate (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku,
 }
 
 int
-reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line,
-                       int sign)
+reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < line->allocations_count; i++)
         if (line->allocations[i].quantity > 0)
-            rc = stock_reserve (svc, txn, cid, line->sku, line->allocations[i].location,
-                                sign * line->allocations[i].quantity);
+            rc = stock_reserve (svc, txn, cid, line->sku, line->allocations[i].location, line->allocations[i].quantity);
     return rc;
+}
+
+static inventory_settled_line_t *
+s_settled (const reservation_t *record, size_t line, const char *location)
+{
+    for (size_t i = 0; i < record->settled_count; i++)
+        if (record->settled[i].line == (int64_t) line && strcmp (record->settled[i].location, location) == 0)
+            return &record->settled[i];
+    return NULL;
+}
+
+int64_t
+reservation_held_at (const reservation_t *record, size_t line, const char *location)
+{
+    if (line >= record->lines_count)
+        return 0;
+    int64_t held = 0;
+    const inventory_reserved_line_t *l = &record->lines[line];
+    for (size_t i = 0; i < l->allocations_count; i++)
+        if (strcmp (l->allocations[i].location, location) == 0)
+            held += l->allocations[i].quantity;
+    const inventory_settled_line_t *done = s_settled (record, line, location);
+    return done ? held - done->shipped - done->released : held;
+}
+
+int
+reservation_settle (reservation_t *record, size_t line, const char *location, int64_t shipped, int64_t released)
+{
+    inventory_settled_line_t *done = s_settled (record, line, location);
+    if (!done) {
+        done = (inventory_settled_line_t *) record_push (&record->settled, &record->settled_count, sizeof *done);
+        if (!done)
+            return RM_ENOMEM;
+        done->line = (int64_t) line;
+        snprintf (done->sku, sizeof done->sku, "%s", line < record->lines_count ? record->lines[line].sku : "");
+        snprintf (done->location, sizeof done->location, "%s", location);
+    }
+    done->shipped += shipped;
+    done->released += released;
+    return 0;
 }
 
 //  Moves up to *left units of line's SKU out of pool's allocations into line.
@@ -179,7 +217,7 @@ s_fill_line (service_t *svc, MDB_txn *txn, const char *cid, const reservation_sc
     int rc = reservation_allocate (txn, &dbs, line->sku, left, scope, &fresh, available);
     //  held at once, so the next line of the same SKU sees these units gone
     if (rc == 0)
-        rc = reservation_hold_line (svc, txn, cid, &fresh, 1);
+        rc = reservation_hold_line (svc, txn, cid, &fresh);
     for (size_t i = 0; rc == 0 && i < fresh.allocations_count; i++)
         rc = s_alloc_add (line, fresh.allocations[i].location, fresh.allocations[i].quantity);
     record_free (inventory_reserved_line_fields, &fresh);
@@ -223,13 +261,17 @@ reservation_fill (service_t *svc, MDB_txn *txn, const char *cid, const line_t *l
     return outcome->nshort > 0 ? RM_ESHORT : 0;
 }
 
-//  Units line holds, over its locations.
+//  Units line (of record's) still holds, over its locations.
 static int64_t
-s_units (const inventory_reserved_line_t *line)
+s_units (const reservation_t *record, size_t line)
 {
     int64_t units = 0;
-    for (size_t i = 0; i < line->allocations_count; i++)
-        units += line->allocations[i].quantity;
+    const inventory_reserved_line_t *l = &record->lines[line];
+    for (size_t i = 0; i < l->allocations_count; i++)
+        units += l->allocations[i].quantity;
+    for (size_t i = 0; i < record->settled_count; i++)
+        if (record->settled[i].line == (int64_t) line)
+            units -= record->settled[i].shipped + record->settled[i].released;
     return units;
 }
 
@@ -238,9 +280,24 @@ static bool
 s_sku_seen (const reservation_t *record, size_t first)
 {
     for (size_t k = 0; k < first; k++)
-        if (strcmp (record->lines[k].sku, record->lines[first].sku) == 0 && s_units (&record->lines[k]) > 0)
+        if (strcmp (record->lines[k].sku, record->lines[first].sku) == 0 && s_units (record, k) > 0)
             return true;
     return false;
+}
+
+//  Gives back what line of record still holds at each location.
+static int
+s_give_back_line (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *record, size_t line)
+{
+    const inventory_reserved_line_t *l = &record->lines[line];
+    int rc = 0;
+    //  a line's allocations name each location once (s_alloc_add)
+    for (size_t i = 0; rc == 0 && i < l->allocations_count; i++) {
+        int64_t held = reservation_held_at (record, line, l->allocations[i].location);
+        if (held > 0)
+            rc = stock_reserve (svc, txn, cid, l->sku, l->allocations[i].location, -held);
+    }
+    return rc;
 }
 
 int
@@ -248,10 +305,10 @@ reservation_give_back (service_t *svc, MDB_txn *txn, const char *cid, const rese
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < record->lines_count; i++)
-        rc = reservation_hold_line (svc, txn, cid, &record->lines[i], -1);
+        rc = s_give_back_line (svc, txn, cid, record, i);
     //  once per SKU: the first fill takes what the units given back allow
     for (size_t i = 0; rc == 0 && i < record->lines_count; i++)
-        if (s_units (&record->lines[i]) > 0 && !s_sku_seen (record, i))
+        if (s_units (record, i) > 0 && !s_sku_seen (record, i))
             rc = backorder_fill (svc, txn, cid, record->lines[i].sku);
     return rc;
 }
@@ -691,7 +748,12 @@ reservation_handle_list (service_t *svc, request_t *req)
         snprintf (reply.order_id, sizeof reply.order_id, "%s", in.order_id);
         snprintf (reply.status, sizeof reply.status, "%s", record.status);
         snprintf (reply.hold_id, sizeof reply.hold_id, "%s", record.hold_id);
+        //  lent, not copied: record frees them
+        reply.settled = record.settled;
+        reply.settled_count = record.settled_count;
         record_pack (inventory_order_reservations_fields, &reply, request_reply_ok (req));
+        reply.settled = NULL;
+        reply.settled_count = 0;
     }
     record_free (inventory_order_reservations_fields, &reply);
     record_free (reservation_fields, &record);

@@ -40,7 +40,9 @@ int reservation_add (MDB_txn *txn, const inventory_dbs_t *dbs, const uint8_t own
     X (T, TIME, expires_at, false, "a hold's expiry")                                            \
     X (T, STR, hold_id, false, FC_UUID, UUID_STR_LEN, "an order's: the hold it took over")        \
     X (T, STR, order_id, false, FC_UUID, UUID_STR_LEN, "a hold's: the order that took it over")   \
-    X (T, MAPS, lines, 0, CATALOG_MAX_LINES, inventory_reserved_line, "per line, its allocations")
+    X (T, MAPS, lines, 0, CATALOG_MAX_LINES, inventory_reserved_line, "per line, its allocations")    \
+    X (T, OPTMAPS, settled, 0, INVENTORY_ROWS_MAX, inventory_settled_line,                         \
+       "an order's: per line and location, units of its allocation no longer held (shipment.h)")
 RECORD_STRUCT (reservation, RESERVATION_RECORD)
 
 #define RESERVATION_HELD "held"
@@ -81,14 +83,22 @@ typedef struct {
 int reservation_allocate (MDB_txn *txn, const inventory_dbs_t *dbs, const char *sku, int64_t quantity,
                           const reservation_scope_t *scope, inventory_reserved_line_t *line, int64_t *available);
 
-//  Holds (sign 1) or gives back (sign -1) every allocation of line through
-//  stock_reserve. Returns what stock_reserve returns.
-int reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line,
-                           int sign);
+//  Holds every allocation of line through stock_reserve. Returns what
+//  stock_reserve returns.
+int reservation_hold_line (service_t *svc, MDB_txn *txn, const char *cid, const inventory_reserved_line_t *line);
 
-//  Gives back every unit record's lines hold (reservation_hold_line), then
-//  lets each SKU given back fill its waiting backorders (backorder_fill).
-//  Returns what those return.
+//  The units line (an index of record's lines) still holds at location:
+//  what its allocations hold there less what shipped or was given back
+//  there (record's settled). 0 when the line or location is not record's.
+int64_t reservation_held_at (const reservation_t *record, size_t line, const char *location);
+
+//  Counts shipped and released more units of line at location as settled
+//  in record (in memory: the caller puts the record). Returns 0 or RM_ENOMEM.
+int reservation_settle (reservation_t *record, size_t line, const char *location, int64_t shipped, int64_t released);
+
+//  Gives back every unit record's lines still hold (reservation_held_at)
+//  through stock_reserve, then lets each SKU given back fill its waiting
+//  backorders (backorder_fill). Returns what those return.
 int reservation_give_back (service_t *svc, MDB_txn *txn, const char *cid, const reservation_t *record);
 
 //  What reserving every line found wrong.

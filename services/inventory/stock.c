@@ -486,7 +486,7 @@ s_check (const stock_change_t *change, const stock_t *stock, int64_t delta, int6
 {
     int64_t on_hand = stock->on_hand + delta;
     int64_t quarantined = stock->quarantined + change->quarantine_delta;
-    int64_t held = stock->reserved + quarantined;
+    int64_t held = stock->reserved + change->reserve_delta + quarantined;
     if (change->reserve_delta > 0 && change->reserve_delta > stock_available (stock)) {
         *shortfall = change->reserve_delta - stock_available (stock);
         return RM_ESHORT;
@@ -497,8 +497,12 @@ s_check (const stock_change_t *change, const stock_t *stock, int64_t delta, int6
         *shortfall = -quarantined;
         return RM_ESHORT;
     }
-    if (!change->count && (delta < 0 || change->quarantine_delta > 0) && on_hand < held) {
-        *shortfall = held - on_hand;
+    //  refused only when the change eats into what is free: a shipment takes
+    //  its units off on hand and reserved alike, so it passes also where a
+    //  count left on hand short of what is reserved
+    bool takes_free = delta - change->reserve_delta - change->quarantine_delta < 0;
+    if (on_hand < 0 || (!change->count && takes_free && on_hand < held)) {
+        *shortfall = on_hand < 0 ? -on_hand : held - on_hand;
         return RM_ESHORT;
     }
     return on_hand > CATALOG_MAX_ON_HAND ? RM_EINVAL : 0;
@@ -529,7 +533,7 @@ stock_change (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, co
     rec.stock.on_hand += delta;
     rec.stock.quarantined += change->quarantine_delta;
     rec.stock.reserved += change->reserve_delta;
-    if (change->entry && (change->count || delta != 0)) {
+    if (change->entry && (change->count || delta != 0 || change->reserve_delta != 0)) {
         int64_t now_ms = clock_now_ms ();
         const stock_entry_t *e = change->entry;
         inventory_ledger_entry_t entry = {.quantity_delta = delta, .on_hand_after = rec.stock.on_hand,
@@ -538,6 +542,8 @@ stock_change (service_t *svc, MDB_txn *txn, const char *cid, const char *sku, co
         snprintf (entry.movement_id, sizeof entry.movement_id, "%s", e->movement_id);
         snprintf (entry.type, sizeof entry.type, "%s", change->type);
         snprintf (entry.reason, sizeof entry.reason, "%s", e->reason ? e->reason : "");
+        snprintf (entry.order_id, sizeof entry.order_id, "%s", e->order_id ? e->order_id : "");
+        snprintf (entry.fulfillment_id, sizeof entry.fulfillment_id, "%s", e->fulfillment_id ? e->fulfillment_id : "");
         rc = s_ledger_append (txn, &dbs, sku, location, (uint64_t) ++rec.ledger_seq, &entry);
     }
     if (rc == 0)

@@ -64,12 +64,15 @@ typedef struct {
     const char *movement_id;
     const char *reason;            //  may be NULL
     int64_t occurred_at;           //  Unix ms; 0: when it is recorded
+    const char *order_id;          //  a shipment's (shipment.h); NULL: none
+    const char *fulfillment_id;    //  a shipment's; NULL: none
 } stock_entry_t;
 
 //  A change of what is on hand, quarantined or reserved at one location.
 typedef struct {
     const stock_entry_t *entry;    //  NULL: on hand does not change (reserving)
-    const char *type;              //  the ledger entry's: receipt, adjustment, transfer_out, transfer_in, count
+    const char *type;              //  the ledger entry's: receipt, adjustment, transfer_out, transfer_in, count,
+                                   //  shipment, short_pick
     bool count;                    //  on hand becomes counted (on_hand_delta unused)
     int64_t counted;
     int64_t on_hand_delta;
@@ -78,7 +81,8 @@ typedef struct {
 } stock_change_t;
 
 //  Applies change to sku at location, with its ledger entry (when on hand
-//  changes, and for every count) and low-stock events, into *after. A
+//  changes, for every count, and for a change of reserved that has one: a
+//  short pick's release, recorded with quantity_delta 0) and low-stock events, into *after. A
 //  change with an entry creates the stock when it is new. A count always
 //  applies (*shortfall: what reserved + quarantined exceed on hand by, 0
 //  when they do not); any other change that lowers on hand or raises

@@ -134,7 +134,7 @@ orders_fill_apply (MDB_txn *txn, const orders_dbs_t *dbs, const inventory_backor
     int rc = orders_load (txn, dbs, id, &found);
     if (rc != 0)
         return rc;
-    char status[16];
+    char status[ORDERS_STATUS_SIZE];
     orders_status (&found.order, status, sizeof status);
     if (strcmp (status, "pending") == 0)
         return RM_EBUSY;

@@ -11,16 +11,27 @@
 #include <string.h>
 
 //  by_external keys are "<channel>\0<external_id>" (store_key_pair).
-const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", "history", NULL};
+const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", "history", "fulfilments",
+                                  "invoices", "invoice_by_fulfilment", "invoice_by_order", "invoice_seq",
+                                  "cancels", "fulfilment_age", NULL};
 
 #define HASH_LEN 32
 
 orders_dbs_t
 orders_dbs_of (service_t *svc)
 {
-    return (orders_dbs_t) {service_dbi (svc, ORDERS_DB_ORDERS), service_dbi (svc, ORDERS_DB_BY_EXTERNAL),
-                           service_dbi (svc, ORDERS_DB_BY_IDEM), service_dbi (svc, ORDERS_DB_RELEASES),
-                           service_dbi (svc, ORDERS_DB_HISTORY)};
+    return orders_dbs_in (service_store (svc));
+}
+
+orders_dbs_t
+orders_dbs_in (store_t *store)
+{
+    return (orders_dbs_t) {store_dbi (store, ORDERS_DB_ORDERS), store_dbi (store, ORDERS_DB_BY_EXTERNAL),
+                           store_dbi (store, ORDERS_DB_BY_IDEM), store_dbi (store, ORDERS_DB_RELEASES),
+                           store_dbi (store, ORDERS_DB_HISTORY), store_dbi (store, ORDERS_DB_FULFILMENTS),
+                           store_dbi (store, ORDERS_DB_INVOICES), store_dbi (store, ORDERS_DB_INVOICE_BY_FULFILMENT),
+                           store_dbi (store, ORDERS_DB_INVOICE_BY_ORDER), store_dbi (store, ORDERS_DB_INVOICE_SEQ),
+                           store_dbi (store, ORDERS_DB_CANCELS), store_dbi (store, ORDERS_DB_FULFILMENT_AGE)};
 }
 
 void
@@ -285,7 +296,7 @@ orders_settle_pending (MDB_txn *txn, const orders_dbs_t *dbs)
     int rc = 0;
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_FIRST); mrc == 0;
          mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        char status[16];
+        char status[ORDERS_STATUS_SIZE];
         uint8_t hash[HASH_LEN];
         MDB_val order;
         if (key.mv_size != 16 || s_order_decode (&val, hash, &order) != 0)
@@ -406,9 +417,7 @@ typedef struct {
 static int
 s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
 {
-    orders_dbs_t dbs = {store_dbi (store, ORDERS_DB_ORDERS), store_dbi (store, ORDERS_DB_BY_EXTERNAL),
-                        store_dbi (store, ORDERS_DB_BY_IDEM), store_dbi (store, ORDERS_DB_RELEASES),
-                        store_dbi (store, ORDERS_DB_HISTORY)};
+    orders_dbs_t dbs = orders_dbs_in (store);
     MDB_cursor *cursor;
     if (mdb_cursor_open (txn, dbs.by_external, &cursor) != 0)
         return RM_ESTORE;
@@ -470,9 +479,72 @@ s_migrate_v2 (store_t *store, MDB_txn *txn, int64_t *count)
     return rc;
 }
 
+//  Schema 3 -> 4: every line shows what shipped and what was delivered
+//  (0 before fulfillment existed), as lines of orders accepted since do.
+static int
+s_order_line_counts (const MDB_val *old, unsigned version, msgpack_packer *pk)
+{
+    uint8_t hash[HASH_LEN];
+    MDB_val order;
+    int rc = s_order_decode (old, hash, &order);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (rc == 0
+        && (msgpack_unpack_next (&unpacked, (const char *) order.mv_data, order.mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
+            || unpacked.data.type != MSGPACK_OBJECT_MAP || !mp_get_array (&unpacked.data, "lines")))
+        rc = RM_ESTORE;
+    msgpack_sbuffer map;
+    msgpack_sbuffer_init (&map);
+    if (rc == 0) {
+        msgpack_packer mpk;
+        msgpack_packer_init (&mpk, &map, msgpack_sbuffer_write);
+        const msgpack_object_map *in = &unpacked.data.via.map;
+        msgpack_pack_map (&mpk, in->size);
+        for (uint32_t i = 0; i < in->size; i++) {
+            mp_pack_object (&mpk, &in->ptr[i].key);
+            if (!mp_str_eq (&in->ptr[i].key, "lines")) {
+                mp_pack_object (&mpk, &in->ptr[i].val);
+                continue;
+            }
+            const msgpack_object_array *lines = &in->ptr[i].val.via.array;
+            msgpack_pack_array (&mpk, lines->size);
+            for (uint32_t l = 0; rc == 0 && l < lines->size; l++) {
+                const msgpack_object *line = &lines->ptr[l];
+                if (line->type != MSGPACK_OBJECT_MAP) {
+                    rc = RM_ESTORE;
+                    break;
+                }
+                bool shipped = mp_get (line, "shipped") != NULL, delivered = mp_get (line, "delivered") != NULL;
+                msgpack_pack_map (&mpk, line->via.map.size + !shipped + !delivered);
+                for (uint32_t k = 0; k < line->via.map.size; k++) {
+                    mp_pack_object (&mpk, &line->via.map.ptr[k].key);
+                    mp_pack_object (&mpk, &line->via.map.ptr[k].val);
+                }
+                if (!shipped)
+                    mp_pack_kv_int (&mpk, "shipped", 0);
+                if (!delivered)
+                    mp_pack_kv_int (&mpk, "delivered", 0);
+            }
+        }
+        if (rc == 0)
+            s_pack_order_record (pk, version, hash, map.data, map.size);
+    }
+    msgpack_sbuffer_destroy (&map);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+static int
+s_migrate_v3 (store_t *store, MDB_txn *txn, int64_t *count)
+{
+    return storeval_migrate_db (txn, store_dbi (store, ORDERS_DB_ORDERS), ORDERS_RECORD_V, s_order_line_counts,
+                                count);
+}
+
 const store_migration_t orders_migrations[] = {
     {1, s_migrate_v1},
     {2, s_migrate_v2},
+    {3, s_migrate_v3},
     {0, NULL},
 };
 
@@ -567,7 +639,7 @@ s_reply_found (service_t *svc, request_t *req, int rc, orders_found_t *found, co
         return request_reply_error (req, rc, NULL, "no order %s", what);
     if (rc != 0)
         return rc;
-    char status[16];
+    char status[ORDERS_STATUS_SIZE];
     orders_status (&found->order, status, sizeof status);
     if (strcmp (status, "pending") == 0)
         return request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s (a submission is still being processed)", what);

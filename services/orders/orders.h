@@ -9,7 +9,8 @@
 //  {correlation_id}; a history entry is a map. The by_external and by_idem
 //  indexes hold the bare 16-byte order ID, a key rather than a record.
 //  Schema 1 stored the hash and map bare, the release's correlation ID as
-//  bare bytes and history maps without a version.
+//  bare bytes and history maps without a version; schema 3's order lines
+//  had no shipped and delivered counts.
 #ifndef RM_ORDERS_H
 #define RM_ORDERS_H
 
@@ -18,18 +19,35 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { ORDERS_DB_ORDERS = 0, ORDERS_DB_BY_EXTERNAL, ORDERS_DB_BY_IDEM, ORDERS_DB_RELEASES, ORDERS_DB_HISTORY };
+enum {
+    ORDERS_DB_ORDERS = 0,
+    ORDERS_DB_BY_EXTERNAL,
+    ORDERS_DB_BY_IDEM,
+    ORDERS_DB_RELEASES,
+    ORDERS_DB_HISTORY,
+    ORDERS_DB_FULFILMENTS,
+    ORDERS_DB_INVOICES,
+    ORDERS_DB_INVOICE_BY_FULFILMENT,
+    ORDERS_DB_INVOICE_BY_ORDER,
+    ORDERS_DB_INVOICE_SEQ,
+    ORDERS_DB_CANCELS,
+    ORDERS_DB_FULFILMENT_AGE,
+};
 extern const char *const orders_dbs[];
 
-#define ORDERS_SCHEMA_VERSION 3
+#define ORDERS_SCHEMA_VERSION 4
 #define ORDERS_RECORD_V 1
 extern const store_migration_t orders_migrations[];
 
+//  fulfilments and fulfilment_age: tracking.h; invoices, invoice_by_* and
+//  invoice_seq: invoice.h; cancels: cancel.h.
 typedef struct {
     MDB_dbi orders, by_external, by_idem, releases, history;
+    MDB_dbi fulfilments, invoices, invoice_by_fulfilment, invoice_by_order, invoice_seq, cancels, fulfilment_age;
 } orders_dbs_t;
 
 orders_dbs_t orders_dbs_of (service_t *svc);
+orders_dbs_t orders_dbs_in (store_t *store);
 
 //  Channels are compared without regard to case ("SALESFORCE" is
 //  "salesforce"): lower-cases one in place (identifiers are ASCII), before
@@ -90,7 +108,9 @@ int orders_history_add (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t ord
                         const char *status, const char *event, const char *cid, const char *caller,
                         const char *reason);
 
-//  The order status in a packed order map ("" when absent).
+//  The order status in a packed order map ("" when absent), into a buffer
+//  of ORDERS_STATUS_SIZE bytes (the longest status the catalogue allows).
+#define ORDERS_STATUS_SIZE 25
 void orders_status (const MDB_val *order, char *status, size_t size);
 
 //  Reply with a stored order map (the fields kept for internal use left

@@ -133,11 +133,13 @@ s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const i
         const line_t *line = &sub->lines[i];
         const inventory_reserved_line_t *held = reserved && i < reserved->lines_count ? &reserved->lines[i] : NULL;
         bool backordered = held && held->has_backordered;
-        msgpack_pack_map (pk, backordered ? 6 : 5);
+        msgpack_pack_map (pk, backordered ? 8 : 7);
         mp_pack_kv_str (pk, "sku", line->sku);
         mp_pack_kv_int (pk, "quantity", line->quantity);
         mp_pack_kv_int (pk, "unit_price", line->unit_price);
         mp_pack_kv_int (pk, "extended_price", line->unit_price * line->quantity);
+        mp_pack_kv_int (pk, "shipped", 0);
+        mp_pack_kv_int (pk, "delivered", 0);
         if (backordered)
             mp_pack_kv_int (pk, "backordered", held->backordered);
         mp_pack_str (pk, "reservations");
@@ -745,7 +747,7 @@ s_start (submission_t *sub)
 static int
 s_reply_repeat (request_t *req, orders_found_t *found)
 {
-    char status[16];
+    char status[ORDERS_STATUS_SIZE];
     orders_status (&found->order, status, sizeof status);
     if (strcmp (status, "pending") == 0)
         return request_reply_error (req, RM_EBUSY, NULL, "this order is still being processed; retry shortly");
@@ -882,7 +884,7 @@ s_hold_status (MDB_txn *txn, const orders_dbs_t *dbs, const char *id_text, int *
     if (found_rc == RM_ENOTFOUND)
         return ORDERS_HOLD_ABSENT;
     *rc = found_rc;
-    char status[16];
+    char status[ORDERS_STATUS_SIZE];
     if (found_rc == 0)
         orders_status (&found.order, status, sizeof status);
     return found_rc == 0 && strcmp (status, "pending") == 0 ? ORDERS_HOLD_IN_FLIGHT : ORDERS_HOLD_ACCEPTED;

@@ -250,7 +250,7 @@ static void
 test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
-    static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 4",
+    static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 5",
                                            "migrated from schema version 1 to 3"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);

@@ -98,14 +98,16 @@ static const char *s_operations[] = {
     "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
     "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status",
-    "inventory.backorders", "fulfillment.milestone", "fulfillment.milestones_batch", "fulfillment.get",
-    "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel", NULL};
+    "inventory.backorders", "orders.status", "orders.invoices", "orders.invoice", "fulfillment.milestone",
+    "fulfillment.milestones_batch", "fulfillment.get", "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel", NULL};
 static const char *s_events[] = {
     "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
     "inventory.stock.low", "inventory.stock.replenished", "inventory.reservation.committed", "inventory.hold.placed",
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
     "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired",
+    "inventory.stock.shipped", "inventory.reservation.reduced",
+    "orders.order.lines_cancelled", "orders.invoice.created",
     "fulfillment.order.created", "fulfillment.shipment.picked", "fulfillment.shipment.packed",
     "fulfillment.shipment.shipped", "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
     "fulfillment.order.cancelled", NULL};
@@ -133,7 +135,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 71);
+    CHECK_EQ_INT (s_count_messages (), 78);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -220,6 +222,14 @@ test_every_message_listed (void)
     "\"source\":\"orders\",\"seq\":42,\"type\":\"orders.order.cancelled\","          \
     "\"error\":\"storage failure\",\"attempts\":5,\"failed_at\":1700000601000"
 
+#define STATUS_LINE                                                                  \
+    "{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,\"shipped\":1,\"delivered\":0,\"shortfall\":1,"    \
+    "\"cancelled\":0}"
+#define INVOICE                                                                      \
+    "{\"invoice_number\":\"INV-EUR-000001\",\"order_id\":\"" UUID "\",\"fulfillment_id\":\"" UUID2 "\","   \
+    "\"external_id\":\"web-1001\",\"account_id\":\"acct-7\",\"location\":\"WH-1\",\"currency\":\"EUR\","   \
+    "\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1,\"unit_price\":1000,\"extended\":1000}],"     \
+    "\"total\":1000,\"issued_at\":1700000300000}"
 #define FF_LINE                                                                      \
     "{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,\"picked\":2,\"shipped\":1,\"delivered\":0," \
     "\"shortfall\":1}"
@@ -351,6 +361,23 @@ static const sample_t s_samples[] = {
      "\"outstanding\":3,\"filled\":2,\"created_at\":1700000000000}],\"more\":false}"},
     {"inventory.backorder.filled", "{\"order_id\":\"" UUID "\",\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"
      "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":2}],\"outstanding\":1}", NULL},
+    {"inventory.stock.shipped", "{\"order_id\":\"" UUID "\",\"fulfillment_id\":\"" UUID "\",\"lines\":[{\"line\":0,"
+     "\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"shipped\":2,\"released\":1}],\"occurred_at\":1700000000000}", NULL},
+    {"inventory.reservation.reduced", "{\"order_id\":\"" UUID "\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\","
+     "\"location\":\"WH-1\",\"shipped\":0,\"released\":2}],\"occurred_at\":1700000000000}", NULL},
+    {"orders.status", "{\"order_id\":\"" UUID "\"}",
+     "{\"order_id\":\"" UUID "\",\"status\":\"partially_delivered\",\"as_of\":1700000300000,\"lag_seconds\":3,"
+     "\"stale\":true,\"lines\":[" STATUS_LINE "],\"fulfillments\":[{\"fulfillment_id\":\"" UUID2 "\","
+     "\"location\":\"WH-1\",\"status\":\"exception\",\"reason\":\"damaged\",\"carrier\":\"DHL\","
+     "\"tracking_number\":\"JD0001\",\"tracking_url\":\"https://track.example/JD0001\",\"as_of\":1700000300000,"
+     "\"stale\":true,\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,\"shipped\":1,\"delivered\":0,"
+     "\"shortfall\":1,\"cancelled\":1}]}]}"},
+    {"orders.invoices", "{\"order_id\":\"" UUID "\"}", "{\"items\":[" INVOICE "]}"},
+    {"orders.invoice", "{\"invoice_number\":\"INV-EUR-000001\"}", INVOICE},
+    {"orders.order.lines_cancelled", "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","
+     "\"reason\":\"out of season\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":1}]}",
+     NULL},
+    {"orders.invoice.created", INVOICE, NULL},
     {"fulfillment.milestone", MILESTONE, "{" FULFILLMENT_FIELDS_AS ("shipped") ",\"applied\":true,\"duplicate\":false}"},
     {"fulfillment.milestones_batch", "{\"items\":[" MILESTONE "," MILESTONE "]}",
      "{\"results\":[{\"index\":0,\"fulfillment_id\":\"" UUID2 "\",\"event_id\":\"ups-77\",\"status\":\"applied\"},"
@@ -393,6 +420,11 @@ static const sample_t s_minimal[] = {
     {"orders.cancel", "{\"order_id\":\"" UUID "\"}",
      "{" ORDER_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000600000,\"changed\":false}"},
     {"orders.history", NULL, "{\"order_id\":\"" UUID "\",\"events\":[]}"},
+    {"orders.status", NULL, "{\"order_id\":\"" UUID "\",\"status\":\"accepted\",\"lag_seconds\":null,"
+     "\"stale\":false,\"lines\":[" STATUS_LINE "],\"fulfillments\":[]}"},
+    {"orders.invoices", NULL, "{\"items\":[]}"},
+    {"orders.cancel", "{\"order_id\":\"" UUID "\",\"lines\":[{\"line\":0,\"quantity\":1}]}",
+     "{" ORDER_FIELDS_AS ("partially_shipped") ",\"changed\":true}"},
     {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\"}",
      "{\"location\":\"WH-1\",\"sku\":\"SKU-1\",\"entries\":[]}"},
     {"inventory.movement", "{\"movement_id\":\"mv-3\",\"type\":\"adjustment\",\"sku\":\"SKU-1\","

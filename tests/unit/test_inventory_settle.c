@@ -78,21 +78,6 @@ s_status_is (const uint8_t id[16], const char *status)
     record_free (reservation_fields, &record);
 }
 
-typedef struct {
-    const uint8_t *id;
-    bool released;
-} release_arg_t;
-
-static int
-s_release_write (MDB_txn *txn, void *arg)
-{
-    release_arg_t *a = (release_arg_t *) arg;
-    reservation_t out = {0};
-    int rc = reservation_release (s_svc, txn, "test", a->id, &out, &a->released);
-    record_free (reservation_fields, &out);
-    return rc;
-}
-
 static int
 s_commit_write (MDB_txn *txn, void *arg)
 {
@@ -159,9 +144,7 @@ test_deadline_and_answers (void)
     //  released (a rejected order): the deadline goes with it
     uint8_t c[16];
     s_reserve (c, "SET", 4);
-    release_arg_t r = {c, false};
-    CHECK_EQ_INT (service_write (s_svc, s_release_write, &r), 0);
-    CHECK (r.released);
+    CHECK (invhost_release (s_svc, c));
     CHECK_EQ_INT ((int) s_due (INT64_MAX / 2, due, &next), 0);
     CHECK (!s_answer (c, ORDERS_HOLD_ABSENT, clock_now_ms ()));
     s_status_is (c, RESERVATION_RELEASED);

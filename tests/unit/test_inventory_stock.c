@@ -602,7 +602,7 @@ s_allocate_all_fn (MDB_txn *txn, void *arg)
     CHECK_EQ_INT (rc, 0);
     CHECK_EQ_INT (line.allocations_count, N);
     if (rc == 0)
-        rc = reservation_hold_line (s_svc, txn, "test", &line, 1);
+        rc = reservation_hold_line (s_svc, txn, "test", &line);
     record_free (inventory_reserved_line_fields, &line);
     return rc;
 }

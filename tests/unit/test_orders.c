@@ -34,9 +34,7 @@ main (int argc, char **argv)
     char *dir = harness_tmpdir ("retailmesh-orders");
     store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = ORDERS_SCHEMA_VERSION, .dbs = orders_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&opts, &s_store), 0);
-    s_dbs = (orders_dbs_t) {store_dbi (s_store, ORDERS_DB_ORDERS), store_dbi (s_store, ORDERS_DB_BY_EXTERNAL),
-                            store_dbi (s_store, ORDERS_DB_BY_IDEM), store_dbi (s_store, ORDERS_DB_RELEASES),
-                            store_dbi (s_store, ORDERS_DB_HISTORY)};
+    s_dbs = orders_dbs_in (s_store);
     MDB_txn *txn = NULL;
     CHECK_EQ_INT (store_write_begin (s_store, NULL, &txn), 0);
     uint8_t a[16], b[16], hash[32] = {1}, other[32] = {2};

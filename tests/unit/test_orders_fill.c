@@ -7,8 +7,7 @@
 #include "fill.h"
 #include "harness.h"
 #include "mp.h"
-#include "storeval.h"
-#include "txnhost.h"
+#include "ordhost.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -92,20 +91,10 @@ s_apply (const uint8_t id[16], const inventory_backorder_filled_t *fill, uint64_
     return txnhost_write (&s_host, s_apply_write, &op);
 }
 
-//  The stored order as orders.get answers it.
 static void
 s_load (const uint8_t id[16], orders_order_t *order)
 {
-    MDB_txn *txn;
-    orders_found_t found;
-    CHECK_EQ_INT (txnhost_read (&s_host, &txn), 0);
-    CHECK_EQ_INT (orders_load (txn, &s_dbs, id, &found), 0);
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    CHECK (msgpack_unpack_next (&unpacked, found.order.mv_data, found.order.mv_size, NULL) == MSGPACK_UNPACK_SUCCESS);
-    *order = (orders_order_t) {0};
-    CHECK_EQ_INT (record_decode (orders_order_fields, &unpacked.data, order), 0);
-    msgpack_unpacked_destroy (&unpacked);
+    ordhost_load (&s_host, &s_dbs, id, order);
 }
 
 static int64_t
@@ -121,27 +110,7 @@ s_held_at (const orders_line_t *line, const char *location)
 static int
 s_fill_entries (const uint8_t id[16], char *last_reason, size_t size)
 {
-    MDB_txn *txn;
-    MDB_cursor *cursor;
-    CHECK_EQ_INT (txnhost_read (&s_host, &txn), 0);
-    CHECK_EQ_INT (mdb_cursor_open (txn, s_dbs.history, &cursor), 0);
-    int count = 0;
-    MDB_val key = {16, (void *) id}, val;
-    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-         mrc == 0 && key.mv_size == 32 && memcmp (key.mv_data, id, 16) == 0;
-         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        msgpack_unpacked unpacked;
-        CHECK_EQ_INT (storeval_read (&val, ORDERS_RECORD_V, &unpacked), 0);
-        char event[64] = "";
-        mp_get_str (&unpacked.data, "event", event, sizeof event);
-        if (strcmp (event, "inventory.backorder.filled") == 0) {
-            count++;
-            mp_get_str (&unpacked.data, "reason", last_reason, size);
-        }
-        msgpack_unpacked_destroy (&unpacked);
-    }
-    mdb_cursor_close (cursor);
-    return count;
+    return ordhost_history (&s_host, &s_dbs, id, "inventory.backorder.filled", last_reason, size);
 }
 
 static inventory_backorder_filled_t
@@ -252,9 +221,7 @@ main (int argc, char **argv)
     store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = ORDERS_SCHEMA_VERSION,
                          .dbs = orders_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&opts, &s_host.store), 0);
-    s_dbs = (orders_dbs_t) {store_dbi (s_host.store, ORDERS_DB_ORDERS), store_dbi (s_host.store, ORDERS_DB_BY_EXTERNAL),
-                            store_dbi (s_host.store, ORDERS_DB_BY_IDEM), store_dbi (s_host.store, ORDERS_DB_RELEASES),
-                            store_dbi (s_host.store, ORDERS_DB_HISTORY)};
+    s_dbs = orders_dbs_in (s_host.store);
     test_fill_grows_reservations ();
     test_refusals ();
     txnhost_close (&s_host);

@@ -69,9 +69,12 @@ s_open (const char *dir)
     store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = 1, .dbs = s_dbs, .nosync = true};
     CHECK_EQ_INT (store_open (&opts, &s_store), 0);
     s_txns = (txnhost_t) {s_store, NULL};
-    s_orders = (orders_dbs_t) {store_dbi (s_store, ORDERS_DB_ORDERS), store_dbi (s_store, ORDERS_DB_BY_EXTERNAL),
-                               store_dbi (s_store, ORDERS_DB_BY_IDEM), store_dbi (s_store, ORDERS_DB_RELEASES),
-                               store_dbi (s_store, ORDERS_DB_HISTORY)};
+    //  only the databases releases touch: this store has no others
+    s_orders = (orders_dbs_t) {.orders = store_dbi (s_store, ORDERS_DB_ORDERS),
+                               .by_external = store_dbi (s_store, ORDERS_DB_BY_EXTERNAL),
+                               .by_idem = store_dbi (s_store, ORDERS_DB_BY_IDEM),
+                               .releases = store_dbi (s_store, ORDERS_DB_RELEASES),
+                               .history = store_dbi (s_store, ORDERS_DB_HISTORY)};
     outq_host_t host = {.send = s_send, .write = s_write, .read = s_read};
     outq_opts_t qopts = {.max_attempts = 5, .max_age_ms = 60000, .backoff_ms = 10, .backoff_max_ms = 100};
     CHECK_EQ_INT (outq_new (&host, &qopts, store_dbi (s_store, DB_OUTQ), &s_queue), 0);

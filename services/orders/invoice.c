@@ -1,0 +1,160 @@
+#include "invoice.h"
+#include "err.h"
+#include "money.h"
+#include "storeval.h"
+#include "uuid.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NUMBER_SIZE (sizeof ((orders_invoice_t *) 0)->invoice_number)
+
+void
+orders_invoice_format (char *out, size_t size, const char *currency, uint64_t n)
+{
+    snprintf (out, size, "INV-%s-%06llu", currency, (unsigned long long) n);
+}
+
+int
+orders_invoice_bill (const orders_order_t *order, const orders_fulfilment_t *fulfilment, int64_t issued_at,
+                     orders_invoice_t *invoice)
+{
+    snprintf (invoice->order_id, sizeof invoice->order_id, "%s", order->order_id);
+    snprintf (invoice->fulfillment_id, sizeof invoice->fulfillment_id, "%s", fulfilment->fulfillment_id);
+    snprintf (invoice->external_id, sizeof invoice->external_id, "%s", order->external_id);
+    snprintf (invoice->account_id, sizeof invoice->account_id, "%s", order->account_id);
+    snprintf (invoice->location, sizeof invoice->location, "%s", fulfilment->location);
+    snprintf (invoice->currency, sizeof invoice->currency, "%s", order->currency);
+    invoice->issued_at = issued_at;
+    invoice->has_issued_at = true;
+    for (size_t i = 0; i < fulfilment->lines_count; i++) {
+        const orders_fulfilment_line_t *from = &fulfilment->lines[i];
+        int64_t units = from->shipped > from->delivered ? from->shipped : from->delivered;
+        if (units == 0)
+            continue;
+        if (from->line < 0 || (size_t) from->line >= order->lines_count)
+            return RM_EINVAL;
+        const orders_line_t *line = &order->lines[from->line];
+        if (strcmp (line->sku, from->sku) != 0 || units > line->quantity)
+            return RM_EINVAL;
+        orders_invoice_line_t *to =
+            (orders_invoice_line_t *) record_push (&invoice->lines, &invoice->lines_count, sizeof *to);
+        if (!to)
+            return RM_ENOMEM;
+        to->line = from->line;
+        snprintf (to->sku, sizeof to->sku, "%s", from->sku);
+        to->quantity = units;
+        to->unit_price = line->unit_price;
+        if (money_mul (units, line->unit_price, &to->extended) != 0
+            || money_add (invoice->total, to->extended, &invoice->total) != 0)
+            return RM_EINVAL;
+    }
+    return invoice->lines_count ? 0 : RM_ENOTFOUND;
+}
+
+//  invoice_by_order keys: the order ID, then the invoice's number in its
+//  sequence (big-endian, so an order's invoices sort in issue order).
+static void
+s_order_key (uint8_t key[24], const uint8_t order_id[16], uint64_t n)
+{
+    memcpy (key, order_id, 16);
+    store_key_u64 (n, key + 16);
+}
+
+static int
+s_next_number (MDB_txn *txn, const orders_dbs_t *dbs, const char *currency, uint64_t *n)
+{
+    MDB_val val;
+    int rc = store_get (txn, dbs->invoice_seq, currency, strlen (currency), &val);
+    if (rc != 0 && rc != RM_ENOTFOUND)
+        return rc;
+    if (rc == 0 && val.mv_size != 8)
+        return RM_ESTORE;
+    *n = (rc == 0 ? store_u64_of (&val) : 0) + 1;
+    uint8_t value[8];
+    store_key_u64 (*n, value);
+    return store_put (txn, dbs->invoice_seq, currency, strlen (currency), value, 8, 0);
+}
+
+int
+orders_invoice_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_invoice_t *invoice, bool *created)
+{
+    uint8_t fulfilment[16], order_id[16];
+    *created = false;
+    if (uuid_parse (invoice->fulfillment_id, fulfilment) != 0 || uuid_parse (invoice->order_id, order_id) != 0)
+        return RM_EINVAL;
+    MDB_val val;
+    int rc = store_get (txn, dbs->invoice_by_fulfilment, fulfilment, 16, &val);
+    if (rc == 0) {
+        if (val.mv_size == 0 || val.mv_size >= NUMBER_SIZE)
+            return RM_ESTORE;
+        snprintf (invoice->invoice_number, NUMBER_SIZE, "%.*s", (int) val.mv_size, (const char *) val.mv_data);
+        return 0;
+    }
+    if (rc != RM_ENOTFOUND)
+        return rc;
+    uint64_t n = 0;
+    if ((rc = s_next_number (txn, dbs, invoice->currency, &n)) != 0)
+        return rc;
+    orders_invoice_format (invoice->invoice_number, NUMBER_SIZE, invoice->currency, n);
+    size_t number_len = strlen (invoice->invoice_number);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    record_pack (orders_invoice_fields, invoice, &pk);
+    rc = storeval_put (txn, dbs->invoices, invoice->invoice_number, number_len, ORDERS_RECORD_V, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    if (rc == 0)
+        rc = store_put (txn, dbs->invoice_by_fulfilment, fulfilment, 16, invoice->invoice_number, number_len, 0);
+    uint8_t key[24];
+    s_order_key (key, order_id, n);
+    if (rc == 0)
+        rc = store_put (txn, dbs->invoice_by_order, key, sizeof key, invoice->invoice_number, number_len, 0);
+    *created = rc == 0;
+    return rc;
+}
+
+static int
+s_read (const MDB_val *val, orders_invoice_t *invoice)
+{
+    msgpack_unpacked unpacked;
+    int rc = storeval_read (val, ORDERS_RECORD_V, &unpacked);
+    if (rc == 0)
+        rc = record_decode (orders_invoice_fields, &unpacked.data, invoice);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 || rc == RM_ENOMEM ? rc : RM_ESTORE;
+}
+
+int
+orders_invoice_get (MDB_txn *txn, const orders_dbs_t *dbs, const char *number, orders_invoice_t *invoice)
+{
+    MDB_val val;
+    int rc = store_get (txn, dbs->invoices, number, strlen (number), &val);
+    return rc == 0 ? s_read (&val, invoice) : rc;
+}
+
+int
+orders_invoice_list (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_invoices_t *list)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, dbs->invoice_by_order, &cursor) != 0)
+        return RM_ESTORE;
+    uint8_t first[24];
+    s_order_key (first, order_id, 0);
+    MDB_val key = {sizeof first, first}, val;
+    int rc = 0;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
+         rc == 0 && mrc == 0 && key.mv_size == sizeof first && memcmp (key.mv_data, order_id, 16) == 0;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        orders_invoice_t *item = (orders_invoice_t *) record_push (&list->items, &list->items_count, sizeof *item);
+        MDB_val stored;
+        rc = !item ? RM_ENOMEM : store_get (txn, dbs->invoices, val.mv_data, val.mv_size, &stored);
+        if (rc == 0)
+            rc = s_read (&stored, item);
+        else if (rc == RM_ENOTFOUND)
+            rc = RM_ESTORE;
+    }
+    mdb_cursor_close (cursor);
+    return rc;
+}

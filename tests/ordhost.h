@@ -1,0 +1,19 @@
+//  ordhost — what orders' unit tests share: a stored order read back as
+//  orders.get answers it, and its history entries counted, on a store the
+//  test drives through txnhost. Failures are CHECKs (harness.h).
+#ifndef RM_TEST_ORDHOST_H
+#define RM_TEST_ORDHOST_H
+
+#include "catalog_orders.h"
+#include "orders.h"
+#include "txnhost.h"
+
+//  The stored order (record_free (orders_order_fields, order) after).
+void ordhost_load (txnhost_t *host, const orders_dbs_t *dbs, const uint8_t id[16], orders_order_t *order);
+
+//  The order's history entries recorded by event (every one when NULL);
+//  the last one's reason into last_reason when not NULL.
+int ordhost_history (txnhost_t *host, const orders_dbs_t *dbs, const uint8_t id[16], const char *event,
+                     char *last_reason, size_t size);
+
+#endif

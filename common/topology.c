@@ -14,9 +14,11 @@ static const struct {
     //  inventory releases the stock of cancelled orders, and asks orders
     //  (the peer it consumes) about an order whose held stock is due to expire
     {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders,fulfillment", "-"},
-    //  orders shows on its lines the backorders inventory fills, and asks
-    //  fulfillment to cancel before it cancels an order
-    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory,fulfillment", "inventory", "-"},
+    //  orders shows on its lines the backorders inventory fills and keeps its
+    //  orders in step with fulfillment's shipments, and asks fulfillment to
+    //  cancel before it cancels an order
+    {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory,fulfillment",
+     "inventory,fulfillment", "-"},
     {"gateway", "-", "-", "orders,pricing,inventory,fulfillment", "-", "8080"},
     //  fulfillment makes fulfilments of accepted orders and backorder fills
     {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "orders,inventory", "-"},

@@ -41,7 +41,7 @@ const msg_spec_t catalog_fulfillment[] = {
         "An order's fulfilments."),
     OP ("fulfillment.cancel", fulfillment_cancel_request_fields, fulfillment_cancel_reply_fields,
         "Cancels an order's fulfilments, or units of its lines, all or nothing: refused while any of them has "
-        "shipped. Cancelling a cancelled order answers the same."),
+        "shipped. Cancelling a cancelled order answers the same; units of lines once per idempotency key."),
     EVENT ("fulfillment.order.created", fulfillment_event_fields,
            "A fulfilment was created: stock held at one location for an order or a backorder fill."),
     EVENT ("fulfillment.shipment.picked", fulfillment_event_fields, "A fulfilment was picked."),

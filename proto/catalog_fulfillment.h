@@ -54,7 +54,9 @@ RECORD_STRUCT (fulfillment_line, FULFILLMENT_LINE)
     X (T, MAPS, lines, 1, CATALOG_MAX_LINES, fulfillment_line, "what ships from location")         \
     R_FF_TRACKING (X, T)                                                                           \
     X (T, TIME, created_at, true, "when the fulfilment was created, Unix ms")                       \
-    X (T, TIME, updated_at, true, "when its status was last confirmed: the newest milestone's occurred_at, Unix ms") \
+    X (T, TIME, updated_at, true,                                                                  \
+       "when its status was last confirmed: the occurred_at of the newest milestone that moved it "  \
+       "(created_at before any), Unix ms")                                                          \
     X (T, STR, source, true, FC_IDENT, 16, "order (stock held at acceptance) or backorder (a backorder fill)")
 
 #define FULFILLMENT(X, T) FULFILLMENT_FIELDS (X, T)
@@ -164,7 +166,8 @@ RECORD_STRUCT (fulfillment_cancelled, FULFILLMENT_CANCELLED)
 
 #define FULFILLMENT_CANCEL_REPLY(X, T)                                                              \
     X (T, MAPS, cancelled, 0, FULFILLMENT_PER_ORDER_MAX, fulfillment_cancelled,                     \
-       "units cancelled, per fulfilment: by this call for lines; for the whole order every unit cancelled, so cancelling again answers the same")
+       "units cancelled, per fulfilment: by this call for lines; for the whole order every unit "      \
+       "cancelled, so cancelling again answers the same")
 RECORD_STRUCT (fulfillment_cancel_reply, FULFILLMENT_CANCEL_REPLY)
 
 //  fulfillment's own figures in sys.health (its details)

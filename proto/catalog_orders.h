@@ -150,6 +150,14 @@ RECORD_STRUCT (orders_status_line, ORDERS_STATUS_LINE)
     X (T, MAPS, fulfillments, 0, CATALOG_MAX_LINES * 64, orders_fulfilment, "each fulfilment's last-known state")
 RECORD_STRUCT (orders_status, ORDERS_STATUS)
 
+//  orders' own figures in sys.health (details)
+#define ORDERS_HEALTH(X, T)                                                                          \
+    R_AMOUNT (X, T, stale_orders, "orders with a fulfilment stale for its status (--stale-<status>)") \
+    R_AMOUNT (X, T, stale_fulfillments, "those fulfilments")                                         \
+    X (T, BOOL, stale_bounded, "the count stopped at its bound: there are at least this many")      \
+    X (T, ANY, lag_seconds, "as orders.status's: how far behind fulfillment's events orders may be; nil when unknown")
+RECORD_STRUCT (orders_health, ORDERS_HEALTH)
+
 //  Invoices: one per fulfilment that shipped, for what shipped
 #define ORDERS_INVOICE_LINE(X, T)                                                            \
     R_ORDER_LINE (X, T) R_SKU (X, T) R_QUANTITY (X, T)                                       \

@@ -142,7 +142,8 @@ invhost_release (service_t *svc, const uint8_t order_id[16])
 }
 
 size_t
-invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *last)
+invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
+                size_t size, size_t max)
 {
     MDB_txn *txn;
     CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
@@ -159,12 +160,13 @@ invhost_events (service_t *svc, uint64_t after, const char *type, const field_sp
         for (uint32_t i = 0; events && i < events->size; i++) {
             if (!mp_str_eq (mp_get (&events->ptr[i], "type"), type))
                 continue;
-            count++;
             const msgpack_object *body = mp_get (&events->ptr[i], "body");
-            if (last && body) {
-                record_free (fields, last);
-                CHECK_EQ_INT (record_decode (fields, body, last), 0);
+            if (count < max && body) {
+                void *record = (char *) records + count * size;
+                memset (record, 0, size);
+                CHECK_EQ_INT (record_decode (fields, body, record), 0);
             }
+            count++;
         }
     }
     msgpack_unpacked_destroy (&unpacked);

@@ -2,7 +2,51 @@
 #include "harness.h"
 #include "mp.h"
 #include "storeval.h"
+#include "uuid.h"
 #include <string.h>
+
+int
+ordhost_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t id[16], const char *status,
+               const ordhost_line_t *lines, size_t count)
+{
+    static const uint8_t hash[32] = {5};
+    char text[UUID_STR_LEN + 1];
+    uuid_format (id, text);
+    int64_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += lines[i].quantity * lines[i].unit_price;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 11);
+    mp_pack_kv_str (&pk, "order_id", text);
+    mp_pack_kv_str (&pk, "external_id", text);
+    mp_pack_kv_str (&pk, "channel", "salesforce");
+    mp_pack_kv_str (&pk, "account_id", "ACC-1");
+    mp_pack_kv_str (&pk, "status", status);
+    mp_pack_kv_str (&pk, "currency", "EUR");
+    mp_pack_kv_int (&pk, "total", total);
+    mp_pack_kv_int (&pk, "created_at", 1700000000000);
+    mp_pack_str (&pk, "lines");
+    msgpack_pack_array (&pk, (uint32_t) count);
+    for (size_t i = 0; i < count; i++) {
+        msgpack_pack_map (&pk, 7);
+        mp_pack_kv_str (&pk, "sku", lines[i].sku);
+        mp_pack_kv_int (&pk, "quantity", lines[i].quantity);
+        mp_pack_kv_int (&pk, "unit_price", lines[i].unit_price);
+        mp_pack_kv_int (&pk, "extended_price", lines[i].quantity * lines[i].unit_price);
+        mp_pack_kv_int (&pk, "shipped", 0);
+        mp_pack_kv_int (&pk, "delivered", 0);
+        mp_pack_str (&pk, "reservations");
+        msgpack_pack_array (&pk, 0);
+    }
+    mp_pack_kv_str (&pk, "idempotency_key", "");
+    mp_pack_kv_str (&pk, "correlation_id", "cid-1");
+    int rc = orders_store (txn, dbs, id, hash, "salesforce", text, "", buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
 
 void
 ordhost_load (txnhost_t *host, const orders_dbs_t *dbs, const uint8_t id[16], orders_order_t *order)

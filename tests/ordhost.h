@@ -8,6 +8,19 @@
 #include "orders.h"
 #include "txnhost.h"
 
+//  A line of an order to store: sku, quantity, unit_price.
+typedef struct {
+    const char *sku;
+    int64_t quantity, unit_price;
+} ordhost_line_t;
+
+//  Stores, in txn, an order as submit.c stores one: in status, in EUR,
+//  its ID as external_id, the lines with nothing shipped, delivered or
+//  reserved, and the fields kept for internal use. Returns orders_store's
+//  code.
+int ordhost_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t id[16], const char *status,
+                   const ordhost_line_t *lines, size_t count);
+
 //  The stored order (record_free (orders_order_fields, order) after).
 void ordhost_load (txnhost_t *host, const orders_dbs_t *dbs, const uint8_t id[16], orders_order_t *order);
 

@@ -3,6 +3,8 @@
 #include "fforder.h"
 #include "fulfilment.h"
 #include "log.h"
+#include "sha256.h"
+#include "storeval.h"
 #include "uuid.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -257,9 +259,49 @@ s_lines (service_t *svc, MDB_txn *txn, const ffstore_dbs_t *dbs, const fulfillme
     return rc;
 }
 
+//  cancels: the order's ID, then the SHA-256 of the idempotency key.
+static void
+s_cancel_key (uint8_t key[16 + SHA256_LEN], const uint8_t order_id[16], const char *idem)
+{
+    memcpy (key, order_id, 16);
+    sha256 (idem, strlen (idem), key + 16);
+}
+
+//  The answer stored under the key into *out: 0, RM_ENOTFOUND, or a store
+//  error.
+static int
+s_answered_before (MDB_txn *txn, const ffstore_dbs_t *dbs, const uint8_t key[16 + SHA256_LEN],
+                   fulfillment_cancel_reply_t *out)
+{
+    MDB_val val;
+    int rc = store_get (txn, dbs->cancels, key, 16 + SHA256_LEN, &val);
+    if (rc != 0)
+        return rc;
+    msgpack_unpacked unpacked;
+    rc = storeval_read (&val, FFSTORE_RECORD_V, &unpacked);
+    if (rc == 0)
+        rc = record_decode (fulfillment_cancel_reply_fields, &unpacked.data, out);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc == 0 || rc == RM_ENOMEM ? rc : RM_ESTORE;
+}
+
+static int
+s_remember (MDB_txn *txn, const ffstore_dbs_t *dbs, const uint8_t key[16 + SHA256_LEN],
+            const fulfillment_cancel_reply_t *out)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    record_pack (fulfillment_cancel_reply_fields, out, &pk);
+    int rc = storeval_put (txn, dbs->cancels, key, 16 + SHA256_LEN, FFSTORE_RECORD_V, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
 int
 ffcancel_apply (service_t *svc, MDB_txn *txn, const fulfillment_cancel_request_t *in, const char *cid,
-                fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem)
+                const char *idem, fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem)
 {
     *out = (fulfillment_cancel_reply_t) {0};
     *problem = (ffcancel_problem_t) {0};
@@ -267,6 +309,14 @@ ffcancel_apply (service_t *svc, MDB_txn *txn, const fulfillment_cancel_request_t
     if (uuid_parse (in->order_id, id) != 0)
         return s_problem (problem, RM_EINVAL, "/order_id", "not an order ID");
     ffstore_dbs_t dbs = ffstore_dbs_of (svc);
+    uint8_t key[16 + SHA256_LEN];
+    bool keyed = in->lines_count && idem && *idem;
+    if (keyed) {
+        s_cancel_key (key, id, idem);
+        int rc = s_answered_before (txn, &dbs, key, out);
+        if (rc != RM_ENOTFOUND)
+            return rc;
+    }
     fforder_t order;
     s_set_t set = {0};
     int rc = fforder_load (txn, &dbs, id, &order);
@@ -287,6 +337,8 @@ ffcancel_apply (service_t *svc, MDB_txn *txn, const fulfillment_cancel_request_t
                   in->order_id);
     if (rc == 0)
         rc = fforder_save (txn, &dbs, id, &order);
+    if (rc == 0 && keyed)
+        rc = s_remember (txn, &dbs, key, out);
     s_set_free (&set);
     record_free (fforder_fields, &order);
     return rc;
@@ -305,7 +357,8 @@ s_write (MDB_txn *txn, void *arg)
 {
     s_ctx_t *ctx = (s_ctx_t *) arg;
     record_free (fulfillment_cancel_reply_fields, &ctx->out);
-    return ffcancel_apply (ctx->svc, txn, ctx->in, request_cid (ctx->req), &ctx->out, &ctx->problem);
+    return ffcancel_apply (ctx->svc, txn, ctx->in, request_cid (ctx->req), request_idem (ctx->req), &ctx->out,
+                           &ctx->problem);
 }
 
 int

@@ -5,8 +5,11 @@
 //  has not arrived yet is recorded as cancelled, so its acceptance makes
 //  nothing; cancelling again answers the same. Units of lines: taken from
 //  the line's fulfilments that have not shipped, newest first, refused
-//  when more are asked than are unshipped. Each fulfilment changed is
-//  published as fulfillment.order.cancelled in the same transaction.
+//  when more are asked than are unshipped; with an idempotency key, the
+//  same key again answers the first answer and cancels nothing more (the
+//  cancels database keeps it under the order's ID and the key's SHA-256).
+//  Each fulfilment changed is published as fulfillment.order.cancelled in
+//  the same transaction.
 #ifndef RM_FFCANCEL_H
 #define RM_FFCANCEL_H
 
@@ -18,7 +21,8 @@ typedef struct {
     char message[256];
 } ffcancel_problem_t;
 
-//  Applies the cancel in txn and fills *out (zeroed here; record_free
+//  Applies the cancel (idem: the request's idempotency key, "" for none)
+//  in txn and fills *out (zeroed here; record_free
 //  (fulfillment_cancel_reply_fields, out) after). Returns 0; with problem
 //  set: RM_ECONFLICT (a fulfilment shipped, or lines of an order already
 //  cancelled), RM_EINVAL (a line asked twice, held by no fulfilment, or
@@ -26,7 +30,7 @@ typedef struct {
 //  acceptance has not arrived: try again); else RM_ENOMEM or a store
 //  error. Nothing is written when it fails.
 int ffcancel_apply (service_t *svc, MDB_txn *txn, const fulfillment_cancel_request_t *in, const char *cid,
-                    fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem);
+                    const char *idem, fulfillment_cancel_reply_t *out, ffcancel_problem_t *problem);
 
 //  fulfillment.cancel.
 int ffcancel_handle (service_t *svc, request_t *req);

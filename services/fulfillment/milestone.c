@@ -288,11 +288,13 @@ s_apply (service_t *svc, MDB_txn *txn, fulfilment_t *f, const fulfillment_milest
     if (rc < 0)
         return rc;
     const int64_t *given = rc == 0 ? units : NULL;
-    *applied = stage == S_EXCEPTION ? m->occurred_at >= f->updated_at : stage > f->stage;
+    //  updated_at is created_at until a milestone first moves the status
+    bool confirmed = f->stage > FULFILMENT_ALLOCATED || f->excepted;
+    *applied = stage == S_EXCEPTION ? !confirmed || m->occurred_at >= f->updated_at : stage > f->stage;
     if (!*applied)
         return 0;
     s_set_tracking (f, m);
-    if (m->occurred_at > f->updated_at)
+    if (!confirmed || m->occurred_at > f->updated_at)
         f->updated_at = m->occurred_at;
     return stage == S_EXCEPTION ? s_except (svc, txn, f, m, cid) : s_progress (svc, txn, f, stage, given, m, cid);
 }

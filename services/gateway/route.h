@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define ROUTE_PATH_MAX 1024
-#define ROUTE_PARAMS_MAX 4
+#define ROUTE_PARAMS_MAX 6
 
 typedef enum {
     ROUTE_CALL,       //  one service operation

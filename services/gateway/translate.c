@@ -487,13 +487,23 @@ s_location (const char *template, json_t *reply, char *out, size_t size)
 
 //  A conflict with an order made before names it (orders.submit's detail
 //  order_id): its ID in the problem and, on the route that creates orders,
-//  its Location.
+//  its Location. A cancel refused because fulfilments shipped names them
+//  (orders.cancel's details fulfillment_id): fulfillment_ids.
 static void
 s_add_conflicting (const route_t *route, const msgpack_object *details, translate_reply_t *out)
 {
-    char order_id[64];
-    if (!details || details->type != MSGPACK_OBJECT_ARRAY || details->via.array.size == 0
-        || mp_get_str (&details->via.array.ptr[0], "order_id", order_id, sizeof order_id) != 0)
+    char order_id[64], fulfillment_id[64];
+    if (!details || details->type != MSGPACK_OBJECT_ARRAY || details->via.array.size == 0)
+        return;
+    json_t *shipped = json_array ();
+    for (uint32_t i = 0; shipped && i < details->via.array.size; i++)
+        if (mp_get_str (&details->via.array.ptr[i], "fulfillment_id", fulfillment_id, sizeof fulfillment_id) == 0)
+            json_array_append_new (shipped, json_string (fulfillment_id));
+    if (json_array_size (shipped) > 0)
+        json_object_set_new (out->body, "fulfillment_ids", shipped);
+    else
+        json_decref (shipped);
+    if (mp_get_str (&details->via.array.ptr[0], "order_id", order_id, sizeof order_id) != 0)
         return;
     json_object_set_new (out->body, "order_id", json_string (order_id));
     if (route->created)

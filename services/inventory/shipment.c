@@ -150,10 +150,9 @@ s_write (service_t *svc, MDB_txn *txn, const char *cid, const shipment_t *in, co
         rc = s_fill_backorders (svc, txn, cid, done);
     if (rc == 0 && commit)
         rc = reservation_commit (svc, txn, cid, in->order_id);
+    const char *type = in->fulfillment_id ? "inventory.stock.shipped" : "inventory.reservation.reduced";
     if (rc == 0)
-        record_pack (inventory_settled_event_fields, done,
-                     service_event (svc, in->fulfillment_id ? "inventory.stock.shipped" : "inventory.reservation.reduced",
-                                    cid));
+        record_pack (inventory_settled_event_fields, done, service_event (svc, type, cid));
     return rc;
 }
 

@@ -166,8 +166,8 @@ orders_fill_apply (MDB_txn *txn, const orders_dbs_t *dbs, const inventory_backor
     return rc == 1 ? 0 : rc;
 }
 
-static int
-s_on_backorder_filled (void *host, MDB_txn *txn, const envelope_t *event)
+int
+orders_fill_on_event (void *host, MDB_txn *txn, const envelope_t *event)
 {
     service_t *svc = (service_t *) host;
     inventory_backorder_filled_t fill = {0};
@@ -187,10 +187,3 @@ s_on_backorder_filled (void *host, MDB_txn *txn, const envelope_t *event)
     record_free (inventory_backorder_filled_fields, &fill);
     return rc;
 }
-
-static const char *const s_inventory_events[] = {"inventory.backorder.filled", NULL};
-
-const consumer_def_t orders_consumers[] = {
-    {"inventory", s_inventory_events, s_on_backorder_filled},
-    {NULL, NULL, NULL},
-};

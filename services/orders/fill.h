@@ -22,7 +22,9 @@
 int orders_fill_apply (MDB_txn *txn, const orders_dbs_t *dbs, const inventory_backorder_filled_t *fill,
                        uint64_t seq, const char *cid, const char *caller);
 
-//  The events orders consumes: inventory.backorder.filled from inventory.
-extern const consumer_def_t orders_consumers[];
+//  Applies inventory.backorder.filled (a consumer_apply_fn: host is the
+//  service). An order still being submitted answers RM_EBUSY (retried:
+//  the fill is applied once it is stored); the rest as orders_fill_apply.
+int orders_fill_on_event (void *host, MDB_txn *txn, const envelope_t *event);
 
 #endif

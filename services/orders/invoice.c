@@ -158,3 +158,44 @@ orders_invoice_list (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_
     mdb_cursor_close (cursor);
     return rc;
 }
+
+//  ---------------------------------------------------------------------
+//  orders.invoices and orders.invoice
+
+int
+orders_invoice_handle_list (service_t *svc, request_t *req)
+{
+    uint8_t id[16];
+    MDB_txn *txn;
+    orders_found_t found;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = orders_request_load (svc, req, id, &txn, &found);
+    if (rc != 0)
+        return rc == RM_ENOTFOUND ? 0 : rc;
+    orders_invoices_t list = {0};
+    rc = orders_invoice_list (txn, &dbs, id, &list);
+    if (rc == 0)
+        record_pack (orders_invoices_fields, &list, request_reply_ok (req));
+    record_free (orders_invoices_fields, &list);
+    return rc;
+}
+
+int
+orders_invoice_handle_get (service_t *svc, request_t *req)
+{
+    orders_invoice_request_t in = {0};
+    MDB_txn *txn;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    orders_invoice_t invoice = {0};
+    int rc = record_decode (orders_invoice_request_fields, request_body (req), &in);
+    if (rc == 0)
+        rc = service_read_txn (svc, &txn);
+    if (rc == 0)
+        rc = orders_invoice_get (txn, &dbs, in.invoice_number, &invoice);
+    if (rc == RM_ENOTFOUND)
+        request_reply_error (req, rc, NULL, "no invoice %s", in.invoice_number);
+    else if (rc == 0)
+        record_pack (orders_invoice_fields, &invoice, request_reply_ok (req));
+    record_free (orders_invoice_fields, &invoice);
+    return rc == RM_ENOTFOUND ? 0 : rc;
+}

@@ -43,4 +43,9 @@ int orders_invoice_get (MDB_txn *txn, const orders_dbs_t *dbs, const char *numbe
 //  it either way). Returns 0, RM_ENOMEM or RM_ESTORE.
 int orders_invoice_list (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_invoices_t *list);
 
+//  orders.invoices {order_id} -> {items} (not_found for an order orders
+//  does not have) and orders.invoice {invoice_number} (service_handler_fn).
+int orders_invoice_handle_list (service_t *svc, request_t *req);
+int orders_invoice_handle_get (service_t *svc, request_t *req);
+
 #endif

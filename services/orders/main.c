@@ -1,8 +1,10 @@
 //  orders — owns orders: validates and accepts submissions from Salesforce
 //  and other channels, with prices checked by pricing and stock reserved by
-//  inventory, and shows on their lines the backorders inventory fills.
-#include "fill.h"
+//  inventory, shows on their lines the backorders inventory fills, keeps
+//  their status in step with fulfillment's shipments, invoices what
+//  shipped, and cancels them once fulfillment has.
 #include "orders.h"
+#include "tracking.h"
 
 static const service_def_t s_def = {
     .name = "orders",
@@ -10,8 +12,10 @@ static const service_def_t s_def = {
     .schema_version = ORDERS_SCHEMA_VERSION,
     .migrations = orders_migrations,
     .routes = orders_routes,
-    .on_start = orders_start,
+    .options = orders_options,
+    .on_start = orders_on_start,
     .consumers = orders_consumers,
+    .health = orders_tracking_health,
 };
 
 int

@@ -1,5 +1,10 @@
 #include "orders.h"
+#include "cancel.h"
 #include "catalog_orders.h"
+#include "fill.h"
+#include "invoice.h"
+#include "stale.h"
+#include "tracking.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -32,6 +37,19 @@ orders_dbs_in (store_t *store)
                            store_dbi (store, ORDERS_DB_INVOICES), store_dbi (store, ORDERS_DB_INVOICE_BY_FULFILMENT),
                            store_dbi (store, ORDERS_DB_INVOICE_BY_ORDER), store_dbi (store, ORDERS_DB_INVOICE_SEQ),
                            store_dbi (store, ORDERS_DB_CANCELS), store_dbi (store, ORDERS_DB_FULFILMENT_AGE)};
+}
+
+int
+orders_call_timeout (service_t *svc, request_t *req)
+{
+    int timeout = service_call_timeout (svc);
+    int64_t deadline = request_envelope (req)->deadline_ms;
+    if (deadline > 0) {
+        int64_t left = deadline - clock_now_ms () - 50;
+        if (left < timeout)
+            timeout = left > 1 ? (int) left : 1;
+    }
+    return timeout;
 }
 
 void
@@ -83,6 +101,43 @@ orders_load (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], 
     found->found = true;
     memcpy (found->order_id, order_id, 16);
     return 0;
+}
+
+int
+orders_decode (const MDB_val *stored, msgpack_unpacked *unpacked, orders_order_t *order)
+{
+    msgpack_unpacked_init (unpacked);
+    if (msgpack_unpack_next (unpacked, (const char *) stored->mv_data, stored->mv_size, NULL) != MSGPACK_UNPACK_SUCCESS
+        || unpacked->data.type != MSGPACK_OBJECT_MAP)
+        return RM_ESTORE;
+    int rc = record_decode (orders_order_fields, &unpacked->data, order);
+    return rc == 0 || rc == RM_ENOMEM ? rc : RM_ESTORE;
+}
+
+int
+orders_load_decoded (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_found_t *found,
+                     msgpack_unpacked *unpacked, orders_order_t *order)
+{
+    msgpack_unpacked_init (unpacked);
+    int rc = orders_load (txn, dbs, order_id, found);
+    return rc != 0 ? rc : orders_decode (&found->order, unpacked, order);
+}
+
+int
+orders_request_load (service_t *svc, request_t *req, uint8_t id[16], MDB_txn **txn, orders_found_t *found)
+{
+    orders_get_request_t in = {0};
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = record_decode (orders_get_request_fields, request_body (req), &in);
+    if (rc == 0 && uuid_parse (in.order_id, id) != 0)
+        rc = RM_ENOTFOUND;
+    if (rc == 0)
+        rc = service_read_txn (svc, txn);
+    if (rc == 0)
+        rc = orders_load (*txn, &dbs, id, found);
+    if (rc == RM_ENOTFOUND)
+        request_reply_error (req, rc, NULL, "no order %s", in.order_id);
+    return rc;
 }
 
 int
@@ -241,11 +296,10 @@ orders_status (const MDB_val *order, char *status, size_t size)
     msgpack_unpacked_destroy (&unpacked);
 }
 
-//  What settling and cancelling read of a stored order: its status, the
+//  What settling reads of a stored order: its status, the
 //  keys of its indexes and the submission's IDs kept for internal use.
 #define S_ORDER_KEYS(X, T)                                                                         \
-    X (T, STR, status, true, FC_IDENT, 16, "pending, accepted or cancelled")                        \
-    R_CHANNEL (X, T, true, "sales channel") R_EXTERNAL_ID (X, T, "the client's order reference")    \
+    R_ORDER_STATUS (X, T) R_CHANNEL (X, T, true, "sales channel") R_EXTERNAL_ID (X, T, "the client's order reference")    \
     X (T, STR, idempotency_key, false, FC_NONE, ENVELOPE_IDEM_MAX - 1, "the submission's Idempotency-Key") \
     X (T, STR, correlation_id, false, FC_NONE, ENVELOPE_CID_MAX - 1, "the request that submitted it")
 RECORD_STRUCT (orders_keys, S_ORDER_KEYS)
@@ -556,14 +610,9 @@ const store_migration_t orders_migrations[] = {
 static RECORD_FIELDS_OF (s_order_in_submitted, ORDERS_ORDER_FIELDS, orders_submitted_order_t)
 static RECORD_FIELDS_OF (s_order_in_cancelled, ORDERS_ORDER_FIELDS, orders_cancelled_order_t)
 
-//  Reads a stored order map into record through read (fields a record
-//  of the type fields describes holds) and packs record as fields
-//  describes; the stored fields kept for internal use are left out, as
-//  they are in no description. Returns 0, RM_ENOMEM or RM_ESTORE with
-//  nothing packed.
-static int
-s_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
-               const field_spec_t *fields, void *record)
+int
+orders_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
+                    const field_spec_t *fields, void *record)
 {
     int rc = record_decode (read, stored, record);
     if (rc == 0)
@@ -585,7 +634,7 @@ s_reply_stored (request_t *req, const MDB_val *order, const field_spec_t *read, 
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     int rc = msgpack_unpack_next (&unpacked, (const char *) order->mv_data, order->mv_size, NULL)
                      == MSGPACK_UNPACK_SUCCESS
-                 ? s_pack_stored (&pk, &unpacked.data, read, fields, record)
+                 ? orders_pack_stored (&pk, &unpacked.data, read, fields, record)
                  : RM_ESTORE;
     if (rc == 0)
         mp_pack_raw (request_reply_ok (req), buf.data, buf.size);
@@ -623,7 +672,7 @@ orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len)
     msgpack_unpacked_init (&unpacked);
     orders_order_t event = {0};
     int rc = msgpack_unpack_next (&unpacked, order, order_len, NULL) == MSGPACK_UNPACK_SUCCESS
-                 ? s_pack_stored (pk, &unpacked.data, orders_order_fields, orders_order_fields, &event)
+                 ? orders_pack_stored (pk, &unpacked.data, orders_order_fields, orders_order_fields, &event)
                  : RM_ESTORE;
     msgpack_unpacked_destroy (&unpacked);
     return rc;
@@ -691,139 +740,23 @@ s_find (service_t *svc, request_t *req)
 }
 
 //  ---------------------------------------------------------------------
-//  cancellation and history
-
-typedef struct {
-    service_t *svc;
-    request_t *req;
-    uint8_t id[16];
-    orders_cancel_request_t in;
-    bool changed;
-    msgpack_sbuffer order;        //  the order as it is now stored
-} cancel_ctx_t;
-
-//  Packs the stored map with status cancelled, the time and the reason.
-static int
-s_pack_cancelled (const msgpack_object *stored, cancel_ctx_t *ctx, msgpack_packer *pk)
-{
-    const msgpack_object_map *map = &stored->via.map;
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < map->size; i++)
-        kept += !mp_str_eq (&map->ptr[i].key, "status");
-    msgpack_pack_map (pk, kept + (*ctx->in.reason ? 3 : 2));
-    for (uint32_t i = 0; i < map->size; i++)
-        if (!mp_str_eq (&map->ptr[i].key, "status")) {
-            mp_pack_object (pk, &map->ptr[i].key);
-            mp_pack_object (pk, &map->ptr[i].val);
-        }
-    mp_pack_kv_str (pk, "status", "cancelled");
-    mp_pack_kv_int (pk, "cancelled_at", clock_now_ms ());
-    if (*ctx->in.reason)
-        mp_pack_kv_str (pk, "cancel_reason", ctx->in.reason);
-    return 0;
-}
-
-//  orders.order.cancelled: the order as it was stored before, and why.
-static int
-s_pack_cancel_event (cancel_ctx_t *ctx, const msgpack_object *stored)
-{
-    orders_cancelled_event_t event = {0};
-    snprintf (event.reason, sizeof event.reason, "%s", ctx->in.reason);
-    msgpack_packer *pk = service_event (ctx->svc, "orders.order.cancelled", request_cid (ctx->req));
-    return s_pack_stored (pk, stored, orders_cancelled_event_fields, orders_cancelled_event_fields, &event);
-}
-
-static int
-s_cancel_write (MDB_txn *txn, void *arg)
-{
-    cancel_ctx_t *ctx = (cancel_ctx_t *) arg;
-    orders_dbs_t dbs = orders_dbs_of (ctx->svc);
-    orders_found_t found = {0};
-    int rc = orders_load (txn, &dbs, ctx->id, &found);
-    if (rc != 0)
-        return rc;
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    if (msgpack_unpack_next (&unpacked, (const char *) found.order.mv_data, found.order.mv_size, NULL)
-            != MSGPACK_UNPACK_SUCCESS
-        || unpacked.data.type != MSGPACK_OBJECT_MAP) {
-        msgpack_unpacked_destroy (&unpacked);
-        return RM_ESTORE;
-    }
-    orders_keys_t keys;
-    rc = s_keys_read (&unpacked.data, &keys);
-    msgpack_sbuffer_clear (&ctx->order);
-    if (rc == 0 && strcmp (keys.status, "pending") == 0)
-        rc = RM_EBUSY;
-    else if (rc == 0 && strcmp (keys.status, "cancelled") == 0)
-        msgpack_sbuffer_write (&ctx->order, found.order.mv_data, found.order.mv_size);
-    else if (rc == 0) {
-        msgpack_packer pk;
-        msgpack_packer_init (&pk, &ctx->order, msgpack_sbuffer_write);
-        s_pack_cancelled (&unpacked.data, ctx, &pk);
-        rc = orders_store (txn, &dbs, ctx->id, found.hash, keys.channel, keys.external_id, keys.idempotency_key,
-                           ctx->order.data, ctx->order.size);
-        if (rc == 0)
-            rc = orders_history_add (txn, &dbs, ctx->id, "cancelled", "orders.order.cancelled",
-                                     request_cid (ctx->req), request_caller (ctx->req), ctx->in.reason);
-        if (rc == 0)
-            rc = s_pack_cancel_event (ctx, &unpacked.data);
-        ctx->changed = rc == 0;
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    return rc;
-}
-
-static int
-s_cancel (service_t *svc, request_t *req)
-{
-    cancel_ctx_t ctx = {.svc = svc, .req = req};
-    msgpack_sbuffer_init (&ctx.order);
-    int rc = record_decode (orders_cancel_request_fields, request_body (req), &ctx.in);
-    const char *text = ctx.in.order_id;
-    if (rc == 0 && uuid_parse (text, ctx.id) != 0)
-        rc = RM_ENOTFOUND;
-    if (rc == 0)
-        rc = service_write (svc, s_cancel_write, &ctx);
-    if (rc == RM_ENOTFOUND)
-        request_reply_error (req, rc, NULL, "no order %s", text);
-    else if (rc == RM_EBUSY)
-        request_reply_error (req, rc, NULL, "order %s is still being submitted; retry shortly", text);
-    else if (rc == 0) {
-        if (ctx.changed)
-            log_info (request_cid (req), "order %s cancelled%s%s", text, *ctx.in.reason ? ": " : "", ctx.in.reason);
-        MDB_val order = {ctx.order.size, ctx.order.data};
-        orders_reply_cancelled (req, &order, ctx.changed);
-    }
-    msgpack_sbuffer_destroy (&ctx.order);
-    return rc;
-}
+//  history
 
 static int
 s_history (service_t *svc, request_t *req)
 {
-    orders_get_request_t in = {0};
     uint8_t id[16];
     MDB_txn *txn;
     orders_found_t found = {0};
     orders_dbs_t dbs = orders_dbs_of (svc);
-    int rc = record_decode (orders_get_request_fields, request_body (req), &in);
-    const char *text = in.order_id;
-    if (rc == 0 && uuid_parse (text, id) != 0)
-        rc = RM_ENOTFOUND;
-    if (rc == 0)
-        rc = service_read_txn (svc, &txn);
-    if (rc == 0)
-        rc = orders_load (txn, &dbs, id, &found);
-    if (rc == RM_ENOTFOUND)
-        return request_reply_error (req, rc, NULL, "no order %s", text);
+    int rc = orders_request_load (svc, req, id, &txn, &found);
     if (rc != 0)
-        return rc;
+        return rc == RM_ENOTFOUND ? 0 : rc;
     MDB_cursor *cursor;
     if (mdb_cursor_open (txn, dbs.history, &cursor) != 0)
         return RM_ESTORE;
     orders_history_t reply = {0};
-    snprintf (reply.order_id, sizeof reply.order_id, "%s", text);
+    uuid_format (id, reply.order_id);
     MDB_val key = {16, id}, val;
     rc = 0;
     for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
@@ -849,8 +782,35 @@ const service_route_t orders_routes[] = {
     {"orders.submit", orders_submit},
     {"orders.get", s_get},
     {"orders.find", s_find},
-    {"orders.cancel", s_cancel},
+    {"orders.cancel", orders_cancel_handle},
     {"orders.history", s_history},
     {"orders.hold_status", orders_hold_status},
+    {"orders.status", orders_tracking_handle_status},
+    {"orders.invoices", orders_invoice_handle_list},
+    {"orders.invoice", orders_invoice_handle_get},
     {NULL, NULL},
 };
+
+static const char *const s_inventory_events[] = {"inventory.backorder.filled", NULL};
+static const char *const s_fulfillment_events[] = {
+    "fulfillment.order.created",        "fulfillment.shipment.picked",    "fulfillment.shipment.packed",
+    "fulfillment.shipment.shipped",     "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
+    "fulfillment.order.cancelled",      NULL};
+
+const consumer_def_t orders_consumers[] = {
+    {"inventory", s_inventory_events, orders_fill_on_event},
+    {"fulfillment", s_fulfillment_events, orders_tracking_on_event},
+    {NULL, NULL, NULL},
+};
+
+const service_option_t orders_options[] = {
+    ORDERS_STALE_OPTIONS,
+    {NULL, NULL, NULL},
+};
+
+int
+orders_on_start (service_t *svc)
+{
+    int rc = orders_tracking_start (svc);
+    return rc == 0 ? orders_start (svc) : rc;
+}

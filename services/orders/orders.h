@@ -14,6 +14,7 @@
 #ifndef RM_ORDERS_H
 #define RM_ORDERS_H
 
+#include "catalog_orders.h"
 #include "service.h"
 #include <lmdb.h>
 #include <stdbool.h>
@@ -49,6 +50,10 @@ typedef struct {
 orders_dbs_t orders_dbs_of (service_t *svc);
 orders_dbs_t orders_dbs_in (store_t *store);
 
+//  The ms a call made for req may take: the rest of the caller's deadline
+//  (less a margin to answer in), never more than the configured timeout.
+int orders_call_timeout (service_t *svc, request_t *req);
+
 //  Channels are compared without regard to case ("SALESFORCE" is
 //  "salesforce"): lower-cases one in place (identifiers are ASCII), before
 //  it is stored or used in a key.
@@ -70,6 +75,20 @@ typedef struct {
 int orders_find_submission (MDB_txn *txn, const orders_dbs_t *dbs, const char *channel,
                             const char *external_id, const char *idem, const uint8_t hash[32],
                             orders_found_t *found);
+
+//  Decodes a stored order map (unpacked holds it: destroy it, and
+//  record_free order, either way). Returns 0, RM_ENOMEM or RM_ESTORE.
+int orders_decode (const MDB_val *stored, msgpack_unpacked *unpacked, orders_order_t *order);
+
+//  orders_load, then orders_decode (unpacked is initialised either way).
+int orders_load_decoded (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_found_t *found,
+                         msgpack_unpacked *unpacked, orders_order_t *order);
+
+//  The order a request {order_id} names (orders.history's, orders.status's,
+//  orders.invoices'): its ID, a read transaction and the stored order.
+//  Returns 0; RM_ENOTFOUND after answering "no order" when order_id is not
+//  a UUID or names none; or a store error.
+int orders_request_load (service_t *svc, request_t *req, uint8_t id[16], MDB_txn **txn, orders_found_t *found);
 
 //  Loads an order by ID; RM_ENOTFOUND when absent.
 int orders_load (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_found_t *found);
@@ -121,6 +140,14 @@ void orders_reply_order (request_t *req, const MDB_val *order);
 void orders_reply_submitted (request_t *req, const MDB_val *order, bool created);
 void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed);
 
+//  Reads a stored order map into record through read (fields a record
+//  of the type fields describes holds) and packs record as fields
+//  describes; the stored fields kept for internal use are left out, as
+//  they are in no description. Returns 0, RM_ENOMEM or RM_ESTORE with
+//  nothing packed.
+int orders_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
+                        const field_spec_t *fields, void *record);
+
 //  Packs the event orders.order.accepted from a stored order map (packed,
 //  order_len bytes). Returns 0, RM_ENOMEM or RM_ESTORE with nothing packed.
 int orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len);
@@ -144,6 +171,13 @@ bool orders_order_in_flight (const char *order_id);
 //  Returns 0, RM_ENOMEM or a store error.
 int orders_hold_status (service_t *svc, request_t *req);
 
+//  What main.c wires: the operations, the events orders consumes
+//  (inventory.backorder.filled, fill.h; fulfillment's, tracking.h), its
+//  options (the stale limits, stale.h) and what runs at start (the stale
+//  limits read, then orders_start).
 extern const service_route_t orders_routes[];
+extern const consumer_def_t orders_consumers[];
+extern const service_option_t orders_options[];
+int orders_on_start (service_t *svc);
 
 #endif

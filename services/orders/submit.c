@@ -686,21 +686,6 @@ s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *
     return 0;
 }
 
-//  A call may take the rest of the caller's deadline, never more than the
-//  configured timeout.
-static int
-s_call_timeout (submission_t *sub)
-{
-    int timeout = service_call_timeout (sub->svc);
-    int64_t deadline = request_envelope (sub->req)->deadline_ms;
-    if (deadline > 0) {
-        int64_t left = deadline - clock_now_ms () - 50;
-        if (left < timeout)
-            timeout = left > 1 ? (int) left : 1;
-    }
-    return timeout;
-}
-
 //  Takes the submission into the table of those in flight and asks pricing
 //  and inventory, with nothing stored first. Returns 0, or RM_ENOMEM with
 //  nothing sent.
@@ -721,7 +706,7 @@ s_start (submission_t *sub)
         msgpack_sbuffer_destroy (&stock_body);
         return rc;
     }
-    int64_t deadline = clock_mono_ms () + s_call_timeout (sub);
+    int64_t deadline = clock_mono_ms () + orders_call_timeout (sub->svc, sub->req);
     sub->waiting = 2;
     request_defer (sub->req);
     if (!zhashx_lookup (s_inflight, sub->key))

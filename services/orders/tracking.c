@@ -1,6 +1,11 @@
 #include "tracking.h"
+#include "catalog_fulfillment.h"
+#include "clock.h"
 #include "err.h"
+#include "invoice.h"
+#include "log.h"
 #include "mp.h"
+#include "stale.h"
 #include "storeval.h"
 #include "uuid.h"
 #include <stdlib.h>
@@ -16,10 +21,29 @@ orders_tracking_final (const char *status)
     return strcmp (status, "delivered") == 0 || strcmp (status, "cancelled") == 0;
 }
 
-static int64_t
-s_line_quantity (const orders_fulfilment_line_t *line)
+static bool
+s_left (const orders_fulfilment_t *f)
 {
-    return line->quantity > line->cancelled ? line->quantity - line->cancelled : 0;
+    return strcmp (f->status, "shipped") == 0 || strcmp (f->status, "delivered") == 0;
+}
+
+//  Whether every unit the order still wants (its lines less what it
+//  cancelled) has left or fell short in a fulfilment that left: then no
+//  more will ship, whatever fulfilments the read model still shows open
+//  (their cancellation may not have arrived yet).
+static bool
+s_all_left (const orders_order_t *order, const orders_fulfilment_t *fulfilments, size_t count)
+{
+    for (size_t l = 0; l < order->lines_count; l++) {
+        int64_t wanted = order->lines[l].quantity - order->lines[l].cancelled;
+        for (size_t i = 0; i < count && wanted > 0; i++)
+            for (size_t k = 0; s_left (&fulfilments[i]) && k < fulfilments[i].lines_count; k++)
+                if (fulfilments[i].lines[k].line == (int64_t) l)
+                    wanted -= fulfilments[i].lines[k].shipped + fulfilments[i].lines[k].shortfall;
+        if (wanted > 0)
+            return false;
+    }
+    return true;
 }
 
 const char *
@@ -27,30 +51,24 @@ orders_tracking_order_status (const orders_order_t *order, const orders_fulfilme
 {
     if (strcmp (order->status, "pending") == 0 || strcmp (order->status, "cancelled") == 0)
         return strcmp (order->status, "pending") == 0 ? "pending" : "cancelled";
-    int64_t waiting = 0;
+    int64_t wanted = 0;
     for (size_t i = 0; i < order->lines_count; i++)
-        waiting += order->lines[i].quantity - order->lines[i].cancelled;
-    if (waiting <= 0)
+        wanted += order->lines[i].quantity - order->lines[i].cancelled;
+    if (wanted <= 0)
         return "cancelled";
-    size_t active = 0, left = 0, delivered = 0;
+    size_t left = 0, delivered = 0;
     for (size_t i = 0; i < count; i++) {
-        const orders_fulfilment_t *f = &fulfilments[i];
-        if (strcmp (f->status, "exception") == 0)
+        if (strcmp (fulfilments[i].status, "exception") == 0)
             return "exception";
-        if (strcmp (f->status, "cancelled") == 0)
-            continue;
-        active++;
-        delivered += strcmp (f->status, "delivered") == 0;
-        left += strcmp (f->status, "shipped") == 0 || strcmp (f->status, "delivered") == 0;
-        for (size_t l = 0; l < f->lines_count; l++)
-            waiting -= s_line_quantity (&f->lines[l]);
+        left += s_left (&fulfilments[i]);
+        delivered += strcmp (fulfilments[i].status, "delivered") == 0;
     }
-    bool covered = waiting <= 0;
-    if (active > 0 && delivered == active && covered)
+    bool all_left = left > 0 && s_all_left (order, fulfilments, count);
+    if (all_left && delivered == left)
         return "delivered";
     if (delivered > 0)
         return "partially_delivered";
-    if (active > 0 && left == active && covered)
+    if (all_left)
         return "shipped";
     return left > 0 ? "partially_shipped" : "accepted";
 }
@@ -274,19 +292,11 @@ orders_tracking_sync (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order
                       const char *cid, const char *caller, char status[ORDERS_STATUS_SIZE])
 {
     orders_found_t found;
-    int rc = orders_load (txn, dbs, order_id, &found);
-    if (rc != 0)
-        return rc;
     msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
     orders_order_t order = {0};
     orders_status_t known = {0};
     orders_status_line_t *lines = NULL;
-    rc = msgpack_unpack_next (&unpacked, (const char *) found.order.mv_data, found.order.mv_size, NULL)
-                     == MSGPACK_UNPACK_SUCCESS
-                 ? record_decode (orders_order_fields, &unpacked.data, &order)
-                 : RM_ESTORE;
-    rc = rc == 0 || rc == RM_ENOMEM ? rc : RM_ESTORE;
+    int rc = orders_load_decoded (txn, dbs, order_id, &found, &unpacked, &order);
     if (rc == 0)
         rc = orders_tracking_load (txn, dbs, order_id, &known.fulfillments, &known.fulfillments_count);
     if (rc == 0 && !(lines = (orders_status_line_t *) calloc (order.lines_count, sizeof *lines)))
@@ -314,5 +324,205 @@ orders_tracking_sync (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order
     record_free (orders_status_fields, &known);
     record_free (orders_order_fields, &order);
     msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  fulfillment's events
+
+//  The fulfilment as orders keeps it. A fulfilment reported delivered (a
+//  delivery may arrive before its shipment, and then is all fulfillment
+//  says) has its units delivered, and shipped, at least as the lines say.
+static int
+s_from_event (const fulfillment_event_t *in, orders_fulfilment_t *out)
+{
+    snprintf (out->fulfillment_id, sizeof out->fulfillment_id, "%s", in->fulfillment_id);
+    snprintf (out->location, sizeof out->location, "%s", in->location);
+    snprintf (out->status, sizeof out->status, "%s", in->status);
+    snprintf (out->reason, sizeof out->reason, "%s", in->reason);
+    snprintf (out->carrier, sizeof out->carrier, "%s", in->carrier);
+    snprintf (out->tracking_number, sizeof out->tracking_number, "%s", in->tracking_number);
+    snprintf (out->tracking_url, sizeof out->tracking_url, "%s", in->tracking_url);
+    out->as_of = in->updated_at;
+    out->has_as_of = true;
+    bool delivered = strcmp (in->status, "delivered") == 0;
+    for (size_t i = 0; i < in->lines_count; i++) {
+        const fulfillment_line_t *from = &in->lines[i];
+        orders_fulfilment_line_t *to =
+            (orders_fulfilment_line_t *) record_push (&out->lines, &out->lines_count, sizeof *to);
+        if (!to)
+            return RM_ENOMEM;
+        *to = (orders_fulfilment_line_t) {.line = from->line, .quantity = from->quantity, .shipped = from->shipped,
+                                          .delivered = from->delivered, .shortfall = from->shortfall,
+                                          .cancelled = from->cancelled, .has_cancelled = from->has_cancelled};
+        snprintf (to->sku, sizeof to->sku, "%s", from->sku);
+        if (delivered && to->delivered == 0 && to->shipped == 0)
+            to->delivered = from->quantity - from->cancelled - from->shortfall;
+        if (delivered && to->shipped < to->delivered)
+            to->shipped = to->delivered;
+    }
+    return 0;
+}
+
+//  On a fulfilment that has left (shipped, or delivered before its
+//  shipment came): its invoice, once, and orders.invoice.created.
+static int
+s_invoice (service_t *svc, MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+           const orders_fulfilment_t *fulfilment, const envelope_t *event)
+{
+    orders_found_t found;
+    msgpack_unpacked unpacked;
+    orders_order_t order = {0};
+    orders_invoice_t invoice = {0};
+    int rc = orders_load_decoded (txn, dbs, order_id, &found, &unpacked, &order);
+    if (rc == 0)
+        rc = orders_invoice_bill (&order, fulfilment, clock_now_ms (), &invoice);
+    bool created = false;
+    if (rc == 0)
+        rc = orders_invoice_issue (txn, dbs, &invoice, &created);
+    if (rc == 0 && created) {
+        record_pack (orders_invoice_fields, &invoice, service_event (svc, "orders.invoice.created", event->cid));
+        log_info (event->cid, "order %s: invoice %s for fulfilment %s, %lld %s", order.order_id,
+                  invoice.invoice_number, fulfilment->fulfillment_id, (long long) invoice.total, invoice.currency);
+    }
+    //  the fulfilment is recorded all the same: billing it is for a person
+    else if (rc == RM_EINVAL)
+        log_error (event->cid, "order %s: fulfilment %s ships lines the order does not have, or the total "
+                   "overflows; no invoice", order.order_id, fulfilment->fulfillment_id);
+    //  nothing left: nothing to bill
+    if (rc == RM_ENOTFOUND || rc == RM_EINVAL)
+        rc = 0;
+    record_free (orders_invoice_fields, &invoice);
+    record_free (orders_order_fields, &order);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+int
+orders_tracking_on_event (void *host, MDB_txn *txn, const envelope_t *event)
+{
+    service_t *svc = (service_t *) host;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    fulfillment_event_t in = {0};
+    orders_fulfilment_t fulfilment = {0};
+    uint8_t order_id[16];
+    int rc = record_decode (fulfillment_event_fields, &event->body, &in);
+    if (rc == 0 && uuid_parse (in.order_id, order_id) != 0)
+        rc = RM_EINVAL;
+    orders_found_t found;
+    if (rc == 0)
+        rc = orders_load (txn, &dbs, order_id, &found);
+    if (rc == 0)
+        rc = s_from_event (&in, &fulfilment);
+    bool applied = false;
+    if (rc == 0)
+        rc = orders_tracking_put (txn, &dbs, order_id, &fulfilment, event->seq, &applied);
+    char status[ORDERS_STATUS_SIZE] = "";
+    if (rc == 0 && applied)
+        rc = orders_tracking_sync (txn, &dbs, order_id, event->type, event->cid, event->caller, status);
+    if (rc == 0 && applied && (strcmp (in.status, "shipped") == 0 || strcmp (in.status, "delivered") == 0))
+        rc = s_invoice (svc, txn, &dbs, order_id, &fulfilment, event);
+    if (rc == 0 && applied)
+        log_info (event->cid, "order %s: fulfilment %s at %s is %s; the order is %s", in.order_id,
+                  in.fulfillment_id, in.location, in.status, status);
+    else if (rc == RM_ENOTFOUND)
+        log_warn (event->cid, "%s for order %s, which orders does not have", event->type, in.order_id);
+    record_free (orders_fulfilment_fields, &fulfilment);
+    record_free (fulfillment_event_fields, &in);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  orders.status and sys.health
+
+//  How many fulfilments of each status sys.health looks at for its count.
+#define HEALTH_STALE_MAX 10000
+
+static orders_stale_t s_stale;
+
+int
+orders_tracking_start (service_t *svc)
+{
+    return orders_stale_configure (&s_stale, service_config (svc));
+}
+
+//  Seconds since orders was last caught up with fulfillment's events, or
+//  nil when it has not heard from fulfillment since it started.
+static msgpack_object
+s_lag (service_t *svc, int64_t now)
+{
+    consumer_t *consumer = service_consumer_of (svc, "fulfillment");
+    int64_t at = consumer ? consumer_caught_up_at (consumer) : 0;
+    if (at <= 0)
+        return (msgpack_object) {.type = MSGPACK_OBJECT_NIL};
+    int64_t seconds = now > at ? (now - at) / 1000 : 0;
+    return (msgpack_object) {.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = (uint64_t) seconds};
+}
+
+static int
+s_status_of (service_t *svc, MDB_txn *txn, const uint8_t order_id[16], const orders_order_t *order,
+             orders_status_t *reply)
+{
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = orders_tracking_load (txn, &dbs, order_id, &reply->fulfillments, &reply->fulfillments_count);
+    if (rc != 0)
+        return rc;
+    if (!(reply->lines = (orders_status_line_t *) calloc (order->lines_count, sizeof *reply->lines)))
+        return RM_ENOMEM;
+    reply->lines_count = order->lines_count;
+    orders_tracking_lines (order, reply->fulfillments, reply->fulfillments_count, reply->lines);
+    snprintf (reply->order_id, sizeof reply->order_id, "%s", order->order_id);
+    snprintf (reply->status, sizeof reply->status, "%s", order->status);
+    int64_t now = clock_now_ms ();
+    for (size_t i = 0; i < reply->fulfillments_count; i++) {
+        orders_fulfilment_t *f = &reply->fulfillments[i];
+        f->stale = orders_stale_is (&s_stale, f->status, f->as_of, now);
+        reply->stale = reply->stale || f->stale;
+        if (f->as_of > reply->as_of)
+            reply->as_of = f->as_of;
+        reply->has_as_of = true;
+    }
+    reply->lag_seconds = s_lag (svc, now);
+    return 0;
+}
+
+int
+orders_tracking_handle_status (service_t *svc, request_t *req)
+{
+    uint8_t id[16];
+    MDB_txn *txn;
+    orders_found_t found;
+    int rc = orders_request_load (svc, req, id, &txn, &found);
+    if (rc != 0)
+        return rc == RM_ENOTFOUND ? 0 : rc;
+    msgpack_unpacked unpacked;
+    orders_order_t order = {0};
+    orders_status_t reply = {0};
+    rc = orders_decode (&found.order, &unpacked, &order);
+    //  a pending order (a store from before two-commit submissions) is not one yet
+    if (rc == 0 && strcmp (order.status, "pending") == 0)
+        request_reply_error (req, RM_ENOTFOUND, NULL, "no order %s (a submission is still being processed)",
+                             order.order_id);
+    else if (rc == 0 && (rc = s_status_of (svc, txn, id, &order, &reply)) == 0)
+        record_pack (orders_status_fields, &reply, request_reply_ok (req));
+    record_free (orders_status_fields, &reply);
+    record_free (orders_order_fields, &order);
+    msgpack_unpacked_destroy (&unpacked);
+    return rc;
+}
+
+int
+orders_tracking_health (service_t *svc, MDB_txn *txn, msgpack_packer *pk)
+{
+    if (!txn)
+        return RM_ESTORE;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    orders_health_t health = {0};
+    int64_t now = clock_now_ms ();
+    int rc = orders_stale_count (txn, &dbs, &s_stale, now, HEALTH_STALE_MAX, &health.stale_orders,
+                                 &health.stale_fulfillments, &health.stale_bounded);
+    health.lag_seconds = s_lag (svc, now);
+    if (rc == 0)
+        record_pack (orders_health_fields, &health, pk);
     return rc;
 }

@@ -13,11 +13,13 @@
 //  transaction.
 //
 //  The order's status: cancelled once the order (or every unit of it) is
-//  cancelled; exception while any fulfilment is in exception; otherwise,
-//  over the fulfilments not cancelled, delivered when all are delivered
-//  and no unit of the order waits for a fulfilment (a backorder not yet
-//  filled), partially_delivered when some are, shipped when all have left
-//  and no unit waits, partially_shipped when some have, else accepted.
+//  cancelled; exception while any fulfilment is in exception; otherwise
+//  counted in units and over the fulfilments that have left (shipped or
+//  delivered): shipped when every unit the order still wants (less what
+//  it cancelled) has left or fell short in them, so none waits for a
+//  fulfilment (a backorder not yet filled) or in one still open;
+//  delivered when, besides, all of them are delivered; partially_delivered
+//  when some are; partially_shipped when some have left; else accepted.
 #ifndef RM_ORDERS_TRACKING_H
 #define RM_ORDERS_TRACKING_H
 
@@ -64,5 +66,28 @@ int orders_tracking_sync (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t o
 //  of them. Returns the number walked or RM_ESTORE.
 int orders_tracking_older (MDB_txn *txn, const orders_dbs_t *dbs, const char *status, int64_t before, int max,
                            void (*fn) (void *arg, const uint8_t order_id[16]), void *arg);
+
+//  Applies one of fulfillment's events (fulfillment.order.created,
+//  fulfillment.shipment.*, fulfillment.order.cancelled: each carries the
+//  fulfilment) to the read model and the order; when the fulfilment has
+//  left, issues its invoice (invoice.h) and emits orders.invoice.created.
+//  A consumer_apply_fn: host is the service. RM_EINVAL for a body that is
+//  not a fulfilment, RM_ENOTFOUND for an order orders does not have (both
+//  rejected, not retried); store errors are retried.
+int orders_tracking_on_event (void *host, MDB_txn *txn, const envelope_t *event);
+
+//  Reads the stale limits (stale.h) from the service's options, at start.
+//  Returns 0 or RM_EINVAL (logged).
+int orders_tracking_start (service_t *svc);
+
+//  orders.status (a service_handler_fn): the order's status and lines,
+//  each fulfilment's last-known state with stale, the newest as_of, and
+//  lag_seconds from the fulfillment consumer (consumer_caught_up_at).
+//  Answers from the store alone, so also while fulfillment is down.
+int orders_tracking_handle_status (service_t *svc, request_t *req);
+
+//  orders' figures for sys.health (orders_health): the stale orders and
+//  fulfilments, and lag_seconds. Returns 0, RM_ENOMEM or RM_ESTORE.
+int orders_tracking_health (service_t *svc, MDB_txn *txn, msgpack_packer *pk);
 
 #endif

@@ -3,8 +3,9 @@
 //  release did) are migrated when the services open them, and then served:
 //  prices quoted (pricing through schema 2 to 3: the prices become entries
 //  of the currency's list book; inventory on to 4: held order reservations
-//  get a deadline), stock and reservations counted, the order and its
-//  history shown, a pending release carried out, a cancel giving the
+//  get a deadline, and 5), stock and reservations counted, the order and its
+//  history shown (orders on to 4: its lines show nothing shipped or
+//  delivered), a pending release carried out, a cancel giving the
 //  migrated reservation back, an order stored with an upper-case channel
 //  found by any case of it. A store marked with a newer schema version
 //  is refused, naming both versions.
@@ -251,7 +252,7 @@ test_migrated_and_served (void)
 {
     static const char *const services[] = {"pricing", "inventory", "orders"};
     static const char *const migrated[] = {"migrated from schema version 1 to 3", "migrated from schema version 1 to 5",
-                                           "migrated from schema version 1 to 3"};
+                                           "migrated from schema version 1 to 4"};
     for (size_t i = 0; i < 3; i++) {
         char *log = s_log (services[i]);
         CHECK (strstr (log, migrated[i]) != NULL);
@@ -299,8 +300,17 @@ test_migrated_and_served (void)
     CHECK_STR (http_json_str (order, "external_id"), "OLD-1");
     CHECK_EQ_INT (http_json_int (order, "total"), 4500);
     //  an order stored before backorders reads as it was: its line was never backordered
-    CHECK (json_object_get (json_array_get (json_object_get (order, "lines"), 0), "backordered") == NULL);
+    json_t *line = json_array_get (json_object_get (order, "lines"), 0);
+    CHECK (json_object_get (line, "backordered") == NULL);
+    //  schema 4: nothing of it has shipped or been delivered
+    CHECK (json_is_integer (json_object_get (line, "shipped")) && http_json_int (line, "shipped") == 0);
+    CHECK (json_is_integer (json_object_get (line, "delivered")) && http_json_int (line, "delivered") == 0);
     json_decref (order);
+    snprintf (path, sizeof path, "/v1/orders/%s/status", s_order_text);
+    json_t *status = http_expect (&mesh, "GET", path, NULL, 200);
+    CHECK_STR (http_json_str (status, "status"), "accepted");
+    CHECK_EQ_INT (json_array_size (json_object_get (status, "fulfillments")), 0);
+    json_decref (status);
     order = http_expect (&mesh, "GET", "/v1/orders?external_id=OLD-1", NULL, 200);
     CHECK_STR (http_json_str (order, "order_id"), s_order_text);
     json_decref (order);

@@ -1,7 +1,8 @@
 //  Integration: durable events. Orders emits through its outbox; inventory
-//  consumes orders' events (cancellations release stock). Covers cancel,
-//  a late consumer, a consumer killed mid-stream, a producer killed right
-//  after its commit, a lossy subscription, and dead letters.
+//  consumes orders' events (cancellations, which orders commits once
+//  fulfillment has cancelled the fulfilments, release stock). Covers
+//  cancel, a late consumer, a consumer killed mid-stream, a producer killed
+//  right after its commit, a lossy subscription, and dead letters.
 #include "clock.h"
 #include "err.h"
 #include "itest.h"
@@ -387,7 +388,7 @@ test_behind_retention (void)
 int
 main (void)
 {
-    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS) != 0) {
+    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS | MESH_FULFILLMENT) != 0) {
         CHECK (!"mesh started");
         harness_mesh_destroy (&mesh);
         return harness_report ("test_events");

@@ -154,7 +154,8 @@ s_pack_event (msgpack_packer *pk, uint64_t seq, const char *type)
     mp_pack_kv_int (pk, "n", (int64_t) seq);
 }
 
-//  Publishes one live event and lets the consumer read it.
+//  Publishes one live event (or heartbeat: its type is its topic) and
+//  lets the consumer read it.
 static void
 s_live (fixture_t *f, uint64_t seq, const char *type)
 {
@@ -324,6 +325,46 @@ test_gap_fill (void)
     //  the position was committed with the effects
     consumer_reload (f.consumer);
     CHECK_EQ_INT (s_status (&f, "position"), 4);
+    s_close (&f);
+}
+
+//  A heartbeat saying the source has events up to seq.
+static void
+s_heartbeat (fixture_t *f, uint64_t seq)
+{
+    s_live (f, seq, SOURCE "._heartbeat");
+}
+
+//  When the consumer was last known to be caught up: never at first; each
+//  time the source's heartbeat, event or page finds it so; not while it is
+//  behind, however often the source speaks.
+static void
+test_caught_up_at (void)
+{
+    fixture_t f;
+    s_open (&f, 6);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), 0);
+    s_start (&f);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
+    f.now_ms += 1000;
+    s_live (&f, 1, "unit.thing.done");
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
+    f.now_ms += 1000;
+    s_heartbeat (&f, 1);
+    int64_t caught = f.now_ms;
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    //  behind: #2 is missing
+    f.now_ms += 1000;
+    s_heartbeat (&f, 2);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    f.now_ms += 1000;
+    s_live (&f, 3, "unit.thing.done");
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), caught);
+    //  the page brings it level
+    f.now_ms += 1000;
+    s_answer_page (&f, 2, 3, 3);
+    CHECK_EQ_INT (s_status (&f, "position"), 3);
+    CHECK_EQ_INT (consumer_caught_up_at (f.consumer), f.now_ms);
     s_close (&f);
 }
 
@@ -550,5 +591,6 @@ main (void)
     test_dead_letter ();
     test_stall_behind_retention ();
     test_others_cost_no_write ();
+    test_caught_up_at ();
     return harness_report ("test_consumer");
 }

@@ -83,37 +83,8 @@ s_is (const inventory_backorder_t *backorder, const uint8_t id[16], int64_t outs
 static size_t
 s_fills_since (uint64_t after, inventory_backorder_filled_t *fills, size_t max)
 {
-    MDB_txn *txn;
-    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    CHECK_EQ_INT (outbox_since (service_outbox (s_svc), txn, after + 1, 1000, &pk), 0);
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    size_t count = 0;
-    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-        const msgpack_object_array *events = mp_get_array (&unpacked.data, "events");
-        for (uint32_t i = 0; events && i < events->size; i++) {
-            char type[64] = "";
-            mp_get_str (&events->ptr[i], "type", type, sizeof type);
-            const msgpack_object *body = NULL;
-            for (uint32_t k = 0; k < events->ptr[i].via.map.size; k++)
-                if (mp_str_eq (&events->ptr[i].via.map.ptr[k].key, "body"))
-                    body = &events->ptr[i].via.map.ptr[k].val;
-            if (strcmp (type, "inventory.backorder.filled") != 0 || !body)
-                continue;
-            if (count < max) {
-                fills[count] = (inventory_backorder_filled_t) {0};
-                CHECK_EQ_INT (record_decode (inventory_backorder_filled_fields, body, &fills[count]), 0);
-            }
-            count++;
-        }
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    msgpack_sbuffer_destroy (&buf);
-    return count;
+    return invhost_events (s_svc, after, "inventory.backorder.filled", inventory_backorder_filled_fields, fills,
+                           sizeof *fills, max);
 }
 
 static void

@@ -17,7 +17,6 @@
 
 static txnhost_t s_host;
 static orders_dbs_t s_dbs;
-static const uint8_t s_hash[32] = {9};
 
 //  An order of two lines, TEE x5 and MUG x1.
 static orders_line_t s_lines[2];
@@ -53,11 +52,20 @@ s_ff (orders_fulfilment_line_t *line, int64_t index, int64_t quantity, const cha
     return f;
 }
 
+//  A fulfilment of a whole line whose units follow its status.
+static orders_fulfilment_t
+s_whole (orders_fulfilment_line_t *line, int64_t index, const char *status)
+{
+    bool left = strcmp (status, "shipped") == 0 || strcmp (status, "delivered") == 0;
+    int64_t quantity = s_lines[index].quantity - s_lines[index].cancelled;
+    return s_ff (line, index, quantity, status, left ? quantity : 0, strcmp (status, "delivered") == 0 ? quantity : 0);
+}
+
 static const char *
 s_status_of (const char *tee, const char *mug)
 {
     orders_fulfilment_line_t l[2];
-    orders_fulfilment_t f[2] = {s_ff (&l[0], 0, 5, tee, 0, 0), s_ff (&l[1], 1, 1, mug, 0, 0)};
+    orders_fulfilment_t f[2] = {s_whole (&l[0], 0, tee), s_whole (&l[1], 1, mug)};
     return orders_tracking_order_status (&s_order, f, 2);
 }
 
@@ -74,6 +82,18 @@ test_order_status (void)
     CHECK_STR (s_status_of ("delivered", "delivered"), "delivered");
     //  an exception wins while it lasts, whatever the others did
     CHECK_STR (s_status_of ("delivered", "exception"), "exception");
+    //  a short pick: what did not leave will not, the order has shipped
+    orders_fulfilment_line_t s[2];
+    orders_fulfilment_t shorted[2] = {s_ff (&s[0], 0, 5, "shipped", 3, 0), s_ff (&s[1], 1, 1, "shipped", 1, 0)};
+    s[0].shortfall = 2;
+    CHECK_STR (orders_tracking_order_status (&s_order, shorted, 2), "shipped");
+    //  units cancelled while the read model still shows their fulfilment
+    //  open (its cancellation not arrived yet): nothing more will ship
+    s_lines[0].cancelled = 5;
+    orders_fulfilment_line_t o[2];
+    orders_fulfilment_t open[2] = {s_ff (&o[0], 0, 5, "allocated", 0, 0), s_ff (&o[1], 1, 1, "shipped", 1, 0)};
+    CHECK_STR (orders_tracking_order_status (&s_order, open, 2), "shipped");
+    s_lines[0].cancelled = 0;
     //  a cancelled fulfilment counts for nothing, its units no longer wait
     s_lines[1].cancelled = 1;
     CHECK_STR (s_status_of ("shipped", "cancelled"), "shipped");
@@ -135,44 +155,15 @@ typedef struct {
     char status[ORDERS_STATUS_SIZE];
 } op_t;
 
-//  The order as submit.c stores it, accepted, with internal fields.
+//  The order of s_lines, accepted.
 static int
 s_store_write (MDB_txn *txn, void *arg)
 {
     op_t *op = (op_t *) arg;
-    char text[UUID_STR_LEN + 1];
-    uuid_format (op->order_id, text);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 11);
-    mp_pack_kv_str (&pk, "order_id", text);
-    mp_pack_kv_str (&pk, "external_id", text);
-    mp_pack_kv_str (&pk, "channel", "salesforce");
-    mp_pack_kv_str (&pk, "account_id", "ACC-1");
-    mp_pack_kv_str (&pk, "status", "accepted");
-    mp_pack_kv_str (&pk, "currency", "EUR");
-    mp_pack_kv_int (&pk, "total", 750);
-    mp_pack_kv_int (&pk, "created_at", 1700000000000);
-    mp_pack_str (&pk, "lines");
-    msgpack_pack_array (&pk, 2);
-    for (int i = 0; i < 2; i++) {
-        msgpack_pack_map (&pk, 7);
-        mp_pack_kv_str (&pk, "sku", s_lines[i].sku);
-        mp_pack_kv_int (&pk, "quantity", s_lines[i].quantity);
-        mp_pack_kv_int (&pk, "unit_price", s_lines[i].unit_price);
-        mp_pack_kv_int (&pk, "extended_price", s_lines[i].unit_price * s_lines[i].quantity);
-        mp_pack_kv_int (&pk, "shipped", 0);
-        mp_pack_kv_int (&pk, "delivered", 0);
-        mp_pack_str (&pk, "reservations");
-        msgpack_pack_array (&pk, 0);
-    }
-    mp_pack_kv_str (&pk, "idempotency_key", "");
-    mp_pack_kv_str (&pk, "correlation_id", "cid-1");
-    int rc = orders_store (txn, &s_dbs, op->order_id, s_hash, "salesforce", text, "", buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    ordhost_line_t lines[2];
+    for (int i = 0; i < 2; i++)
+        lines[i] = (ordhost_line_t) {s_lines[i].sku, s_lines[i].quantity, s_lines[i].unit_price};
+    return ordhost_store (txn, &s_dbs, op->order_id, "accepted", lines, 2);
 }
 
 static int

@@ -12,6 +12,9 @@
 #define STORE_META_DB "meta"
 #define STORE_SCHEMA_KEY "schema_version"
 
+//  Room below which a short write is taken for a full disk.
+#define STORE_DISK_SLACK (1 << 20)
+
 typedef enum { STORE_ROOM, STORE_FULL_MAP, STORE_FULL_DISK } store_state_t;
 
 struct store_t {
@@ -351,6 +354,16 @@ store_write_begin (store_t *self, MDB_txn *parent, MDB_txn **txn)
     return 0;
 }
 
+//  LMDB reports a write the disk cut short as EIO (only a write that wrote
+//  nothing carries ENOSPC); with the file system out of room it is the same
+//  full disk.
+static bool
+s_disk_nearly_full (store_t *self)
+{
+    struct statvfs vfs;
+    return statvfs (self->dir, &vfs) == 0 && (int64_t) vfs.f_bavail * (int64_t) vfs.f_frsize < STORE_DISK_SLACK;
+}
+
 int
 store_commit (MDB_txn **txn)
 {
@@ -364,6 +377,8 @@ store_commit (MDB_txn **txn)
     if (!top)
         return rc ? s_code (self, rc) : 0;
     self->top = NULL;
+    if (rc == EIO && s_disk_nearly_full (self))
+        rc = ENOSPC;
     if (rc)
         return s_code (self, rc);
     //  a commit that wrote proves there is room again

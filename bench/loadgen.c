@@ -8,7 +8,10 @@
 //  Modes: orders (POST /v1/orders, unique external_id, 1-3 lines priced from
 //  --sku SKU:PRICE or from POST /v1/prices/quote), availability
 //  (GET /v1/availability?sku=..), holds (POST /v1/holds, one line of one
-//  unit), post (a fixed 1 KiB JSON body). availability and holds draw SKUs
+//  unit), milestones (POST /v1/fulfillments/{id}/events: picked, packed,
+//  shipped, delivered of each of --fulfillments N fulfilments still
+//  allocated, listed through GET /v1/fulfillments first), post (a fixed
+//  1 KiB JSON body). availability and holds draw SKUs
 //  from the --sku list or from --sku-prefix P --sku-count N (P000001 ..).
 //  --requests N replaces the time window with exactly N requests, for
 //  profiles that need a fixed amount of work.
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #define MAX_SKUS 256
 #define MAX_LINES 3
@@ -43,7 +47,10 @@
 #define HIST_SUB (1 << HIST_SUB_BITS)
 #define HIST_BUCKETS ((64 - HIST_SUB_BITS + 1) * HIST_SUB)
 
-typedef enum { MODE_ORDERS, MODE_AVAILABILITY, MODE_HOLDS, MODE_POST } loadgen_mode_t;
+typedef enum { MODE_ORDERS, MODE_AVAILABILITY, MODE_HOLDS, MODE_MILESTONES, MODE_POST } loadgen_mode_t;
+
+//  A fulfilment's ID, as GET /v1/fulfillments lists it.
+typedef char ff_id_t[40];
 
 typedef struct {
     char sku[64];
@@ -107,6 +114,9 @@ static struct {
     long ttl_s;
     long requests;               //  0: the time window decides
     atomic_long issued;          //  with --requests: requests started
+    ff_id_t *ffs;                //  milestones: the fulfilments, each sent its four in turn
+    long nffs;                   //  --fulfillments
+    atomic_long milestones;      //  milestones started; the next one's number
     int64_t finished_us;
     char run_id[17];
     char post_body[POST_BODY_BYTES + 1];
@@ -299,6 +309,30 @@ s_build_hold (worker_t *w, conn_t *conn)
     return 0;
 }
 
+//  Milestone number n: the (n / 4)-th fulfilment's picked, packed, shipped
+//  or delivered; past the last fulfilment the list starts again, and those
+//  milestones are kept in the history without moving a status (reported).
+static int
+s_build_milestone (worker_t *w, conn_t *conn)
+{
+    static const char *const types[] = {"picked", "packed", "shipped", "delivered"};
+    long n = atomic_fetch_add (&s_opt.milestones, 1);
+    const char *ff = s_opt.ffs[(n / 4) % s_opt.nffs];
+    char at[40];
+    clock_format_rfc3339 (clock_now_ms (), at, sizeof at);
+    int u = snprintf (conn->url, URL_CAP, "%s/v1/fulfillments/%s/events", s_opt.base, ff);
+    int b = snprintf (conn->body, BODY_CAP, "{\"event_id\":\"bench-%s-%ld\",\"type\":\"%s\",\"occurred_at\":\"%s\"}",
+                      s_opt.run_id, n, types[n % 4], at);
+    (void) w;
+    if (u <= 0 || u >= URL_CAP || b <= 0 || b >= BODY_CAP)
+        return -1;
+    if (curl_easy_setopt (conn->easy, CURLOPT_URL, conn->url) != CURLE_OK
+        || curl_easy_setopt (conn->easy, CURLOPT_POSTFIELDSIZE, (long) b) != CURLE_OK
+        || curl_easy_setopt (conn->easy, CURLOPT_POSTFIELDS, conn->body) != CURLE_OK)
+        return -1;
+    return 0;
+}
+
 //  Prepares the next request on a connection and hands it to the multi
 //  handle. Returns 0, 1 when --requests have all been started, -1 on error.
 static int
@@ -313,6 +347,8 @@ s_issue (worker_t *w, conn_t *conn)
         rc = s_build_availability (w, conn);
     else if (s_opt.mode == MODE_HOLDS)
         rc = s_build_hold (w, conn);
+    else if (s_opt.mode == MODE_MILESTONES)
+        rc = s_build_milestone (w, conn);
     if (rc != 0)
         return -1;
     w->seq++;
@@ -374,7 +410,7 @@ s_conn_init (conn_t *conn)
     CURL *e = conn->easy;
     if (s_opt.mode == MODE_AVAILABILITY)
         rc |= curl_easy_setopt (e, CURLOPT_HTTPGET, 1L);
-    else {
+    else if (s_opt.mode != MODE_MILESTONES) {
         snprintf (conn->url, URL_CAP, "%s%s", s_opt.base, s_opt.path);
         rc |= curl_easy_setopt (e, CURLOPT_URL, conn->url);
     }
@@ -472,6 +508,44 @@ s_on_reply (char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+//  One request on its own handle: POST of body to url, or GET when body is
+//  NULL; a 200 with a JSON body gives 0 and *reply (free it), anything
+//  else is logged and gives -1.
+static int
+s_call_json (const char *url, const char *body, json_t **reply)
+{
+    const char *method = body ? "POST" : "GET";
+    reply_buf_t buf = {NULL, 0, false};
+    CURL *e = curl_easy_init ();
+    int rc = -1;
+    long status = 0;
+    *reply = NULL;
+    if (!e)
+        return -1;
+    CURLcode cc = curl_easy_setopt (e, CURLOPT_URL, url);
+    cc |= curl_easy_setopt (e, CURLOPT_HTTPHEADER, s_opt.headers);
+    if (body)
+        cc |= curl_easy_setopt (e, CURLOPT_POSTFIELDS, body);
+    cc |= curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, s_on_reply);
+    cc |= curl_easy_setopt (e, CURLOPT_WRITEDATA, &buf);
+    cc |= curl_easy_setopt (e, CURLOPT_TIMEOUT_MS, s_opt.timeout_ms);
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform (e);
+    json_error_t jerr;
+    if (cc != CURLE_OK)
+        log_error (NULL, "%s %s: %s%s", method, url, curl_easy_strerror (cc),
+                   buf.too_large ? " (reply larger than 1 MiB)" : "");
+    else if (curl_easy_getinfo (e, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200)
+        log_error (NULL, "%s %s: HTTP %ld: %.500s", method, url, status, buf.data ? buf.data : "");
+    else if (!(*reply = json_loads (buf.data ? buf.data : "", 0, &jerr)))
+        log_error (NULL, "%s %s: the reply is not JSON: %s", method, url, jerr.text);
+    else
+        rc = 0;
+    curl_easy_cleanup (e);
+    free (buf.data);
+    return rc;
+}
+
 //  Asks POST /v1/prices/quote for the unit price of every SKU given
 //  without one.
 static int
@@ -492,39 +566,10 @@ s_fetch_prices (void)
         log_error (NULL, "cannot build the quote request");
         return -1;
     }
-    reply_buf_t buf = {NULL, 0, false};
-    CURL *e = curl_easy_init ();
     char url[URL_CAP];
     snprintf (url, sizeof url, "%s/v1/prices/quote", s_opt.base);
-    int rc = -1;
-    long status = 0;
     json_t *reply = NULL;
-    if (!e)
-        goto done;
-    CURLcode cc = curl_easy_setopt (e, CURLOPT_URL, url);
-    cc |= curl_easy_setopt (e, CURLOPT_HTTPHEADER, s_opt.headers);
-    cc |= curl_easy_setopt (e, CURLOPT_POSTFIELDS, text);
-    cc |= curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, s_on_reply);
-    cc |= curl_easy_setopt (e, CURLOPT_WRITEDATA, &buf);
-    cc |= curl_easy_setopt (e, CURLOPT_TIMEOUT_MS, s_opt.timeout_ms);
-    if (cc != CURLE_OK)
-        goto done;
-    cc = curl_easy_perform (e);
-    if (cc != CURLE_OK) {
-        log_error (NULL, "POST %s: %s%s", url, curl_easy_strerror (cc),
-                   buf.too_large ? " (reply larger than 1 MiB)" : "");
-        goto done;
-    }
-    if (curl_easy_getinfo (e, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200) {
-        log_error (NULL, "POST %s: HTTP %ld: %.500s", url, status, buf.data ? buf.data : "");
-        goto done;
-    }
-    json_error_t jerr;
-    reply = json_loads (buf.data ? buf.data : "", 0, &jerr);
-    if (!reply) {
-        log_error (NULL, "POST %s: the reply is not JSON: %s", url, jerr.text);
-        goto done;
-    }
+    int rc = s_call_json (url, text, &reply);
     size_t i;
     json_t *item;
     json_array_foreach (json_object_get (reply, "lines"), i, item) {
@@ -534,19 +579,56 @@ s_fetch_prices (void)
             if (strcmp (s_opt.skus[k].sku, sku) == 0)
                 s_opt.skus[k].unit_price = json_integer_value (price);
     }
-    rc = 0;
-    for (int k = 0; k < s_opt.nskus; k++)
+    for (int k = 0; rc == 0 && k < s_opt.nskus; k++)
         if (s_opt.skus[k].unit_price < 0) {
             log_error (NULL, "the quote has no unit_price for SKU %s", s_opt.skus[k].sku);
             rc = -1;
         }
-done:
     json_decref (reply);
-    if (e)
-        curl_easy_cleanup (e);
-    free (buf.data);
     free (text);
     return rc;
+}
+
+//  Lists --fulfillments fulfilments still allocated, oldest first (GET
+//  /v1/fulfillments?status=allocated, a page of up to 1,000 at a time),
+//  waiting up to --timeout-ms for fulfillment to have made that many from
+//  the orders it consumes.
+static int
+s_fetch_fulfillments (void)
+{
+    s_opt.ffs = calloc ((size_t) s_opt.nffs, sizeof *s_opt.ffs);
+    if (!s_opt.ffs)
+        return -1;
+    long have = 0;
+    for (int64_t until = clock_mono_ms () + s_opt.timeout_ms; have < s_opt.nffs && clock_mono_ms () < until;) {
+        char url[URL_CAP], cursor[128] = "";
+        have = 0;
+        do {
+            long page = s_opt.nffs - have < 1000 ? s_opt.nffs - have : 1000;
+            snprintf (url, sizeof url, "%s/v1/fulfillments?status=allocated&limit=%ld%s%s", s_opt.base, page,
+                      cursor[0] ? "&cursor=" : "", cursor);
+            json_t *reply = NULL;
+            if (s_call_json (url, NULL, &reply) != 0)
+                return -1;
+            size_t i;
+            json_t *item;
+            json_array_foreach (json_object_get (reply, "items"), i, item)
+                if (have < s_opt.nffs)
+                    snprintf (s_opt.ffs[have++], sizeof (ff_id_t), "%s",
+                              json_string_value (json_object_get (item, "fulfillment_id")));
+            const char *next = json_string_value (json_object_get (reply, "next_cursor"));
+            snprintf (cursor, sizeof cursor, "%s", next ? next : "");
+            json_decref (reply);
+        } while (have < s_opt.nffs && cursor[0]);
+        if (have < s_opt.nffs)
+            nanosleep (&(struct timespec) {0, 200 * 1000 * 1000}, NULL);
+    }
+    if (have < s_opt.nffs) {
+        log_error (NULL, "fulfillment lists %ld allocated fulfilments, not the %ld of --fulfillments", have,
+                   s_opt.nffs);
+        return -1;
+    }
+    return 0;
 }
 
 static int
@@ -606,9 +688,9 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: loadgen --url BASE [--mode orders|availability|holds|post] [options]\n"
+             "usage: loadgen --url BASE [--mode orders|availability|holds|milestones|post] [options]\n"
              "  --url BASE          base URL, e.g. http://127.0.0.1:8080 (required)\n"
-             "  --mode M            orders (default), availability, holds or post\n"
+             "  --mode M            orders (default), availability, holds, milestones or post\n"
              "  --conns N           keep-alive connections, one request in flight each (32)\n"
              "  --threads N         threads, each with its own curl multi handle (1)\n"
              "  --duration S        measured seconds (10)\n"
@@ -620,6 +702,8 @@ s_usage (FILE *out)
              "  --sku-prefix P      availability and holds, instead of --sku: the SKUs P000001 ..\n"
              "  --sku-count N       up to N (1-999999) at random; P is letters, digits, '.', '_', '-'\n"
              "  --ttl S             ttl_seconds of holds (60)\n"
+             "  --fulfillments N    milestones: the N oldest fulfilments still allocated get their\n"
+             "                      picked, packed, shipped and delivered in turn (1000)\n"
              "  --currency CODE     ISO 4217 currency of orders and quotes (EUR)\n"
              "  --account ID        account_id of orders (bench-account)\n"
              "  --channel NAME      channel of orders (omitted by default)\n"
@@ -627,7 +711,7 @@ s_usage (FILE *out)
              "  --path PATH         path for post and holds mode (/v1/orders, /v1/holds)\n"
              "  --timeout-ms MS     per-request timeout (10000)\n"
              "rps counts successful responses (201 for orders, holds and post, 200 for\n"
-             "availability); latencies are of successful responses only.\n", MAX_SKUS);
+             "availability and milestones); latencies are of successful responses only.\n", MAX_SKUS);
 }
 
 static int
@@ -643,13 +727,14 @@ s_parse_args (int argc, char **argv)
         {"timeout-ms", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
         {"sku-prefix", required_argument, NULL, 'P'}, {"sku-count", required_argument, NULL, 'N'},
         {"ttl", required_argument, NULL, 'L'},      {"requests", required_argument, NULL, 'R'},
+        {"fulfillments", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     s_opt.mode_name = "orders";
     s_opt.path = NULL;
     s_opt.currency = "EUR";
     s_opt.account = "bench-account";
     long conns = 32, threads = 1, duration = 10, warmup = 2, timeout = 10000;
-    long sku_count = 0, ttl = 60, requests = 0;
+    long sku_count = 0, ttl = 60, requests = 0, fulfillments = 1000;
     int c;
     while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
         int rc = 0;
@@ -671,6 +756,7 @@ s_parse_args (int argc, char **argv)
         case 'N': rc = s_parse_int ("sku-count", optarg, 1, 999999, &sku_count); break;
         case 'L': rc = s_parse_int ("ttl", optarg, 1, 604800, &ttl); break;
         case 'R': rc = s_parse_int ("requests", optarg, 1, 1000000000, &requests); break;
+        case 'F': rc = s_parse_int ("fulfillments", optarg, 1, 1000000, &fulfillments); break;
         case 'h': s_usage (stdout); exit (0);
         default: s_usage (stderr); return -1;
         }
@@ -691,10 +777,13 @@ s_parse_args (int argc, char **argv)
         s_opt.mode = MODE_AVAILABILITY;
     else if (strcmp (s_opt.mode_name, "holds") == 0)
         s_opt.mode = MODE_HOLDS;
+    else if (strcmp (s_opt.mode_name, "milestones") == 0)
+        s_opt.mode = MODE_MILESTONES;
     else if (strcmp (s_opt.mode_name, "post") == 0)
         s_opt.mode = MODE_POST;
     else {
-        fprintf (stderr, "loadgen: --mode '%s': expected orders, availability, holds or post\n", s_opt.mode_name);
+        fprintf (stderr, "loadgen: --mode '%s': expected orders, availability, holds, milestones or post\n",
+                 s_opt.mode_name);
         return -1;
     }
     if (!s_opt.path)
@@ -715,7 +804,7 @@ s_parse_args (int argc, char **argv)
         }
         s_opt.nskus = (int) sku_count;
     }
-    if (s_opt.mode != MODE_POST && s_opt.nskus == 0) {
+    if (s_opt.mode != MODE_POST && s_opt.mode != MODE_MILESTONES && s_opt.nskus == 0) {
         fprintf (stderr, "loadgen: --mode %s needs at least one --sku\n", s_opt.mode_name);
         return -1;
     }
@@ -733,9 +822,10 @@ s_parse_args (int argc, char **argv)
     s_opt.timeout_ms = timeout;
     s_opt.ttl_s = ttl;
     s_opt.requests = requests;
+    s_opt.nffs = fulfillments;
     if (requests)
         s_opt.warmup_s = 0;
-    s_opt.expect_status = s_opt.mode == MODE_AVAILABILITY ? 200 : 201;
+    s_opt.expect_status = s_opt.mode == MODE_AVAILABILITY || s_opt.mode == MODE_MILESTONES ? 200 : 201;
     return 0;
 }
 
@@ -757,6 +847,8 @@ s_prepare (void)
                       "{\"external_id\":\"bench-%s\",\"pad\":\"", s_opt.run_id);
     memset (s_opt.post_body + n, 'x', POST_BODY_BYTES - (size_t) n - 2);
     memcpy (s_opt.post_body + POST_BODY_BYTES - 2, "\"}", 3);
+    if (s_opt.mode == MODE_MILESTONES)
+        return s_fetch_fulfillments ();
     for (int i = 0; !s_opt.sku_prefix && i < s_opt.nskus; i++)
         if (s_opt.skus[i].unit_price < 0)
             return s_opt.mode == MODE_ORDERS ? s_fetch_prices () : 0;
@@ -806,6 +898,11 @@ s_report (worker_t *workers)
     printf ("successful %" PRIu64 " (%.1f req/s), errors %" PRIu64 ", TCP connections opened %ld\n",
             ok, rps, errors, connects);
     printf ("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", p50, p90, p99, max);
+    long milestones = atomic_load (&s_opt.milestones);
+    if (s_opt.mode == MODE_MILESTONES && milestones > 4 * s_opt.nffs)
+        printf ("note: %ld milestones for %ld fulfilments: past the first %ld they were kept in the history "
+                "without moving a status (give more --fulfillments or fewer --requests)\n",
+                milestones, s_opt.nffs, 4 * s_opt.nffs);
     if (errors) {
         printf ("errors by status:");
         for (int k = 1; k < MAX_STATUS; k++)
@@ -825,8 +922,9 @@ s_report (worker_t *workers)
               + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     printf ("loadgen CPU %.2f s over %.1f s (%.2f cores)\n", cpu_s, elapsed_s,
             elapsed_s > 0 ? cpu_s / elapsed_s : 0);
-    printf ("RESULT mode=%s conns=%d rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%" PRIu64 " cpu_s=%.2f\n",
-            s_opt.mode_name, s_opt.conns, rps, p50, p90, p99, max, errors, cpu_s);
+    printf ("RESULT mode=%s conns=%d rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%" PRIu64
+            " cpu_s=%.2f elapsed_s=%.2f\n",
+            s_opt.mode_name, s_opt.conns, rps, p50, p90, p99, max, errors, cpu_s, elapsed_s);
     free (total);
 }
 
@@ -899,6 +997,7 @@ main (int argc, char **argv)
 done:
     free (workers);
     free (conns);
+    free (s_opt.ffs);
     curl_slist_free_all (s_opt.headers);
     curl_global_cleanup ();
     return rc;

@@ -61,17 +61,7 @@ s_set_full (store_t *self, store_state_t state, const char *reason)
 }
 
 //  Maps an LMDB failure after open to an RM code without logging: the
-//  Whether the store's file system has no room left: less than a page.
-static bool
-s_disk_has_no_room (store_t *self)
-{
-    struct statvfs vfs;
-    return statvfs (self->dir, &vfs) == 0 && (uint64_t) vfs.f_bavail * vfs.f_frsize < 4096;
-}
-
-//  caller logs what it handles. A full map or disk is remembered. LMDB
-//  reports a page write cut short as EIO: on a disk with no room left,
-//  that is the disk being full.
+//  caller logs what it handles. A full map or disk is remembered.
 static int
 s_code (store_t *self, int rc)
 {
@@ -83,7 +73,7 @@ s_code (store_t *self, int rc)
         }
         return RM_ENOMEM;
     }
-    if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && self && s_disk_has_no_room (self))) {
+    if (rc == ENOSPC || rc == EDQUOT) {
         if (self)
             s_set_full (self, STORE_FULL_DISK, "the disk is full");
         return RM_ESTORAGE_FULL;

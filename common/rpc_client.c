@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mp.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct rpc_client_t {
     char endpoint[256];
     zsock_t *sock;
     int attempt_ms;
+    bool halves;                  //  a call's first attempt is half its time to the deadline
     zhashx_t *calls;              //  message id -> call_t
     int64_t last_heard;           //  monotonic ms of the last reply (0: never heard from)
     unsigned reconnects;
@@ -85,6 +87,12 @@ rpc_client_new (const char *endpoint, int attempt_ms, rpc_client_t **self_p)
 }
 
 void
+rpc_client_attempt_halves (rpc_client_t *self)
+{
+    self->halves = true;
+}
+
+void
 rpc_client_destroy (rpc_client_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -119,7 +127,14 @@ s_transmit (rpc_client_t *self, call_t *call)
         return RM_EUNAVAIL;
     }
     call->sent_at = clock_mono_ms ();
-    call->attempt_ms = call->attempt_ms ? call->attempt_ms * 2 : self->attempt_ms;
+    if (call->attempt_ms)
+        call->attempt_ms *= 2;
+    else {
+        call->attempt_ms = self->attempt_ms;
+        int64_t half = (call->deadline - call->sent_at) / 2;
+        if (self->halves && half > call->attempt_ms)
+            call->attempt_ms = half > INT_MAX ? INT_MAX : (int) half;
+    }
     call->attempt_end = call->sent_at + call->attempt_ms;
     if (call->attempt_end > call->deadline)
         call->attempt_end = call->deadline;

@@ -32,6 +32,12 @@ int rpc_client_new (const char *endpoint, int attempt_ms, rpc_client_t **self_p)
 
 void rpc_client_destroy (rpc_client_t **self_p);
 
+//  From now on a call's first attempt lasts half its time to the deadline
+//  when that is longer than attempt_ms: a caller whose deadlines differ by
+//  operation (a bulk batch has a minute, a lookup two seconds) resends a
+//  long call once at most, not every attempt_ms doubling.
+void rpc_client_attempt_halves (rpc_client_t *self);
+
 //  Queues a call. body is packed MessagePack (one map). deadline_ms is an
 //  absolute monotonic time (clock_mono_ms). Idempotency decides resends
 //  (from the catalogue when the operation is known). Returns 0, or a

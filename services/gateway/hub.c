@@ -78,6 +78,7 @@ hub_add_service (hub_t *self, const char *name, const char *endpoint)
     int rc = rpc_client_new (endpoint, self->attempt_ms, &svc->client);
     if (rc != 0)
         return rc;
+    rpc_client_attempt_halves (svc->client);
     snprintf (svc->name, sizeof svc->name, "%s", name);
     self->nservices++;
     return 0;

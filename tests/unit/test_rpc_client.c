@@ -116,6 +116,28 @@ test_idempotent_resent (void)
     zsock_destroy (&server);
 }
 
+//  With attempts halving the deadline, a two-second call is resent once,
+//  after a second, not every attempt_ms.
+static void
+test_attempt_halves_the_deadline (void)
+{
+    s_new_endpoint ();
+    zsock_t *server = s_server ();
+    rpc_client_t *client = NULL;
+    CHECK_EQ_INT (rpc_client_new (s_endpoint, 100, &client), 0);
+    rpc_client_attempt_halves (client);
+    outcome_t out = {0};
+    int64_t started = clock_mono_ms ();
+    CHECK_EQ_INT (rpc_client_send (client, "sys.health", "t5", NULL, started + 2000, s_body, 1, s_done, &out), 0);
+    int seen = s_run (client, server, 1, 3000, &out, 1);
+    CHECK_EQ_INT (out.calls, 1);
+    CHECK_EQ_INT (out.err, 0);
+    CHECK_EQ_INT (seen, 2);
+    CHECK (clock_mono_ms () - started >= 1000);
+    rpc_client_destroy (&client);
+    zsock_destroy (&server);
+}
+
 static void
 test_not_idempotent_not_resent (void)
 {
@@ -193,6 +215,7 @@ main (int argc, char **argv)
     (void) argc;
     test_bad_endpoint ();
     test_idempotent_resent ();
+    test_attempt_halves_the_deadline ();
     test_not_idempotent_not_resent ();
     test_peer_comes_back ();
     test_sync_call_deadline ();

@@ -13,13 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DLQ_ROW_FORMAT "%-10s %-10s %8s %-26s %8s %-24s %s"
+#define DLQ_ROW_FORMAT "%-*s %-*s %8s %-26s %8s %-24s %s"
+
+//  SOURCE holds a service's name, or "->" and the name of the one called
+#define S_SOURCE_WIDTH (mesh_name_width () + 2)
 
 int
 dlq_format_header (char *out, size_t size)
 {
-    return snprintf (out, size, DLQ_ROW_FORMAT, "SERVICE", "SOURCE", "SEQ", "TYPE", "ATTEMPTS",
-                     "FAILED_AT", "ERROR");
+    return snprintf (out, size, DLQ_ROW_FORMAT, mesh_name_width (), "SERVICE", S_SOURCE_WIDTH, "SOURCE",
+                     "SEQ", "TYPE", "ATTEMPTS", "FAILED_AT", "ERROR");
 }
 
 int
@@ -42,8 +45,8 @@ dlq_format_entry (const char *service, const msgpack_object *entry, char *out, s
         snprintf (attempts, sizeof attempts, "%" PRId64, number);
     if (mp_get_int (entry, "failed_at", &number) == 0)
         clock_format_rfc3339 (number, failed_at, sizeof failed_at);
-    return snprintf (out, size, DLQ_ROW_FORMAT, service, source, seq, type, attempts, failed_at,
-                     error);
+    return snprintf (out, size, DLQ_ROW_FORMAT, mesh_name_width (), service, S_SOURCE_WIDTH, source, seq,
+                     type, attempts, failed_at, error);
 }
 
 //  Declares what every subcommand has: the endpoints, and --source.
@@ -379,7 +382,7 @@ dlq_main (int argc, char **argv)
     return command_run_sub (argc, argv, s_subs,
         "Dead letters: events a service's consumer set aside after they kept failing\n"
         "(the consumer moved on past them). For show, retry and drop, --service may be\n"
-        "left out when only one service consumes --source (today: inventory, of orders).");
+        "left out when only one service consumes --source (retailmesh events lag shows which do).");
 }
 
 //  ---- replay --------------------------------------------------------------------

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define LAGTABLE_NAME_WIDTH_MIN 10
+
 static int64_t
 s_int (const msgpack_object *map, const char *key)
 {
@@ -101,12 +103,20 @@ s_num (int64_t value, char *out, size_t size)
 void
 lagtable_print (const lagtable_t *self, FILE *out)
 {
-    static const char *format = "%-10s %-10s %10s %11s %8s %6s %8s %12s %s\n";
+    static const char *format = "%-*s %-*s %10s %11s %8s %6s %8s %12s %s\n";
+    //  the name columns fit the longest name, and stay put for short ones
+    int consumer_width = LAGTABLE_NAME_WIDTH_MIN, source_width = LAGTABLE_NAME_WIDTH_MIN;
+    for (size_t i = 0; i < self->count; i++) {
+        int len = (int) strlen (self->rows[i].consumer);
+        consumer_width = len > consumer_width ? len : consumer_width;
+        len = (int) strlen (self->rows[i].source);
+        source_width = len > source_width ? len : source_width;
+    }
     if (self->count == 0)
         fprintf (out, "no consumers: none of the services that answered applies another's events\n");
     else
-        fprintf (out, format, "CONSUMER", "SOURCE", "POSITION", "SOURCE_LAST", "LAG", "GAPS",
-                 "REPLAYS", "DEAD_LETTERS", "STALLED");
+        fprintf (out, format, consumer_width, "CONSUMER", source_width, "SOURCE", "POSITION", "SOURCE_LAST",
+                 "LAG", "GAPS", "REPLAYS", "DEAD_LETTERS", "STALLED");
     for (size_t i = 0; i < self->count; i++) {
         const lagtable_row_t *row = &self->rows[i];
         char position[24], last[24], lag[24], gaps[24], replays[24], dead[24], stalled[280];
@@ -121,7 +131,7 @@ lagtable_print (const lagtable_t *self, FILE *out)
             snprintf (lag, sizeof lag, "%" PRId64, row->lag);
         else
             snprintf (lag, sizeof lag, "-");
-        fprintf (out, format, row->consumer, row->source,
+        fprintf (out, format, consumer_width, row->consumer, source_width, row->source,
                  s_num (row->position, position, sizeof position),
                  s_num (row->source_last_seq, last, sizeof last), lag,
                  s_num (row->gaps, gaps, sizeof gaps), s_num (row->replays, replays, sizeof replays),

@@ -195,6 +195,18 @@ mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc)
     return s_endpoint (cfg, svc, true);
 }
 
+int
+mesh_name_width (void)
+{
+    size_t width = MESH_NAME_WIDTH_MIN;
+    for (size_t i = 0; i < topology_count (mesh_topology ()); i++) {
+        size_t len = strlen (topology_row (mesh_topology (), i)->name);
+        if (len > width)
+            width = len;
+    }
+    return (int) width;
+}
+
 const mesh_service_t *
 mesh_find (const char *name)
 {

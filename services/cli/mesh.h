@@ -73,6 +73,11 @@ const char *mesh_endpoint (config_t *cfg, const mesh_service_t *svc);
 //  The event endpoint chosen for a service (needs mesh_define_pub_endpoints).
 const char *mesh_pub_endpoint (config_t *cfg, const mesh_service_t *svc);
 
+//  The width of a column of service names: the longest name of the active
+//  table (the gateway's too), at least MESH_NAME_WIDTH_MIN.
+#define MESH_NAME_WIDTH_MIN 10
+int mesh_name_width (void);
+
 //  The service of that name that answers over ZeroMQ, or NULL (also for
 //  a NULL name).
 const mesh_service_t *mesh_find (const char *name);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define S_ROW_FORMAT "%-*s %-30s %-9s %-9s %-8s %-10s %-26s %-8s %-8s %s\n"
+
 static void
 s_format_uptime (int64_t s, char *out, size_t size)
 {
@@ -67,7 +69,7 @@ s_print_row (const char *name, const char *endpoint, const char *probe_url, int 
         snprintf (disconnects, sizeof disconnects, "%" PRId64, probe.disconnects);
     bool serving = probe.up && probe.ready;
     const char *note = !probe.up ? probe.error : !probe.ready ? probe.reason : "";
-    printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %-8s %-8s %s\n", name, endpoint,
+    printf (S_ROW_FORMAT, mesh_name_width (), name, endpoint,
             !probe.up ? "down" : probe.ready ? "up" : "not-ready", *probe.version ? probe.version : "-", uptime,
             store, fill, refused, disconnects, note);
     return serving;
@@ -100,8 +102,7 @@ status_main (int argc, char **argv)
             printf ("retailmesh up: running (pid %d) on %s\n\n", (int) supervisor, var_dir);
         else
             printf ("retailmesh up: not running on %s\n\n", var_dir);
-        printf ("%-10s %-30s %-9s %-9s %-8s %-10s %-26s %-8s %-8s %s\n",
-                "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "FILL", "REFUSED", "DISCONN", "NOTE");
+        printf (S_ROW_FORMAT, mesh_name_width (), "SERVICE", "ENDPOINT", "STATUS", "VERSION", "UPTIME", "STORE", "FILL", "REFUSED", "DISCONN", "NOTE");
         bool all_up = true;
         for (size_t i = 0; i < mesh_count (); i++)
             all_up &= s_print_row (mesh_service (i)->name,

@@ -98,8 +98,8 @@ s_status (void)
     char log[300];
     snprintf (log, sizeof log, "%s/status.log", mesh.dir);
     unlink (log);
-    const char *argv[] = {harness_bin ("retailmesh"), "status", "--pricing-endpoint", mesh.pricing_rpc,
-                          "--inventory-endpoint", mesh.inventory_rpc, "--orders-endpoint", mesh.orders_rpc,
+    //  the mesh's topology file holds every service's endpoints
+    const char *argv[] = {harness_bin ("retailmesh"), "status", "--topology", mesh.topology,
                           "--gateway-url", mesh.base_url, "--var-dir", mesh.dir, NULL};
     harness_proc_t proc;
     int status = -1;

@@ -243,6 +243,20 @@ test_lag_stalled_and_none (void)
     free (text);
     lagtable_destroy (&table);
 
+    //  a name longer than the columns widens them, the rows stay aligned
+    lagtable_health_t wide[] = {
+        {"fulfillment", s_value ("{\"consumers\":[{\"source\":\"orders\",\"position\":3}]}"), NULL},
+        {"inventory", s_value ("{\"consumers\":[{\"source\":\"fulfillment\",\"position\":4}]}"), NULL},
+    };
+    CHECK_EQ_INT (lagtable_new (wide, 2, &table), 0);
+    text = table ? s_print_table (table) : NULL;
+    CHECK_STR (text,
+               "CONSUMER    SOURCE        POSITION SOURCE_LAST      LAG   GAPS  REPLAYS DEAD_LETTERS STALLED\n"
+               "fulfillment orders               3           -        -      0        0            0 no\n"
+               "inventory   fulfillment          4           -        -      0        0            0 no\n");
+    free (text);
+    lagtable_destroy (&table);
+
     lagtable_health_t quiet[] = {{"pricing", s_value ("{\"consumers\":[]}"), NULL}};
     CHECK_EQ_INT (lagtable_new (quiet, 1, &table), 0);
     CHECK (table != NULL && table->count == 0 && lagtable_healthy (table));
@@ -257,16 +271,17 @@ test_dead_letter_row (void)
 {
     char line[512];
     dlq_format_header (line, sizeof line);
-    CHECK_STR (line, "SERVICE    SOURCE          SEQ TYPE                       ATTEMPTS "
+    //  the name columns fit the table's longest name, fulfillment (and "->fulfillment")
+    CHECK_STR (line, "SERVICE     SOURCE             SEQ TYPE                       ATTEMPTS "
                      "FAILED_AT                ERROR");
     const msgpack_object *entry = s_value (
         "{\"source\":\"orders\",\"seq\":17,\"type\":\"orders.order.cancelled\","
         "\"error\":\"unavailable: handler failed\",\"attempts\":2,\"failed_at\":1767225600000}");
     dlq_format_entry ("inventory", entry, line, sizeof line);
-    CHECK_STR (line, "inventory  orders           17 orders.order.cancelled            2 "
+    CHECK_STR (line, "inventory   orders              17 orders.order.cancelled            2 "
                      "2026-01-01T00:00:00.000Z unavailable: handler failed");
     dlq_format_entry ("inventory", s_value ("{}"), line, sizeof line);
-    CHECK_STR (line, "inventory  ?                 ? ?                                 ? -                        ");
+    CHECK_STR (line, "inventory   ?                    ? ?                                 ? -                        ");
 }
 
 //  Loads a command's options from a NULL-terminated argument list.

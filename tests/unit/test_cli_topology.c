@@ -1,7 +1,7 @@
 //  Adding a service is one folder, one topology row and its messages: the
 //  throwaway service tally (tests/throwaway/tally) gets a row in a
 //  topology file, and `retailmesh up --topology FILE` starts it with the
-//  other four, wired by name. It shows in `retailmesh status` and in the
+//  built-in services, wired by name. It shows in `retailmesh status` and in the
 //  gateway's GET /readyz (which goes 503 naming it while it does not
 //  answer), it applies orders' events, and the supervisor restarts it.
 #include "apikey.h"
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-//  Under the sanitizers five services take a while to start.
+//  Under the sanitizers the services take a while to start.
 #define READY_MS 60000
 #define POLL_MS 100
 

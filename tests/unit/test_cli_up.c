@@ -1,7 +1,8 @@
-//  `retailmesh up` as a person uses it: it starts the four services on the
-//  loopback ports it is given, loads the demo catalogue, prints a working
-//  example order, restarts a service that dies, refuses a second supervisor
-//  on the same data, and stops everything with exit status 0 on SIGTERM.
+//  `retailmesh up` as a person uses it: it starts every service of the
+//  topology table on the loopback ports it is given, loads the demo
+//  catalogue, prints a working example order, restarts a service that dies,
+//  refuses a second supervisor on the same data, and stops everything with
+//  exit status 0 on SIGTERM.
 #include "apikey.h"
 #include "clock.h"
 #include "demo_data.h"
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "probe.h"
 #include "sha256.h"
+#include "topology.h"
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,14 +20,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-//  Under the sanitizers four services take a while to start.
+//  Under the sanitizers the services take a while to start.
 #define UP_READY_MS 60000
+
+//  Arguments of `up` besides the endpoint options.
+#define UP_ARGS_MAX 16
 
 typedef struct {
     char dir[PATH_MAX];
     char var_dir[PATH_MAX + 8];
-    char endpoint[3][64];      //  pricing, inventory, orders
-    char pub[3][64];
+    size_t count;                      //  the rows of the table that take requests
+    char name[MESH_ROWS_MAX][32];      //  in table order: pricing first
+    char endpoint[MESH_ROWS_MAX][64];
+    char pub[MESH_ROWS_MAX][64];
+    //  "--<name>-endpoint=..." and "--<name>-pub-endpoint=..." of each
+    char options[2 * MESH_ROWS_MAX][128];
     char http_port[16];
     char base_url[64];
     harness_proc_t proc;
@@ -39,10 +48,24 @@ s_init (up_t *up)
     snprintf (up->dir, sizeof up->dir, "%s", dir);
     free (dir);
     snprintf (up->var_dir, sizeof up->var_dir, "%s/var", up->dir);
-    for (int i = 0; i < 3; i++) {
-        snprintf (up->endpoint[i], sizeof up->endpoint[i], "tcp://127.0.0.1:%d", harness_free_port ());
-        snprintf (up->pub[i], sizeof up->pub[i], "tcp://127.0.0.1:%d", harness_free_port ());
+    topology_t *topo = NULL;
+    CHECK_EQ_INT (topology_new (&topo), 0);
+    for (size_t i = 0; topo && i < topology_count (topo) && up->count < MESH_ROWS_MAX; i++) {
+        const topology_row_t *row = topology_row (topo, i);
+        if (!row->rpc)
+            continue;
+        size_t n = up->count++;
+        snprintf (up->name[n], sizeof up->name[n], "%s", row->name);
+        int rpc = harness_free_port (), pub = harness_free_port ();
+        snprintf (up->endpoint[n], sizeof up->endpoint[n], "tcp://127.0.0.1:%d", rpc);
+        snprintf (up->pub[n], sizeof up->pub[n], "tcp://127.0.0.1:%d", pub);
+        snprintf (up->options[2 * n], sizeof up->options[2 * n], "--%s-endpoint=tcp://127.0.0.1:%d",
+                  row->name, rpc);
+        snprintf (up->options[2 * n + 1], sizeof up->options[2 * n + 1],
+                  "--%s-pub-endpoint=tcp://127.0.0.1:%d", row->name, pub);
     }
+    topology_destroy (&topo);
+    CHECK (up->count >= 3 && strcmp (up->name[0], "pricing") == 0);
     int port = harness_free_port ();
     snprintf (up->http_port, sizeof up->http_port, "%d", port);
     snprintf (up->base_url, sizeof up->base_url, "http://127.0.0.1:%d", port);
@@ -52,12 +75,13 @@ s_init (up_t *up)
 static int
 s_start (up_t *up, harness_proc_t *proc, const char *name)
 {
-    const char *argv[] = {
+    const char *argv[UP_ARGS_MAX + 2 * MESH_ROWS_MAX] = {
         harness_bin ("retailmesh"), "up", "--var-dir", up->var_dir, "--http-port", up->http_port,
-        "--pricing-endpoint", up->endpoint[0], "--inventory-endpoint", up->endpoint[1],
-        "--orders-endpoint", up->endpoint[2], "--pricing-pub-endpoint", up->pub[0],
-        "--inventory-pub-endpoint", up->pub[1], "--orders-pub-endpoint", up->pub[2],
-        "--log-level", "warn", NULL};
+        "--log-level", "warn"};
+    size_t argc = 8;
+    for (size_t i = 0; i < 2 * up->count; i++)
+        argv[argc++] = up->options[i];
+    argv[argc] = NULL;
     return harness_spawn (proc, name, up->dir, argv);
 }
 
@@ -197,9 +221,15 @@ main (void)
     snprintf (path, sizeof path, "%s/pricing.cert_secret", keys);
     CHECK (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
     CHECK_EQ_INT (keys_use (keys, KEYS_OPERATOR), 0);
-    const char *names[3] = {"pricing", "inventory", "orders"};
-    for (int i = 0; i < 3; i++)
-        CHECK_EQ_INT (keys_add_peer (up.endpoint[i], names[i]), 0);
+    for (size_t i = 0; i < up.count; i++)
+        CHECK_EQ_INT (keys_add_peer (up.endpoint[i], up.name[i]), 0);
+    //  every service of the table runs, on the endpoint it was given
+    probe_t probe;
+    for (size_t i = 0; ready && i < up.count; i++)
+        if (probe_rpc (up.endpoint[i], 2000, &probe) != 0 || strcmp (probe.service, up.name[i]) != 0) {
+            fprintf (stderr, "  %s does not answer at %s\n", up.name[i], up.endpoint[i]);
+            CHECK (!"every service of the table is up");
+        }
     if (ready && key && apikey_valid (key)) {
         s_check_demo_and_order (&up, key);
 
@@ -215,8 +245,8 @@ main (void)
         s_check_restart (&up);
     }
     CHECK_EQ_INT (harness_stop (&up.proc, 20000), 0);
-    probe_t probe;
-    CHECK (probe_rpc (up.endpoint[1], 300, &probe) != 0);
+    for (size_t i = 0; i < up.count; i++)
+        CHECK (probe_rpc (up.endpoint[i], 300, &probe) != 0);
     CHECK (probe_http (up.base_url, 300, &probe) != 0);
     free (key);
     if (harness_failures == 0)

@@ -462,9 +462,32 @@ static const struct {
     {RM_ESTORAGE_FULL, false, 503, "storage-full", "Storage full", true, LINES_NONE},
 };
 
-//  Fills the route's Location template's {field}s from the reply body.
+//  A string field of a reply to name in Location: from the answer as the
+//  service sent it, or from a problem.
+typedef bool s_field_fn (const void *src, const char *name, char *buf, size_t size);
+
+static bool
+s_answer_field (const void *src, const char *name, char *buf, size_t size)
+{
+    const msgpack_object *value = mp_get ((const msgpack_object *) src, name);
+    if (!value || value->type != MSGPACK_OBJECT_STR)
+        return false;
+    snprintf (buf, size, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+    return true;
+}
+
+static bool
+s_problem_field (const void *src, const char *name, char *buf, size_t size)
+{
+    const char *value = json_string_value (json_object_get ((const json_t *) src, name));
+    if (value)
+        snprintf (buf, size, "%s", value);
+    return value != NULL;
+}
+
+//  Fills the route's Location template's {field}s from the reply.
 static void
-s_location (const char *template, json_t *reply, char *out, size_t size)
+s_location (const char *template, s_field_fn *field, const void *src, char *out, size_t size)
 {
     size_t len = 0;
     out[0] = '\0';
@@ -475,10 +498,11 @@ s_location (const char *template, json_t *reply, char *out, size_t size)
             out[len] = '\0';
             continue;
         }
-        char name[64];
+        char name[64], value[128];
         snprintf (name, sizeof name, "%.*s", (int) (close - p - 1), p + 1);
-        const char *value = json_string_value (json_object_get (reply, name));
-        len += (size_t) snprintf (out + len, size - len, "%s", value ? value : "");
+        if (!field (src, name, value, sizeof value))
+            value[0] = '\0';
+        len += (size_t) snprintf (out + len, size - len, "%s", value);
         if (len >= size)
             len = size - 1;
         p = close + 1;
@@ -497,7 +521,7 @@ s_add_conflicting (const route_t *route, const msgpack_object *details, translat
         return;
     json_object_set_new (out->body, "order_id", json_string (order_id));
     if (route->created)
-        s_location (route->created, out->body, out->location, sizeof out->location);
+        s_location (route->created, s_problem_field, out->body, out->location, sizeof out->location);
 }
 
 static void
@@ -582,21 +606,20 @@ translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
     else if (!call->ok)
         s_error_reply (route, &unpacked.data, cid, out);
     else {
+        //  written as text straight from the answer: no tree to build and dump
         const msg_spec_t *spec = catalog_find (route->op);
-        out->body = jsonmp_decode (spec ? spec->reply : NULL, &unpacked.data);
+        out->text = jsonmp_decode_text (spec ? spec->reply : NULL, &unpacked.data,
+                                        route->created ? "created" : NULL, &out->text_len);
         out->status = 200;
-        if (!json_is_object (out->body)) {
-            json_decref (out->body);
+        bool created = false;
+        if (!out->text) {
             log_error (cid, "gateway: %s reply cannot be shown as JSON", route->op);
             translate_problem (out, 500, "internal", "Internal error",
                                "The service's answer cannot be shown as JSON.", cid);
         }
-        else if (route->created) {
-            if (json_is_true (json_object_get (out->body, "created"))) {
-                out->status = 201;
-                s_location (route->created, out->body, out->location, sizeof out->location);
-            }
-            json_object_del (out->body, "created");
+        else if (route->created && mp_get_bool (&unpacked.data, "created", &created) == 0 && created) {
+            out->status = 201;
+            s_location (route->created, s_answer_field, &unpacked.data, out->location, sizeof out->location);
         }
     }
     msgpack_unpacked_destroy (&unpacked);

@@ -77,28 +77,42 @@ s_object_header (const uint8_t *p, size_t avail, size_t *size, size_t *children)
     return true;
 }
 
-//  Walks the encoded object without allocating. msgpack-c allocates a
-//  container's item slots before reading them, so a few hostile bytes that
-//  declare a 4-billion-item array would otherwise cost gigabytes; here
-//  every declared object must have at least one byte of input left.
+typedef enum { S_SKIPPED, S_TRUNCATED, S_OVERDECLARED } s_skip_t;
+
+//  Walks the encoded object at *pos, with everything it holds, without
+//  allocating, and moves *pos past it. msgpack-c allocates a container's
+//  item slots before reading them, so a few hostile bytes that declare a
+//  4-billion-item array would otherwise cost gigabytes; here every
+//  declared object must have at least one byte of input left.
+static s_skip_t
+s_skip (const uint8_t *data, size_t size, size_t *pos)
+{
+    size_t pending = 1;
+    while (pending > 0) {
+        size_t len, children;
+        if (*pos >= size || !s_object_header (data + *pos, size - *pos, &len, &children) || len > size - *pos)
+            return S_TRUNCATED;
+        *pos += len;
+        pending = pending - 1 + children;
+        if (pending > size - *pos)
+            return S_OVERDECLARED;
+    }
+    return S_SKIPPED;
+}
+
 static int
 s_scan (const uint8_t *data, size_t size, proto_error_t *err)
 {
     if (size == 0)
         return proto_error_set (err, RM_EPROTO, "", "the message is empty");
-    size_t pos = 0, pending = 1;
-    while (pending > 0) {
-        size_t len, children;
-        if (pos >= size || !s_object_header (data + pos, size - pos, &len, &children)
-            || len > size - pos)
-            return proto_error_set (err, RM_EPROTO, "",
-                                    "the message is not valid MessagePack (bad or truncated at byte %zu)", pos);
-        pos += len;
-        pending = pending - 1 + children;
-        if (pending > size - pos)
-            return proto_error_set (err, RM_EPROTO, "",
-                                    "the message is not valid MessagePack (declares more items than it has bytes)");
-    }
+    size_t pos = 0;
+    s_skip_t skipped = s_skip (data, size, &pos);
+    if (skipped == S_TRUNCATED)
+        return proto_error_set (err, RM_EPROTO, "",
+                                "the message is not valid MessagePack (bad or truncated at byte %zu)", pos);
+    if (skipped == S_OVERDECLARED)
+        return proto_error_set (err, RM_EPROTO, "",
+                                "the message is not valid MessagePack (declares more items than it has bytes)");
     if (pos != size)
         return proto_error_set (err, RM_EPROTO, "", "the message has %zu byte%s after its first MessagePack object",
                                 size - pos, size - pos == 1 ? "" : "s");
@@ -128,6 +142,57 @@ s_unpack (const void *data, size_t size, msgpack_unpacked *unpacked, proto_error
         rc = proto_error_set (err, RM_EPROTO, "", "out of memory while unpacking the message");
     msgpack_unpacker_destroy (&unpacker);
     return rc;
+}
+
+static bool
+s_is_map_header (uint8_t b)
+{
+    return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
+}
+
+//  The string whose object spans [pos, end), or false when it is no string.
+static bool
+s_string_at (const uint8_t *data, size_t pos, size_t end, const char **str, size_t *len)
+{
+    uint8_t b = data[pos];
+    size_t header = b >= 0xa0 && b <= 0xbf ? 1 : b == 0xd9 ? 2 : b == 0xda ? 3 : b == 0xdb ? 5 : 0;
+    if (!header)
+        return false;
+    *str = (const char *) data + pos + header;
+    *len = end - pos - header;
+    return true;
+}
+
+int
+envelope_type (const void *data, size_t size, char *type, size_t type_size)
+{
+    const uint8_t *p = (const uint8_t *) data;
+    size_t pos = 0, len, children;
+    if (size == 0 || !s_is_map_header (p[0]) || !s_object_header (p, size, &len, &children) || len > size)
+        return RM_EPROTO;
+    pos = len;
+    for (size_t i = 0; i < children / 2; i++) {
+        size_t key_at = pos, value_at;
+        if (s_skip (p, size, &pos) != S_SKIPPED)
+            return RM_EPROTO;
+        const char *key, *value;
+        size_t key_len, value_len;
+        bool is_type = s_string_at (p, key_at, pos, &key, &key_len) && key_len == 4 && memcmp (key, "type", 4) == 0;
+        value_at = pos;
+        if (s_skip (p, size, &pos) != S_SKIPPED)
+            return RM_EPROTO;
+        if (!is_type)
+            continue;
+        if (!s_string_at (p, value_at, pos, &value, &value_len) || value_len == 0 || value_len >= type_size)
+            return RM_EPROTO;
+        memcpy (type, value, value_len);
+        type[value_len] = '\0';
+        for (size_t c = 0; c < value_len; c++)
+            if (type[c] < 0x21 || type[c] > 0x7e)
+                return RM_EPROTO;
+        return 0;
+    }
+    return RM_EPROTO;
 }
 
 //  ---- envelope fields ---------------------------------------------------
@@ -350,12 +415,6 @@ s_sink_write (void *data, const char *buf, size_t len)
     if (msgpack_sbuffer_write (sink->sbuf, buf, len) != 0)
         sink->failed = true;
     return sink->failed ? -1 : 0;
-}
-
-static bool
-s_is_map_header (uint8_t b)
-{
-    return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
 }
 
 int

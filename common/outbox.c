@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mp.h"
 #include "store.h"
+#include "text.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -108,11 +109,11 @@ outbox_append (outbox_t *self, MDB_txn *txn, const char *type, const char *cid,
     memset (&env, 0, sizeof env);
     env.kind = ENVELOPE_EVENT;
     env.version = PROTO_VERSION;
-    snprintf (env.type, sizeof env.type, "%s", type);
+    text_copy (env.type, sizeof env.type, type);
     uuid_new_str (env.id);
-    snprintf (env.cid, sizeof env.cid, "%s", cid && *cid ? cid : "-");
-    snprintf (env.caller, sizeof env.caller, "%s", caller ? caller : "");
-    snprintf (env.source, sizeof env.source, "%s", self->source);
+    text_copy (env.cid, sizeof env.cid, cid && *cid ? cid : "-");
+    text_copy (env.caller, sizeof env.caller, caller);
+    text_copy (env.source, sizeof env.source, self->source);
     env.seq = self->last + 1;
     env.time_ms = clock_now_ms ();
     msgpack_sbuffer buf;

@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mp.h"
+#include "text.h"
 #include "timers.h"
 #include "uuid.h"
 #include "sockmon.h"
@@ -942,9 +943,9 @@ service_event_for (service_t *self, const char *type, const char *cid, const cha
         msgpack_packer_init (&sink, NULL, s_discard);
         return &sink;
     }
-    snprintf (act->type, sizeof act->type, "%s", type);
-    snprintf (act->cid, sizeof act->cid, "%s", cid ? cid : "");
-    snprintf (act->caller, sizeof act->caller, "%s", caller ? caller : "");
+    text_copy (act->type, sizeof act->type, type);
+    text_copy (act->cid, sizeof act->cid, cid);
+    text_copy (act->caller, sizeof act->caller, caller);
     msgpack_packer_init (&act->pk, &act->buf, msgpack_sbuffer_write);
     return &act->pk;
 }
@@ -971,11 +972,11 @@ service_call (service_t *self, const char *peer, const char *op,
     if (!act)
         return RM_ENOMEM;
     call_args_t *call = &act->call;
-    snprintf (call->peer, sizeof call->peer, "%s", peer);
-    snprintf (call->op, sizeof call->op, "%s", op);
-    snprintf (call->cid, sizeof call->cid, "%s", cid ? cid : "");
-    snprintf (call->idem, sizeof call->idem, "%s", idem ? idem : "");
-    snprintf (call->caller, sizeof call->caller, "%s", self->caller ? self->caller : "");
+    text_copy (call->peer, sizeof call->peer, peer);
+    text_copy (call->op, sizeof call->op, op);
+    text_copy (call->cid, sizeof call->cid, cid);
+    text_copy (call->idem, sizeof call->idem, idem);
+    text_copy (call->caller, sizeof call->caller, self->caller);
     call->timeout_ms = timeout_ms;
     call->fn = fn;
     call->arg = arg;

@@ -1,6 +1,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "mp.h"
+#include "text.h"
 #include "uuid.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -448,12 +449,12 @@ envelope_init_request (envelope_t *env, const char *type, const char *cid,
     memset (env, 0, sizeof *env);
     env->kind = ENVELOPE_REQUEST;
     env->version = PROTO_VERSION;
-    snprintf (env->type, sizeof env->type, "%s", type);
+    text_copy (env->type, sizeof env->type, type);
     uuid_new_str (env->id);
     //  A request without a correlation ID starts a new conversation named
     //  after itself.
-    snprintf (env->cid, sizeof env->cid, "%s", cid && *cid ? cid : env->id);
-    snprintf (env->idem, sizeof env->idem, "%s", idem ? idem : "");
+    text_copy (env->cid, sizeof env->cid, cid && *cid ? cid : env->id);
+    text_copy (env->idem, sizeof env->idem, idem);
     env->deadline_ms = deadline_ms;
 }
 
@@ -463,10 +464,10 @@ envelope_init_reply (envelope_t *env, const envelope_t *req, bool ok)
     memset (env, 0, sizeof *env);
     env->kind = ENVELOPE_REPLY;
     env->version = PROTO_VERSION;
-    snprintf (env->type, sizeof env->type, "%s", req->type);
+    text_copy (env->type, sizeof env->type, req->type);
     uuid_new_str (env->id);
-    snprintf (env->cid, sizeof env->cid, "%s", req->cid);
-    snprintf (env->reply_to, sizeof env->reply_to, "%s", req->id);
+    text_copy (env->cid, sizeof env->cid, req->cid);
+    text_copy (env->reply_to, sizeof env->reply_to, req->id);
     env->ok = ok;
 }
 

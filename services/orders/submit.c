@@ -33,6 +33,7 @@
 #include "orders.h"
 #include "release.h"
 #include "sha256.h"
+#include "text.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -133,20 +134,20 @@ s_make_order (submission_t *sub)
     made->lines = (orders_line_t *) calloc (sub->count ? sub->count : 1, sizeof *made->lines);
     if (!made->lines)
         return RM_ENOMEM;
-    snprintf (made->order_id, sizeof made->order_id, "%s", sub->id_text);
-    snprintf (made->external_id, sizeof made->external_id, "%s", sub->in.external_id);
-    snprintf (made->channel, sizeof made->channel, "%s", sub->in.channel);
-    snprintf (made->account_id, sizeof made->account_id, "%s", sub->in.account_id);
-    snprintf (made->status, sizeof made->status, "accepted");
-    snprintf (made->currency, sizeof made->currency, "%s", sub->in.currency);
-    snprintf (made->hold_id, sizeof made->hold_id, "%s", sub->in.hold_id);
-    snprintf (made->idempotency_key, sizeof made->idempotency_key, "%s", sub->idem);
-    snprintf (made->correlation_id, sizeof made->correlation_id, "%s", sub->cid);
+    text_copy (made->order_id, sizeof made->order_id, sub->id_text);
+    text_copy (made->external_id, sizeof made->external_id, sub->in.external_id);
+    text_copy (made->channel, sizeof made->channel, sub->in.channel);
+    text_copy (made->account_id, sizeof made->account_id, sub->in.account_id);
+    text_copy (made->status, sizeof made->status, "accepted");
+    text_copy (made->currency, sizeof made->currency, sub->in.currency);
+    text_copy (made->hold_id, sizeof made->hold_id, sub->in.hold_id);
+    text_copy (made->idempotency_key, sizeof made->idempotency_key, sub->idem);
+    text_copy (made->correlation_id, sizeof made->correlation_id, sub->cid);
     for (size_t i = 0; i < sub->count; i++) {
         const line_t *line = &sub->lines[i];
         const inventory_reserved_line_t *held = i < reserved->lines_count ? &reserved->lines[i] : NULL;
         orders_line_t *out = &made->lines[i];
-        snprintf (out->sku, sizeof out->sku, "%s", line->sku);
+        text_copy (out->sku, sizeof out->sku, line->sku);
         out->quantity = line->quantity;
         out->unit_price = line->unit_price;
         out->extended_price = line->unit_price * line->quantity;
@@ -624,7 +625,7 @@ s_parse (submission_t *sub, const msgpack_object *body)
     for (size_t i = 0; rc == 0 && i < sub->in.lines_count; i++) {
         const orders_submit_line_t *in = &sub->in.lines[i];
         catalog_quoted_line_t *quoted = &sub->quoted[i];
-        snprintf (quoted->sku, sizeof quoted->sku, "%s", in->sku);
+        text_copy (quoted->sku, sizeof quoted->sku, in->sku);
         quoted->quantity = in->quantity;
         quoted->unit_price = in->unit_price;
     }
@@ -655,20 +656,20 @@ static int
 s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *stock)
 {
     pricing_validate_request_t check = {.lines = sub->quoted, .lines_count = sub->in.lines_count};
-    snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
-    snprintf (check.account_id, sizeof check.account_id, "%s", sub->in.account_id);
-    snprintf (check.channel, sizeof check.channel, "%s", sub->in.channel);
+    text_copy (check.currency, sizeof check.currency, sub->in.currency);
+    text_copy (check.account_id, sizeof check.account_id, sub->in.account_id);
+    text_copy (check.channel, sizeof check.channel, sub->in.channel);
     //  ship_from is borrowed from the request: hold is not record_free'd
     inventory_reserve_request_t hold = {.lines_count = sub->count, .ship_from = sub->in.ship_from,
                                         .ship_from_count = sub->in.ship_from_count,
                                         .allow_backorder = sub->in.allow_backorder};
-    snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
-    snprintf (hold.hold_id, sizeof hold.hold_id, "%s", sub->in.hold_id);
+    text_copy (hold.order_id, sizeof hold.order_id, sub->id_text);
+    text_copy (hold.hold_id, sizeof hold.hold_id, sub->in.hold_id);
     hold.lines = (inventory_reserve_line_t *) calloc (sub->count, sizeof *hold.lines);
     if (!hold.lines)
         return RM_ENOMEM;
     for (size_t i = 0; i < sub->count; i++) {
-        snprintf (hold.lines[i].sku, sizeof hold.lines[i].sku, "%s", sub->in.lines[i].sku);
+        text_copy (hold.lines[i].sku, sizeof hold.lines[i].sku, sub->in.lines[i].sku);
         hold.lines[i].quantity = sub->in.lines[i].quantity;
         hold.lines[i].allow_backorder = sub->in.lines[i].allow_backorder;
     }
@@ -813,9 +814,9 @@ orders_submit (service_t *svc, request_t *req)
         s_submission_free (&sub);
         return RM_ENOMEM;
     }
-    snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
-    snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
-    snprintf (sub->caller, sizeof sub->caller, "%s", request_caller (req));
+    text_copy (sub->cid, sizeof sub->cid, request_cid (req));
+    text_copy (sub->idem, sizeof sub->idem, request_idem (req));
+    text_copy (sub->caller, sizeof sub->caller, request_caller (req));
     int rc = s_parse (sub, request_body (req));
     if (rc == 0 && s_join_inflight (sub, &rc)) {
         s_submission_free (&sub);

@@ -274,11 +274,21 @@ s_query_value (const field_spec_t *fields, const char *field, json_t *value)
     return *end || errno ? json_incref (value) : json_integer (number);
 }
 
+//  The request's 422, made when its first error is found: a request
+//  without one (nearly every request) makes none.
+static json_t *
+s_problem (json_t **problem, const char *cid)
+{
+    if (!*problem)
+        *problem = s_validation_problem (cid);
+    return *problem;
+}
+
 //  Copies the route's path parameters, query arguments and defaults into
-//  obj; conflicts and repeats go into problem.
+//  obj; conflicts and repeats go into *problem.
 static void
 s_apply_params (const route_t *route, const field_spec_t *fields, const route_match_t *match, json_t *query,
-                bool has_body, json_t *obj, json_t *problem)
+                bool has_body, json_t *obj, json_t **problem, const char *cid)
 {
     for (size_t i = 0; i < match->nparams; i++) {
         const route_param_t *rp = NULL;
@@ -290,11 +300,11 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
         if (has_body && json_object_get (obj, rp->field)) {
             char pointer[JSONMP_POINTER_MAX] = "";
             jsonmp_pointer_push (pointer, rp->field);
-            problem_add_error (problem, pointer, "is given in the path, not in the body");
+            problem_add_error (s_problem (problem, cid), pointer, "is given in the path, not in the body");
         }
         json_t *value = json_string (match->values[i]);
         if (!value)
-            problem_add_param_error (problem, rp->name, "path", "must be UTF-8 text");
+            problem_add_param_error (s_problem (problem, cid), rp->name, "path", "must be UTF-8 text");
         json_object_set_new (obj, rp->field, value ? value : json_null ());
     }
     for (size_t k = 0; k < ROUTE_PARAMS_MAX && route->params[k].name; k++) {
@@ -313,7 +323,7 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
             //  the HTTP side leaves null where a value was not UTF-8;
             //  "?" stands in so only this error is reported for it
             if (json_is_null (json_array_get (values, i))) {
-                json_t *item = problem_add_param_error (problem, rp->name, "query", "must be UTF-8 text");
+                json_t *item = problem_add_param_error (s_problem (problem, cid), rp->name, "query", "must be UTF-8 text");
                 if (item && rp->repeated)
                     json_object_set_new (item, "index", json_integer ((json_int_t) i));
                 json_array_set_new (values, i, json_string ("?"));
@@ -323,7 +333,7 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
             json_object_set (obj, rp->field, values);
         else if (count > 0) {
             if (count > 1)
-                problem_add_param_error (problem, rp->name, "query", "must be given once");
+                problem_add_param_error (s_problem (problem, cid), rp->name, "query", "must be given once");
             json_object_set_new (obj, rp->field, s_query_value (fields, rp->field, json_array_get (values, 0)));
         }
         else if (rp->def)
@@ -342,34 +352,37 @@ translate_request (const route_t *route, const route_match_t *match, json_t *que
         *problem = problem_new (500, "internal", "Internal error", "The route is misconfigured.", cid);
         return RM_EINTERNAL;
     }
-    *problem = s_validation_problem (cid);
+    *problem = NULL;
     json_t *errors = json_array ();
-    if (!*problem || !errors) {
-        json_decref (errors);
+    if (!errors)
         return RM_ENOMEM;
-    }
     bool has_body = body != NULL;
     json_t *obj = has_body ? json_incref (body) : json_object ();
     if (json_is_object (obj))
-        s_apply_params (route, spec->request, match, query, has_body, obj, *problem);
+        s_apply_params (route, spec->request, match, query, has_body, obj, problem, cid);
     int encoded = jsonmp_encode (spec->request, obj, out, errors);
     size_t index;
     json_t *item;
     json_array_foreach (errors, index, item)
-        s_add_field_error (*problem, route, json_string_value (json_object_get (item, "pointer")),
+        s_add_field_error (s_problem (problem, cid), route, json_string_value (json_object_get (item, "pointer")),
                            json_string_value (json_object_get (item, "message")));
     json_decref (errors);
     json_decref (obj);
     //  a body that could not be fully checked is never passed on
     if (encoded != 0 && json_array_size (json_object_get (*problem, "errors")) == 0)
-        s_add_field_error (*problem, route, "", "the request body could not be checked; nothing was done");
-    if (json_array_size (json_object_get (*problem, "errors")) == 0) {
-        json_decref (*problem);
-        *problem = NULL;
-        return 0;
+        s_add_field_error (s_problem (problem, cid), route, "",
+                           "the request body could not be checked; nothing was done");
+    if (*problem && json_array_size (json_object_get (*problem, "errors")) > 0) {
+        s_validation_detail (*problem);
+        return RM_EINVAL;
     }
-    s_validation_detail (*problem);
-    return RM_EINVAL;
+    if (encoded != 0 || *problem) {
+        //  out of memory for the problem itself
+        json_decref (*problem);
+        *problem = problem_new (500, "internal", "Internal error", "The request could not be checked.", cid);
+        return RM_ENOMEM;
+    }
+    return 0;
 }
 
 //  ---- replies ---------------------------------------------------------

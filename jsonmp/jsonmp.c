@@ -597,23 +597,23 @@ s_put (s_text_t *t, const char *s, size_t n)
 static bool
 s_text_string (s_text_t *t, const char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (unsigned char) s[i] < 0x80)
-        i++;
-    if (i < n) {
-        //  jansson's own check, so the text is refused where a tree is
-        json_t *probe = json_stringn (s, n);
-        if (!probe)
-            return false;
-        json_decref (probe);
-    }
     static const char hex[] = "0123456789ABCDEF";
+    bool checked = false;
     s_put (t, "\"", 1);
     size_t run = 0;
-    for (i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
             continue;
+        if (c >= 0x80) {
+            //  jansson's own check, so the text is refused where a tree is
+            json_t *probe = checked ? NULL : json_stringn (s, n);
+            if (!checked && !probe)
+                return false;
+            json_decref (probe);
+            checked = true;
+            continue;
+        }
         s_put (t, s + run, i - run);
         run = i + 1;
         char esc[6] = {'\\', (char) c};

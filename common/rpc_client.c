@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mp.h"
+#include "text.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,7 @@ rpc_client_send_as (rpc_client_t *self, const char *op, const char *cid,
         return RM_ETIMEOUT;
     envelope_t env;
     envelope_init_request (&env, op, cid, idem, clock_now_ms () + (deadline_ms - now));
-    snprintf (env.caller, sizeof env.caller, "%s", caller ? caller : "");
+    text_copy (env.caller, sizeof env.caller, caller);
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init (&sbuf);
     if (envelope_pack_raw (&sbuf, &env, body, body_len) != 0) {
@@ -173,9 +174,9 @@ rpc_client_send_as (rpc_client_t *self, const char *op, const char *cid,
         msgpack_sbuffer_destroy (&sbuf);
         return RM_ENOMEM;
     }
-    snprintf (call->id, sizeof call->id, "%s", env.id);
-    snprintf (call->cid, sizeof call->cid, "%s", env.cid);
-    snprintf (call->op, sizeof call->op, "%s", op);
+    text_copy (call->id, sizeof call->id, env.id);
+    text_copy (call->cid, sizeof call->cid, env.cid);
+    text_copy (call->op, sizeof call->op, op);
     const msg_spec_t *spec = catalog_find (op);
     call->idempotent = spec && spec->idempotent;
     call->deadline = deadline_ms;

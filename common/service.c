@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mp.h"
+#include "text.h"
 #include "timers.h"
 #include "uuid.h"
 #include "sockmon.h"
@@ -64,8 +65,7 @@ typedef struct {
 struct request_t {
     service_t *svc;
     zframe_t *identity;
-    char *data;                     //  the envelope bytes the body points into
-    size_t data_len;
+    zframe_t *data;                 //  the envelope as received (NULL: none), kept to decode again on a rerun
     msgpack_unpacked unpacked;
     envelope_t env;
     bool decoded;
@@ -116,6 +116,7 @@ struct service_t {
     struct outq_call_t *outq_calls;
     fd_watch_t *fds;
     size_t nfds, cap_fds;
+    msgpack_sbuffer out;            //  the reply being framed, reused from reply to reply
     zmq_pollitem_t *items;          //  this turn's poll set
     size_t cap_items;
     int ndbs;                       //  the service's own databases; internal ones follow
@@ -523,6 +524,7 @@ service_new (const service_def_t *def, const topology_t *topo, config_t *cfg, se
         return RM_ENOMEM;
     self->def = def;
     self->cfg = cfg;
+    msgpack_sbuffer_init (&self->out);
     self->call_timeout = (int) call_timeout;
     self->started_ms = clock_mono_ms ();
     const char *dbs[32];
@@ -669,6 +671,7 @@ service_destroy (service_t **self_p)
     timers_destroy (&self->timers);
     free (self->fds);
     free (self->items);
+    msgpack_sbuffer_destroy (&self->out);
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
@@ -852,7 +855,7 @@ s_request_free (request_t **req_p)
     zframe_destroy (&req->identity);
     if (req->decoded)
         msgpack_unpacked_destroy (&req->unpacked);
-    free (req->data);
+    zframe_destroy (&req->data);
     msgpack_sbuffer_destroy (&req->reply);
     free (req);
     *req_p = NULL;
@@ -940,9 +943,9 @@ service_event_for (service_t *self, const char *type, const char *cid, const cha
         msgpack_packer_init (&sink, NULL, s_discard);
         return &sink;
     }
-    snprintf (act->type, sizeof act->type, "%s", type);
-    snprintf (act->cid, sizeof act->cid, "%s", cid ? cid : "");
-    snprintf (act->caller, sizeof act->caller, "%s", caller ? caller : "");
+    text_copy (act->type, sizeof act->type, type);
+    text_copy (act->cid, sizeof act->cid, cid);
+    text_copy (act->caller, sizeof act->caller, caller);
     msgpack_packer_init (&act->pk, &act->buf, msgpack_sbuffer_write);
     return &act->pk;
 }
@@ -969,11 +972,11 @@ service_call (service_t *self, const char *peer, const char *op,
     if (!act)
         return RM_ENOMEM;
     call_args_t *call = &act->call;
-    snprintf (call->peer, sizeof call->peer, "%s", peer);
-    snprintf (call->op, sizeof call->op, "%s", op);
-    snprintf (call->cid, sizeof call->cid, "%s", cid ? cid : "");
-    snprintf (call->idem, sizeof call->idem, "%s", idem ? idem : "");
-    snprintf (call->caller, sizeof call->caller, "%s", self->caller ? self->caller : "");
+    text_copy (call->peer, sizeof call->peer, peer);
+    text_copy (call->op, sizeof call->op, op);
+    text_copy (call->cid, sizeof call->cid, cid);
+    text_copy (call->idem, sizeof call->idem, idem);
+    text_copy (call->caller, sizeof call->caller, self->caller);
     call->timeout_ms = timeout_ms;
     call->fn = fn;
     call->arg = arg;
@@ -1088,10 +1091,10 @@ s_send_reply (service_t *self, request_t *req, int commit_err)
     bool commit_ok = commit_err == 0;
     envelope_t env;
     envelope_init_reply (&env, &req->env, req->reply_ok && commit_ok);
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init (&out);
+    msgpack_sbuffer *out = &self->out;
+    msgpack_sbuffer_clear (out);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &out, msgpack_sbuffer_write);
+    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
     envelope_pack_header (&pk, &env);
 #ifdef RETAILMESH_CHECK_MESSAGES
     //  dispatch answers only operations the catalogue has; error bodies
@@ -1101,7 +1104,7 @@ s_send_reply (service_t *self, request_t *req, int commit_err)
         s_check_outgoing ("reply to", req->env.type, spec->reply, req->reply.data, req->reply.size, req->env.cid);
 #endif
     if (commit_ok)
-        msgpack_sbuffer_write (&out, req->reply.data, req->reply.size);
+        msgpack_sbuffer_write (out, req->reply.data, req->reply.size);
     else if (commit_err == RM_ESTORAGE_FULL)
         envelope_pack_error_body (&pk, RM_ESTORAGE_FULL, NULL, "the store is full; nothing was changed", 0);
     else
@@ -1109,8 +1112,7 @@ s_send_reply (service_t *self, request_t *req, int commit_err)
     zmsg_t *msg = zmsg_new ();
     zmsg_append (msg, &req->identity);
     zmsg_addmem (msg, NULL, 0);
-    zmsg_addmem (msg, out.data, out.size);
-    msgpack_sbuffer_destroy (&out);
+    zmsg_addmem (msg, out->data, out->size);
     //  the client may have gone; ROUTER_MANDATORY makes that visible
     if (zmsg_send (&msg, self->router) != 0) {
         log_warn (req->env.cid, "reply to %s not delivered: %s", req->env.type, zmq_strerror (zmq_errno ()));
@@ -1328,7 +1330,8 @@ static void
 s_dispatch (service_t *self, request_t *req)
 {
     proto_error_t perr;
-    if (envelope_decode (req->data, req->data_len, &req->unpacked, &req->env, &perr) != 0) {
+    if (envelope_decode (req->data ? zframe_data (req->data) : NULL, req->data ? zframe_size (req->data) : 0,
+                         &req->unpacked, &req->env, &perr) != 0) {
         //  answer even what cannot be read, so the sender is not left waiting
         memset (&req->env, 0, sizeof req->env);
         snprintf (req->env.type, sizeof req->env.type, "unknown");
@@ -1392,16 +1395,7 @@ s_request_new (service_t *self, zmsg_t *msg)
         zframe_destroy (&frame);
         frame = zmsg_pop (msg);
     }
-    req->data_len = frame ? zframe_size (frame) : 0;
-    req->data = (char *) malloc (req->data_len + 1);
-    if (!req->data) {
-        zframe_destroy (&frame);
-        s_request_free (&req);
-        return NULL;
-    }
-    if (frame)
-        memcpy (req->data, zframe_data (frame), req->data_len);
-    zframe_destroy (&frame);
+    req->data = frame;
     return req;
 }
 

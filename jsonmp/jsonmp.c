@@ -560,6 +560,219 @@ jsonmp_decode (const field_spec_t *fields, const msgpack_object *obj)
     return s_decode (fields ? &body : NULL, obj, false);
 }
 
+//  ---- MessagePack to JSON text ---------------------------------------------
+
+//  The text is written as jansson writes a decoded tree with JSON_COMPACT:
+//  insertion order, "," and ":" without spaces, only '"', '\\' and control
+//  characters escaped (\b \f \n \r \t by name, the others as \u00XX),
+//  everything else as it is. Whatever this writer does not do itself
+//  (checking UTF-8, printing a float) it asks jansson, so the two agree.
+typedef struct {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} s_text_t;
+
+static void
+s_put (s_text_t *t, const char *s, size_t n)
+{
+    if (t->failed || n == 0)
+        return;
+    if (t->len + n >= t->cap) {
+        size_t cap = t->cap ? t->cap : 1024;
+        while (cap <= t->len + n)
+            cap *= 2;
+        char *grown = (char *) realloc (t->data, cap);
+        if (!grown) {
+            t->failed = true;
+            return;
+        }
+        t->data = grown;
+        t->cap = cap;
+    }
+    memcpy (t->data + t->len, s, n);
+    t->len += n;
+}
+
+static bool
+s_text_string (s_text_t *t, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    bool checked = false;
+    s_put (t, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+            continue;
+        if (c >= 0x80) {
+            //  jansson's own check, so the text is refused where a tree is
+            json_t *probe = checked ? NULL : json_stringn (s, n);
+            if (!checked && !probe)
+                return false;
+            json_decref (probe);
+            checked = true;
+            continue;
+        }
+        s_put (t, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', (char) c};
+        size_t len = 2;
+        static const char named[] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+        if (c < sizeof named && named[c])
+            esc[1] = named[c];
+        else if (c < 0x20) {
+            memcpy (esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0x0f];
+            len = 6;
+        }
+        s_put (t, esc, len);
+    }
+    s_put (t, s + run, n - run);
+    s_put (t, "\"", 1);
+    return true;
+}
+
+static void
+s_text_int (s_text_t *t, int64_t value)
+{
+    char digits[24];
+    size_t at = sizeof digits;
+    uint64_t magnitude = value < 0 ? (uint64_t) 0 - (uint64_t) value : (uint64_t) value;
+    do {
+        digits[--at] = (char) ('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        digits[--at] = '-';
+    s_put (t, digits + at, sizeof digits - at);
+}
+
+static bool
+s_text_real (s_text_t *t, double value)
+{
+    json_t *real = json_real (value);
+    char *text = real ? json_dumps (real, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref (real);
+    if (!text)
+        return false;
+    s_put (t, text, strlen (text));
+    free (text);
+    return true;
+}
+
+static bool s_text_value (s_text_t *t, const field_spec_t *spec, const msgpack_object *obj, const char *skip);
+
+static bool
+s_text_map (s_text_t *t, const field_spec_t *spec, const msgpack_object_map *map, const char *skip)
+{
+    size_t skip_len = skip ? strlen (skip) : 0;
+    bool first = true;
+    s_put (t, "{", 1);
+    for (uint32_t i = 0; i < map->size; i++) {
+        const msgpack_object *key = &map->ptr[i].key;
+        if (key->type != MSGPACK_OBJECT_STR)
+            return false;
+        for (uint32_t k = 0; k < i; k++)
+            if (map->ptr[k].key.via.str.size == key->via.str.size
+                && memcmp (map->ptr[k].key.via.str.ptr, key->via.str.ptr, key->via.str.size) == 0)
+                return false;
+        //  a left-out value must still be one JSON can carry
+        size_t mark = t->len;
+        if (!first)
+            s_put (t, ",", 1);
+        if (!s_text_string (t, key->via.str.ptr, key->via.str.size))
+            return false;
+        s_put (t, ":", 1);
+        if (!s_text_value (t, s_field_of (spec, key), &map->ptr[i].val, NULL))
+            return false;
+        if (skip && key->via.str.size == skip_len && memcmp (key->via.str.ptr, skip, skip_len) == 0)
+            t->len = mark;
+        else
+            first = false;
+    }
+    s_put (t, "}", 1);
+    return true;
+}
+
+static bool
+s_text_array (s_text_t *t, const field_spec_t *spec, const msgpack_object_array *array)
+{
+    field_spec_t item = {.type = FT_ANY};
+    if (spec && spec->type == FT_ARRAY) {
+        item = *spec;
+        item.type = spec->item;
+    }
+    s_put (t, "[", 1);
+    for (uint32_t i = 0; i < array->size; i++) {
+        if (i > 0)
+            s_put (t, ",", 1);
+        if (!s_text_value (t, &item, &array->ptr[i], NULL))
+            return false;
+    }
+    s_put (t, "]", 1);
+    return true;
+}
+
+static bool
+s_text_value (s_text_t *t, const field_spec_t *spec, const msgpack_object *obj, const char *skip)
+{
+    switch (obj->type) {
+        case MSGPACK_OBJECT_NIL:
+            s_put (t, "null", 4);
+            return true;
+        case MSGPACK_OBJECT_BOOLEAN:
+            if (obj->via.boolean)
+                s_put (t, "true", 4);
+            else
+                s_put (t, "false", 5);
+            return true;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: {
+            int64_t value;
+            if (mp_int (obj, &value) != 0)
+                return false;
+            if (spec && spec->type == FT_INT && spec->check == FC_TIME) {
+                char text[40];
+                clock_format_rfc3339 (value, text, sizeof text);
+                return s_text_string (t, text, strlen (text));
+            }
+            s_text_int (t, value);
+            return true;
+        }
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64:
+            return s_text_real (t, obj->via.f64);
+        case MSGPACK_OBJECT_STR:
+            return s_text_string (t, obj->via.str.ptr, obj->via.str.size);
+        case MSGPACK_OBJECT_ARRAY:
+            return s_text_array (t, spec, &obj->via.array);
+        case MSGPACK_OBJECT_MAP:
+            return s_text_map (t, spec, &obj->via.map, skip);
+        case MSGPACK_OBJECT_BIN:
+        case MSGPACK_OBJECT_EXT:
+            break;
+    }
+    return false;
+}
+
+char *
+jsonmp_decode_text (const field_spec_t *fields, const msgpack_object *obj, const char *skip, size_t *len)
+{
+    const field_spec_t body = {.type = FT_MAP, .fields = fields};
+    s_text_t t = {0};
+    bool ok = obj->type == MSGPACK_OBJECT_MAP && s_text_value (&t, fields ? &body : NULL, obj, skip);
+    if (!ok || t.failed || !t.data) {
+        free (t.data);
+        return NULL;
+    }
+    //  s_put leaves room for the NUL
+    t.data[t.len] = '\0';
+    *len = t.len;
+    return t.data;
+}
+
 json_t *
 jsonmp_show (const msgpack_object *obj)
 {

@@ -42,6 +42,15 @@ int jsonmp_pack (msgpack_packer *pk, const json_t *value);
 //  extension types, non-string keys, invalid UTF-8, integers beyond int64).
 json_t *jsonmp_decode (const field_spec_t *fields, const msgpack_object *obj);
 
+//  The same as JSON text: the bytes json_dumps (jsonmp_decode (fields,
+//  obj), JSON_COMPACT) gives, written straight from obj without building
+//  a tree (the gateway's answers). obj must be a map; its top-level key
+//  skip (when not NULL) is left out. A map that repeats a key is refused,
+//  as is a value jsonmp_decode refuses. Returns the text (NUL-terminated,
+//  *len bytes without the NUL; free it), or NULL when refused or out of
+//  memory.
+char *jsonmp_decode_text (const field_spec_t *fields, const msgpack_object *obj, const char *skip, size_t *len);
+
 //  Any value as JSON for a person or a test to read, as it is on the wire
 //  (no field list, so times stay integers). Whatever JSON cannot carry is
 //  shown rather than refused: binary and extension values become strings

@@ -59,12 +59,30 @@ static size_t s_count;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 
+//  s_all by name, for the lookup every message makes: an open-addressed
+//  table of indices into s_all plus one (0: empty slot), twice the
+//  catalogue's capacity, so a name is hashed once rather than compared
+//  with every message's.
+#define S_INDEX_SIZE (2 * CATALOG_MESSAGES_MAX)
+static uint16_t s_index[S_INDEX_SIZE];
+
+static size_t
+s_slot (const char *name)
+{
+    uint32_t hash = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+        hash = (hash ^ *c) * 16777619u;
+    return hash & (S_INDEX_SIZE - 1);
+}
+
 static const msg_spec_t *
 s_find (const char *name)
 {
-    for (size_t i = 0; name && i < s_count; i++)
-        if (strcmp (s_all[i].name, name) == 0)
-            return &s_all[i];
+    if (!name)
+        return NULL;
+    for (size_t slot = s_slot (name); s_index[slot]; slot = (slot + 1) & (S_INDEX_SIZE - 1))
+        if (strcmp (s_all[s_index[slot] - 1].name, name) == 0)
+            return &s_all[s_index[slot] - 1];
     return NULL;
 }
 
@@ -83,6 +101,12 @@ s_register (const msg_spec_t *messages)
     if (s_count + n > CATALOG_MESSAGES_MAX)
         return RM_ENOMEM;
     memcpy (&s_all[s_count], messages, n * sizeof *messages);
+    for (size_t i = s_count; i < s_count + n; i++) {
+        size_t slot = s_slot (s_all[i].name);
+        while (s_index[slot])
+            slot = (slot + 1) & (S_INDEX_SIZE - 1);
+        s_index[slot] = (uint16_t) (i + 1);
+    }
     s_count += n;
     return 0;
 }

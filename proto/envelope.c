@@ -1,6 +1,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "mp.h"
+#include "text.h"
 #include "uuid.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,57 +78,132 @@ s_object_header (const uint8_t *p, size_t avail, size_t *size, size_t *children)
     return true;
 }
 
-//  Walks the encoded object without allocating. msgpack-c allocates a
-//  container's item slots before reading them, so a few hostile bytes that
-//  declare a 4-billion-item array would otherwise cost gigabytes; here
-//  every declared object must have at least one byte of input left.
+typedef enum { S_SKIPPED, S_TRUNCATED, S_OVERDECLARED } s_skip_t;
+
+//  Walks the encoded object at *pos, with everything it holds, without
+//  allocating, and moves *pos past it. msgpack-c allocates a container's
+//  item slots before reading them, so a few hostile bytes that declare a
+//  4-billion-item array would otherwise cost gigabytes; here every
+//  declared object must have at least one byte of input left.
+static s_skip_t
+s_skip (const uint8_t *data, size_t size, size_t *pos)
+{
+    size_t pending = 1;
+    while (pending > 0) {
+        size_t len, children;
+        if (*pos >= size || !s_object_header (data + *pos, size - *pos, &len, &children) || len > size - *pos)
+            return S_TRUNCATED;
+        *pos += len;
+        pending = pending - 1 + children;
+        if (pending > size - *pos)
+            return S_OVERDECLARED;
+    }
+    return S_SKIPPED;
+}
+
 static int
 s_scan (const uint8_t *data, size_t size, proto_error_t *err)
 {
     if (size == 0)
         return proto_error_set (err, RM_EPROTO, "", "the message is empty");
-    size_t pos = 0, pending = 1;
-    while (pending > 0) {
-        size_t len, children;
-        if (pos >= size || !s_object_header (data + pos, size - pos, &len, &children)
-            || len > size - pos)
-            return proto_error_set (err, RM_EPROTO, "",
-                                    "the message is not valid MessagePack (bad or truncated at byte %zu)", pos);
-        pos += len;
-        pending = pending - 1 + children;
-        if (pending > size - pos)
-            return proto_error_set (err, RM_EPROTO, "",
-                                    "the message is not valid MessagePack (declares more items than it has bytes)");
-    }
+    size_t pos = 0;
+    s_skip_t skipped = s_skip (data, size, &pos);
+    if (skipped == S_TRUNCATED)
+        return proto_error_set (err, RM_EPROTO, "",
+                                "the message is not valid MessagePack (bad or truncated at byte %zu)", pos);
+    if (skipped == S_OVERDECLARED)
+        return proto_error_set (err, RM_EPROTO, "",
+                                "the message is not valid MessagePack (declares more items than it has bytes)");
     if (pos != size)
         return proto_error_set (err, RM_EPROTO, "", "the message has %zu byte%s after its first MessagePack object",
                                 size - pos, size - pos == 1 ? "" : "s");
     return 0;
 }
 
-//  Unpacks through a streaming unpacker, which copies the bytes into a
-//  buffer owned by the unpacked zone: the envelope stays valid after the
-//  caller frees the frame it came from.
+//  Zone bytes a message's objects take, per byte of the message, for a
+//  typical envelope (more only adds a chunk to the zone), and at most what
+//  a first chunk reserves for them (a batch of megabytes grows the zone).
+#define S_ZONE_PER_BYTE 4
+#define S_ZONE_TREE_MAX (1024 * 1024)
+
+//  Unpacks a copy of the bytes kept in the unpacked zone, which also holds
+//  the objects read from it: the envelope stays valid after the caller
+//  frees the frame it came from, at the cost of one allocation (the zone's
+//  first chunk, sized for both), where a streaming unpacker takes three
+//  and copies the same bytes.
 static int
 s_unpack (const void *data, size_t size, msgpack_unpacked *unpacked, proto_error_t *err)
 {
     int rc = s_scan (data, size, err);
     if (rc)
         return rc;
-    msgpack_unpacker unpacker;
-    if (!msgpack_unpacker_init (&unpacker, size))
+    size_t tree = size < S_ZONE_TREE_MAX / S_ZONE_PER_BYTE ? S_ZONE_PER_BYTE * size : S_ZONE_TREE_MAX;
+    msgpack_zone *zone = msgpack_zone_new (size + tree + 256);
+    char *copy = zone ? (char *) msgpack_zone_malloc_no_align (zone, size) : NULL;
+    if (!copy) {
+        msgpack_zone_free (zone);
         return proto_error_set (err, RM_EPROTO, "", "out of memory while unpacking the message");
-    if (msgpack_unpacker_reserve_buffer (&unpacker, size)) {
-        memcpy (msgpack_unpacker_buffer (&unpacker), data, size);
-        msgpack_unpacker_buffer_consumed (&unpacker, size);
-        if (msgpack_unpacker_next (&unpacker, unpacked) != MSGPACK_UNPACK_SUCCESS)
-            rc = proto_error_set (err, RM_EPROTO, "",
-                                  "the message could not be unpacked (nested too deeply, or out of memory)");
     }
-    else
-        rc = proto_error_set (err, RM_EPROTO, "", "out of memory while unpacking the message");
-    msgpack_unpacker_destroy (&unpacker);
-    return rc;
+    memcpy (copy, data, size);
+    size_t offset = 0;
+    if (msgpack_unpack (copy, size, &offset, zone, &unpacked->data) != MSGPACK_UNPACK_SUCCESS) {
+        msgpack_zone_free (zone);
+        return proto_error_set (err, RM_EPROTO, "",
+                                "the message could not be unpacked (nested too deeply, or out of memory)");
+    }
+    unpacked->zone = zone;
+    return 0;
+}
+
+static bool
+s_is_map_header (uint8_t b)
+{
+    return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
+}
+
+//  The string whose object spans [pos, end), or false when it is no string.
+static bool
+s_string_at (const uint8_t *data, size_t pos, size_t end, const char **str, size_t *len)
+{
+    uint8_t b = data[pos];
+    size_t header = b >= 0xa0 && b <= 0xbf ? 1 : b == 0xd9 ? 2 : b == 0xda ? 3 : b == 0xdb ? 5 : 0;
+    if (!header)
+        return false;
+    *str = (const char *) data + pos + header;
+    *len = end - pos - header;
+    return true;
+}
+
+int
+envelope_type (const void *data, size_t size, char *type, size_t type_size)
+{
+    const uint8_t *p = (const uint8_t *) data;
+    size_t pos = 0, len, children;
+    if (size == 0 || !s_is_map_header (p[0]) || !s_object_header (p, size, &len, &children) || len > size)
+        return RM_EPROTO;
+    pos = len;
+    for (size_t i = 0; i < children / 2; i++) {
+        size_t key_at = pos, value_at;
+        if (s_skip (p, size, &pos) != S_SKIPPED)
+            return RM_EPROTO;
+        const char *key, *value;
+        size_t key_len, value_len;
+        bool is_type = s_string_at (p, key_at, pos, &key, &key_len) && key_len == 4 && memcmp (key, "type", 4) == 0;
+        value_at = pos;
+        if (s_skip (p, size, &pos) != S_SKIPPED)
+            return RM_EPROTO;
+        if (!is_type)
+            continue;
+        if (!s_string_at (p, value_at, pos, &value, &value_len) || value_len == 0 || value_len >= type_size)
+            return RM_EPROTO;
+        memcpy (type, value, value_len);
+        type[value_len] = '\0';
+        for (size_t c = 0; c < value_len; c++)
+            if (type[c] < 0x21 || type[c] > 0x7e)
+                return RM_EPROTO;
+        return 0;
+    }
+    return RM_EPROTO;
 }
 
 //  ---- envelope fields ---------------------------------------------------
@@ -352,12 +428,6 @@ s_sink_write (void *data, const char *buf, size_t len)
     return sink->failed ? -1 : 0;
 }
 
-static bool
-s_is_map_header (uint8_t b)
-{
-    return (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
-}
-
 int
 envelope_pack_raw (msgpack_sbuffer *out, const envelope_t *env,
                    const char *body, size_t body_len)
@@ -379,12 +449,12 @@ envelope_init_request (envelope_t *env, const char *type, const char *cid,
     memset (env, 0, sizeof *env);
     env->kind = ENVELOPE_REQUEST;
     env->version = PROTO_VERSION;
-    snprintf (env->type, sizeof env->type, "%s", type);
+    text_copy (env->type, sizeof env->type, type);
     uuid_new_str (env->id);
     //  A request without a correlation ID starts a new conversation named
     //  after itself.
-    snprintf (env->cid, sizeof env->cid, "%s", cid && *cid ? cid : env->id);
-    snprintf (env->idem, sizeof env->idem, "%s", idem ? idem : "");
+    text_copy (env->cid, sizeof env->cid, cid && *cid ? cid : env->id);
+    text_copy (env->idem, sizeof env->idem, idem);
     env->deadline_ms = deadline_ms;
 }
 
@@ -394,10 +464,10 @@ envelope_init_reply (envelope_t *env, const envelope_t *req, bool ok)
     memset (env, 0, sizeof *env);
     env->kind = ENVELOPE_REPLY;
     env->version = PROTO_VERSION;
-    snprintf (env->type, sizeof env->type, "%s", req->type);
+    text_copy (env->type, sizeof env->type, req->type);
     uuid_new_str (env->id);
-    snprintf (env->cid, sizeof env->cid, "%s", req->cid);
-    snprintf (env->reply_to, sizeof env->reply_to, "%s", req->id);
+    text_copy (env->cid, sizeof env->cid, req->cid);
+    text_copy (env->reply_to, sizeof env->reply_to, req->id);
     env->ok = ok;
 }
 

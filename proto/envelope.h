@@ -66,6 +66,12 @@ int proto_error_set (proto_error_t *err, int code, const char *field, const char
 int envelope_decode (const void *data, size_t size, msgpack_unpacked *unpacked,
                      envelope_t *env, proto_error_t *err);
 
+//  Reads only the type of a packed envelope, without unpacking it: for one
+//  this process packed (its event log), whose type is all that is needed.
+//  Returns 0 with the type in type (type_size bytes with the NUL), or
+//  RM_EPROTO when data is no map with a type that decoding would take.
+int envelope_type (const void *data, size_t size, char *type, size_t type_size);
+
 //  Packs the envelope header fields of env (according to env->kind) and
 //  the key "body"; the caller then packs exactly one object, the body.
 void envelope_pack_header (msgpack_packer *pk, const envelope_t *env);

@@ -186,15 +186,20 @@ s_req_destroy (req_t **req_p)
     *req_p = NULL;
 }
 
-//  Queues the answer; takes the reply's body. extra_name/extra_value add
+//  Queues the answer; takes the reply's body or text. extra_name/extra_value add
 //  one more header (WWW-Authenticate, Allow, Connection) when not NULL.
 static enum MHD_Result
 s_send (req_t *req, translate_reply_t *reply, const char *extra_name, const char *extra_value)
 {
-    size_t len = 0;
-    char *text = reply->body ? json_dumps (reply->body, JSON_COMPACT) : NULL;
+    size_t len = reply->text_len;
+    char *text = reply->text;
+    if (!text && reply->body) {
+        text = json_dumps (reply->body, JSON_COMPACT);
+        len = text ? strlen (text) : 0;
+    }
     json_decref (reply->body);
     reply->body = NULL;
+    reply->text = NULL;
     int status = reply->status;
     if (!text) {
         //  only when memory ran out: a fixed answer needs none
@@ -205,8 +210,8 @@ s_send (req_t *req, translate_reply_t *reply, const char *extra_name, const char
         reply->problem = true;
         if (!text)
             return MHD_NO;
+        len = strlen (text);
     }
-    len = strlen (text);
     struct MHD_Response *response = MHD_create_response_from_buffer (len, text, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free (text);

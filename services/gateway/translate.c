@@ -274,11 +274,21 @@ s_query_value (const field_spec_t *fields, const char *field, json_t *value)
     return *end || errno ? json_incref (value) : json_integer (number);
 }
 
+//  The request's 422, made when its first error is found: a request
+//  without one (nearly every request) makes none.
+static json_t *
+s_problem (json_t **problem, const char *cid)
+{
+    if (!*problem)
+        *problem = s_validation_problem (cid);
+    return *problem;
+}
+
 //  Copies the route's path parameters, query arguments and defaults into
-//  obj; conflicts and repeats go into problem.
+//  obj; conflicts and repeats go into *problem.
 static void
 s_apply_params (const route_t *route, const field_spec_t *fields, const route_match_t *match, json_t *query,
-                bool has_body, json_t *obj, json_t *problem)
+                bool has_body, json_t *obj, json_t **problem, const char *cid)
 {
     for (size_t i = 0; i < match->nparams; i++) {
         const route_param_t *rp = NULL;
@@ -290,11 +300,11 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
         if (has_body && json_object_get (obj, rp->field)) {
             char pointer[JSONMP_POINTER_MAX] = "";
             jsonmp_pointer_push (pointer, rp->field);
-            problem_add_error (problem, pointer, "is given in the path, not in the body");
+            problem_add_error (s_problem (problem, cid), pointer, "is given in the path, not in the body");
         }
         json_t *value = json_string (match->values[i]);
         if (!value)
-            problem_add_param_error (problem, rp->name, "path", "must be UTF-8 text");
+            problem_add_param_error (s_problem (problem, cid), rp->name, "path", "must be UTF-8 text");
         json_object_set_new (obj, rp->field, value ? value : json_null ());
     }
     for (size_t k = 0; k < ROUTE_PARAMS_MAX && route->params[k].name; k++) {
@@ -313,7 +323,7 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
             //  the HTTP side leaves null where a value was not UTF-8;
             //  "?" stands in so only this error is reported for it
             if (json_is_null (json_array_get (values, i))) {
-                json_t *item = problem_add_param_error (problem, rp->name, "query", "must be UTF-8 text");
+                json_t *item = problem_add_param_error (s_problem (problem, cid), rp->name, "query", "must be UTF-8 text");
                 if (item && rp->repeated)
                     json_object_set_new (item, "index", json_integer ((json_int_t) i));
                 json_array_set_new (values, i, json_string ("?"));
@@ -323,7 +333,7 @@ s_apply_params (const route_t *route, const field_spec_t *fields, const route_ma
             json_object_set (obj, rp->field, values);
         else if (count > 0) {
             if (count > 1)
-                problem_add_param_error (problem, rp->name, "query", "must be given once");
+                problem_add_param_error (s_problem (problem, cid), rp->name, "query", "must be given once");
             json_object_set_new (obj, rp->field, s_query_value (fields, rp->field, json_array_get (values, 0)));
         }
         else if (rp->def)
@@ -342,34 +352,37 @@ translate_request (const route_t *route, const route_match_t *match, json_t *que
         *problem = problem_new (500, "internal", "Internal error", "The route is misconfigured.", cid);
         return RM_EINTERNAL;
     }
-    *problem = s_validation_problem (cid);
+    *problem = NULL;
     json_t *errors = json_array ();
-    if (!*problem || !errors) {
-        json_decref (errors);
+    if (!errors)
         return RM_ENOMEM;
-    }
     bool has_body = body != NULL;
     json_t *obj = has_body ? json_incref (body) : json_object ();
     if (json_is_object (obj))
-        s_apply_params (route, spec->request, match, query, has_body, obj, *problem);
+        s_apply_params (route, spec->request, match, query, has_body, obj, problem, cid);
     int encoded = jsonmp_encode (spec->request, obj, out, errors);
     size_t index;
     json_t *item;
     json_array_foreach (errors, index, item)
-        s_add_field_error (*problem, route, json_string_value (json_object_get (item, "pointer")),
+        s_add_field_error (s_problem (problem, cid), route, json_string_value (json_object_get (item, "pointer")),
                            json_string_value (json_object_get (item, "message")));
     json_decref (errors);
     json_decref (obj);
     //  a body that could not be fully checked is never passed on
     if (encoded != 0 && json_array_size (json_object_get (*problem, "errors")) == 0)
-        s_add_field_error (*problem, route, "", "the request body could not be checked; nothing was done");
-    if (json_array_size (json_object_get (*problem, "errors")) == 0) {
-        json_decref (*problem);
-        *problem = NULL;
-        return 0;
+        s_add_field_error (s_problem (problem, cid), route, "",
+                           "the request body could not be checked; nothing was done");
+    if (*problem && json_array_size (json_object_get (*problem, "errors")) > 0) {
+        s_validation_detail (*problem);
+        return RM_EINVAL;
     }
-    s_validation_detail (*problem);
-    return RM_EINVAL;
+    if (encoded != 0 || *problem) {
+        //  out of memory for the problem itself
+        json_decref (*problem);
+        *problem = problem_new (500, "internal", "Internal error", "The request could not be checked.", cid);
+        return RM_ENOMEM;
+    }
+    return 0;
 }
 
 //  ---- replies ---------------------------------------------------------
@@ -462,9 +475,32 @@ static const struct {
     {RM_ESTORAGE_FULL, false, 503, "storage-full", "Storage full", true, LINES_NONE},
 };
 
-//  Fills the route's Location template's {field}s from the reply body.
+//  A string field of a reply to name in Location: from the answer as the
+//  service sent it, or from a problem.
+typedef bool s_field_fn (const void *src, const char *name, char *buf, size_t size);
+
+static bool
+s_answer_field (const void *src, const char *name, char *buf, size_t size)
+{
+    const msgpack_object *value = mp_get ((const msgpack_object *) src, name);
+    if (!value || value->type != MSGPACK_OBJECT_STR)
+        return false;
+    snprintf (buf, size, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+    return true;
+}
+
+static bool
+s_problem_field (const void *src, const char *name, char *buf, size_t size)
+{
+    const char *value = json_string_value (json_object_get ((const json_t *) src, name));
+    if (value)
+        snprintf (buf, size, "%s", value);
+    return value != NULL;
+}
+
+//  Fills the route's Location template's {field}s from the reply.
 static void
-s_location (const char *template, json_t *reply, char *out, size_t size)
+s_location (const char *template, s_field_fn *field, const void *src, char *out, size_t size)
 {
     size_t len = 0;
     out[0] = '\0';
@@ -475,10 +511,11 @@ s_location (const char *template, json_t *reply, char *out, size_t size)
             out[len] = '\0';
             continue;
         }
-        char name[64];
+        char name[64], value[128];
         snprintf (name, sizeof name, "%.*s", (int) (close - p - 1), p + 1);
-        const char *value = json_string_value (json_object_get (reply, name));
-        len += (size_t) snprintf (out + len, size - len, "%s", value ? value : "");
+        if (!field (src, name, value, sizeof value))
+            value[0] = '\0';
+        len += (size_t) snprintf (out + len, size - len, "%s", value);
         if (len >= size)
             len = size - 1;
         p = close + 1;
@@ -507,7 +544,7 @@ s_add_conflicting (const route_t *route, const msgpack_object *details, translat
         return;
     json_object_set_new (out->body, "order_id", json_string (order_id));
     if (route->created)
-        s_location (route->created, out->body, out->location, sizeof out->location);
+        s_location (route->created, s_problem_field, out->body, out->location, sizeof out->location);
 }
 
 static void
@@ -592,21 +629,20 @@ translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
     else if (!call->ok)
         s_error_reply (route, &unpacked.data, cid, out);
     else {
+        //  written as text straight from the answer: no tree to build and dump
         const msg_spec_t *spec = catalog_find (route->op);
-        out->body = jsonmp_decode (spec ? spec->reply : NULL, &unpacked.data);
+        out->text = jsonmp_decode_text (spec ? spec->reply : NULL, &unpacked.data,
+                                        route->created ? "created" : NULL, &out->text_len);
         out->status = 200;
-        if (!json_is_object (out->body)) {
-            json_decref (out->body);
+        bool created = false;
+        if (!out->text) {
             log_error (cid, "gateway: %s reply cannot be shown as JSON", route->op);
             translate_problem (out, 500, "internal", "Internal error",
                                "The service's answer cannot be shown as JSON.", cid);
         }
-        else if (route->created) {
-            if (json_is_true (json_object_get (out->body, "created"))) {
-                out->status = 201;
-                s_location (route->created, out->body, out->location, sizeof out->location);
-            }
-            json_object_del (out->body, "created");
+        else if (route->created && mp_get_bool (&unpacked.data, "created", &created) == 0 && created) {
+            out->status = 201;
+            s_location (route->created, s_answer_field, &unpacked.data, out->location, sizeof out->location);
         }
     }
     msgpack_unpacked_destroy (&unpacked);

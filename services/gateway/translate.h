@@ -22,6 +22,8 @@ size_t translate_body_max (const route_t *route);
 typedef struct {
     int status;
     json_t *body;                 //  owned; json_decref when done
+    char *text;                   //  or the body as JSON text already (owned; free), body NULL
+    size_t text_len;
     bool problem;                 //  body is application/problem+json
     bool retry_after;             //  send Retry-After: 1
     char location[128];           //  201: the Location header, else ""
@@ -51,7 +53,8 @@ json_t *translate_parse_body (const char *data, size_t len, const char *cid, jso
 int translate_request (const route_t *route, const route_match_t *match, json_t *query,
                        json_t *body, const char *cid, msgpack_sbuffer *out, json_t **problem);
 
-//  Turns one call's result into the route's HTTP answer.
+//  Turns one call's result into the route's HTTP answer: a service's
+//  answer as text, a problem as body.
 void translate_reply (const route_t *route, const hub_call_t *call, const char *cid,
                       translate_reply_t *out);
 

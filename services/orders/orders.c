@@ -299,9 +299,9 @@ orders_status (const MDB_val *order, char *status, size_t size)
 //  What settling reads of a stored order: its status, the
 //  keys of its indexes and the submission's IDs kept for internal use.
 #define S_ORDER_KEYS(X, T)                                                                         \
-    R_ORDER_STATUS (X, T) R_CHANNEL (X, T, true, "sales channel") R_EXTERNAL_ID (X, T, "the client's order reference")    \
-    X (T, STR, idempotency_key, false, FC_NONE, ENVELOPE_IDEM_MAX - 1, "the submission's Idempotency-Key") \
-    X (T, STR, correlation_id, false, FC_NONE, ENVELOPE_CID_MAX - 1, "the request that submitted it")
+    R_ORDER_STATUS (X, T)                                                                           \
+    R_CHANNEL (X, T, true, "sales channel") R_EXTERNAL_ID (X, T, "the client's order reference")    \
+    ORDERS_INTERNAL_KEYS (X, T)
 RECORD_STRUCT (orders_keys, S_ORDER_KEYS)
 RECORD_FIELDS (orders_keys, S_ORDER_KEYS)
 
@@ -610,6 +610,11 @@ const store_migration_t orders_migrations[] = {
 static RECORD_FIELDS_OF (s_order_in_submitted, ORDERS_ORDER_FIELDS, orders_submitted_order_t)
 static RECORD_FIELDS_OF (s_order_in_cancelled, ORDERS_ORDER_FIELDS, orders_cancelled_order_t)
 
+#define S_MADE_STORED(X, T) ORDERS_ORDER_FIELDS (X, T) ORDERS_INTERNAL_KEYS (X, T)
+RECORD_FIELDS_OF (orders_made_stored, S_MADE_STORED, orders_made_t)
+RECORD_FIELDS_OF (orders_made_event, ORDERS_ORDER_FIELDS, orders_made_t)
+RECORD_FIELDS_OF (orders_made_reply, ORDERS_SUBMITTED_ORDER, orders_made_t)
+
 int
 orders_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
                     const field_spec_t *fields, void *record)
@@ -663,19 +668,6 @@ orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed)
 {
     orders_cancelled_order_t reply = {.changed = changed};
     s_reply_stored (req, order, s_order_in_cancelled, orders_cancelled_order_fields, &reply);
-}
-
-int
-orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len)
-{
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    orders_order_t event = {0};
-    int rc = msgpack_unpack_next (&unpacked, order, order_len, NULL) == MSGPACK_UNPACK_SUCCESS
-                 ? orders_pack_stored (pk, &unpacked.data, orders_order_fields, orders_order_fields, &event)
-                 : RM_ESTORE;
-    msgpack_unpacked_destroy (&unpacked);
-    return rc;
 }
 
 static int

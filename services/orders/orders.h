@@ -140,6 +140,26 @@ void orders_reply_order (request_t *req, const MDB_val *order);
 void orders_reply_submitted (request_t *req, const MDB_val *order, bool created);
 void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed);
 
+//  What a stored order keeps beside its own fields, for internal use.
+#define ORDERS_INTERNAL_KEYS(X, T)                                                                      \
+    X (T, STR, idempotency_key, false, FC_NONE, ENVELOPE_IDEM_MAX - 1, "the submission's Idempotency-Key") \
+    X (T, STR, correlation_id, false, FC_NONE, ENVELOPE_CID_MAX - 1, "the request that submitted it")
+
+//  An order as a submission makes it: the order's fields, the flag
+//  orders.submit's reply carries and the internal keys. It is made once
+//  and packed three ways, by these field lists: as stored (the order and
+//  its internal keys), as the event orders.order.accepted (the order) and
+//  as orders.submit's reply (the order and created).
+#define ORDERS_MADE(X, T) \
+    ORDERS_ORDER_FIELDS (X, T) X (T, BOOL, created, "false when an earlier submission made the order") \
+    ORDERS_INTERNAL_KEYS (X, T)
+typedef struct orders_made_t {
+    ORDERS_MADE (RECORD_MEMBER, struct orders_made_t)
+} orders_made_t;
+extern const field_spec_t orders_made_stored[];
+extern const field_spec_t orders_made_event[];
+extern const field_spec_t orders_made_reply[];
+
 //  Reads a stored order map into record through read (fields a record
 //  of the type fields describes holds) and packs record as fields
 //  describes; the stored fields kept for internal use are left out, as
@@ -147,10 +167,6 @@ void orders_reply_cancelled (request_t *req, const MDB_val *order, bool changed)
 //  nothing packed.
 int orders_pack_stored (msgpack_packer *pk, const msgpack_object *stored, const field_spec_t *read,
                         const field_spec_t *fields, void *record);
-
-//  Packs the event orders.order.accepted from a stored order map (packed,
-//  order_len bytes). Returns 0, RM_ENOMEM or RM_ESTORE with nothing packed.
-int orders_pack_accepted (msgpack_packer *pk, const char *order, size_t order_len);
 
 //  Submission handling (submit.c): orders.submit, and at start the
 //  settlement of pending orders an older store holds and the restart

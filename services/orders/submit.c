@@ -33,6 +33,7 @@
 #include "orders.h"
 #include "release.h"
 #include "sha256.h"
+#include "text.h"
 #include "uuid.h"
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,8 @@ typedef enum { OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_NO_ANSWER } outcome_t;
 typedef struct {
     outcome_t outcome;
     int err;                   //  the call's own error when there was no answer
-    msgpack_sbuffer body;      //  a copy of the reply body
+    msgpack_sbuffer body;      //  a refusal: a copy of the error body, passed on
+    int read;                  //  an answer: 0 when read into its record, or why not
 } answer_t;
 
 typedef struct {
@@ -68,10 +70,13 @@ typedef struct {
     int waiting;
     answer_t price;
     answer_t stock;
+    pricing_validate_reply_t check;    //  pricing's answer, read once
+    inventory_reservation_t reserved;  //  inventory's hold, read once
+    orders_made_t made;        //  the accepted order, made once from the submission and the hold
     int postponed;             //  times it waited for the map to grow
     bool may_hold;             //  rejected: inventory may hold stock for it
     uint64_t release;          //  rejected: the queued release, 0 when none
-    msgpack_sbuffer accepted;  //  the accepted order as stored
+    msgpack_sbuffer accepted;  //  the accepted order as stored (made, packed)
     zlistx_t *waiters;         //  repeats of this submission that arrived meanwhile
     //  channel, unit separator, external ID
     char key[sizeof ((orders_submit_request_t *) 0)->channel + sizeof ((orders_submit_request_t *) 0)->external_id];
@@ -94,6 +99,10 @@ s_submission_free (submission_t **sub_p)
         return;
     free (sub->lines);
     free (sub->quoted);
+    //  made's arrays are borrowed from the request and the hold, but its lines
+    free (sub->made.lines);
+    record_free (pricing_validate_reply_fields, &sub->check);
+    record_free (inventory_reservation_fields, &sub->reserved);
     record_free (orders_submit_request_fields, &sub->in);
     msgpack_sbuffer_destroy (&sub->price.body);
     msgpack_sbuffer_destroy (&sub->stock.body);
@@ -109,58 +118,49 @@ s_submission_free (submission_t **sub_p)
     *sub_p = NULL;
 }
 
-//  The order map as stored, with the idempotency key and correlation ID
-//  used after a crash; replies and events are packed from it (orders.c).
-//  reserved: inventory's reservation, or NULL before there is one.
-static void
-s_pack_order (msgpack_packer *pk, submission_t *sub, const char *status, const inventory_reservation_t *reserved)
+//  The accepted order from the submission and inventory's hold (made),
+//  with the idempotency key and correlation ID used after a crash. Only
+//  its lines are its own: ship_to, ship_from and each line's reservations
+//  point into the request and the hold, which the submission keeps.
+static int
+s_make_order (submission_t *sub)
 {
-    bool ship_to = sub->in.ship_to.type != MSGPACK_OBJECT_NIL;
-    bool hold = sub->in.hold_id[0] != '\0', ship_from = sub->in.ship_from_count > 0;
-    uint32_t size = 11 + (ship_to ? 1 : 0) + (hold ? 1 : 0) + (ship_from ? 1 : 0);
-    msgpack_pack_map (pk, size);
-    mp_pack_kv_str (pk, "order_id", sub->id_text);
-    mp_pack_kv_str (pk, "external_id", sub->in.external_id);
-    mp_pack_kv_str (pk, "channel", sub->in.channel);
-    mp_pack_kv_str (pk, "account_id", sub->in.account_id);
-    mp_pack_kv_str (pk, "status", status);
-    mp_pack_kv_str (pk, "currency", sub->in.currency);
-    mp_pack_kv_int (pk, "total", sub->total);
-    mp_pack_kv_int (pk, "created_at", sub->created_at);
-    mp_pack_str (pk, "lines");
-    msgpack_pack_array (pk, (uint32_t) sub->count);
+    orders_made_t *made = &sub->made;
+    const inventory_reservation_t *reserved = &sub->reserved;
+    free (made->lines);
+    *made = (orders_made_t) {.total = sub->total, .has_total = true, .created_at = sub->created_at,
+                             .has_created_at = true, .ship_to = sub->in.ship_to, .ship_from = sub->in.ship_from,
+                             .ship_from_count = sub->in.ship_from_count, .lines_count = sub->count};
+    made->lines = (orders_line_t *) calloc (sub->count ? sub->count : 1, sizeof *made->lines);
+    if (!made->lines)
+        return RM_ENOMEM;
+    text_copy (made->order_id, sizeof made->order_id, sub->id_text);
+    text_copy (made->external_id, sizeof made->external_id, sub->in.external_id);
+    text_copy (made->channel, sizeof made->channel, sub->in.channel);
+    text_copy (made->account_id, sizeof made->account_id, sub->in.account_id);
+    text_copy (made->status, sizeof made->status, "accepted");
+    text_copy (made->currency, sizeof made->currency, sub->in.currency);
+    text_copy (made->hold_id, sizeof made->hold_id, sub->in.hold_id);
+    text_copy (made->idempotency_key, sizeof made->idempotency_key, sub->idem);
+    text_copy (made->correlation_id, sizeof made->correlation_id, sub->cid);
     for (size_t i = 0; i < sub->count; i++) {
         const line_t *line = &sub->lines[i];
-        const inventory_reserved_line_t *held = reserved && i < reserved->lines_count ? &reserved->lines[i] : NULL;
-        bool backordered = held && held->has_backordered;
-        msgpack_pack_map (pk, backordered ? 8 : 7);
-        mp_pack_kv_str (pk, "sku", line->sku);
-        mp_pack_kv_int (pk, "quantity", line->quantity);
-        mp_pack_kv_int (pk, "unit_price", line->unit_price);
-        mp_pack_kv_int (pk, "extended_price", line->unit_price * line->quantity);
-        mp_pack_kv_int (pk, "shipped", 0);
-        mp_pack_kv_int (pk, "delivered", 0);
-        if (backordered)
-            mp_pack_kv_int (pk, "backordered", held->backordered);
-        mp_pack_str (pk, "reservations");
-        msgpack_pack_array (pk, held ? (uint32_t) held->allocations_count : 0);
-        for (size_t k = 0; held && k < held->allocations_count; k++)
-            record_pack (catalog_allocation_fields, &held->allocations[k], pk);
+        const inventory_reserved_line_t *held = i < reserved->lines_count ? &reserved->lines[i] : NULL;
+        orders_line_t *out = &made->lines[i];
+        text_copy (out->sku, sizeof out->sku, line->sku);
+        out->quantity = line->quantity;
+        out->unit_price = line->unit_price;
+        out->extended_price = line->unit_price * line->quantity;
+        out->has_quantity = out->has_unit_price = out->has_extended_price = true;
+        if (held) {
+            out->reservations = held->allocations;
+            out->reservations_count = held->allocations_count;
+            out->backordered = held->backordered;
+            out->has_backordered = held->has_backordered;
+        }
+        out->has_shipped = out->has_delivered = true;
     }
-    if (ship_to) {
-        mp_pack_str (pk, "ship_to");
-        mp_pack_object (pk, &sub->in.ship_to);
-    }
-    if (hold)
-        mp_pack_kv_str (pk, "hold_id", sub->in.hold_id);
-    if (ship_from) {
-        mp_pack_str (pk, "ship_from");
-        msgpack_pack_array (pk, (uint32_t) sub->in.ship_from_count);
-        for (size_t i = 0; i < sub->in.ship_from_count; i++)
-            mp_pack_str (pk, sub->in.ship_from[i]);
-    }
-    mp_pack_kv_str (pk, "idempotency_key", sub->idem);
-    mp_pack_kv_str (pk, "correlation_id", sub->cid);
+    return 0;
 }
 
 //  ---------------------------------------------------------------------
@@ -228,19 +228,16 @@ orders_start (service_t *svc)
 //  ---------------------------------------------------------------------
 //  settling a submission once pricing and inventory have answered
 
-//  Reads a peer's reply (answer->body) into record, which fields describes
-//  (a reply without STRMAP or ANY members, so record outlives the
-//  answer). Returns 0, RM_ENOMEM or RM_EPROTO when the body is not that
-//  reply.
+//  Reads a peer's answer into record, which fields describes (a reply
+//  without STRMAP or ANY members, so record outlives the answer), once,
+//  when it comes. Returns 0, RM_ENOMEM or RM_EPROTO (record emptied) when
+//  the body is not that reply.
 static int
-s_answer_read (const answer_t *answer, const field_spec_t *fields, void *record)
+s_answer_read (const msgpack_object *body, const field_spec_t *fields, void *record)
 {
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    int rc = RM_EPROTO;
-    if (msgpack_unpack_next (&unpacked, answer->body.data, answer->body.size, NULL) == MSGPACK_UNPACK_SUCCESS)
-        rc = record_decode (fields, &unpacked.data, record);
-    msgpack_unpacked_destroy (&unpacked);
+    int rc = record_decode (fields, body, record);
+    if (rc != 0)
+        record_free (fields, record);
     return rc == RM_ENOMEM ? rc : rc ? RM_EPROTO : 0;
 }
 
@@ -248,15 +245,15 @@ static int
 s_accept_write (MDB_txn *txn, void *arg)
 {
     submission_t *sub = (submission_t *) arg;
-    inventory_reservation_t reserved = {0};
-    int rc = s_answer_read (&sub->stock, inventory_reservation_fields, &reserved);
+    int rc = sub->stock.read;
+    if (rc == 0)
+        rc = s_make_order (sub);
     if (rc == 0) {
         msgpack_sbuffer_clear (&sub->accepted);
         msgpack_packer pk;
         msgpack_packer_init (&pk, &sub->accepted, msgpack_sbuffer_write);
-        s_pack_order (&pk, sub, "accepted", &reserved);
+        record_pack (orders_made_stored, &sub->made, &pk);
     }
-    record_free (inventory_reservation_fields, &reserved);
     orders_dbs_t dbs = orders_dbs_of (sub->svc);
     if (rc == 0)
         rc = orders_store (txn, &dbs, sub->id, sub->hash, sub->in.channel, sub->in.external_id, sub->idem,
@@ -265,8 +262,8 @@ s_accept_write (MDB_txn *txn, void *arg)
         rc = orders_history_add (txn, &dbs, sub->id, "accepted", "orders.order.accepted", sub->cid, sub->caller,
                                  NULL);
     if (rc == 0)
-        rc = orders_pack_accepted (service_event_for (sub->svc, "orders.order.accepted", sub->cid, sub->caller),
-                                   sub->accepted.data, sub->accepted.size);
+        record_pack (orders_made_event, &sub->made,
+                     service_event_for (sub->svc, "orders.order.accepted", sub->cid, sub->caller));
     return rc;
 }
 
@@ -320,15 +317,14 @@ s_error_is (const answer_t *answer, int code)
 static void
 s_reply_mismatch (submission_t *sub, request_t *req)
 {
-    pricing_validate_reply_t check = {0};
-    s_answer_read (&sub->price, pricing_validate_reply_fields, &check);
+    const pricing_validate_reply_t *check = &sub->check;
     uint32_t wrong = 0;
-    for (size_t i = 0; i < check.lines_count; i++)
-        wrong += check.lines[i].ok ? 0 : 1;
+    for (size_t i = 0; i < check->lines_count; i++)
+        wrong += check->lines[i].ok ? 0 : 1;
     msgpack_packer *pk = request_reply_error_details (req, RM_EMISMATCH, NULL,
                                                       "quoted unit prices differ from current prices", wrong);
-    for (size_t i = 0; i < check.lines_count; i++) {
-        const pricing_validate_line_t *line = &check.lines[i];
+    for (size_t i = 0; i < check->lines_count; i++) {
+        const pricing_validate_line_t *line = &check->lines[i];
         if (line->ok)
             continue;
         msgpack_pack_map (pk, 5);
@@ -338,16 +334,12 @@ s_reply_mismatch (submission_t *sub, request_t *req)
         mp_pack_kv_int (pk, "quoted", line->quoted);
         mp_pack_kv_str (pk, "price_book", line->price_book);
     }
-    record_free (pricing_validate_reply_fields, &check);
 }
 
 static bool
-s_prices_match (const answer_t *price)
+s_prices_match (const submission_t *sub)
 {
-    pricing_validate_reply_t check = {0};
-    bool ok = s_answer_read (price, pricing_validate_reply_fields, &check) == 0 && check.ok;
-    record_free (pricing_validate_reply_fields, &check);
-    return ok;
+    return sub->price.read == 0 && sub->check.ok;
 }
 
 static void
@@ -359,7 +351,7 @@ s_reply_reject_one (submission_t *sub, request_t *req)
         s_forward_error (req, price);
     else if (stock->outcome == OUTCOME_REFUSED && s_error_is (stock, RM_ENOTFOUND))
         s_forward_error (req, stock);
-    else if (price->outcome == OUTCOME_OK && !s_prices_match (price))
+    else if (price->outcome == OUTCOME_OK && !s_prices_match (sub))
         s_reply_mismatch (sub, req);
     else if (stock->outcome == OUTCOME_REFUSED)
         s_forward_error (req, stock);
@@ -493,10 +485,11 @@ s_reject (submission_t *sub)
 static void
 s_reply_accepted (submission_t *sub)
 {
-    MDB_val order = {sub->accepted.size, sub->accepted.data};
-    orders_reply_submitted (sub->req, &order, true);
+    sub->made.created = true;
+    record_pack (orders_made_reply, &sub->made, request_reply_ok (sub->req));
+    sub->made.created = false;
     for (request_t *w = (request_t *) zlistx_first (sub->waiters); w; w = (request_t *) zlistx_next (sub->waiters))
-        orders_reply_submitted (w, &order, false);
+        record_pack (orders_made_reply, &sub->made, request_reply_ok (w));
     log_info (sub->cid, "order %s accepted (%s/%s, total %lld %s)", sub->id_text, sub->in.channel,
               sub->in.external_id, (long long) sub->total, sub->in.currency);
 }
@@ -535,8 +528,7 @@ s_accept_committed (void *arg, int err)
 static void
 s_settle (submission_t *sub)
 {
-    bool accept = sub->price.outcome == OUTCOME_OK && s_prices_match (&sub->price)
-                  && sub->stock.outcome == OUTCOME_OK;
+    bool accept = sub->price.outcome == OUTCOME_OK && s_prices_match (sub) && sub->stock.outcome == OUTCOME_OK;
     if (!accept) {
         s_reject (sub);
         return;
@@ -556,12 +548,17 @@ s_settle (submission_t *sub)
     s_reject (sub);
 }
 
+//  An answer is read into its record as it comes; only a refusal's body
+//  is kept, to pass on.
 static void
-s_record (submission_t *sub, answer_t *answer, int err, const envelope_t *reply)
+s_record (submission_t *sub, answer_t *answer, int err, const envelope_t *reply, const field_spec_t *fields,
+          void *record)
 {
     answer->err = err;
     answer->outcome = err != 0 ? OUTCOME_NO_ANSWER : reply->ok ? OUTCOME_OK : OUTCOME_REFUSED;
-    if (reply) {
+    if (answer->outcome == OUTCOME_OK)
+        answer->read = s_answer_read (&reply->body, fields, record);
+    else if (answer->outcome == OUTCOME_REFUSED) {
         msgpack_packer pk;
         msgpack_packer_init (&pk, &answer->body, msgpack_sbuffer_write);
         mp_pack_object (&pk, &reply->body);
@@ -574,7 +571,7 @@ static void
 s_priced (void *arg, int err, const envelope_t *reply)
 {
     submission_t *sub = (submission_t *) arg;
-    s_record (sub, &sub->price, err, reply);
+    s_record (sub, &sub->price, err, reply, pricing_validate_reply_fields, &sub->check);
 }
 
 static void
@@ -583,7 +580,7 @@ s_reserved (void *arg, int err, const envelope_t *reply)
     submission_t *sub = (submission_t *) arg;
     if (err == 0 && reply->ok)
         FAILPOINT_CRASH ("orders-after-hold");
-    s_record (sub, &sub->stock, err, reply);
+    s_record (sub, &sub->stock, err, reply, inventory_reservation_fields, &sub->reserved);
 }
 
 //  ---------------------------------------------------------------------
@@ -629,7 +626,7 @@ s_parse (submission_t *sub, const msgpack_object *body)
     for (size_t i = 0; rc == 0 && i < sub->in.lines_count; i++) {
         const orders_submit_line_t *in = &sub->in.lines[i];
         catalog_quoted_line_t *quoted = &sub->quoted[i];
-        snprintf (quoted->sku, sizeof quoted->sku, "%s", in->sku);
+        text_copy (quoted->sku, sizeof quoted->sku, in->sku);
         quoted->quantity = in->quantity;
         quoted->unit_price = in->unit_price;
     }
@@ -660,20 +657,20 @@ static int
 s_pack_call_bodies (submission_t *sub, msgpack_sbuffer *price, msgpack_sbuffer *stock)
 {
     pricing_validate_request_t check = {.lines = sub->quoted, .lines_count = sub->in.lines_count};
-    snprintf (check.currency, sizeof check.currency, "%s", sub->in.currency);
-    snprintf (check.account_id, sizeof check.account_id, "%s", sub->in.account_id);
-    snprintf (check.channel, sizeof check.channel, "%s", sub->in.channel);
+    text_copy (check.currency, sizeof check.currency, sub->in.currency);
+    text_copy (check.account_id, sizeof check.account_id, sub->in.account_id);
+    text_copy (check.channel, sizeof check.channel, sub->in.channel);
     //  ship_from is borrowed from the request: hold is not record_free'd
     inventory_reserve_request_t hold = {.lines_count = sub->count, .ship_from = sub->in.ship_from,
                                         .ship_from_count = sub->in.ship_from_count,
                                         .allow_backorder = sub->in.allow_backorder};
-    snprintf (hold.order_id, sizeof hold.order_id, "%s", sub->id_text);
-    snprintf (hold.hold_id, sizeof hold.hold_id, "%s", sub->in.hold_id);
+    text_copy (hold.order_id, sizeof hold.order_id, sub->id_text);
+    text_copy (hold.hold_id, sizeof hold.hold_id, sub->in.hold_id);
     hold.lines = (inventory_reserve_line_t *) calloc (sub->count, sizeof *hold.lines);
     if (!hold.lines)
         return RM_ENOMEM;
     for (size_t i = 0; i < sub->count; i++) {
-        snprintf (hold.lines[i].sku, sizeof hold.lines[i].sku, "%s", sub->in.lines[i].sku);
+        text_copy (hold.lines[i].sku, sizeof hold.lines[i].sku, sub->in.lines[i].sku);
         hold.lines[i].quantity = sub->in.lines[i].quantity;
         hold.lines[i].allow_backorder = sub->in.lines[i].allow_backorder;
     }
@@ -803,9 +800,9 @@ orders_submit (service_t *svc, request_t *req)
         s_submission_free (&sub);
         return RM_ENOMEM;
     }
-    snprintf (sub->cid, sizeof sub->cid, "%s", request_cid (req));
-    snprintf (sub->idem, sizeof sub->idem, "%s", request_idem (req));
-    snprintf (sub->caller, sizeof sub->caller, "%s", request_caller (req));
+    text_copy (sub->cid, sizeof sub->cid, request_cid (req));
+    text_copy (sub->idem, sizeof sub->idem, request_idem (req));
+    text_copy (sub->caller, sizeof sub->caller, request_caller (req));
     int rc = s_parse (sub, request_body (req));
     if (rc == 0 && s_join_inflight (sub, &rc)) {
         s_submission_free (&sub);

@@ -2,7 +2,8 @@
 //  service's request socket would receive them from anyone who can
 //  connect. A decoded envelope must keep the decoder's promises (bounded,
 //  printable text fields; a map body), and packing it again must decode to
-//  the same envelope; a refusal must be RM_EPROTO with a message.
+//  the same envelope, and envelope_type must read its type; a refusal must
+//  be RM_EPROTO with a message.
 #include "envelope.h"
 #include "err.h"
 #include <msgpack.h>
@@ -95,6 +96,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     s_check_promises (&env);
     s_check_round_trip (&env);
+    //  the relay reads the type alone; it must read the same one
+    char type[ENVELOPE_TYPE_MAX];
+    if (envelope_type (data, size, type, sizeof type) != 0 || strcmp (type, env.type) != 0)
+        abort ();
     msgpack_unpacked_destroy (&unpacked);
     return 0;
 }

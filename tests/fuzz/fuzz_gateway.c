@@ -13,7 +13,8 @@
 //  a body the gateway accepts is one the service's catalogue accepts, so
 //  nothing the gateway lets through is refused (or worse) behind it; and
 //  the codec agrees with itself: that body read back as JSON
-//  (jsonmp_decode) encodes again (jsonmp_encode) to the same JSON.
+//  (jsonmp_decode) encodes again (jsonmp_encode) to the same JSON, and
+//  written as text (jsonmp_decode_text) is that JSON's text.
 #include "catalog.h"
 #include "err.h"
 #include "jsonmp.h"
@@ -154,6 +155,19 @@ s_check_codec (const field_spec_t *fields, const msgpack_sbuffer *packed)
     json_t *second = s_decode (fields, &again);
     if (!second || !json_equal (first, second))
         abort ();
+    //  and the text the gateway answers with is that tree's
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t len = 0;
+    char *text = msgpack_unpack_next (&unpacked, packed->data, packed->size, NULL) == MSGPACK_UNPACK_SUCCESS
+                     ? jsonmp_decode_text (fields, &unpacked.data, NULL, &len)
+                     : NULL;
+    char *dumped = json_dumps (first, JSON_COMPACT);
+    if (!text || !dumped || len != strlen (dumped) || strcmp (text, dumped) != 0)
+        abort ();
+    free (dumped);
+    free (text);
+    msgpack_unpacked_destroy (&unpacked);
     json_decref (second);
     msgpack_sbuffer_destroy (&again);
     json_decref (errors);

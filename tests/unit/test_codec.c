@@ -1,6 +1,7 @@
 //  codec: the msgpack accessors and packers, envelope round trips for
 //  requests, replies and events, error bodies, and every way
-//  envelope_decode rejects a message, with the envelope field it names.
+//  envelope_decode rejects a message, with the envelope field it names;
+//  envelope_type reading the type alone.
 #include "envelope.h"
 #include "err.h"
 #include "harness.h"
@@ -426,6 +427,46 @@ test_pack_raw (void)
     msgpack_sbuffer_destroy (&body);
 }
 
+//  envelope_type reads the type alone, wherever it stands in the map, and
+//  refuses what decoding would refuse about it.
+static int
+s_type_of (const kv_t *base, const kv_t *change, size_t cut, char *type, size_t size)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    s_pack_envelope (&buf, base, change);
+    int rc = envelope_type (buf.data, cut ? cut : buf.size, type, size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+static void
+test_type_only (void)
+{
+    char type[ENVELOPE_TYPE_MAX];
+    CHECK_EQ_INT (s_type_of (s_event, NULL, 0, type, sizeof type), 0);
+    CHECK_STR (type, "pricing.price.changed");
+    static const kv_t type_last[] = {
+        {"v", 'i', NULL, 1}, {"body", 'm', NULL, 0}, {"seq", 'u', NULL, 7}, {"ok", 'b', NULL, 0},
+        {"time", 'f', NULL, 0}, {"x", 'a', NULL, 0}, {"y", 'n', NULL, 0}, {"type", 's', "a.b", 0}, {NULL, 0, NULL, 0},
+    };
+    CHECK_EQ_INT (s_type_of (type_last, NULL, 0, type, sizeof type), 0);
+    CHECK_STR (type, "a.b");
+    CHECK_EQ_INT (s_type_of (s_event, &(kv_t) {"type", '-', NULL, 0}, 0, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (s_type_of (s_event, &(kv_t) {"type", 'i', NULL, 3}, 0, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (s_type_of (s_event, &(kv_t) {"type", 's', "", 0}, 0, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (s_type_of (s_event, &(kv_t) {"type", 's', "a b", 0}, 0, type, sizeof type), RM_EPROTO);
+    s_fill (s_long_type, sizeof s_long_type);
+    CHECK_EQ_INT (s_type_of (s_event, &(kv_t) {"type", 's', s_long_type, 0}, 0, type, sizeof type), RM_EPROTO);
+    //  cut short before the type, or not a map at all
+    CHECK_EQ_INT (s_type_of (type_last, NULL, 6, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (s_type_of (s_event, NULL, 5, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (envelope_type ("\x91\xa1x", 3, type, sizeof type), RM_EPROTO);
+    CHECK_EQ_INT (envelope_type ("", 0, type, sizeof type), RM_EPROTO);
+    //  a map that declares more pairs than it has bytes
+    CHECK_EQ_INT (envelope_type ("\xdf\xff\xff\xff\xff\xa1x", 7, type, sizeof type), RM_EPROTO);
+}
+
 static void
 s_pack_error_body (msgpack_packer *pk)
 {
@@ -650,6 +691,7 @@ main (int argc, char **argv)
     test_reply_round_trip ();
     test_event_round_trip ();
     test_pack_raw ();
+    test_type_only ();
     test_error_body ();
     test_proto_error_set ();
     test_mp_accessors ();

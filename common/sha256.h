@@ -1,4 +1,4 @@
-//  sha256 — SHA-256 (FIPS 180-4) digests and a constant-time comparison.
+//  sha256 — SHA-256 digests and a constant-time comparison, from OpenSSL.
 //  API keys are stored only as their SHA-256 and checked with
 //  sha256_equal_ct, so neither a leaked store nor response timing gives
 //  a key away.

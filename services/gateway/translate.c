@@ -184,6 +184,23 @@ s_huge_problem (const char *data, size_t len, const json_error_t *first, const c
     return problem;
 }
 
+//  jansson quotes the body "near" an error, cut at a byte count, so the
+//  text can end inside a UTF-8 sequence or hold the invalid bytes that
+//  caused the error; a problem's strings must be UTF-8 (json_string
+//  refuses them otherwise), so such a text keeps its ASCII only.
+static void
+s_ascii_unless_utf8 (char *text)
+{
+    json_t *probe = json_string (text);
+    if (probe) {
+        json_decref (probe);
+        return;
+    }
+    for (char *p = text; *p; p++)
+        if ((unsigned char) *p >= 0x80)
+            *p = '?';
+}
+
 json_t *
 translate_parse_body (const char *data, size_t len, const char *cid, json_t **problem)
 {
@@ -191,6 +208,7 @@ translate_parse_body (const char *data, size_t len, const char *cid, json_t **pr
     json_t *body = json_loadb (data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (body)
         return body;
+    s_ascii_unless_utf8 (jerr.text);
     if (json_error_code (&jerr) == json_error_numeric_overflow && (*problem = s_huge_problem (data, len, &jerr, cid)))
         return NULL;
     char detail[256];

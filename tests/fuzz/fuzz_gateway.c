@@ -199,7 +199,7 @@ s_translate (const route_t *route, const route_match_t *match, json_t *query, js
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    const route_t *calls[32];
+    const route_t *calls[128];
     size_t ncalls = 0;
     for (const route_t *r = route_table; r->method && ncalls < sizeof calls / sizeof calls[0]; r++)
         if (r->kind == ROUTE_CALL)

@@ -17,7 +17,7 @@ percentile_add (MDB_txn *txn, MDB_dbi dbi, const char *group, const void *id, si
 }
 
 int
-percentile_read (MDB_txn *txn, MDB_dbi dbi, const char *group, int64_t n, percentile_t *out)
+percentile_read (MDB_txn *txn, MDB_dbi dbi, const char *group, int64_t n, catalog_percentiles_t *out)
 {
     const int pct[] = {50, 90, 99};
     int64_t *const at[] = {&out->p50, &out->p90, &out->p99};

@@ -103,12 +103,9 @@ s_location (MDB_txn *txn, const ffstore_dbs_t *dbs, const MDB_val *key, const MD
     out->exception_rate_bp = s_rate_bp (counts.exceptions, counts.fulfillments);
     out->shipped = counts.shipped;
     out->has_accepted_to_shipped_ms = counts.shipped > 0;
-    if (counts.shipped == 0)
-        return 0;
-    percentile_t times;
-    rc = percentile_read (txn, dbs->ship_times, out->location, counts.shipped, &times);
-    out->accepted_to_shipped_ms = (fulfillment_percentiles_t) {.p50 = times.p50, .p90 = times.p90, .p99 = times.p99};
-    return rc;
+    return counts.shipped == 0
+               ? 0
+               : percentile_read (txn, dbs->ship_times, out->location, counts.shipped, &out->accepted_to_shipped_ms);
 }
 
 int

@@ -100,7 +100,7 @@ s_sample (MDB_txn *txn, const retstore_dbs_t *dbs, const char *group, const char
 }
 
 int
-rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_return_t *ret)
+rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const retrec_t *ret)
 {
     if (!ret->has_refunded_at)
         return RM_EINVAL;

@@ -14,9 +14,9 @@
 static service_t *s_svc;
 
 static void
-s_return (returns_return_t *ret, int i)
+s_return (retrec_t *ret, int i)
 {
-    *ret = (returns_return_t) {.authorized_at = 1000000, .refunded_at = 1000000 + (int64_t) ((i * 37) % 100 + 1) * 1000,
+    *ret = (retrec_t) {.authorized_at = 1000000, .refunded_at = 1000000 + (int64_t) ((i * 37) % 100 + 1) * 1000,
                                .has_refunded_at = true};
     snprintf (ret->return_id, sizeof ret->return_id, "R-%03d", i);
     text_copy (ret->return_location, sizeof ret->return_location, i % 2 ? "STORE-B" : "STORE-A");
@@ -36,10 +36,10 @@ s_fill (MDB_txn *txn, void *arg)
     int rc = 0;
     //  100 returns resolved after 1..100 s, in no order
     for (int i = 0; rc == 0 && i < 100; i++) {
-        returns_return_t ret;
+        retrec_t ret;
         s_return (&ret, i);
         rc = rtstats_resolved (txn, &dbs, &ret);
-        record_free (returns_return_fields, &ret);
+        retrec_free (&ret);
     }
     //  three returns: authorized, one received and refunded, one rejected
     for (int i = 0; rc == 0 && i < 3; i++)

@@ -2,10 +2,12 @@
 #include "loophost.h"
 #include "err.h"
 #include "harness.h"
+#include "mp.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 loophost_open (loophost_t *self, const service_def_t *def)
@@ -69,4 +71,30 @@ loophost_http_server (unsigned flags, MHD_AccessHandlerCallback handler,
     if (server)
         *port = info->port;
     return server;
+}
+
+size_t
+loophost_events (service_t *svc, uint64_t after, const char *type)
+{
+    MDB_txn *txn;
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    CHECK_EQ_INT (outbox_since (service_outbox (svc), txn, after + 1, 1000, &pk), 0);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t count = 0;
+    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        const msgpack_object_array *events = mp_get_array (&unpacked.data, "events");
+        for (uint32_t i = 0; events && i < events->size; i++) {
+            char seen[64] = "";
+            mp_get_str (&events->ptr[i], "type", seen, sizeof seen);
+            count += !type || strcmp (seen, type) == 0;
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+    return count;
 }

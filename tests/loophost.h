@@ -29,4 +29,8 @@ void loophost_close (loophost_t *self);
 struct MHD_Daemon *loophost_http_server (unsigned flags, MHD_AccessHandlerCallback handler,
                                          MHD_RequestCompletedCallback completed, unsigned *port);
 
+//  How many events of type (every type when NULL) the service logged after
+//  the outbox mark after (the first 1,000 of them).
+size_t loophost_events (service_t *svc, uint64_t after, const char *type);
+
 #endif

@@ -138,7 +138,7 @@ credit_memo (service_t *svc, MDB_txn *txn, const orders_credit_memo_t *memo, int
         log_info (cid, "return %s: receipt %s refunded by credit memo %s%s", memo->return_id, memo->receipt_id,
                   memo->credit_memo_number, result.closed ? "; closed" : result.refunded ? "; refunded" : "");
     else if (rc == RM_ENOTFOUND || rc == RM_ECONFLICT)
-        log_warn (cid, "credit memo %s names return %s receipt %s, which returns %s", memo->credit_memo_number,
+        log_info (cid, "credit memo %s names return %s receipt %s, which returns %s", memo->credit_memo_number,
                   memo->return_id, memo->receipt_id,
                   rc == RM_ENOTFOUND ? "does not know" : "holds for another order or currency");
     retrec_free (&ret);

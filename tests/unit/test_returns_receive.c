@@ -141,7 +141,25 @@ test_flow (void)
     CHECK_EQ_INT (out.ret.refund_total, 1700);
     CHECK_EQ_INT (out.ret.restocking_fee_total, 300);
     retrec_free (&out.ret);
-    CHECK_EQ_INT (loophost_events (s_svc, mark, "returns.return.received"), 1);
+    //  the event carries the priced receipt orders and inventory need
+    returns_received_event_t event;
+    CHECK_EQ_INT (loophost_events_decoded (s_svc, mark, "returns.return.received", returns_received_event_fields,
+                                           &event, sizeof event, 1),
+                  1);
+    CHECK_STR (event.return_id, "R-A");
+    CHECK_STR (event.status, "received");
+    CHECK_STR (event.receipt.receipt_id, "RC-1");
+    CHECK_STR (event.receipt.location, "STORE-1");
+    CHECK_EQ_INT (event.receipt.lines_count, 1);
+    CHECK_EQ_INT (event.receipt.lines[0].line, 0);
+    CHECK_EQ_INT (event.receipt.lines[0].unit_price, 1000);
+    CHECK_EQ_INT (event.receipt.lines[0].extended, 2000);
+    CHECK_EQ_INT (event.receipt.lines[0].restocking_fee, 300);
+    CHECK_EQ_INT (event.receipt.lines[0].refund, 1700);
+    CHECK_STR (event.receipt.lines[0].reason, "no_longer_needed");
+    CHECK_EQ_INT (event.refund_amount, 1700);
+    CHECK_EQ_INT (event.restocking_fee, 300);
+    record_free (returns_received_event_fields, &event);
     //  again with the same body: nothing changes
     CHECK_EQ_INT (s_receive ("R-A", "RC-1", 2, 1, &out), 0);
     CHECK (!out.applied);

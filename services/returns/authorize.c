@@ -3,6 +3,7 @@
 #include "err.h"
 #include "log.h"
 #include "mp.h"
+#include "rtstats.h"
 #include "sha256.h"
 #include "store.h"
 #include "uuid.h"
@@ -307,6 +308,8 @@ s_write (MDB_txn *txn, void *arg)
     size_t id_len = strlen (ctx->return_id);
     if (rc == 0)
         rc = retrec_create (txn, &dbs, &ctx->ret);
+    if (rc == 0)
+        rc = rtstats_status (txn, &dbs, NULL, ctx->ret.status);
     if (rc == 0)
         rc = store_put (txn, dbs.requests, ctx->return_id, id_len, ctx->sha, SHA256_LEN, 0);
     if (rc == 0 && ctx->keyed)

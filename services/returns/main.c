@@ -2,24 +2,22 @@
 //  back, their receipt at a location, and the refund orders' credit memos
 //  settle.
 #include "authorize.h"
+#include "credit.h"
+#include "expiry.h"
+#include "receipt.h"
 #include "retcancel.h"
 #include "retget.h"
 #include "retopts.h"
 #include "retstore.h"
+#include "rtstats.h"
 
 static const service_route_t s_routes[] = {
     {"returns.authorize", authorize_handle},
     {"returns.get", retget_get},
     {"returns.by_order", retget_handle_by_order},
+    {"returns.receive", receipt_handle},
     {"returns.cancel", retcancel_handle},
     {NULL, NULL},
-};
-
-//  orders' credit memos settle the refunds (their consumer comes with the
-//  refund module); until then orders' events only advance the position.
-static const consumer_def_t s_consumers[] = {
-    {"orders", NULL, NULL},
-    {NULL, NULL, NULL},
 };
 
 static const service_option_t s_options[] = {
@@ -27,13 +25,16 @@ static const service_option_t s_options[] = {
     {NULL, NULL, NULL},
 };
 
+static retopts_t s_opts;
+
 static int
 s_start (service_t *svc)
 {
-    static retopts_t opts;
-    int rc = retopts_configure (&opts, service_config (svc));
-    if (rc == 0)
-        service_set_state (svc, &opts);
+    int rc = retopts_configure (&s_opts, service_config (svc));
+    if (rc == 0) {
+        service_set_state (svc, &s_opts);
+        receipt_configure (&s_opts.fees);
+    }
     return rc;
 }
 
@@ -44,7 +45,9 @@ static const service_def_t s_def = {
     .routes = s_routes,
     .options = s_options,
     .on_start = s_start,
-    .consumers = s_consumers,
+    .consumers = credit_consumers,
+    .timers = expiry_timers,
+    .health = rtstats_health,
 };
 
 int

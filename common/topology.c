@@ -12,16 +12,22 @@ static const struct {
 } s_builtin[] = {
     {"pricing", "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7102", "-", "-", "-"},
     //  inventory releases the stock of cancelled orders, and asks orders
-    //  (the peer it consumes) about an order whose held stock is due to expire
-    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders,fulfillment", "-"},
+    //  (the peer it consumes) about an order whose held stock is due to
+    //  expire; it restocks the units returns receives
+    {"inventory", "tcp://127.0.0.1:7201", "tcp://127.0.0.1:7202", "-", "orders,fulfillment,returns", "-"},
     //  orders shows on its lines the backorders inventory fills and keeps its
     //  orders in step with fulfillment's shipments, and asks fulfillment to
-    //  cancel before it cancels an order
+    //  cancel before it cancels an order; it issues the credit memos of
+    //  the units returns receives
     {"orders", "tcp://127.0.0.1:7301", "tcp://127.0.0.1:7302", "pricing,inventory,fulfillment",
-     "inventory,fulfillment", "-"},
-    {"gateway", "-", "-", "orders,pricing,inventory,fulfillment", "-", "8080"},
+     "inventory,fulfillment,returns", "-"},
+    {"gateway", "-", "-", "orders,pricing,inventory,fulfillment,returns", "-", "8080"},
     //  fulfillment makes fulfilments of accepted orders and backorder fills
     {"fulfillment", "tcp://127.0.0.1:7401", "tcp://127.0.0.1:7402", "-", "orders,inventory", "-"},
+    //  returns asks orders what of an order may come back and inventory
+    //  whether the return location exists; it learns of credit memos from
+    //  orders' events
+    {"returns", "tcp://127.0.0.1:7501", "tcp://127.0.0.1:7502", "orders,inventory", "orders", "-"},
 };
 
 #define S_FIELDS 6

@@ -115,7 +115,7 @@ static void
 s_register_mesh (void)
 {
     const msg_spec_t *const slices[] = {catalog_core, catalog_pricing, catalog_inventory, catalog_orders,
-                                         catalog_fulfillment};
+                                         catalog_fulfillment, catalog_returns};
     for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++)
         s_register (slices[i]);
 }

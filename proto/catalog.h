@@ -73,6 +73,7 @@ extern const msg_spec_t catalog_pricing[];
 extern const msg_spec_t catalog_inventory[];
 extern const msg_spec_t catalog_orders[];
 extern const msg_spec_t catalog_fulfillment[];
+extern const msg_spec_t catalog_returns[];
 
 //  Adds a further slice (a service outside proto/) to the one catalogue;
 //  the mesh's own slices are always there. Register before other threads

@@ -240,8 +240,7 @@ RECORD_STRUCT (orders_returnable, ORDERS_RETURNABLE)
 
 //  Credit memos: one per return receipt, for what came back at the order
 //  lines' prices less restocking fees
-#define R_CREDIT_MEMO_NUMBER(X, T) \
-    X (T, STR, credit_memo_number, true, FC_IDENT, 40, "CM-<currency>-<number>: gap-free per currency")
+#define R_CREDIT_MEMO_NUMBER(X, T, req, d) X (T, STR, credit_memo_number, req, FC_IDENT, 40, d)
 
 #define ORDERS_CREDIT_MEMO_LINE(X, T)                                                                 \
     R_ORDER_LINE (X, T) R_SKU (X, T) R_QUANTITY (X, T)                                                \
@@ -254,7 +253,7 @@ RECORD_STRUCT (orders_returnable, ORDERS_RETURNABLE)
 RECORD_STRUCT (orders_credit_memo_line, ORDERS_CREDIT_MEMO_LINE)
 
 #define ORDERS_CREDIT_MEMO(X, T)                                                                      \
-    R_CREDIT_MEMO_NUMBER (X, T)                                                                       \
+    R_CREDIT_MEMO_NUMBER (X, T, true, "CM-<currency>-<number>: gap-free per currency")                \
     X (T, STR, return_id, true, FC_IDENT, 128, "the return (returns service)")                        \
     X (T, STR, receipt_id, true, FC_IDENT, 128, "the return's receipt credited: one memo per receipt") \
     R_ORDER_ID (X, T) R_EXTERNAL_ID (X, T, "the client's order reference") R_ACCOUNT_ID (X, T)        \

@@ -142,8 +142,9 @@ enum {
 
 //  The rows after those, in the table's order; their endpoints are
 //  more_rpc[ix] and more_pub[ix].
-enum { MESH_IX_FULFILLMENT = MESH_NSERVICES };
+enum { MESH_IX_FULFILLMENT = MESH_NSERVICES, MESH_IX_RETURNS };
 #define MESH_FULFILLMENT (1u << MESH_IX_FULFILLMENT)
+#define MESH_RETURNS (1u << MESH_IX_RETURNS)
 #define MESH_ALL ((1u << MESH_ROWS_MAX) - 1)     //  every row of the table
 
 #define HARNESS_DEFAULT_API_KEY "test-key-123"

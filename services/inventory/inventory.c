@@ -141,6 +141,9 @@ static const char *const s_fulfillment_events[] = {"fulfillment.shipment.shipped
 const consumer_def_t inventory_consumers[] = {
     {"orders", s_order_events, s_on_orders_event},
     {"fulfillment", s_fulfillment_events, shipment_on_fulfillment_event},
+    //  returns' received units are restocked; until that consumer
+    //  lands its events only advance the position
+    {"returns", NULL, NULL},
     {NULL, NULL, NULL},
 };
 

@@ -792,6 +792,9 @@ static const char *const s_fulfillment_events[] = {
 const consumer_def_t orders_consumers[] = {
     {"inventory", s_inventory_events, orders_fill_on_event},
     {"fulfillment", s_fulfillment_events, orders_tracking_on_event},
+    //  returns' received units become credit memos; until that
+    //  consumer lands its events only advance the position
+    {"returns", NULL, NULL},
     {NULL, NULL, NULL},
 };
 

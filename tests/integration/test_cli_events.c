@@ -510,7 +510,7 @@ test_follow (void)
 int
 main (void)
 {
-    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS | MESH_FULFILLMENT) != 0) {
+    if (harness_mesh_start (&mesh, MESH_PRICING | MESH_INVENTORY | MESH_ORDERS | MESH_FULFILLMENT | MESH_RETURNS) != 0) {
         CHECK (!"mesh started");
         harness_mesh_destroy (&mesh);
         return harness_report ("test_cli_events");

@@ -100,7 +100,8 @@ static const char *s_operations[] = {
     "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status", "orders.returnable",
     "orders.credit_memos",
     "inventory.backorders", "orders.status", "orders.invoices", "orders.invoice", "fulfillment.milestone",
-    "fulfillment.milestones_batch", "fulfillment.get", "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel", NULL};
+    "fulfillment.milestones_batch", "fulfillment.get", "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel",
+    "returns.authorize", "returns.get", "returns.by_order", "returns.receive", "returns.cancel", NULL};
 static const char *s_events[] = {
     "pricing.price.changed", "inventory.stock.set", "inventory.stock.reserved",
     "inventory.reservation.released", "inventory.stock.moved", "inventory.stock.discrepancy",
@@ -111,7 +112,9 @@ static const char *s_events[] = {
     "orders.order.lines_cancelled", "orders.invoice.created", "orders.credit_memo.created",
     "fulfillment.order.created", "fulfillment.shipment.picked", "fulfillment.shipment.packed",
     "fulfillment.shipment.shipped", "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
-    "fulfillment.order.cancelled", NULL};
+    "fulfillment.order.cancelled", "returns.return.authorized", "returns.return.rejected",
+    "returns.return.received", "returns.return.refunded", "returns.return.cancelled", "returns.return.expired",
+    "returns.return.closed", "returns.refund.issued", NULL};
 
 static size_t
 s_count_names (const char **names)
@@ -136,7 +139,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 81);
+    CHECK_EQ_INT (s_count_messages (), 94);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -257,6 +260,21 @@ test_every_message_listed (void)
     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1}],\"carrier\":\"UPS\",\"tracking_number\":\"1Z999\"," \
     "\"tracking_url\":\"https://ups.example/1Z999\",\"reason\":\"short_pick\""
 #define MILESTONE "{\"fulfillment_id\":\"" UUID2 "\"," MILESTONE_FIELDS "}"
+#define RET_RECEIPT_LINE "{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1,\"condition\":\"resellable\"}"
+#define RET_RECEIPT                                                                          \
+    "{\"receipt_id\":\"rcv-1\",\"location\":\"WH-1\",\"received_at\":1700000400000,"           \
+    "\"lines\":[" RET_RECEIPT_LINE "],\"refund_amount\":850,\"restocking_fee\":150,"           \
+    "\"credit_memo_number\":\"CM-EUR-000001\",\"refunded_at\":1700000500000}"
+#define RETURN_FIELDS_AS(status)                                                              \
+    "\"return_id\":\"rma-1\",\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\","          \
+    "\"channel\":\"web\",\"account_id\":\"acct-7\",\"currency\":\"EUR\",\"status\":\"" status "\"," \
+    "\"return_location\":\"WH-1\",\"requested_by\":\"agent-3\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\"," \
+    "\"reason\":\"no_longer_needed\",\"quantity\":2,\"unit_price\":1000,\"received\":1,\"resellable\":1," \
+    "\"damaged\":0,\"refunded\":1}],\"receipts\":[" RET_RECEIPT "],\"refund_total\":850,"    \
+    "\"restocking_fee_total\":150,\"authorized_at\":1700000000000,\"expires_at\":1702592000000," \
+    "\"received_at\":1700000400000,\"refunded_at\":1700000500000"
+#define RETURN_REC(status) "{" RETURN_FIELDS_AS (status) "}"
+#define RET_REQUEST_LINE "{\"sku\":\"SKU-1\",\"quantity\":2,\"reason\":\"no_longer_needed\"}"
 
 typedef struct {
     const char *name;
@@ -415,6 +433,31 @@ static const sample_t s_samples[] = {
     {"fulfillment.shipment.exception", "{" FULFILLMENT_FIELDS_AS ("exception") ",\"reason\":\"damaged\","
      "\"event_id\":\"wms-9\",\"occurred_at\":1700000300000}", NULL},
     {"fulfillment.order.cancelled", "{" FULFILLMENT_FIELDS_AS ("cancelled") "}", NULL},
+    {"returns.authorize", "{\"return_id\":\"rma-1\",\"order_id\":\"" UUID "\",\"lines\":[" RET_REQUEST_LINE "],"
+     "\"return_location\":\"WH-1\",\"requested_by\":\"agent-3\"}",
+     "{" RETURN_FIELDS_AS ("authorized") ",\"created\":true}"},
+    {"returns.get", "{\"return_id\":\"rma-1\"}", RETURN_REC ("refunded")},
+    {"returns.by_order", "{\"order_id\":\"" UUID "\"}", "{\"items\":[" RETURN_REC ("refunded") "]}"},
+    {"returns.receive", "{\"return_id\":\"rma-1\",\"receipt_id\":\"rcv-1\",\"location\":\"WH-1\","
+     "\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1,\"condition\":\"damaged\"}]}",
+     "{" RETURN_FIELDS_AS ("received") ",\"applied\":true}"},
+    {"returns.cancel", "{\"return_id\":\"rma-1\",\"reason\":\"customer kept it\"}",
+     "{" RETURN_FIELDS_AS ("cancelled") ",\"cancelled_at\":1700000100000,\"cancel_reason\":\"customer kept it\","
+     "\"changed\":true}"},
+    {"returns.return.authorized", RETURN_REC ("authorized"), NULL},
+    {"returns.return.rejected", "{" RETURN_FIELDS_AS ("rejected") ",\"rejection\":[{\"field\":\"/lines/0/quantity\","
+     "\"code\":\"exceeds_returnable\",\"message\":\"at most 1 unit of SKU-1 may be returned\"}]}", NULL},
+    {"returns.return.received", "{" RETURN_FIELDS_AS ("received") ",\"receipt\":{\"receipt_id\":\"rcv-1\","
+     "\"location\":\"WH-1\",\"received_at\":1700000400000,\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1,"
+     "\"condition\":\"resellable\",\"unit_price\":1000,\"reason\":\"no_longer_needed\",\"extended\":1000,"
+     "\"restocking_fee\":150,\"refund\":850}]},\"refund_amount\":850,\"restocking_fee\":150}", NULL},
+    {"returns.return.refunded", RETURN_REC ("refunded"), NULL},
+    {"returns.return.cancelled", RETURN_REC ("cancelled"), NULL},
+    {"returns.return.expired", RETURN_REC ("expired"), NULL},
+    {"returns.return.closed", "{" RETURN_FIELDS_AS ("closed") ",\"closed_at\":1700000600000}", NULL},
+    {"returns.refund.issued", "{\"return_id\":\"rma-1\",\"receipt_id\":\"rcv-1\",\"order_id\":\"" UUID "\","
+     "\"credit_memo_number\":\"CM-EUR-000001\",\"amount\":850,\"currency\":\"EUR\",\"refunded_at\":1700000500000}",
+     NULL},
 };
 
 //  Optional fields left out, and empty lists where they are allowed.
@@ -471,6 +514,12 @@ static const sample_t s_minimal[] = {
     {"fulfillment.list", "{}", "{\"items\":[]}"},
     {"fulfillment.cancel", "{\"order_id\":\"" UUID "\"}", "{\"cancelled\":[]}"},
     {"fulfillment.get", NULL, "{" FULFILLMENT_FIELDS_AS ("allocated") ",\"history\":[]}"},
+    {"returns.authorize", "{\"channel\":\"web\",\"external_id\":\"web-1001\",\"lines\":[" RET_REQUEST_LINE "],"
+     "\"return_location\":\"WH-1\"}",
+     "{\"return_id\":\"rma-1\",\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","
+     "\"account_id\":\"acct-7\",\"currency\":\"EUR\",\"status\":\"rejected\",\"return_location\":\"WH-1\","
+     "\"lines\":[],\"receipts\":[],\"refund_total\":0,\"restocking_fee_total\":0,\"authorized_at\":1700000000000,"
+     "\"created\":false}"},
 };
 
 static void

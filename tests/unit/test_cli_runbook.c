@@ -335,7 +335,7 @@ test_shared_options (void)
     CHECK_EQ_INT (command_service (cfg, "retailmesh test", "service", true, &svc), 2);
     char *said = harness_capture_end (&cap);
     CHECK_STR (said, "retailmesh test: --from must be at least 1 (got 0)\n"
-                     "retailmesh test: --service must name a service: pricing, inventory, orders or fulfillment "
+                     "retailmesh test: --service must name a service: pricing, inventory, orders, fulfillment or returns "
                      "(got 'billing')\n"
                      "retailmesh test: --from is required (see retailmesh test --help)\n"
                      "retailmesh test: --service is required (see retailmesh test --help)\n");

@@ -30,7 +30,7 @@ test_builtin (void)
 {
     topology_t *topo = NULL;
     CHECK_EQ_INT (topology_new (&topo), 0);
-    CHECK_EQ_INT (topology_count (topo), 5);
+    CHECK_EQ_INT (topology_count (topo), 6);
     const topology_row_t *orders = topology_find (topo, "orders");
     CHECK (orders && orders->rpc && orders->pub && !orders->http_port);
     CHECK (topology_lists (orders->calls, "pricing") && topology_lists (orders->calls, "inventory"));
@@ -45,7 +45,13 @@ test_builtin (void)
     CHECK (topology_find (topo, "billing") == NULL && topology_find (topo, NULL) == NULL);
     CHECK_STR (topology_row (topo, 4)->name, "fulfillment");
     CHECK (topology_lists (orders->calls, "fulfillment") && topology_lists (gateway->calls, "fulfillment"));
-    CHECK (topology_row (topo, 5) == NULL);
+    const topology_row_t *returns = topology_row (topo, 5);
+    CHECK_STR (returns->name, "returns");
+    CHECK (topology_lists (returns->calls, "orders") && topology_lists (returns->calls, "inventory"));
+    CHECK (topology_lists (returns->consumes, "orders") && topology_lists (gateway->calls, "returns"));
+    CHECK (topology_lists (orders->consumes, "returns")
+           && topology_lists (topology_find (topo, "inventory")->consumes, "returns"));
+    CHECK (topology_row (topo, 6) == NULL);
     topology_destroy (&topo);
     CHECK (topo == NULL);
 }
@@ -62,11 +68,11 @@ test_load_replaces_and_adds (void)
         "billing  tcp://127.0.0.1:17401 tcp://127.0.0.1:17402 orders orders -   # a comment\n"
         "gateway  - - orders,pricing,inventory,billing - 18080\n");
     CHECK_EQ_INT (topology_load (topo, path), 0);
-    CHECK_EQ_INT (topology_count (topo), 6);
+    CHECK_EQ_INT (topology_count (topo), 7);
     CHECK_STR (topology_find (topo, "orders")->rpc, "tcp://127.0.0.1:17301");
     //  a replaced row keeps its place; a new one comes last
     CHECK_STR (topology_row (topo, 2)->name, "orders");
-    CHECK_STR (topology_row (topo, 5)->name, "billing");
+    CHECK_STR (topology_row (topo, 6)->name, "billing");
     const topology_row_t *billing = topology_find (topo, "billing");
     CHECK_STR (billing->calls[0], "orders");
     CHECK (billing->calls[1] == NULL);
@@ -111,7 +117,7 @@ test_load_refuses_bad_rows (void)
         CHECK (said && strstr (said, bad[i].says) && strstr (said, path));
         free (said);
         //  nothing of a refused file is kept
-        CHECK_EQ_INT (topology_count (topo), 5);
+        CHECK_EQ_INT (topology_count (topo), 6);
         CHECK (topology_find (topo, "billing") == NULL);
         topology_destroy (&topo);
     }

@@ -1,4 +1,4 @@
-//  The orders slice of the catalogue: submitting, reading and cancelling orders, and their events.
+//  The orders slice of the catalogue: submitting, reading, cancelling and crediting orders, and their events.
 #include "catalog_orders.h"
 #include "catalog_fields.h"
 
@@ -29,6 +29,12 @@ RECORD_FIELDS (orders_find_request, ORDERS_FIND_REQUEST)
 RECORD_FIELDS (orders_hold_status_request, ORDERS_HOLD_STATUS_REQUEST)
 RECORD_FIELDS (orders_hold_status_entry, ORDERS_HOLD_STATUS_ENTRY)
 RECORD_FIELDS (orders_hold_status_reply, ORDERS_HOLD_STATUS_REPLY)
+RECORD_FIELDS (orders_returnable_request, ORDERS_RETURNABLE_REQUEST)
+RECORD_FIELDS (orders_returnable_line, ORDERS_RETURNABLE_LINE)
+RECORD_FIELDS (orders_returnable, ORDERS_RETURNABLE)
+RECORD_FIELDS (orders_credit_memo_line, ORDERS_CREDIT_MEMO_LINE)
+RECORD_FIELDS (orders_credit_memo, ORDERS_CREDIT_MEMO)
+RECORD_FIELDS (orders_credit_memos, ORDERS_CREDIT_MEMOS)
 
 const msg_spec_t catalog_orders[] = {
     OP ("orders.submit", orders_submit_request_fields, orders_submitted_order_fields,
@@ -48,11 +54,18 @@ const msg_spec_t catalog_orders[] = {
         "An order's status changes with time and correlation ID."),
     OP ("orders.hold_status", orders_hold_status_request_fields, orders_hold_status_reply_fields,
         "Whether orders were accepted, are being submitted or do not exist: inventory asks before it expires an order's hold."),
+    OP ("orders.returnable", orders_returnable_request_fields, orders_returnable_fields,
+        "What of an order (by order_id, or channel and external_id) may come back: per line the units "
+        "shipped, delivered, cancelled and already returned, and when the line last shipped and was delivered."),
+    OP ("orders.credit_memos", orders_get_request_fields, orders_credit_memos_fields,
+        "An order's credit memos, oldest first."),
     EVENT ("orders.order.accepted", orders_order_fields, "An order was accepted."),
     EVENT ("orders.order.cancelled", orders_cancelled_event_fields,
            "An accepted order was cancelled; its stock is to be released."),
     EVENT ("orders.order.lines_cancelled", orders_lines_cancelled_event_fields,
            "Units of an order's unshipped lines were cancelled; their stock is to be released where it was held."),
     EVENT ("orders.invoice.created", orders_invoice_fields, "An invoice was issued for what a fulfilment shipped."),
+    EVENT ("orders.credit_memo.created", orders_credit_memo_fields,
+           "A credit memo was issued for what a return receipt brought back (returns.return.received)."),
     {.name = NULL},
 };

@@ -52,7 +52,8 @@ RECORD_STRUCT (orders_submit_request, ORDERS_SUBMIT_REQUEST)
        "units still awaited (the line was backordered); absent when it never was")    \
     R_UNITS (X, T, shipped, false, "units that left a location (fulfillment's shipments)") \
     R_UNITS (X, T, delivered, false, "units delivered to the customer")              \
-    R_UNITS (X, T, cancelled, false, "units cancelled by a partial cancel; absent when none were")
+    R_UNITS (X, T, cancelled, false, "units cancelled by a partial cancel; absent when none were") \
+    R_UNITS (X, T, returned, false, "units credited by credit memos (returns); absent when none were")
 RECORD_STRUCT (orders_line, ORDERS_LINE)
 
 #define ORDERS_ORDER_FIELDS(X, T)                                                             \
@@ -213,6 +214,58 @@ RECORD_STRUCT (orders_hold_status_entry, ORDERS_HOLD_STATUS_ENTRY)
 #define ORDERS_HOLD_STATUS_REPLY(X, T)                                                            \
     X (T, MAPS, orders, 1, ORDERS_HOLD_STATUS_MAX, orders_hold_status_entry, "one per order asked, in order")
 RECORD_STRUCT (orders_hold_status_reply, ORDERS_HOLD_STATUS_REPLY)
+
+//  orders.returnable: what returns needs to authorize a return of an
+//  order, by order_id or by (channel, external_id)
+#define ORDERS_RETURNABLE_REQUEST(X, T)                                                     \
+    X (T, STR, order_id, false, FC_UUID, UUID_STR_LEN, "order ID (UUID); or channel and external_id") \
+    R_CHANNEL (X, T, false, "sales channel the order was submitted on (with external_id)")  \
+    X (T, STR, external_id, false, FC_REF, 128, "the client's order reference (with channel)")
+RECORD_STRUCT (orders_returnable_request, ORDERS_RETURNABLE_REQUEST)
+
+#define ORDERS_RETURNABLE_LINE(X, T)                                                                \
+    R_ORDER_LINE (X, T) R_SKU (X, T) R_QUANTITY (X, T) R_UNIT_PRICE (X, T, "price paid per unit, minor units") \
+    R_UNITS (X, T, shipped, true, "units that left") R_UNITS (X, T, delivered, true, "units delivered") \
+    R_UNITS (X, T, cancelled, true, "units cancelled")                                              \
+    R_UNITS (X, T, returned, true, "units credited by credit memos")                                \
+    X (T, TIME, shipped_at, false, "the latest as_of of the fulfilments that shipped units of the line, Unix ms") \
+    X (T, TIME, delivered_at, false, "the latest as_of of the fulfilments that delivered units of the line, Unix ms")
+RECORD_STRUCT (orders_returnable_line, ORDERS_RETURNABLE_LINE)
+
+#define ORDERS_RETURNABLE(X, T)                                                                  \
+    R_ORDER_ID (X, T) R_EXTERNAL_ID (X, T, "the client's order reference")                       \
+    R_CHANNEL (X, T, true, "sales channel") R_ACCOUNT_ID (X, T) R_CURRENCY (X, T) R_ORDER_STATUS (X, T) \
+    X (T, MAPS, lines, 1, CATALOG_MAX_LINES, orders_returnable_line, "per order line")
+RECORD_STRUCT (orders_returnable, ORDERS_RETURNABLE)
+
+//  Credit memos: one per return receipt, for what came back at the order
+//  lines' prices less restocking fees
+#define R_CREDIT_MEMO_NUMBER(X, T, req, d) X (T, STR, credit_memo_number, req, FC_IDENT, 40, d)
+
+#define ORDERS_CREDIT_MEMO_LINE(X, T)                                                                 \
+    R_ORDER_LINE (X, T) R_SKU (X, T) R_QUANTITY (X, T)                                                \
+    R_UNIT_PRICE (X, T, "the order line's price per unit, minor units")                               \
+    R_AMOUNT (X, T, extended, "unit_price * quantity, minor units")                                   \
+    R_AMOUNT (X, T, restocking_fee, "withheld for restocking, minor units")                           \
+    R_AMOUNT (X, T, amount, "extended - restocking_fee: credited, minor units")                       \
+    X (T, STR, invoice_number, false, FC_IDENT, 40,                                                   \
+       "the order's most recent invoice billing the line's SKU; absent when none did")
+RECORD_STRUCT (orders_credit_memo_line, ORDERS_CREDIT_MEMO_LINE)
+
+#define ORDERS_CREDIT_MEMO(X, T)                                                                      \
+    R_CREDIT_MEMO_NUMBER (X, T, true, "CM-<currency>-<number>: gap-free per currency")                \
+    X (T, STR, return_id, true, FC_IDENT, 128, "the return (returns service)")                        \
+    X (T, STR, receipt_id, true, FC_IDENT, 128, "the return's receipt credited: one memo per receipt") \
+    R_ORDER_ID (X, T) R_EXTERNAL_ID (X, T, "the client's order reference") R_ACCOUNT_ID (X, T)        \
+    R_CURRENCY (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, orders_credit_memo_line, "what came back") \
+    R_AMOUNT (X, T, restocking_fee, "sum of the lines' restocking_fee, minor units")                  \
+    R_AMOUNT (X, T, total, "sum of the lines' amount: the refund, minor units; tax-free")             \
+    X (T, TIME, issued_at, true, "when the credit memo was issued, Unix ms")
+RECORD_STRUCT (orders_credit_memo, ORDERS_CREDIT_MEMO)
+
+#define ORDERS_CREDIT_MEMOS(X, T) \
+    X (T, MAPS, items, 0, CATALOG_MAX_LINES * 64, orders_credit_memo, "oldest first")
+RECORD_STRUCT (orders_credit_memos, ORDERS_CREDIT_MEMOS)
 
 #define ORDERS_FIND_REQUEST(X, T)                                  \
     R_CHANNEL (X, T, true, "sales channel the order was submitted on") \

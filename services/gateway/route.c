@@ -109,6 +109,8 @@ const route_t route_table[] = {
      "fulfillment", true, ROUTE_BODY_REQUIRED, NULL, {{"fulfillment_id", "fulfillment_id", PARAM_PATH, false, NULL}}},
     {"GET", "/v1/orders/{order_id}/fulfillments", "getOrderFulfillments", ROUTE_CALL, "fulfillment.by_order",
      "fulfillment", true, ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
+    {"GET", "/v1/orders/{order_id}/credit-memos", "listOrderCreditMemos", ROUTE_CALL, "orders.credit_memos", "orders",
+     true, ROUTE_BODY_NONE, NULL, {{"order_id", "order_id", PARAM_PATH, false, NULL}}},
     {"GET", "/v1/openapi.json", "getOpenApi", ROUTE_OPENAPI, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
     {"GET", "/healthz", "getHealth", ROUTE_HEALTH, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},
     {"GET", "/readyz", "getReadiness", ROUTE_READY, NULL, NULL, false, ROUTE_BODY_NONE, NULL, {{.name = NULL}}},

@@ -97,7 +97,8 @@ static const char *s_operations[] = {
     "inventory.movement", "inventory.movements_batch", "inventory.ledger", "inventory.reservations",
     "inventory.hold", "inventory.hold_get",
     "inventory.hold_release", "orders.submit",
-    "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status",
+    "orders.get", "orders.find", "orders.cancel", "orders.history", "orders.hold_status", "orders.returnable",
+    "orders.credit_memos",
     "inventory.backorders", "orders.status", "orders.invoices", "orders.invoice", "fulfillment.milestone",
     "fulfillment.milestones_batch", "fulfillment.get", "fulfillment.list", "fulfillment.by_order", "fulfillment.cancel",
     "returns.authorize", "returns.get", "returns.by_order", "returns.receive", "returns.cancel", NULL};
@@ -108,7 +109,7 @@ static const char *s_events[] = {
     "inventory.hold.released", "inventory.hold.committed", "inventory.hold.expired", "orders.order.accepted",
     "orders.order.cancelled", "inventory.backorder.filled", "inventory.reservation.expired",
     "inventory.stock.shipped", "inventory.reservation.reduced",
-    "orders.order.lines_cancelled", "orders.invoice.created",
+    "orders.order.lines_cancelled", "orders.invoice.created", "orders.credit_memo.created",
     "fulfillment.order.created", "fulfillment.shipment.picked", "fulfillment.shipment.packed",
     "fulfillment.shipment.shipped", "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
     "fulfillment.order.cancelled", "returns.return.authorized", "returns.return.rejected",
@@ -138,7 +139,7 @@ test_every_message_listed (void)
 {
     //  Also catches a message added to catalog.c but not to this test.
     CHECK_EQ_INT (s_count_messages (), s_count_names (s_operations) + s_count_names (s_events));
-    CHECK_EQ_INT (s_count_messages (), 91);
+    CHECK_EQ_INT (s_count_messages (), 94);
     for (const char **name = s_operations; *name; name++) {
         const msg_spec_t *msg = catalog_find (*name);
         CHECK (msg != NULL);
@@ -233,6 +234,17 @@ test_every_message_listed (void)
     "\"external_id\":\"web-1001\",\"account_id\":\"acct-7\",\"location\":\"WH-1\",\"currency\":\"EUR\","   \
     "\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1,\"unit_price\":1000,\"extended\":1000}],"     \
     "\"total\":1000,\"issued_at\":1700000300000}"
+#define CREDIT_MEMO                                                                  \
+    "{\"credit_memo_number\":\"CM-EUR-000001\",\"return_id\":\"ret-1\",\"receipt_id\":\"rcpt-1\","   \
+    "\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"account_id\":\"acct-7\",\"currency\":\"EUR\"," \
+    "\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":1,\"unit_price\":1000,\"extended\":1000,"     \
+    "\"restocking_fee\":150,\"amount\":850,\"invoice_number\":\"INV-EUR-000001\"}],"                    \
+    "\"restocking_fee\":150,\"total\":850,\"issued_at\":1700000400000}"
+#define RETURNABLE                                                                   \
+    "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\",\"account_id\":\"acct-7\","  \
+    "\"currency\":\"EUR\",\"status\":\"delivered\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,"   \
+    "\"unit_price\":1000,\"shipped\":2,\"delivered\":2,\"cancelled\":0,\"returned\":1,"              \
+    "\"shipped_at\":1700000200000,\"delivered_at\":1700000300000}]}"
 #define FF_LINE                                                                      \
     "{\"line\":0,\"sku\":\"SKU-1\",\"quantity\":2,\"picked\":2,\"shipped\":1,\"delivered\":0," \
     "\"shortfall\":1}"
@@ -396,6 +408,9 @@ static const sample_t s_samples[] = {
      "\"reason\":\"out of season\",\"lines\":[{\"line\":0,\"sku\":\"SKU-1\",\"location\":\"WH-1\",\"quantity\":1}]}",
      NULL},
     {"orders.invoice.created", INVOICE, NULL},
+    {"orders.returnable", "{\"order_id\":\"" UUID "\"}", RETURNABLE},
+    {"orders.credit_memos", "{\"order_id\":\"" UUID "\"}", "{\"items\":[" CREDIT_MEMO "]}"},
+    {"orders.credit_memo.created", CREDIT_MEMO, NULL},
     {"fulfillment.milestone", MILESTONE, "{" FULFILLMENT_FIELDS_AS ("shipped") ",\"applied\":true,\"duplicate\":false}"},
     {"fulfillment.milestones_batch", "{\"items\":[" MILESTONE "," MILESTONE "]}",
      "{\"results\":[{\"index\":0,\"fulfillment_id\":\"" UUID2 "\",\"event_id\":\"ups-77\",\"status\":\"applied\"},"
@@ -466,6 +481,12 @@ static const sample_t s_minimal[] = {
     {"orders.status", NULL, "{\"order_id\":\"" UUID "\",\"status\":\"accepted\",\"lag_seconds\":null,"
      "\"stale\":false,\"lines\":[" STATUS_LINE "],\"fulfillments\":[]}"},
     {"orders.invoices", NULL, "{\"items\":[]}"},
+    {"orders.credit_memos", NULL, "{\"items\":[]}"},
+    {"orders.returnable", "{\"channel\":\"web\",\"external_id\":\"web-1001\"}", NULL},
+    {"orders.returnable", NULL, "{\"order_id\":\"" UUID "\",\"external_id\":\"web-1001\",\"channel\":\"web\","
+     "\"account_id\":\"acct-7\",\"currency\":\"EUR\",\"status\":\"accepted\",\"lines\":[{\"line\":0,"
+     "\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":1000,\"shipped\":0,\"delivered\":0,\"cancelled\":0,"
+     "\"returned\":0}]}"},
     {"orders.cancel", "{\"order_id\":\"" UUID "\",\"lines\":[{\"line\":0,\"quantity\":1}]}",
      "{" ORDER_FIELDS_AS ("partially_shipped") ",\"changed\":true}"},
     {"inventory.ledger", "{\"location\":\"WH-1\",\"sku\":\"SKU-1\"}",

@@ -26,7 +26,7 @@ static void
 test_register (void)
 {
     size_t mesh = s_count ();
-    CHECK_EQ_INT (mesh, 91);
+    CHECK_EQ_INT (mesh, 94);
     static const msg_spec_t slice[] = {S_OP ("widgets.make"), S_OP ("widgets.count"), {.name = NULL}};
     CHECK_EQ_INT (catalog_register (slice), 0);
     CHECK_EQ_INT (s_count (), mesh + 2);

@@ -35,6 +35,7 @@ RECORD_FIELDS (catalog_sku_quantity, CATALOG_SKU_QUANTITY)
 RECORD_FIELDS (catalog_quoted_line, CATALOG_QUOTED_LINE)
 RECORD_FIELDS (catalog_allocation, CATALOG_ALLOCATION)
 RECORD_FIELDS (catalog_batch_reply, CATALOG_BATCH_REPLY)
+RECORD_FIELDS (catalog_percentiles, CATALOG_PERCENTILES)
 
 const msg_spec_t catalog_core[] = {
     OP ("sys.health", s_none, core_health_fields, "Liveness and basic facts; every service answers it."),

@@ -22,7 +22,6 @@ RECORD_FIELDS (fulfillment_cancel_request, FULFILLMENT_CANCEL_REQUEST)
 RECORD_FIELDS (fulfillment_cancelled_line, FULFILLMENT_CANCELLED_LINE)
 RECORD_FIELDS (fulfillment_cancelled, FULFILLMENT_CANCELLED)
 RECORD_FIELDS (fulfillment_cancel_reply, FULFILLMENT_CANCEL_REPLY)
-RECORD_FIELDS (fulfillment_percentiles, FULFILLMENT_PERCENTILES)
 RECORD_FIELDS (fulfillment_location_health, FULFILLMENT_LOCATION_HEALTH)
 RECORD_FIELDS (fulfillment_health, FULFILLMENT_HEALTH)
 

@@ -171,19 +171,13 @@ RECORD_STRUCT (fulfillment_cancelled, FULFILLMENT_CANCELLED)
 RECORD_STRUCT (fulfillment_cancel_reply, FULFILLMENT_CANCEL_REPLY)
 
 //  fulfillment's own figures in sys.health (its details)
-#define FULFILLMENT_PERCENTILES(X, T)                                       \
-    R_AMOUNT (X, T, p50, "half took at most this long, ms")                 \
-    R_AMOUNT (X, T, p90, "nine in ten took at most this long, ms")          \
-    R_AMOUNT (X, T, p99, "ninety-nine in a hundred took at most this long, ms")
-RECORD_STRUCT (fulfillment_percentiles, FULFILLMENT_PERCENTILES)
-
 #define R_EXCEPTION_COUNTS(X, T)                                                        \
     R_AMOUNT (X, T, fulfillments, "fulfilments created")                                \
     R_AMOUNT (X, T, exceptions, "fulfilments that have had an exception")              \
     X (T, INT, exception_rate_bp, true, 0, 10000, "exceptions per 10,000 fulfilments")
 #define FULFILLMENT_LOCATION_HEALTH(X, T)                                                           \
     R_LOCATION (X, T) R_EXCEPTION_COUNTS (X, T) R_AMOUNT (X, T, shipped, "fulfilments shipped")    \
-    X (T, MAP, accepted_to_shipped_ms, false, fulfillment_percentiles,                               \
+    X (T, MAP, accepted_to_shipped_ms, false, catalog_percentiles,                               \
        "from the order's acceptance (or the backorder fill) to the shipment; absent before the first")
 RECORD_STRUCT (fulfillment_location_health, FULFILLMENT_LOCATION_HEALTH)
 

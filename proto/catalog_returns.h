@@ -29,7 +29,7 @@
 #define R_CONDITION(X, T) X (T, STR, condition, true, FC_IDENT, 16, "the units' condition: " RETURNS_CONDITIONS)
 #define R_RETURN_LOCATION(X, T) \
     X (T, STR, return_location, true, FC_IDENT, 64, "the stock location the units are sent back to")
-#define R_CREDIT_MEMO_NUMBER(X, T, req, d) X (T, STR, credit_memo_number, req, FC_IDENT, 40, d)
+#define R_RETURN_CREDIT_MEMO(X, T, req, d) X (T, STR, credit_memo_number, req, FC_IDENT, 40, d)
 
 //  returns.authorize
 #define RETURNS_REQUEST_LINE(X, T) R_SKU (X, T) R_QUANTITY (X, T) R_RETURN_REASON (X, T)
@@ -70,7 +70,7 @@ RECORD_STRUCT (returns_receipt_line, RETURNS_RECEIPT_LINE)
     R_RECEIPT_HEAD (X, T)                                                                         \
     X (T, MAPS, lines, 1, RETURNS_LINES_MAX, returns_receipt_line, "units received, per return line") \
     R_REFUND_FIGURES (X, T)                                                                       \
-    R_CREDIT_MEMO_NUMBER (X, T, false, "the credit memo orders issued for it; absent until then") \
+    R_RETURN_CREDIT_MEMO (X, T, false, "the credit memo orders issued for it; absent until then") \
     X (T, TIME, refunded_at, false, "when the credit memo was issued, Unix ms")
 RECORD_STRUCT (returns_receipt, RETURNS_RECEIPT)
 
@@ -164,14 +164,14 @@ RECORD_STRUCT (returns_received_event, RETURNS_RECEIVED_EVENT)
 //  returns.refund.issued
 #define RETURNS_REFUND_ISSUED(X, T)                                                             \
     R_RETURN_ID (X, T, true, "the return's ID") R_RECEIPT_ID (X, T) R_ORDER_ID (X, T)           \
-    R_CREDIT_MEMO_NUMBER (X, T, true, "CM-<currency>-<number>: the credit memo orders issued")  \
+    R_RETURN_CREDIT_MEMO (X, T, true, "CM-<currency>-<number>: the credit memo orders issued")  \
     R_AMOUNT (X, T, amount, "what was refunded, minor units") R_CURRENCY (X, T)                 \
     X (T, TIME, refunded_at, true, "when the credit memo was issued, Unix ms")
 RECORD_STRUCT (returns_refund_issued, RETURNS_REFUND_ISSUED)
 
 //  returns' own figures in sys.health (its details)
 #define RETURNS_RESOLUTION(X, T) \
-    R_AMOUNT (X, T, count, "returns refunded") FULFILLMENT_PERCENTILES (X, T)
+    R_AMOUNT (X, T, count, "returns refunded") CATALOG_PERCENTILES (X, T)
 RECORD_STRUCT (returns_resolution, RETURNS_RESOLUTION)
 
 #define R_RESOLUTION_MS(X, T)                                                       \

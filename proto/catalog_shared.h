@@ -63,4 +63,11 @@ RECORD_STRUCT (catalog_allocation, CATALOG_ALLOCATION)
     X (T, BOOL, replayed, "the batch_id was applied before with this body: nothing was applied again")
 RECORD_STRUCT (catalog_batch_reply, CATALOG_BATCH_REPLY)
 
+//  Nearest-rank percentiles of durations (sys.health figures).
+#define CATALOG_PERCENTILES(X, T)                                           \
+    R_AMOUNT (X, T, p50, "half took at most this long, ms")                 \
+    R_AMOUNT (X, T, p90, "nine in ten took at most this long, ms")          \
+    R_AMOUNT (X, T, p99, "ninety-nine in a hundred took at most this long, ms")
+RECORD_STRUCT (catalog_percentiles, CATALOG_PERCENTILES)
+
 #endif

@@ -1,5 +1,6 @@
 #include "ffstats.h"
 #include "err.h"
+#include "percentile.h"
 #include "storeval.h"
 #include "uuid.h"
 #include <string.h>
@@ -63,20 +64,15 @@ ffstats_exception (MDB_txn *txn, const ffstore_dbs_t *dbs, const char *location)
 }
 
 #define S_LOCATION_MAX 64
-#define S_TIME_KEY_MAX (S_LOCATION_MAX + 1 + 8 + 16)
 
 int
 ffstats_shipped (MDB_txn *txn, const ffstore_dbs_t *dbs, const char *location, const char *fulfillment_id,
                  int64_t elapsed_ms)
 {
-    size_t len = strlen (location);
-    uint8_t key[S_TIME_KEY_MAX];
-    if (len > S_LOCATION_MAX || uuid_parse (fulfillment_id, key + len + 9) != 0)
+    uint8_t id[16];
+    if (strlen (location) > S_LOCATION_MAX || uuid_parse (fulfillment_id, id) != 0)
         return RM_EINVAL;
-    memcpy (key, location, len);
-    key[len] = '\0';
-    store_key_u64 (elapsed_ms > 0 ? (uint64_t) elapsed_ms : 0, key + len + 1);
-    int rc = store_put (txn, dbs->ship_times, key, len + 25, "", 0, 0);
+    int rc = percentile_add (txn, dbs->ship_times, location, id, sizeof id, elapsed_ms);
     return rc == 0 ? s_count (txn, dbs, location, 0, 0, 1) : rc;
 }
 
@@ -84,34 +80,6 @@ static int64_t
 s_rate_bp (int64_t part, int64_t whole)
 {
     return whole > 0 ? part * 10000 / whole : 0;
-}
-
-//  The nearest-rank percentiles of the location's n shipment times.
-static int
-s_percentiles (MDB_txn *txn, const ffstore_dbs_t *dbs, const char *location, int64_t n,
-               fulfillment_percentiles_t *out)
-{
-    const int pct[] = {50, 90, 99};
-    int64_t *const at[] = {&out->p50, &out->p90, &out->p99};
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, dbs->ship_times, &cursor) != 0)
-        return RM_ESTORE;
-    size_t len = strlen (location);
-    MDB_val key = {len + 1, (void *) location}, val;
-    int64_t rank = 0;
-    size_t next = 0;
-    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-         mrc == 0 && next < 3 && key.mv_size == len + 25 && memcmp (key.mv_data, location, len + 1) == 0;
-         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        rank++;
-        MDB_val ms = {8, (uint8_t *) key.mv_data + len + 1};
-        while (next < 3 && rank * 100 >= pct[next] * n) {
-            *at[next] = (int64_t) store_u64_of (&ms);
-            next++;
-        }
-    }
-    mdb_cursor_close (cursor);
-    return next == 3 ? 0 : RM_ESTORE;
 }
 
 static int
@@ -135,8 +103,9 @@ s_location (MDB_txn *txn, const ffstore_dbs_t *dbs, const MDB_val *key, const MD
     out->exception_rate_bp = s_rate_bp (counts.exceptions, counts.fulfillments);
     out->shipped = counts.shipped;
     out->has_accepted_to_shipped_ms = counts.shipped > 0;
-    return counts.shipped > 0 ? s_percentiles (txn, dbs, out->location, counts.shipped, &out->accepted_to_shipped_ms)
-                              : 0;
+    return counts.shipped == 0
+               ? 0
+               : percentile_read (txn, dbs->ship_times, out->location, counts.shipped, &out->accepted_to_shipped_ms);
 }
 
 int

@@ -3,9 +3,8 @@
 //  one shipped the time from its stock's allocation (the order's
 //  acceptance, or the backorder fill) to its shipment. The stats database
 //  holds a record {fulfillments, exceptions, shipped} per location; the
-//  ship_times database one empty value per shipment under "<location>\0",
-//  the milliseconds (big-endian) and the fulfilment ID, so a location's
-//  times sit in order and a percentile is a walk to its rank.
+//  ship_times database the shipment times, one percentile.h group per
+//  location (its name) with the fulfilment IDs' 16 bytes as sample IDs.
 #ifndef RM_FFSTATS_H
 #define RM_FFSTATS_H
 

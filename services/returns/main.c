@@ -2,6 +2,7 @@
 //  back, their receipt at a location, and the refund orders' credit memos
 //  settle.
 #include "retstore.h"
+#include "rtstats.h"
 
 static const service_route_t s_routes[] = {
     {NULL, NULL},
@@ -20,6 +21,7 @@ static const service_def_t s_def = {
     .schema_version = RETSTORE_SCHEMA_VERSION,
     .routes = s_routes,
     .consumers = s_consumers,
+    .health = rtstats_health,
 };
 
 int

@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const retstore_dbs[] = {"returns", "by_order", "requests", "idem_keys", "expiry", "receipts", "stats",
-                                    NULL};
+                                    "resolution_times", NULL};
 
 retstore_dbs_t
 retstore_dbs_of (service_t *svc)
@@ -13,7 +13,7 @@ retstore_dbs_of (service_t *svc)
     return (retstore_dbs_t) {service_dbi (svc, RETSTORE_DB_RETURNS),   service_dbi (svc, RETSTORE_DB_BY_ORDER),
                              service_dbi (svc, RETSTORE_DB_REQUESTS),  service_dbi (svc, RETSTORE_DB_IDEM_KEYS),
                              service_dbi (svc, RETSTORE_DB_EXPIRY),    service_dbi (svc, RETSTORE_DB_RECEIPTS),
-                             service_dbi (svc, RETSTORE_DB_STATS)};
+                             service_dbi (svc, RETSTORE_DB_STATS), service_dbi (svc, RETSTORE_DB_RESOLUTION_TIMES)};
 }
 
 //  Copies the ID that ends a key; RM_ESTORE when it cannot be one.

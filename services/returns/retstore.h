@@ -8,7 +8,9 @@
 //    expiry      expires_at + return_id → nothing: authorized returns by
 //                when they expire, walked in key order by the expiry timer
 //    receipts    return_id + receipt_id → what the receipt answered
-//    stats       what sys.health reports
+//    stats       what sys.health reports: counts per status and per group of
+//                resolution times (rtstats.h)
+//    resolution_times  the resolution times, in order per group (rtstats.h)
 //  Times in keys are 8-byte big-endian Unix ms, so key order is time order.
 #ifndef RM_RETSTORE_H
 #define RM_RETSTORE_H
@@ -26,6 +28,7 @@ enum {
     RETSTORE_DB_EXPIRY,
     RETSTORE_DB_RECEIPTS,
     RETSTORE_DB_STATS,
+    RETSTORE_DB_RESOLUTION_TIMES,
 };
 extern const char *const retstore_dbs[];
 
@@ -38,7 +41,7 @@ extern const char *const retstore_dbs[];
 #define RETSTORE_EXPIRY_KEY_MAX (8 + RETSTORE_ID_MAX)
 
 typedef struct {
-    MDB_dbi returns, by_order, requests, idem_keys, expiry, receipts, stats;
+    MDB_dbi returns, by_order, requests, idem_keys, expiry, receipts, stats, resolution_times;
 } retstore_dbs_t;
 
 retstore_dbs_t retstore_dbs_of (service_t *svc);

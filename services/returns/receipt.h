@@ -1,0 +1,36 @@
+//  receipt — returns.receive: units of an authorized return arrive at a
+//  location. The location must exist (inventory.location.get, asked with
+//  the request deferred); each request line's SKU must be the return's and
+//  the units received of a SKU may not pass those authorized. The units of
+//  a line go to the return's lines of that SKU in line order, each to what
+//  it still expects; every allocated line is priced (refund.h). The return
+//  becomes received and returns.return.received carries the receipt with
+//  its amounts. A receipt_id is applied once per return: sent again with
+//  the same body it answers the return as it is now with applied false;
+//  with another body it conflicts.
+#ifndef RM_RECEIPT_H
+#define RM_RECEIPT_H
+
+#include "catalog_returns.h"
+#include "refund.h"
+#include "retstore.h"
+
+//  Whether in may be applied to ret: field (a JSON Pointer into the request)
+//  and message say why not. Returns 0; RM_ECONFLICT when ret is neither
+//  authorized, received nor refunded (field "/return_id"); RM_EINVAL for a
+//  SKU not in the return ("/lines/<i>/sku") or units beyond those
+//  authorized and not yet received of that SKU, counting the request's
+//  earlier lines ("/lines/<i>/quantity").
+int receipt_check (const returns_return_t *ret, const returns_receive_request_t *in, char *field, size_t field_size,
+                   char *message, size_t message_size);
+
+//  Applies in (receipt_check passed) to ret at now: allocates the units,
+//  prices them with fees, appends the receipt, adds to the totals and moves
+//  ret to received; *out is the event's receipt (record_free
+//  (returns_received_receipt_fields, out) after, also after a failure).
+//  Returns 0, RM_ENOMEM, or RM_EINVAL when an amount or total overflows
+//  (ret is then not to be stored).
+int receipt_apply (const refund_fees_t *fees, returns_return_t *ret, const returns_receive_request_t *in, int64_t now,
+                   returns_received_receipt_t *out);
+
+#endif

@@ -1,6 +1,8 @@
 #include "clock.h"
 #include "err.h"
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -89,5 +91,31 @@ clock_parse_rfc3339 (const char *text, int64_t *unix_ms)
         return RM_EINVAL;
     time_t secs = timegm (&tm);
     *unix_ms = ((int64_t) secs - offset_s) * 1000 + ms;
+    return 0;
+}
+
+static const struct {
+    char suffix;
+    int64_t ms;
+} s_units[] = {{'s', 1000}, {'m', 60 * 1000}, {'h', 3600 * 1000}, {'d', 86400 * 1000}};
+
+int
+clock_parse_duration (const char *text, int64_t *ms)
+{
+    if (!text || *text < '0' || *text > '9')
+        return RM_EINVAL;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll (text, &end, 10);
+    int64_t unit = 1000;
+    for (size_t i = 0; *end && i < sizeof s_units / sizeof s_units[0]; i++)
+        if (*end == s_units[i].suffix) {
+            unit = s_units[i].ms;
+            end++;
+            break;
+        }
+    if (errno != 0 || *end != '\0' || n <= 0 || n > INT64_MAX / unit)
+        return RM_EINVAL;
+    *ms = (int64_t) n * unit;
     return 0;
 }

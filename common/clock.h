@@ -1,4 +1,5 @@
-//  clock — wall-clock and monotonic time in milliseconds, and RFC 3339 text.
+//  clock — wall-clock and monotonic time in milliseconds, RFC 3339 text and
+//  durations as options give them.
 #ifndef RM_CLOCK_H
 #define RM_CLOCK_H
 
@@ -21,5 +22,9 @@ void clock_format_rfc3339 (int64_t unix_ms, char *out, size_t size);
 //  into Unix milliseconds; digits past the millisecond are dropped.
 //  Returns 0 or RM_EINVAL when text is not such a time.
 int clock_parse_rfc3339 (const char *text, int64_t *unix_ms);
+
+//  Reads a duration ("45s", "90m", "24h", "7d", or a number of seconds)
+//  into *ms. Returns 0, or RM_EINVAL when text is not a positive duration.
+int clock_parse_duration (const char *text, int64_t *ms);
 
 #endif

@@ -1,4 +1,5 @@
 #include "stale.h"
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "tracking.h"
@@ -10,32 +11,6 @@
 const char *const orders_stale_status[ORDERS_STALE_STATUSES] = {"allocated", "picked", "packed", "shipped",
                                                                 "exception"};
 
-static const struct {
-    char suffix;
-    int64_t ms;
-} s_units[] = {{'s', 1000}, {'m', 60 * 1000}, {'h', 3600 * 1000}, {'d', 86400 * 1000}};
-
-int
-orders_stale_parse (const char *text, int64_t *ms)
-{
-    if (!text || *text < '0' || *text > '9')
-        return RM_EINVAL;
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll (text, &end, 10);
-    int64_t unit = 1000;
-    for (size_t i = 0; *end && i < sizeof s_units / sizeof s_units[0]; i++)
-        if (*end == s_units[i].suffix) {
-            unit = s_units[i].ms;
-            end++;
-            break;
-        }
-    if (errno != 0 || *end != '\0' || n <= 0 || n > INT64_MAX / unit)
-        return RM_EINVAL;
-    *ms = (int64_t) n * unit;
-    return 0;
-}
-
 int
 orders_stale_configure (orders_stale_t *self, config_t *cfg)
 {
@@ -43,7 +18,7 @@ orders_stale_configure (orders_stale_t *self, config_t *cfg)
         char name[32];
         snprintf (name, sizeof name, "stale-%s", orders_stale_status[i]);
         const char *text = config_get (cfg, name);
-        if (orders_stale_parse (text, &self->limit_ms[i]) != 0) {
+        if (clock_parse_duration (text, &self->limit_ms[i]) != 0) {
             log_error (NULL, "orders: --%s must be a positive duration such as 90m, 24h or 7d (got '%s')", name,
                        text ? text : "");
             return RM_EINVAL;

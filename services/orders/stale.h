@@ -30,10 +30,6 @@ extern const char *const orders_stale_status[ORDERS_STALE_STATUSES];
     {"stale-shipped", "10d", "a shipped fulfilment not delivered within this is stale"},             \
     {"stale-exception", "48h", "a fulfilment in exception without a further milestone within this is stale"}
 
-//  Reads a duration ("45s", "90m", "24h", "7d", or a number of seconds)
-//  into *ms. Returns 0, or RM_EINVAL when text is not a positive duration.
-int orders_stale_parse (const char *text, int64_t *ms);
-
 //  Reads the limits from the service's options. Returns 0, or RM_EINVAL
 //  after logging which option is wrong.
 int orders_stale_configure (orders_stale_t *self, config_t *cfg);

@@ -5,6 +5,7 @@
 //  the stale ones found and counted — on a real LMDB store, without
 //  sockets.
 #include "catalog_orders.h"
+#include "clock.h"
 #include "err.h"
 #include "harness.h"
 #include "mp.h"
@@ -286,20 +287,20 @@ static void
 test_stale_parse (void)
 {
     int64_t ms = 0;
-    CHECK_EQ_INT (orders_stale_parse ("24h", &ms), 0);
+    CHECK_EQ_INT (clock_parse_duration ("24h", &ms), 0);
     CHECK_EQ_INT (ms, 24LL * 3600 * 1000);
-    CHECK_EQ_INT (orders_stale_parse ("90m", &ms), 0);
+    CHECK_EQ_INT (clock_parse_duration ("90m", &ms), 0);
     CHECK_EQ_INT (ms, 90LL * 60 * 1000);
-    CHECK_EQ_INT (orders_stale_parse ("7d", &ms), 0);
+    CHECK_EQ_INT (clock_parse_duration ("7d", &ms), 0);
     CHECK_EQ_INT (ms, 7LL * 86400 * 1000);
-    CHECK_EQ_INT (orders_stale_parse ("45s", &ms), 0);
+    CHECK_EQ_INT (clock_parse_duration ("45s", &ms), 0);
     CHECK_EQ_INT (ms, 45000);
-    CHECK_EQ_INT (orders_stale_parse ("3600", &ms), 0);
+    CHECK_EQ_INT (clock_parse_duration ("3600", &ms), 0);
     CHECK_EQ_INT (ms, 3600000);
     const char *bad[] = {"", "h", "0", "-5m", "24x", "24hh", "1.5h", " 24h", "99999999999999999999d", NULL};
     for (int i = 0; bad[i]; i++)
-        CHECK_EQ_INT (orders_stale_parse (bad[i], &ms), RM_EINVAL);
-    CHECK_EQ_INT (orders_stale_parse (NULL, &ms), RM_EINVAL);
+        CHECK_EQ_INT (clock_parse_duration (bad[i], &ms), RM_EINVAL);
+    CHECK_EQ_INT (clock_parse_duration (NULL, &ms), RM_EINVAL);
 }
 
 static void

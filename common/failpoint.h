@@ -11,6 +11,7 @@
 //                                           service: orders-before-hold,
 //                                           orders-after-hold,
 //                                           orders-after-accept,
+//                                           orders-credit-memo-before-commit,
 //                                           inventory-before-confirm)
 //    RETAILMESH_CRASH_SKIP=N                pass the crash point N times
 //                                           before exiting there

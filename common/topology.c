@@ -466,29 +466,54 @@ topology_set (topology_t *self, const char *name, const char *rpc, const char *p
     return 0;
 }
 
+//  list as "a,b" in text; "-" for none.
 static void
-s_print_list (char *const *list, FILE *out)
+s_list_text (char *const *list, char *text, size_t size)
 {
-    char text[512] = "";
+    snprintf (text, size, "%s", *list ? "" : "-");
     for (char *const *name = list; *name; name++)
-        snprintf (text + strlen (text), sizeof text - strlen (text), "%s%s", name == list ? "" : ",", *name);
-    fprintf (out, "  %-26s", *text ? text : "-");
+        snprintf (text + strlen (text), size - strlen (text), "%s%s", name == list ? "" : ",", *name);
+}
+
+#define S_PRINT_LIST_MAX 512
+
+//  The cells of row (NULL: the header line), in the table's order.
+static void
+s_cells (const topology_row_t *row, char cells[S_FIELDS][S_PRINT_LIST_MAX])
+{
+    static const char *const header[S_FIELDS] = {"# name", "rpc", "pub", "calls", "consumes", "http"};
+    for (int c = 0; !row && c < S_FIELDS; c++)
+        snprintf (cells[c], S_PRINT_LIST_MAX, "%s", header[c]);
+    if (!row)
+        return;
+    snprintf (cells[0], S_PRINT_LIST_MAX, "%s", row->name);
+    snprintf (cells[1], S_PRINT_LIST_MAX, "%s", row->rpc ? row->rpc : "-");
+    snprintf (cells[2], S_PRINT_LIST_MAX, "%s", row->pub ? row->pub : "-");
+    s_list_text (row->calls, cells[3], S_PRINT_LIST_MAX);
+    s_list_text (row->consumes, cells[4], S_PRINT_LIST_MAX);
+    if (row->http_port)
+        snprintf (cells[5], S_PRINT_LIST_MAX, "%d", row->http_port);
+    else
+        snprintf (cells[5], S_PRINT_LIST_MAX, "-");
 }
 
 void
 topology_print (const topology_t *self, FILE *out)
 {
-    fprintf (out, "# %-10s  %-22s  %-22s  %-26s  %-26s  %s\n", "name", "rpc", "pub", "calls",
-             "consumes", "http");
-    for (size_t i = 0; i < self->count; i++) {
-        const topology_row_t *row = &self->rows[i];
-        fprintf (out, "%-12s  %-22s  %-22s", row->name, row->rpc ? row->rpc : "-",
-                 row->pub ? row->pub : "-");
-        s_print_list (row->calls, out);
-        s_print_list (row->consumes, out);
-        if (row->http_port)
-            fprintf (out, "  %d\n", row->http_port);
-        else
-            fprintf (out, "  -\n");
+    //  each column as wide as its widest cell, so the table lines up
+    //  however long a row's lists grow
+    char cells[S_FIELDS][S_PRINT_LIST_MAX];
+    int width[S_FIELDS] = {0};
+    for (size_t i = 0; i <= self->count; i++) {
+        s_cells (i ? &self->rows[i - 1] : NULL, cells);
+        for (int c = 0; c < S_FIELDS; c++)
+            if ((int) strlen (cells[c]) > width[c])
+                width[c] = (int) strlen (cells[c]);
+    }
+    for (size_t i = 0; i <= self->count; i++) {
+        s_cells (i ? &self->rows[i - 1] : NULL, cells);
+        for (int c = 0; c < S_FIELDS - 1; c++)
+            fprintf (out, "%-*s  ", width[c], cells[c]);
+        fprintf (out, "%s\n", cells[S_FIELDS - 1]);
     }
 }

@@ -285,13 +285,14 @@ RECORD_STRUCT (inventory_stock_low_event, INVENTORY_STOCK_LOW_EVENT)
 #define INVENTORY_LEDGER_ENTRY(X, T)                                                                \
     R_MOVEMENT_ID (X, T)                                                                            \
     X (T, STR, type, true, FC_IDENT, 32,                                                            \
-       "initial, receipt, adjustment, transfer_out, transfer_in, count, shipment or short_pick (no on-hand change)") \
+       "initial, receipt, adjustment, transfer_out, transfer_in, count, shipment, short_pick (no on-hand change) " \
+       "or return (units a customer sent back)")                                                 \
     X (T, INT, quantity_delta, true, -CATALOG_MAX_ON_HAND, CATALOG_MAX_ON_HAND, "change of on hand")  \
     R_STOCK (X, T, on_hand_after, "on hand after the change")                                       \
     X (T, STR, reason, false, FC_REF, 256, "the movement's reason")                                 \
     X (T, TIME, occurred_at, true, "when it happened")                                              \
     X (T, TIME, recorded_at, true, "when inventory recorded it")                                    \
-    X (T, STR, order_id, false, FC_UUID, UUID_STR_LEN, "shipment, short_pick: the order")              \
+    X (T, STR, order_id, false, FC_UUID, UUID_STR_LEN, "shipment, short_pick, return: the order") \
     R_INVENTORY_FULFILLMENT_ID (X, T, "shipment, short_pick: the fulfilment")
 RECORD_STRUCT (inventory_ledger_entry, INVENTORY_LEDGER_ENTRY)
 

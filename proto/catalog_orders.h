@@ -240,8 +240,7 @@ RECORD_STRUCT (orders_returnable, ORDERS_RETURNABLE)
 
 //  Credit memos: one per return receipt, for what came back at the order
 //  lines' prices less restocking fees
-#define R_CREDIT_MEMO_NUMBER(X, T) \
-    X (T, STR, credit_memo_number, true, FC_IDENT, 40, "CM-<currency>-<number>: gap-free per currency")
+#define R_CREDIT_MEMO_NUMBER(X, T, req, d) X (T, STR, credit_memo_number, req, FC_IDENT, 40, d)
 
 #define ORDERS_CREDIT_MEMO_LINE(X, T)                                                                 \
     R_ORDER_LINE (X, T) R_SKU (X, T) R_QUANTITY (X, T)                                                \
@@ -250,15 +249,16 @@ RECORD_STRUCT (orders_returnable, ORDERS_RETURNABLE)
     R_AMOUNT (X, T, restocking_fee, "withheld for restocking, minor units")                           \
     R_AMOUNT (X, T, amount, "extended - restocking_fee: credited, minor units")                       \
     X (T, STR, invoice_number, false, FC_IDENT, 40,                                                   \
-       "the order's most recent invoice billing the line's SKU; absent when none did")
+       "the order's most recent invoice billing the order line; absent when none did")
 RECORD_STRUCT (orders_credit_memo_line, ORDERS_CREDIT_MEMO_LINE)
 
 #define ORDERS_CREDIT_MEMO(X, T)                                                                      \
-    R_CREDIT_MEMO_NUMBER (X, T)                                                                       \
+    R_CREDIT_MEMO_NUMBER (X, T, true, "CM-<currency>-<number>: gap-free per currency")                \
     X (T, STR, return_id, true, FC_IDENT, 128, "the return (returns service)")                        \
     X (T, STR, receipt_id, true, FC_IDENT, 128, "the return's receipt credited: one memo per receipt") \
     R_ORDER_ID (X, T) R_EXTERNAL_ID (X, T, "the client's order reference") R_ACCOUNT_ID (X, T)        \
-    R_CURRENCY (X, T) X (T, MAPS, lines, 1, CATALOG_MAX_LINES, orders_credit_memo_line, "what came back") \
+    R_CURRENCY (X, T)                                                                                 \
+    X (T, MAPS, lines, 1, 2 * CATALOG_MAX_LINES, orders_credit_memo_line, "what came back, per return line") \
     R_AMOUNT (X, T, restocking_fee, "sum of the lines' restocking_fee, minor units")                  \
     R_AMOUNT (X, T, total, "sum of the lines' amount: the refund, minor units; tax-free")             \
     X (T, TIME, issued_at, true, "when the credit memo was issued, Unix ms")

@@ -2,7 +2,9 @@
 #include "harness.h"
 #include "mp.h"
 #include "stock.h"
+#include "err.h"
 #include "uuid.h"
+#include <stdlib.h>
 #include <string.h>
 
 static const service_route_t s_no_routes[] = {{NULL, NULL}};
@@ -64,6 +66,73 @@ invhost_reserved (service_t *svc, const char *sku, const char *location)
     CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
     CHECK_EQ_INT (stock_get (txn, &dbs, sku, location, &stock), 0);
     return stock.reserved;
+}
+
+stock_t
+invhost_stock_of (service_t *svc, const char *sku, const char *location)
+{
+    MDB_txn *txn;
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    stock_t stock = {.on_hand = -1};
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    CHECK_EQ_INT (stock_get (txn, &dbs, sku, location, &stock), 0);
+    return stock;
+}
+
+size_t
+invhost_ledger (service_t *svc, const char *sku, const char *location, size_t back, inventory_ledger_entry_t *entry)
+{
+    MDB_txn *txn;
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    inventory_ledger_entry_t *entries = NULL;
+    size_t count = 0;
+    uint64_t next = 0;
+    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
+    CHECK_EQ_INT (stock_ledger (txn, &dbs, sku, location, 1, 1000, &entries, &count, &next), 0);
+    if (entry && count > back)
+        *entry = entries[count - 1 - back];
+    free (entries);
+    return count;
+}
+
+typedef struct {
+    service_t *svc;
+    const char *type;
+    const field_spec_t *fields;
+    const void *body;
+    consumer_apply_fn *apply;
+} event_arg_t;
+
+static int
+s_event_write (MDB_txn *txn, void *arg)
+{
+    event_arg_t *a = (event_arg_t *) arg;
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    record_pack (a->fields, a->body, &pk);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    envelope_t event = {.kind = ENVELOPE_EVENT, .seq = 1};
+    snprintf (event.type, sizeof event.type, "%s", a->type);
+    snprintf (event.cid, sizeof event.cid, "test-event");
+    int rc = msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS ? 0 : RM_EINVAL;
+    if (rc == 0) {
+        event.body = unpacked.data;
+        rc = a->apply (a->svc, txn, &event);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
+int
+invhost_apply_event (service_t *svc, const char *type, const field_spec_t *fields, const void *body,
+                     consumer_apply_fn *apply)
+{
+    event_arg_t a = {svc, type, fields, body, apply};
+    return service_write (svc, s_event_write, &a);
 }
 
 typedef struct {
@@ -139,4 +208,11 @@ invhost_release (service_t *svc, const uint8_t order_id[16])
     release_arg_t a = {svc, order_id, false};
     CHECK_EQ_INT (service_write (svc, s_release_write, &a), 0);
     return a.released;
+}
+
+size_t
+invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
+                size_t size, size_t max)
+{
+    return loophost_events_decoded (svc, after, type, fields, records, size, max);
 }

@@ -8,6 +8,7 @@
 
 #include "loophost.h"
 #include "reservation.h"
+#include "stock.h"
 
 //  Opens the service in host (host->svc). Returns loophost_open's code.
 int invhost_open (loophost_t *host);
@@ -18,6 +19,20 @@ void invhost_stock (service_t *svc, const char *sku, const char *location, int64
 
 //  What is reserved of sku at location.
 int64_t invhost_reserved (service_t *svc, const char *sku, const char *location);
+
+//  The stock of sku at location (a CHECK that it exists).
+stock_t invhost_stock_of (service_t *svc, const char *sku, const char *location);
+
+//  How many ledger entries sku has at location; *entry (when not NULL) is
+//  the one back entries before the last, when there is one.
+size_t invhost_ledger (service_t *svc, const char *sku, const char *location, size_t back,
+                       inventory_ledger_entry_t *entry);
+
+//  Applies an event of type with body (packed with fields) through apply,
+//  as a consumer would (host: svc), in a service_write of its own.
+//  Returns apply's code.
+int invhost_apply_event (service_t *svc, const char *type, const field_spec_t *fields, const void *body,
+                         consumer_apply_fn *apply);
 
 //  A reserve for an order and what it found.
 typedef struct {
@@ -39,6 +54,10 @@ reservation_t invhost_order (service_t *svc, const uint8_t id[16]);
 //  Releases the order's reservation (reservation_release, a whole
 //  cancel). Returns whether it was live (held or committed) before.
 bool invhost_release (service_t *svc, const uint8_t order_id[16]);
+
+//  loophost_events_decoded (loophost.h).
+size_t invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
+                       size_t size, size_t max);
 
 //  A stock movement (to: NULL but for a transfer) and its inventory.movement body.
 typedef struct {

@@ -3,6 +3,7 @@
 #include "mp.h"
 #include "storeval.h"
 #include "uuid.h"
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -89,4 +90,24 @@ ordhost_history (txnhost_t *host, const orders_dbs_t *dbs, const uint8_t id[16],
     }
     mdb_cursor_close (cursor);
     return count;
+}
+
+char *
+ordhost_open (txnhost_t *host, orders_dbs_t *dbs, const char *name)
+{
+    char *dir = harness_tmpdir (name);
+    store_opts_t opts = {.dir = dir, .map_size = 16u << 20, .schema_version = ORDERS_SCHEMA_VERSION,
+                         .dbs = orders_dbs, .nosync = true};
+    CHECK_EQ_INT (store_open (&opts, &host->store), 0);
+    *dbs = orders_dbs_in (host->store);
+    return dir;
+}
+
+void
+ordhost_close (txnhost_t *host, char *dir)
+{
+    txnhost_close (host);
+    store_close (&host->store);
+    harness_rmtree (dir);
+    free (dir);
 }

@@ -8,6 +8,12 @@
 #include "orders.h"
 #include "txnhost.h"
 
+//  Opens orders' store at a fresh temporary folder named after name, with
+//  its databases into dbs; the folder (free it) is what ordhost_close
+//  removes.
+char *ordhost_open (txnhost_t *host, orders_dbs_t *dbs, const char *name);
+void ordhost_close (txnhost_t *host, char *dir);
+
 //  A line of an order to store: sku, quantity, unit_price.
 typedef struct {
     const char *sku;

@@ -4,6 +4,7 @@
 #include "movebatch.h"
 #include "movement.h"
 #include "reservation.h"
+#include "restock.h"
 #include "settle.h"
 #include "shipment.h"
 #include "stock.h"
@@ -137,13 +138,12 @@ s_on_orders_event (void *host, MDB_txn *txn, const envelope_t *event)
 }
 
 static const char *const s_fulfillment_events[] = {"fulfillment.shipment.shipped", NULL};
+static const char *const s_returns_events[] = {"returns.return.received", NULL};
 
 const consumer_def_t inventory_consumers[] = {
     {"orders", s_order_events, s_on_orders_event},
     {"fulfillment", s_fulfillment_events, shipment_on_fulfillment_event},
-    //  returns' received units are restocked; until that consumer
-    //  lands its events only advance the position
-    {"returns", NULL, NULL},
+    {"returns", s_returns_events, restock_on_returns_event},
     {NULL, NULL, NULL},
 };
 

@@ -2,7 +2,8 @@
 //  safety stock, the ledger of on-hand changes: stock.h, movement.h, and
 //  a bulk feed's batches of movements: movebatch.h) and
 //  the reservations held for orders (reservation.h, hold.h, backorder.h)
-//  until their units ship or are given back (shipment.h).
+//  until their units ship or are given back (shipment.h), and the units
+//  customers send back (restock.h).
 //  Reserving is all lines or none, in one transaction, so stock is never
 //  oversold.
 //  These functions work on an LMDB transaction and know nothing of sockets.

@@ -27,10 +27,8 @@ s_problem (movement_problem_t *problem, int rc, const char *field, const char *f
     return rc;
 }
 
-//  The reply stored for movement_id, when it was seen: 0 and the reply in
-//  *reply, RM_ECONFLICT when it came with another body, RM_ENOTFOUND.
-static int
-s_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *movement_id, const uint8_t hash[SHA256_LEN],
+int
+movement_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *movement_id, const uint8_t hash[SHA256_LEN],
         msgpack_sbuffer *reply)
 {
     MDB_val val;
@@ -186,6 +184,18 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
 }
 
 int
+movement_record (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hash[SHA256_LEN],
+                 const inventory_stock_moved_event_t *moved, msgpack_sbuffer *reply)
+{
+    inventory_dbs_t dbs = inventory_dbs_of (svc);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, reply, msgpack_sbuffer_write);
+    record_pack (s_reply_fields, moved, &pk);
+    record_pack (inventory_stock_moved_event_fields, moved, service_event (svc, "inventory.stock.moved", cid));
+    return s_remember (txn, &dbs, moved->movement_id, hash, reply);
+}
+
+int
 movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_object *body,
                 const inventory_movement_request_t *in, msgpack_sbuffer *reply, bool *replayed,
                 movement_problem_t *problem)
@@ -195,7 +205,7 @@ movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_obj
     inventory_dbs_t dbs = inventory_dbs_of (svc);
     uint8_t hash[SHA256_LEN];
     sha256_canonical (body, hash);
-    int rc = s_seen (txn, &dbs, in->movement_id, hash, reply);
+    int rc = movement_seen (txn, &dbs, in->movement_id, hash, reply);
     if (rc == 0) {
         *replayed = true;
         return 0;
@@ -216,11 +226,7 @@ movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_obj
     snprintf (out.to_location, sizeof out.to_location, "%s", in->to_location);
     if ((rc = s_move (svc, txn, cid, in, type, &out, problem)) != 0)
         return rc;
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, reply, msgpack_sbuffer_write);
-    record_pack (s_reply_fields, &out, &pk);
-    record_pack (inventory_stock_moved_event_fields, &out, service_event (svc, "inventory.stock.moved", cid));
-    return s_remember (txn, &dbs, in->movement_id, hash, reply);
+    return movement_record (svc, txn, cid, hash, &out, reply);
 }
 
 typedef struct {

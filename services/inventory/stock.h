@@ -72,7 +72,7 @@ typedef struct {
 typedef struct {
     const stock_entry_t *entry;    //  NULL: on hand does not change (reserving)
     const char *type;              //  the ledger entry's: receipt, adjustment, transfer_out, transfer_in, count,
-                                   //  shipment, short_pick
+                                   //  shipment, short_pick, return
     bool count;                    //  on hand becomes counted (on_hand_delta unused)
     int64_t counted;
     int64_t on_hand_delta;

@@ -86,39 +86,6 @@ orders_cancel_units (const orders_order_t *order, const fulfillment_cancel_reply
 //  ---------------------------------------------------------------------
 //  the stored order
 
-//  The stored map with each line's cancelled grown by per_line.
-static void
-s_pack_lines_cancelled (msgpack_packer *pk, const msgpack_object *stored, const orders_order_t *order,
-                        const int64_t *per_line)
-{
-    const msgpack_object_map *map = &stored->via.map;
-    msgpack_pack_map (pk, map->size);
-    for (uint32_t i = 0; i < map->size; i++) {
-        const msgpack_object_kv *kv = &map->ptr[i];
-        mp_pack_object (pk, &kv->key);
-        if (!mp_str_eq (&kv->key, "lines")) {
-            mp_pack_object (pk, &kv->val);
-            continue;
-        }
-        msgpack_pack_array (pk, kv->val.via.array.size);
-        for (uint32_t l = 0; l < kv->val.via.array.size; l++) {
-            const msgpack_object_map *line = &kv->val.via.array.ptr[l].via.map;
-            int64_t cancelled = order->lines[l].cancelled + per_line[l];
-            uint32_t kept = 0;
-            for (uint32_t k = 0; k < line->size; k++)
-                kept += !mp_str_eq (&line->ptr[k].key, "cancelled");
-            msgpack_pack_map (pk, kept + (cancelled > 0));
-            for (uint32_t k = 0; k < line->size; k++)
-                if (!mp_str_eq (&line->ptr[k].key, "cancelled")) {
-                    mp_pack_object (pk, &line->ptr[k].key);
-                    mp_pack_object (pk, &line->ptr[k].val);
-                }
-            if (cancelled > 0)
-                mp_pack_kv_int (pk, "cancelled", cancelled);
-        }
-    }
-}
-
 //  The order as now stored, into out.
 static int
 s_copy_stored (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], msgpack_sbuffer *out)
@@ -143,20 +110,18 @@ orders_cancel_lines_apply (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t 
     if (rc == 0 && count != before.lines_count)
         rc = RM_EINVAL;
     int64_t units = 0;
+    int64_t *cancelled = rc == 0 ? (int64_t *) calloc (count, sizeof *cancelled) : NULL;
+    if (rc == 0 && !cancelled)
+        rc = RM_ENOMEM;
     for (size_t i = 0; rc == 0 && i < count; i++) {
         if (per_line[i] < 0 || per_line[i] > before.lines[i].quantity - before.lines[i].cancelled)
             rc = RM_EINVAL;
         units += per_line[i];
+        cancelled[i] = before.lines[i].cancelled + per_line[i];
     }
-    if (rc == 0) {
-        msgpack_sbuffer buf;
-        msgpack_sbuffer_init (&buf);
-        msgpack_packer pk;
-        msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-        s_pack_lines_cancelled (&pk, &unpacked.data, &before, per_line);
-        rc = orders_replace (txn, dbs, order_id, found.hash, buf.data, buf.size);
-        msgpack_sbuffer_destroy (&buf);
-    }
+    if (rc == 0)
+        rc = orders_replace_line_counts (txn, dbs, order_id, &found, &unpacked.data, "cancelled", cancelled);
+    free (cancelled);
     char status[ORDERS_STATUS_SIZE] = "";
     if (rc == 0)
         rc = orders_tracking_sync (txn, dbs, order_id, "orders.order.lines_cancelled", cid, caller, status);

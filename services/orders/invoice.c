@@ -52,30 +52,6 @@ orders_invoice_bill (const orders_order_t *order, const orders_fulfilment_t *ful
     return invoice->lines_count ? 0 : RM_ENOTFOUND;
 }
 
-//  invoice_by_order keys: the order ID, then the invoice's number in its
-//  sequence (big-endian, so an order's invoices sort in issue order).
-static void
-s_order_key (uint8_t key[24], const uint8_t order_id[16], uint64_t n)
-{
-    memcpy (key, order_id, 16);
-    store_key_u64 (n, key + 16);
-}
-
-static int
-s_next_number (MDB_txn *txn, const orders_dbs_t *dbs, const char *currency, uint64_t *n)
-{
-    MDB_val val;
-    int rc = store_get (txn, dbs->invoice_seq, currency, strlen (currency), &val);
-    if (rc != 0 && rc != RM_ENOTFOUND)
-        return rc;
-    if (rc == 0 && val.mv_size != 8)
-        return RM_ESTORE;
-    *n = (rc == 0 ? store_u64_of (&val) : 0) + 1;
-    uint8_t value[8];
-    store_key_u64 (*n, value);
-    return store_put (txn, dbs->invoice_seq, currency, strlen (currency), value, 8, 0);
-}
-
 int
 orders_invoice_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_invoice_t *invoice, bool *created)
 {
@@ -94,7 +70,7 @@ orders_invoice_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_invoice_t *i
     if (rc != RM_ENOTFOUND)
         return rc;
     uint64_t n = 0;
-    if ((rc = s_next_number (txn, dbs, invoice->currency, &n)) != 0)
+    if ((rc = orders_sequence_next (txn, dbs->invoice_seq, invoice->currency, &n)) != 0)
         return rc;
     orders_invoice_format (invoice->invoice_number, NUMBER_SIZE, invoice->currency, n);
     size_t number_len = strlen (invoice->invoice_number);
@@ -107,8 +83,8 @@ orders_invoice_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_invoice_t *i
     msgpack_sbuffer_destroy (&buf);
     if (rc == 0)
         rc = store_put (txn, dbs->invoice_by_fulfilment, fulfilment, 16, invoice->invoice_number, number_len, 0);
-    uint8_t key[24];
-    s_order_key (key, order_id, n);
+    uint8_t key[ORDERS_INDEX_KEY_LEN];
+    orders_index_key (key, order_id, n);
     if (rc == 0)
         rc = store_put (txn, dbs->invoice_by_order, key, sizeof key, invoice->invoice_number, number_len, 0);
     *created = rc == 0;
@@ -134,50 +110,34 @@ orders_invoice_get (MDB_txn *txn, const orders_dbs_t *dbs, const char *number, o
     return rc == 0 ? s_read (&val, invoice) : rc;
 }
 
+static int
+s_list_one (void *arg, const MDB_val *stored)
+{
+    orders_invoices_t *list = (orders_invoices_t *) arg;
+    orders_invoice_t *item = (orders_invoice_t *) record_push (&list->items, &list->items_count, sizeof *item);
+    return item ? s_read (stored, item) : RM_ENOMEM;
+}
+
 int
 orders_invoice_list (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], orders_invoices_t *list)
 {
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, dbs->invoice_by_order, &cursor) != 0)
-        return RM_ESTORE;
-    uint8_t first[24];
-    s_order_key (first, order_id, 0);
-    MDB_val key = {sizeof first, first}, val;
-    int rc = 0;
-    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
-         rc == 0 && mrc == 0 && key.mv_size == sizeof first && memcmp (key.mv_data, order_id, 16) == 0;
-         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
-        orders_invoice_t *item = (orders_invoice_t *) record_push (&list->items, &list->items_count, sizeof *item);
-        MDB_val stored;
-        rc = !item ? RM_ENOMEM : store_get (txn, dbs->invoices, val.mv_data, val.mv_size, &stored);
-        if (rc == 0)
-            rc = s_read (&stored, item);
-        else if (rc == RM_ENOTFOUND)
-            rc = RM_ESTORE;
-    }
-    mdb_cursor_close (cursor);
-    return rc;
+    return orders_index_walk (txn, dbs->invoice_by_order, dbs->invoices, order_id, s_list_one, list);
 }
 
 //  ---------------------------------------------------------------------
 //  orders.invoices and orders.invoice
 
+static int
+s_list (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], void *record)
+{
+    return orders_invoice_list (txn, dbs, order_id, (orders_invoices_t *) record);
+}
+
 int
 orders_invoice_handle_list (service_t *svc, request_t *req)
 {
-    uint8_t id[16];
-    MDB_txn *txn;
-    orders_found_t found;
-    orders_dbs_t dbs = orders_dbs_of (svc);
-    int rc = orders_request_load (svc, req, id, &txn, &found);
-    if (rc != 0)
-        return rc == RM_ENOTFOUND ? 0 : rc;
     orders_invoices_t list = {0};
-    rc = orders_invoice_list (txn, &dbs, id, &list);
-    if (rc == 0)
-        record_pack (orders_invoices_fields, &list, request_reply_ok (req));
-    record_free (orders_invoices_fields, &list);
-    return rc;
+    return orders_reply_order_list (svc, req, s_list, orders_invoices_fields, &list);
 }
 
 int

@@ -2,7 +2,8 @@
 //  and other channels, with prices checked by pricing and stock reserved by
 //  inventory, shows on their lines the backorders inventory fills, keeps
 //  their status in step with fulfillment's shipments, invoices what
-//  shipped, and cancels them once fulfillment has.
+//  shipped, cancels them once fulfillment has, tells returns what of an
+//  order may come back and credits what did.
 #include "orders.h"
 #include "tracking.h"
 

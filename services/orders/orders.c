@@ -1,8 +1,10 @@
 #include "orders.h"
 #include "cancel.h"
+#include "creditmemo.h"
 #include "catalog_orders.h"
 #include "fill.h"
 #include "invoice.h"
+#include "returnable.h"
 #include "stale.h"
 #include "tracking.h"
 #include "clock.h"
@@ -18,7 +20,8 @@
 //  by_external keys are "<channel>\0<external_id>" (store_key_pair).
 const char *const orders_dbs[] = {"orders", "by_external", "by_idem", "releases", "history", "fulfilments",
                                   "invoices", "invoice_by_fulfilment", "invoice_by_order", "invoice_seq",
-                                  "cancels", "fulfilment_age", NULL};
+                                  "cancels", "fulfilment_age", "credit_memos", "credit_memo_by_receipt",
+                                  "credit_memo_by_order", "credit_memo_seq", NULL};
 
 #define HASH_LEN 32
 
@@ -36,7 +39,10 @@ orders_dbs_in (store_t *store)
                            store_dbi (store, ORDERS_DB_HISTORY), store_dbi (store, ORDERS_DB_FULFILMENTS),
                            store_dbi (store, ORDERS_DB_INVOICES), store_dbi (store, ORDERS_DB_INVOICE_BY_FULFILMENT),
                            store_dbi (store, ORDERS_DB_INVOICE_BY_ORDER), store_dbi (store, ORDERS_DB_INVOICE_SEQ),
-                           store_dbi (store, ORDERS_DB_CANCELS), store_dbi (store, ORDERS_DB_FULFILMENT_AGE)};
+                           store_dbi (store, ORDERS_DB_CANCELS), store_dbi (store, ORDERS_DB_FULFILMENT_AGE),
+                           store_dbi (store, ORDERS_DB_CREDIT_MEMOS), store_dbi (store, ORDERS_DB_CREDIT_MEMO_BY_RECEIPT),
+                           store_dbi (store, ORDERS_DB_CREDIT_MEMO_BY_ORDER),
+                           store_dbi (store, ORDERS_DB_CREDIT_MEMO_SEQ)};
 }
 
 int
@@ -205,6 +211,45 @@ orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
     return rc;
 }
 
+int
+orders_replace_line_counts (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+                            const orders_found_t *found, const msgpack_object *stored, const char *name,
+                            const int64_t *counts)
+{
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init (&buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
+    const msgpack_object_map *map = &stored->via.map;
+    msgpack_pack_map (&pk, map->size);
+    for (uint32_t i = 0; i < map->size; i++) {
+        const msgpack_object_kv *kv = &map->ptr[i];
+        mp_pack_object (&pk, &kv->key);
+        if (!mp_str_eq (&kv->key, "lines")) {
+            mp_pack_object (&pk, &kv->val);
+            continue;
+        }
+        msgpack_pack_array (&pk, kv->val.via.array.size);
+        for (uint32_t l = 0; l < kv->val.via.array.size; l++) {
+            const msgpack_object_map *line = &kv->val.via.array.ptr[l].via.map;
+            uint32_t kept = 0;
+            for (uint32_t k = 0; k < line->size; k++)
+                kept += !mp_str_eq (&line->ptr[k].key, name);
+            msgpack_pack_map (&pk, kept + (counts[l] > 0));
+            for (uint32_t k = 0; k < line->size; k++)
+                if (!mp_str_eq (&line->ptr[k].key, name)) {
+                    mp_pack_object (&pk, &line->ptr[k].key);
+                    mp_pack_object (&pk, &line->ptr[k].val);
+                }
+            if (counts[l] > 0)
+                mp_pack_kv_int (&pk, name, counts[l]);
+        }
+    }
+    int rc = orders_replace (txn, dbs, order_id, found->hash, buf.data, buf.size);
+    msgpack_sbuffer_destroy (&buf);
+    return rc;
+}
+
 static int
 s_del_absent_ok (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
 {
@@ -223,6 +268,71 @@ orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16]
         rc = s_del_absent_ok (txn, dbs->by_external, ekey, klen);
     if (rc == 0 && idem && *idem)
         rc = s_del_absent_ok (txn, dbs->by_idem, idem, strlen (idem));
+    return rc;
+}
+
+int
+orders_sequence_next (MDB_txn *txn, MDB_dbi seq, const char *currency, uint64_t *n)
+{
+    MDB_val val;
+    int rc = store_get (txn, seq, currency, strlen (currency), &val);
+    if (rc != 0 && rc != RM_ENOTFOUND)
+        return rc;
+    if (rc == 0 && val.mv_size != 8)
+        return RM_ESTORE;
+    *n = (rc == 0 ? store_u64_of (&val) : 0) + 1;
+    uint8_t value[8];
+    store_key_u64 (*n, value);
+    return store_put (txn, seq, currency, strlen (currency), value, 8, 0);
+}
+
+void
+orders_index_key (uint8_t key[ORDERS_INDEX_KEY_LEN], const uint8_t order_id[16], uint64_t n)
+{
+    memcpy (key, order_id, 16);
+    store_key_u64 (n, key + 16);
+}
+
+int
+orders_index_walk (MDB_txn *txn, MDB_dbi index, MDB_dbi records, const uint8_t order_id[16],
+                   int (*fn) (void *arg, const MDB_val *stored), void *arg)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, index, &cursor) != 0)
+        return RM_ESTORE;
+    uint8_t first[ORDERS_INDEX_KEY_LEN];
+    orders_index_key (first, order_id, 0);
+    MDB_val key = {sizeof first, first}, val;
+    int rc = 0;
+    for (int mrc = mdb_cursor_get (cursor, &key, &val, MDB_SET_RANGE);
+         rc == 0 && mrc == 0 && key.mv_size == sizeof first && memcmp (key.mv_data, order_id, 16) == 0;
+         mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
+        MDB_val stored;
+        rc = store_get (txn, records, val.mv_data, val.mv_size, &stored);
+        if (rc == 0)
+            rc = fn (arg, &stored);
+        else if (rc == RM_ENOTFOUND)
+            rc = RM_ESTORE;
+    }
+    mdb_cursor_close (cursor);
+    return rc;
+}
+
+int
+orders_reply_order_list (service_t *svc, request_t *req, orders_list_fn *list, const field_spec_t *fields,
+                         void *record)
+{
+    uint8_t id[16];
+    MDB_txn *txn;
+    orders_found_t found;
+    orders_dbs_t dbs = orders_dbs_of (svc);
+    int rc = orders_request_load (svc, req, id, &txn, &found);
+    if (rc != 0)
+        return rc == RM_ENOTFOUND ? 0 : rc;
+    rc = list (txn, &dbs, id, record);
+    if (rc == 0)
+        record_pack (fields, record, request_reply_ok (req));
+    record_free (fields, record);
     return rc;
 }
 
@@ -780,6 +890,8 @@ const service_route_t orders_routes[] = {
     {"orders.status", orders_tracking_handle_status},
     {"orders.invoices", orders_invoice_handle_list},
     {"orders.invoice", orders_invoice_handle_get},
+    {"orders.returnable", orders_returnable_handle},
+    {"orders.credit_memos", orders_creditmemo_handle_list},
     {NULL, NULL},
 };
 
@@ -789,12 +901,12 @@ static const char *const s_fulfillment_events[] = {
     "fulfillment.shipment.shipped",     "fulfillment.shipment.delivered", "fulfillment.shipment.exception",
     "fulfillment.order.cancelled",      NULL};
 
+static const char *const s_returns_events[] = {"returns.return.received", NULL};
+
 const consumer_def_t orders_consumers[] = {
     {"inventory", s_inventory_events, orders_fill_on_event},
     {"fulfillment", s_fulfillment_events, orders_tracking_on_event},
-    //  returns' received units become credit memos; until that
-    //  consumer lands its events only advance the position
-    {"returns", NULL, NULL},
+    {"returns", s_returns_events, orders_creditmemo_on_event},
     {NULL, NULL, NULL},
 };
 

@@ -10,7 +10,9 @@
 //  indexes hold the bare 16-byte order ID, a key rather than a record.
 //  Schema 1 stored the hash and map bare, the release's correlation ID as
 //  bare bytes and history maps without a version; schema 3's order lines
-//  had no shipped and delivered counts.
+//  had no shipped and delivered counts. Schema 4's lines have no returned
+//  count, which is optional (absent when none came back), so they read as
+//  they are.
 #ifndef RM_ORDERS_H
 #define RM_ORDERS_H
 
@@ -33,6 +35,10 @@ enum {
     ORDERS_DB_INVOICE_SEQ,
     ORDERS_DB_CANCELS,
     ORDERS_DB_FULFILMENT_AGE,
+    ORDERS_DB_CREDIT_MEMOS,
+    ORDERS_DB_CREDIT_MEMO_BY_RECEIPT,
+    ORDERS_DB_CREDIT_MEMO_BY_ORDER,
+    ORDERS_DB_CREDIT_MEMO_SEQ,
 };
 extern const char *const orders_dbs[];
 
@@ -41,10 +47,12 @@ extern const char *const orders_dbs[];
 extern const store_migration_t orders_migrations[];
 
 //  fulfilments and fulfilment_age: tracking.h; invoices, invoice_by_* and
-//  invoice_seq: invoice.h; cancels: cancel.h.
+//  invoice_seq: invoice.h; cancels: cancel.h; credit_memos,
+//  credit_memo_by_* and credit_memo_seq: creditmemo.h.
 typedef struct {
     MDB_dbi orders, by_external, by_idem, releases, history;
     MDB_dbi fulfilments, invoices, invoice_by_fulfilment, invoice_by_order, invoice_seq, cancels, fulfilment_age;
+    MDB_dbi credit_memos, credit_memo_by_receipt, credit_memo_by_order, credit_memo_seq;
 } orders_dbs_t;
 
 orders_dbs_t orders_dbs_of (service_t *svc);
@@ -103,9 +111,43 @@ int orders_store (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[
 int orders_replace (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], const uint8_t hash[32],
                     const char *order, size_t order_len);
 
+//  Stores the order found (stored: its decoded map) again with each line's
+//  count name (cancelled, returned) set to counts[line], left out where it
+//  is 0, and everything else as it was. Returns 0 or a store error.
+int orders_replace_line_counts (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
+                                const orders_found_t *found, const msgpack_object *stored, const char *name,
+                                const int64_t *counts);
+
 //  Removes an order and its indexes (a rejected submission leaves nothing).
 int orders_remove (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16],
                    const char *channel, const char *external_id, const char *idem);
+
+//  Documents numbered per currency (invoices, credit memos): the next
+//  number of currency's gap-free sequence, stored in seq (the last number
+//  under the currency code) in txn, so a transaction that fails takes no
+//  number. Returns 0 or a store error.
+int orders_sequence_next (MDB_txn *txn, MDB_dbi seq, const char *currency, uint64_t *n);
+
+//  An order's documents are indexed (invoice_by_order, credit_memo_by_order)
+//  under the order ID and their number in its sequence, big-endian, so they
+//  sort in issue order; the value is the document's key in records.
+#define ORDERS_INDEX_KEY_LEN 24
+void orders_index_key (uint8_t key[ORDERS_INDEX_KEY_LEN], const uint8_t order_id[16], uint64_t n);
+
+//  Calls fn with each of the order's documents in index, oldest first, as
+//  stored in records, until fn returns other than 0. Returns 0, what fn
+//  returned, or RM_ESTORE (an index entry without its document).
+int orders_index_walk (MDB_txn *txn, MDB_dbi index, MDB_dbi records, const uint8_t order_id[16],
+                       int (*fn) (void *arg, const MDB_val *stored), void *arg);
+
+//  Answers a request {order_id} with the order's documents (orders.invoices,
+//  orders.credit_memos): list adds them to record (a zeroed record that
+//  fields describes, freed here), which is the reply. not_found for an
+//  order orders does not have (answered: returns 0); else what list or the
+//  store returned.
+typedef int (orders_list_fn) (MDB_txn *txn, const orders_dbs_t *dbs, const uint8_t order_id[16], void *record);
+int orders_reply_order_list (service_t *svc, request_t *req, orders_list_fn *list, const field_spec_t *fields,
+                             void *record);
 
 //  The reservations to release: marked (start-up settlement), then moved
 //  onto the outbound queue (release.c), cleared.
@@ -188,7 +230,8 @@ bool orders_order_in_flight (const char *order_id);
 int orders_hold_status (service_t *svc, request_t *req);
 
 //  What main.c wires: the operations, the events orders consumes
-//  (inventory.backorder.filled, fill.h; fulfillment's, tracking.h), its
+//  (inventory.backorder.filled, fill.h; fulfillment's, tracking.h;
+//  returns.return.received, creditmemo.h), its
 //  options (the stale limits, stale.h) and what runs at start (the stale
 //  limits read, then orders_start).
 extern const service_route_t orders_routes[];

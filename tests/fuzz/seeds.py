@@ -95,6 +95,18 @@ GATEWAY = [
     (6, "set-price-in-body", ["USD", "SKU-A"], [], {"unit_price": -1, "sku": "SKU-B"}),
     (7, "availability", [], ["sku=SKU-A", "sku=SKU-B"], None),
     (8, "set-stock", ["WH-1", "SKU-A"], [], {"on_hand": 40}),
+    (38, "return", [], [], {"order_id": ORDER_ID, "return_location": "STORE-1", "requested_by": "clerk 7",
+                            "lines": [{"sku": "SKU-A", "quantity": 1, "reason": "damaged"},
+                                      {"sku": "SKU-B", "quantity": 2, "reason": "no_longer_needed"}]}),
+    (38, "return-by-external-id", [], [], {"channel": "web", "external_id": "SF-1", "return_location": "STORE-1",
+                                           "lines": [{"sku": "SKU-A", "quantity": 0, "reason": "bored"}]}),
+    (39, "get-return", ["RET-1"], [], None),
+    (40, "receive-return", ["RET-1"], [], {"receipt_id": "R-1", "location": "STORE-1",
+                                           "lines": [{"sku": "SKU-A", "quantity": 1, "condition": "damaged"}]}),
+    (41, "cancel-return", ["RET-1"], [], {"reason": "customer changed their mind"}),
+    (41, "cancel-return-no-body", ["RET-1"], [], None),
+    (42, "order-returns", [ORDER_ID], [], None),
+    (43, "credit-memos", [ORDER_ID], [], None),
 ]
 
 

@@ -82,7 +82,7 @@ test_routes_documented (json_t *doc)
             CHECK (rp != NULL);
         }
     }
-    CHECK_EQ_INT (n, 42);
+    CHECK_EQ_INT (n, 47);
 }
 
 static void
@@ -121,7 +121,7 @@ test_documented_served (json_t *doc)
             CHECK_EQ_INT (same, 1);
         }
     }
-    CHECK_EQ_INT (ops, 42);
+    CHECK_EQ_INT (ops, 47);
 }
 
 //  Follows {"$ref": "#/components/schemas/X"} to X; any other schema is
@@ -248,7 +248,7 @@ test_schemas_match_catalogue (json_t *doc)
             fprintf (stderr, "  %s: %zu request body properties documented, %zu fields\n", r->operation_id,
                      json_object_size (props), expected);
     }
-    CHECK_EQ_INT (checked, 39);
+    CHECK_EQ_INT (checked, 44);
 }
 
 static void
@@ -326,6 +326,19 @@ test_route_find (void)
     CHECK_STR (m.values[0], "h-1");
     CHECK (route_find ("PUT", "/v1/holds/h-1", &m) == NULL);
     CHECK_STR (m.allow, "GET, DELETE");
+    //  an order's returns are returns', its credit memos orders'
+    r = route_find ("GET", "/v1/orders/abc/returns", &m);
+    CHECK (r && strcmp (r->service, "returns") == 0 && strcmp (r->op, "returns.by_order") == 0);
+    r = route_find ("GET", "/v1/orders/abc/credit-memos", &m);
+    CHECK (r && strcmp (r->service, "orders") == 0 && strcmp (r->op, "orders.credit_memos") == 0);
+    r = route_find ("POST", "/v1/returns/r-1/receipt", &m);
+    CHECK (r && strcmp (r->operation_id, "receiveReturn") == 0);
+    CHECK_STR (m.names[0], "return_id");
+    CHECK_STR (m.values[0], "r-1");
+    CHECK (route_find ("GET", "/v1/returns/r-1/receipt", &m) == NULL);
+    CHECK_STR (m.allow, "POST");
+    CHECK (route_find ("PUT", "/v1/returns", &m) == NULL);
+    CHECK_STR (m.allow, "POST");
     //  the quote route is literal, not a {currency}/{sku} match
     r = route_find ("POST", "/v1/prices/quote", &m);
     CHECK (r && strcmp (r->operation_id, "quotePrices") == 0);

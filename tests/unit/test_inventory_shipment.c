@@ -25,20 +25,9 @@ static service_t *s_svc;
 //  ---------------------------------------------------------------------
 //  set-up and reading back
 
-static stock_t
-s_stock (const char *sku, const char *location)
-{
-    MDB_txn *txn;
-    inventory_dbs_t dbs = inventory_dbs_of (s_svc);
-    stock_t stock = {.on_hand = -1};
-    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
-    CHECK_EQ_INT (stock_get (txn, &dbs, sku, location, &stock), 0);
-    return stock;
-}
-
 #define CHECK_STOCK(sku, location, on_hand_, reserved_)                 \
     do {                                                                \
-        stock_t _s = s_stock (sku, location);                           \
+        stock_t _s = invhost_stock_of (s_svc, sku, location);                           \
         CHECK_EQ_INT (_s.on_hand, on_hand_);                            \
         CHECK_EQ_INT (_s.reserved, reserved_);                          \
     } while (0)
@@ -109,24 +98,6 @@ s_apply_lines (const ref_t *order, const ref_t *ff, const shipment_line_t *lines
     return s_apply (&in, out);
 }
 
-//  The ledger entry of sku at location back entries before the last, and
-//  how many entries there are.
-static size_t
-s_ledger (const char *sku, const char *location, size_t back, inventory_ledger_entry_t *entry)
-{
-    MDB_txn *txn;
-    inventory_dbs_t dbs = inventory_dbs_of (s_svc);
-    inventory_ledger_entry_t *entries = NULL;
-    size_t count = 0;
-    uint64_t next = 0;
-    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
-    CHECK_EQ_INT (stock_ledger (txn, &dbs, sku, location, 1, 1000, &entries, &count, &next), 0);
-    if (count > back)
-        *entry = entries[count - 1 - back];
-    free (entries);
-    return count;
-}
-
 //  What order's reservation says line settled at location, shipped and
 //  released ("s/r"), what it still holds there, and its status.
 static void
@@ -170,7 +141,7 @@ test_shipped_once (void)
     ref_t order = s_id (a.request.order_id), ff1 = s_id (NULL), ff2 = s_id (NULL);
     CHECK_STOCK ("TEE", "WH-1", 10, 3);
     CHECK_STOCK ("MUG", "WH-2", 4, 4);
-    size_t before = s_ledger ("TEE", "WH-1", 0, &(inventory_ledger_entry_t) {0});
+    size_t before = invhost_ledger (s_svc, "TEE", "WH-1", 0, NULL);
 
     //  the TEE fulfilment ships in full: on hand and reserved both go down,
     //  and the reservation, still held, is committed by it
@@ -182,7 +153,7 @@ test_shipped_once (void)
     CHECK (!out.duplicate && out.changed);
     CHECK_STOCK ("TEE", "WH-1", 7, 0);
     inventory_ledger_entry_t entry = {0};
-    CHECK_EQ_INT ((int) s_ledger ("TEE", "WH-1", 0, &entry), (int) before + 1);
+    CHECK_EQ_INT ((int) invhost_ledger (s_svc, "TEE", "WH-1", 0, &entry), (int) before + 1);
     CHECK_STR (entry.type, "shipment");
     CHECK_EQ_INT (entry.quantity_delta, -3);
     CHECK_EQ_INT (entry.on_hand_after, 7);
@@ -191,14 +162,14 @@ test_shipped_once (void)
     CHECK_STR (entry.movement_id, ff1.text);
     CHECK_EQ_INT (entry.occurred_at, 1700000000000);
     inventory_settled_event_t shipped = {0};
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", inventory_settled_event_fields,
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", inventory_settled_event_fields,
                                         &shipped, sizeof shipped, 1),
                   1);
     CHECK_STR (shipped.order_id, order.text);
     CHECK_STR (shipped.fulfillment_id, ff1.text);
     CHECK (shipped.lines_count == 1 && shipped.lines[0].shipped == 3 && shipped.lines[0].released == 0);
     record_free (inventory_settled_event_fields, &shipped);
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.committed", NULL, NULL, 0, 0), 1);
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.committed", NULL, NULL, 0, 0), 1);
     CHECK_SETTLED (&order, 0, "WH-1", "3/0 held 0 committed");
     CHECK_SETTLED (&order, 1, "WH-2", "0/0 held 4 committed");
 
@@ -208,8 +179,8 @@ test_shipped_once (void)
     CHECK_EQ_INT (s_apply (&in, &out), 0);
     CHECK (out.duplicate && !out.changed);
     CHECK_STOCK ("TEE", "WH-1", 7, 0);
-    CHECK_EQ_INT ((int) s_ledger ("TEE", "WH-1", 0, &entry), (int) before + 1);
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) invhost_ledger (s_svc, "TEE", "WH-1", 0, &entry), (int) before + 1);
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
 
     //  the MUG fulfilment is a short pick: 3 leave, the 4th is released,
     //  on hand keeps it
@@ -217,10 +188,10 @@ test_shipped_once (void)
     in = s_shipment (&order, &ff2, mug, 1);
     CHECK_EQ_INT (s_apply (&in, &out), 0);
     CHECK_STOCK ("MUG", "WH-2", 1, 0);
-    CHECK_EQ_INT ((int) s_ledger ("MUG", "WH-2", 1, &entry), 3);
+    CHECK_EQ_INT ((int) invhost_ledger (s_svc, "MUG", "WH-2", 1, &entry), 3);
     CHECK_STR (entry.type, "shipment");
     CHECK_EQ_INT (entry.quantity_delta, -3);
-    s_ledger ("MUG", "WH-2", 0, &entry);
+    invhost_ledger (s_svc, "MUG", "WH-2", 0, &entry);
     CHECK_STR (entry.type, "short_pick");
     CHECK_EQ_INT (entry.quantity_delta, 0);
     CHECK_EQ_INT (entry.on_hand_after, 1);
@@ -247,7 +218,7 @@ test_refused_changes_nothing (void)
     ref_t unknown = s_id (NULL);
     CHECK (s_release (&cancelled));
     CHECK_STOCK ("CAP", "WH-1", 5, 2);
-    size_t entries = s_ledger ("CAP", "WH-1", 0, &(inventory_ledger_entry_t) {0});
+    size_t entries = invhost_ledger (s_svc, "CAP", "WH-1", 0, NULL);
     uint64_t mark = outbox_mark (service_outbox (s_svc));
     shipment_outcome_t out;
 
@@ -277,8 +248,8 @@ test_refused_changes_nothing (void)
     CHECK_EQ_INT (s_apply (&in, &out), RM_ENOTFOUND);
 
     CHECK_STOCK ("CAP", "WH-1", 5, 2);
-    CHECK_EQ_INT ((int) s_ledger ("CAP", "WH-1", 0, &(inventory_ledger_entry_t) {0}), (int) entries);
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) invhost_ledger (s_svc, "CAP", "WH-1", 0, NULL), (int) entries);
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
     CHECK_SETTLED (&live, 0, "WH-1", "0/0 held 2 held");
 
     //  the live order's own shipment still applies
@@ -297,7 +268,7 @@ test_cancelled_lines (void)
     invhost_reserve_t a;
     s_order (&a, sock, 1);
     ref_t order = s_id (a.request.order_id), ff = s_id (NULL);
-    size_t entries = s_ledger ("SOCK", "WH-1", 0, &(inventory_ledger_entry_t) {0});
+    size_t entries = invhost_ledger (s_svc, "SOCK", "WH-1", 0, NULL);
 
     //  2 units cancelled: reserved drops, on hand and the ledger do not
     uint64_t mark = outbox_mark (service_outbox (s_svc));
@@ -307,9 +278,9 @@ test_cancelled_lines (void)
     CHECK_EQ_INT (s_apply (&in, &out), 0);
     CHECK (out.changed);
     CHECK_STOCK ("SOCK", "WH-1", 10, 3);
-    CHECK_EQ_INT ((int) s_ledger ("SOCK", "WH-1", 0, &(inventory_ledger_entry_t) {0}), (int) entries);
+    CHECK_EQ_INT ((int) invhost_ledger (s_svc, "SOCK", "WH-1", 0, NULL), (int) entries);
     inventory_settled_event_t reduced = {0};
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.reduced", inventory_settled_event_fields,
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.reduced", inventory_settled_event_fields,
                                         &reduced, sizeof reduced, 1),
                   1);
     CHECK (!reduced.fulfillment_id[0] && reduced.lines_count == 1 && reduced.lines[0].released == 2);
@@ -329,7 +300,7 @@ test_cancelled_lines (void)
     CHECK_EQ_INT (s_apply_lines (&order, NULL, cancel, 1, &out), 0);
     CHECK (!out.changed);
     CHECK_STOCK ("SOCK", "WH-1", 7, 0);
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.reduced", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.reduced", NULL, NULL, 0, 0), 0);
     record_free (reservation_fields, &a.record);
 
     //  a whole cancel after a partial one gives back only the rest
@@ -362,7 +333,7 @@ test_short_pick_fills_backorders (void)
     shipment_line_t pick[] = {{0, "HAT", "WH-1", 2, 1}};
     CHECK_EQ_INT (s_apply_lines (&order, &ff, pick, 1, NULL), 0);
     CHECK_STOCK ("HAT", "WH-1", 1, 1);
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
+    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
     reservation_t filled = invhost_order (s_svc, b.request.order_id);
     CHECK_EQ_INT (reservation_held_at (&filled, 0, "WH-1"), 1);
     CHECK_EQ_INT (filled.lines[0].backordered, 1);
@@ -397,47 +368,17 @@ test_after_a_short_count (void)
 //  ---------------------------------------------------------------------
 //  the events consumed
 
-typedef struct {
-    const char *type;
-    const field_spec_t *fields;
-    const void *body;
-    int (*apply) (MDB_txn *, const envelope_t *);
-} event_arg_t;
-
 static int
-s_event_write (MDB_txn *txn, void *arg)
+s_lines_cancelled (void *host, MDB_txn *txn, const envelope_t *event)
 {
-    event_arg_t *a = (event_arg_t *) arg;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    record_pack (a->fields, a->body, &pk);
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    envelope_t event = {.kind = ENVELOPE_EVENT, .seq = 1};
-    snprintf (event.type, sizeof event.type, "%s", a->type);
-    snprintf (event.cid, sizeof event.cid, "test-event");
-    int rc = msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS ? 0 : RM_EINVAL;
-    if (rc == 0) {
-        event.body = unpacked.data;
-        rc = a->apply (txn, &event);
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    return shipment_on_lines_cancelled ((service_t *) host, txn, event);
 }
 
 static int
-s_shipped (MDB_txn *txn, const envelope_t *event)
+s_shipped (const fulfillment_event_t *shipped)
 {
-    return shipment_on_fulfillment_event (s_svc, txn, event);
-}
-
-static int
-s_lines_cancelled (MDB_txn *txn, const envelope_t *event)
-{
-    return shipment_on_lines_cancelled (s_svc, txn, event);
+    return invhost_apply_event (s_svc, "fulfillment.shipment.shipped", fulfillment_event_fields, shipped,
+                                shipment_on_fulfillment_event);
 }
 
 static void
@@ -460,9 +401,9 @@ test_events (void)
     snprintf (cancelled.order_id, sizeof cancelled.order_id, "%s", order.text);
     snprintf (cancelled.external_id, sizeof cancelled.external_id, "EXT-1");
     snprintf (cancelled.channel, sizeof cancelled.channel, "web");
-    event_arg_t ev = {"orders.order.lines_cancelled", orders_lines_cancelled_event_fields, &cancelled,
-                      s_lines_cancelled};
-    CHECK_EQ_INT (service_write (s_svc, s_event_write, &ev), 0);
+    CHECK_EQ_INT (invhost_apply_event (s_svc, "orders.order.lines_cancelled", orders_lines_cancelled_event_fields,
+                                       &cancelled, s_lines_cancelled),
+                  0);
     CHECK_STOCK ("CUP", "WH-2", 6, 1);
 
     //  WH-1's fulfilment ships 5 of 6: the 6th is its shortfall
@@ -478,10 +419,9 @@ test_events (void)
     snprintf (shipped.status, sizeof shipped.status, "shipped");
     snprintf (shipped.source, sizeof shipped.source, "order");
     snprintf (shipped.event_id, sizeof shipped.event_id, "ev-1");
-    ev = (event_arg_t) {"fulfillment.shipment.shipped", fulfillment_event_fields, &shipped, s_shipped};
-    CHECK_EQ_INT (service_write (s_svc, s_event_write, &ev), 0);
+    CHECK_EQ_INT (s_shipped (&shipped), 0);
     CHECK_STOCK ("CUP", "WH-1", 1, 0);
-    CHECK_EQ_INT (service_write (s_svc, s_event_write, &ev), 0);
+    CHECK_EQ_INT (s_shipped (&shipped), 0);
     CHECK_STOCK ("CUP", "WH-1", 1, 0);
 
     //  a shipment of more than WH-2 holds is a business rejection, nothing changed
@@ -491,7 +431,7 @@ test_events (void)
     ffline.quantity = 2;
     ffline.shipped = 2;
     ffline.shortfall = 0;
-    CHECK_EQ_INT (service_write (s_svc, s_event_write, &ev), RM_ECONFLICT);
+    CHECK_EQ_INT (s_shipped (&shipped), RM_ECONFLICT);
     CHECK_STOCK ("CUP", "WH-2", 6, 1);
     record_free (reservation_fields, &a.record);
 }

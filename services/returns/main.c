@@ -1,15 +1,22 @@
 //  returns — owns returns: the authorization of units of an order to come
 //  back, their receipt at a location, and the refund orders' credit memos
 //  settle.
+#include "authorize.h"
 #include "credit.h"
 #include "expiry.h"
 #include "receipt.h"
+#include "retcancel.h"
+#include "retget.h"
 #include "retopts.h"
 #include "retstore.h"
 #include "rtstats.h"
 
 static const service_route_t s_routes[] = {
+    {"returns.authorize", authorize_handle},
+    {"returns.get", retget_get},
+    {"returns.by_order", retget_handle_by_order},
     {"returns.receive", receipt_handle},
+    {"returns.cancel", retcancel_handle},
     {NULL, NULL},
 };
 
@@ -18,16 +25,13 @@ static const service_option_t s_options[] = {
     {NULL, NULL, NULL},
 };
 
-static retopts_t s_opts;
-
 static int
 s_start (service_t *svc)
 {
-    int rc = retopts_configure (&s_opts, service_config (svc));
-    if (rc == 0) {
-        service_set_state (svc, &s_opts);
-        receipt_configure (&s_opts.fees);
-    }
+    static retopts_t opts;
+    int rc = retopts_configure (&opts, service_config (svc));
+    if (rc == 0)
+        service_set_state (svc, &opts);
     return rc;
 }
 

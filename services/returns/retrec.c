@@ -1,6 +1,8 @@
 #include "retrec.h"
 #include "err.h"
+#include "store.h"
 #include "storeval.h"
+#include "uuid.h"
 #include <string.h>
 
 RECORD_FIELDS_OF (retrec_fields, RETURNS_RETURN, retrec_t)
@@ -95,7 +97,7 @@ retrec_each_of_order (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order
          rc == 0 && mrc == 0 && key.mv_size > 16 && memcmp (key.mv_data, prefix, 16) == 0;
          mrc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) {
         char id[RETSTORE_ID_MAX + 1];
-        retrec_t ret;
+        retrec_t ret = {0};
         rc = retstore_by_order_id (&key, id);
         if (rc == 0 && (rc = retrec_load (txn, dbs, id, &ret)) == RM_ENOTFOUND)
             rc = RM_ESTORE;

@@ -187,14 +187,20 @@ restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event)
     restock_line_t *lines = count ? (restock_line_t *) calloc (count, sizeof *lines) : NULL;
     if (count && !lines)
         rc = RM_ENOMEM;
-    for (size_t i = 0; lines && i < count; i++)
+    restock_outcome_t out = {0};
+    for (size_t i = 0; rc == 0 && lines && i < count; i++) {
+        const char *condition = receipt->lines[i].condition;
         lines[i] = (restock_line_t) {.sku = receipt->lines[i].sku, .quantity = receipt->lines[i].quantity,
-                                     .damaged = strcmp (receipt->lines[i].condition, "damaged") == 0,
+                                     .damaged = strcmp (condition, "damaged") == 0,
                                      .reason = receipt->lines[i].reason};
+        //  a condition unknown here may be damaged: it is not put up for sale
+        if (!lines[i].damaged && strcmp (condition, "resellable") != 0)
+            rc = s_refuse (&out, RM_EINVAL, "receipt %s line %zu: condition '%s' is not " RETURNS_CONDITIONS,
+                           receipt->receipt_id, i + 1, condition);
+    }
     restock_t in = {.return_id = received.return_id, .receipt_id = receipt->receipt_id,
                     .order_id = received.order_id, .location = receipt->location,
                     .received_at = receipt->received_at, .lines = lines, .count = count};
-    restock_outcome_t out = {0};
     if (rc == 0)
         rc = restock_apply ((service_t *) host, txn, event->cid, &in, &out);
     if (rc == RM_EINVAL || rc == RM_ECONFLICT)

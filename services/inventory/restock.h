@@ -55,7 +55,9 @@ typedef struct {
 int restock_apply (service_t *svc, MDB_txn *txn, const char *cid, const restock_t *in, restock_outcome_t *out);
 
 //  The consumer of returns' events (consumer_apply_fn, host the service):
-//  returns.return.received, its receipt's lines (restock_apply).
+//  returns.return.received, its receipt's lines (restock_apply). A line
+//  whose condition is neither resellable nor damaged refuses the receipt
+//  (RM_EINVAL): nothing changes.
 int restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event);
 
 #endif

@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-//  The movements database: movement_id -> {hash: SHA-256 of the canonical
-//  body, reply: the packed reply}.
+//  The movements database: movement_id (or another movement's key, never
+//  a movement_id: restock.h) -> {hash: SHA-256 of the canonical body,
+//  reply: the packed reply}.
 
 static int
 s_problem (movement_problem_t *problem, int rc, const char *field, const char *fmt, ...)
@@ -28,11 +29,11 @@ s_problem (movement_problem_t *problem, int rc, const char *field, const char *f
 }
 
 int
-movement_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *movement_id, const uint8_t hash[SHA256_LEN],
-        msgpack_sbuffer *reply)
+movement_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *key, const uint8_t hash[SHA256_LEN],
+               msgpack_sbuffer *reply)
 {
     MDB_val val;
-    int rc = store_get (txn, dbs->movements, movement_id, strlen (movement_id), &val);
+    int rc = store_get (txn, dbs->movements, key, strlen (key), &val);
     if (rc != 0)
         return rc;
     msgpack_unpacked unpacked;
@@ -184,7 +185,7 @@ s_move (service_t *svc, MDB_txn *txn, const char *cid, const inventory_movement_
 }
 
 int
-movement_record (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hash[SHA256_LEN],
+movement_record (service_t *svc, MDB_txn *txn, const char *cid, const char *key, const uint8_t hash[SHA256_LEN],
                  const inventory_stock_moved_event_t *moved, msgpack_sbuffer *reply)
 {
     inventory_dbs_t dbs = inventory_dbs_of (svc);
@@ -192,7 +193,7 @@ movement_record (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t ha
     msgpack_packer_init (&pk, reply, msgpack_sbuffer_write);
     record_pack (s_reply_fields, moved, &pk);
     record_pack (inventory_stock_moved_event_fields, moved, service_event (svc, "inventory.stock.moved", cid));
-    return s_remember (txn, &dbs, moved->movement_id, hash, reply);
+    return s_remember (txn, &dbs, key, hash, reply);
 }
 
 int
@@ -226,7 +227,7 @@ movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack_obj
     snprintf (out.to_location, sizeof out.to_location, "%s", in->to_location);
     if ((rc = s_move (svc, txn, cid, in, type, &out, problem)) != 0)
         return rc;
-    return movement_record (svc, txn, cid, hash, &out, reply);
+    return movement_record (svc, txn, cid, in->movement_id, hash, &out, reply);
 }
 
 typedef struct {

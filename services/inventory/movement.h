@@ -38,20 +38,19 @@ int movement_apply (service_t *svc, MDB_txn *txn, const char *cid, const msgpack
                     const inventory_movement_request_t *in, msgpack_sbuffer *reply, bool *replayed,
                     movement_problem_t *problem);
 
-//  The movements database's record of movement_id: 0 and its stored reply
-//  appended to reply when it was applied with a body of this hash (the
-//  SHA-256 of the canonical body, sha256_canonical); RM_ECONFLICT when it
-//  was applied with another body; RM_ENOTFOUND when it was not; RM_ESTORE.
-//  Movements that do not come through inventory.movement (restock.h) use it
-//  too, so one ID names one movement whichever way it came.
-int movement_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *movement_id, const uint8_t hash[SHA256_LEN],
+//  The movements database's record of key (a movement_id, or another
+//  movement's key: restock.h): 0 and its stored reply appended to reply
+//  when it was applied with a body of this hash (the SHA-256 of the
+//  canonical body, sha256_canonical); RM_ECONFLICT when it was applied with
+//  another body; RM_ENOTFOUND when it was not; RM_ESTORE.
+int movement_seen (MDB_txn *txn, const inventory_dbs_t *dbs, const char *key, const uint8_t hash[SHA256_LEN],
                    msgpack_sbuffer *reply);
 
 //  The end of every movement applied: packs moved's reply (moved less its
-//  quantity) into reply, emits inventory.stock.moved (cid) and records
-//  moved->movement_id as applied with a body of hash and that reply.
-//  Returns 0 or RM_ESTORE.
-int movement_record (service_t *svc, MDB_txn *txn, const char *cid, const uint8_t hash[SHA256_LEN],
+//  quantity) into reply, emits inventory.stock.moved (cid) and records key
+//  (inventory.movement's: the movement_id) as applied with a body of hash
+//  and that reply. Returns 0 or RM_ESTORE.
+int movement_record (service_t *svc, MDB_txn *txn, const char *cid, const char *key, const uint8_t hash[SHA256_LEN],
                      const inventory_stock_moved_event_t *moved, msgpack_sbuffer *reply);
 
 //  inventory.movement's handler.

@@ -16,8 +16,17 @@
 
 //  A line planned: its movement ID, the digest that tells its movement
 //  from another under that ID, and whether it came in before.
+//  A line's key in the movements database: "return <return_id>
+//  <movement_id>". A receipt ID names a receipt of one return only, so two
+//  returns may bring "R-1#1"; the space, which no movement_id has, keeps it
+//  apart from inventory.movement's IDs.
+#define S_KEY_MAX (sizeof "return " - 1 + sizeof ((returns_return_t *) 0)->return_id + S_MOVEMENT_MAX)
+
+//  A line planned: its movement ID, its key, the digest that tells its
+//  movement from another under that key, and whether it came in before.
 typedef struct {
     char movement_id[S_MOVEMENT_MAX + 1];
+    char key[S_KEY_MAX + 1];
     uint8_t hash[SHA256_LEN];
     bool seen;
 } s_plan_t;
@@ -36,7 +45,7 @@ s_refuse (restock_outcome_t *out, int rc, const char *fmt, ...)
 }
 
 //  The digest of line i's movement: everything that makes it this one, so
-//  the same ID from another return or another movement is told apart.
+//  the same receipt sent again with other units is told apart.
 static void
 s_hash (const restock_t *in, size_t i, const char *movement_id, uint8_t hash[SHA256_LEN])
 {
@@ -87,14 +96,15 @@ s_plan (MDB_txn *txn, const inventory_dbs_t *dbs, const restock_t *in, s_plan_t 
         if (len < 0 || (size_t) len > S_MOVEMENT_MAX)
             return s_refuse (out, RM_EINVAL, "receipt_id %.40s... is too long for a movement ID (%zu characters)",
                              in->receipt_id, S_MOVEMENT_MAX);
+        snprintf (plan[i].key, sizeof plan[i].key, "return %s %s", in->return_id, plan[i].movement_id);
         s_hash (in, i, plan[i].movement_id, plan[i].hash);
         msgpack_sbuffer reply;
         msgpack_sbuffer_init (&reply);
-        int rc = movement_seen (txn, dbs, plan[i].movement_id, plan[i].hash, &reply);
+        int rc = movement_seen (txn, dbs, plan[i].key, plan[i].hash, &reply);
         msgpack_sbuffer_destroy (&reply);
         plan[i].seen = rc == 0;
         if (rc == RM_ECONFLICT)
-            return s_refuse (out, rc, "movement %s (return %s) was already applied as another movement",
+            return s_refuse (out, rc, "movement %s of return %s was already applied with other units",
                              plan[i].movement_id, in->return_id);
         if (rc != 0 && rc != RM_ENOTFOUND)
             return rc;
@@ -141,7 +151,7 @@ s_bring_in (service_t *svc, MDB_txn *txn, const char *cid, const restock_t *in, 
     stock_fill_location_stock (&moved.stock, in->location, &after);
     msgpack_sbuffer reply;
     msgpack_sbuffer_init (&reply);
-    rc = movement_record (svc, txn, cid, plan->hash, &moved, &reply);
+    rc = movement_record (svc, txn, cid, plan->key, plan->hash, &moved, &reply);
     msgpack_sbuffer_destroy (&reply);
     return rc;
 }
@@ -177,14 +187,20 @@ restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event)
     restock_line_t *lines = count ? (restock_line_t *) calloc (count, sizeof *lines) : NULL;
     if (count && !lines)
         rc = RM_ENOMEM;
-    for (size_t i = 0; lines && i < count; i++)
+    restock_outcome_t out = {0};
+    for (size_t i = 0; rc == 0 && lines && i < count; i++) {
+        const char *condition = receipt->lines[i].condition;
         lines[i] = (restock_line_t) {.sku = receipt->lines[i].sku, .quantity = receipt->lines[i].quantity,
-                                     .damaged = strcmp (receipt->lines[i].condition, "damaged") == 0,
+                                     .damaged = strcmp (condition, "damaged") == 0,
                                      .reason = receipt->lines[i].reason};
+        //  a condition unknown here may be damaged: it is not put up for sale
+        if (!lines[i].damaged && strcmp (condition, "resellable") != 0)
+            rc = s_refuse (&out, RM_EINVAL, "receipt %s line %zu: condition '%s' is not " RETURNS_CONDITIONS,
+                           receipt->receipt_id, i + 1, condition);
+    }
     restock_t in = {.return_id = received.return_id, .receipt_id = receipt->receipt_id,
                     .order_id = received.order_id, .location = receipt->location,
                     .received_at = receipt->received_at, .lines = lines, .count = count};
-    restock_outcome_t out = {0};
     if (rc == 0)
         rc = restock_apply ((service_t *) host, txn, event->cid, &in, &out);
     if (rc == RM_EINVAL || rc == RM_ECONFLICT)

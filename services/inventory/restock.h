@@ -5,9 +5,11 @@
 //  at once, so it is never sold. Each receipt line is one movement,
 //  "<receipt_id>#<n>" (n counts the receipt's lines from 1): a ledger entry
 //  of type return (reason: the return reason; order_id: the return's
-//  order), inventory.stock.moved as for any movement, and its ID in the
-//  movements database (movement.h), so a receipt comes in once even when
-//  its event is applied again (a replay, a dead letter retried).
+//  order), inventory.stock.moved as for any movement, and a record in the
+//  movements database (movement.h) under the return's ID and the movement
+//  ID, so a receipt comes in once even when its event is applied again (a
+//  replay, a dead letter retried). Receipt IDs are the return's own: two
+//  returns' receipts "R-1" are two receipts.
 #ifndef RM_INVENTORY_RESTOCK_H
 #define RM_INVENTORY_RESTOCK_H
 
@@ -44,16 +46,18 @@ typedef struct {
 //  Brings in's lines into the stock at in->location, all or none; a line
 //  whose movement came in before is skipped (out->duplicates). The location
 //  is created when inventory does not know it (stock_location_ensure).
-//  Returns 0; RM_EINVAL with out->message when a line has no units, or the
-//  receipt_id is too long for its lines' movement IDs; RM_ECONFLICT with
-//  out->message when a line's movement ID was used by another movement;
-//  RM_ENOMEM; RM_ESTORE (the store, or on hand beyond CATALOG_MAX_ON_HAND).
+//  Returns 0; RM_EINVAL with out->message when a line has no units, the
+//  receipt_id is too long for its lines' movement IDs, or on hand would
+//  pass CATALOG_MAX_ON_HAND; RM_ECONFLICT with out->message when the
+//  return's receipt came in before with other units; RM_ENOMEM; RM_ESTORE.
 //  Nothing is written before a refusal, so a consumer that rejects the
 //  event (consumer.h) commits only its position.
 int restock_apply (service_t *svc, MDB_txn *txn, const char *cid, const restock_t *in, restock_outcome_t *out);
 
 //  The consumer of returns' events (consumer_apply_fn, host the service):
-//  returns.return.received, its receipt's lines (restock_apply).
+//  returns.return.received, its receipt's lines (restock_apply). A line
+//  whose condition is neither resellable nor damaged refuses the receipt
+//  (RM_EINVAL): nothing changes.
 int restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event);
 
 #endif

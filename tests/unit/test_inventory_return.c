@@ -3,8 +3,9 @@
 //  come back on hand and quarantined, so available does not grow; every
 //  line is a ledger entry of type return ("<receipt_id>#<n>", the return
 //  reason, the order) and an inventory.stock.moved; a receipt applied again
-//  changes nothing; a line whose movement ID another movement used, or a
-//  line without units, refuses the whole receipt with nothing changed. The
+//  changes nothing, another return's receipt of the same ID comes in; the
+//  same receipt with other units, or a line without units, refuses the
+//  whole receipt with nothing changed. The
 //  plain function and the event handler run on the transaction of a real
 //  inventory service in the test's process (invhost.h), no sockets used.
 #include "catalog_returns.h"
@@ -202,14 +203,22 @@ test_refused_changes_nothing (void)
     invhost_stock (s_svc, "BAG", "WH-1", 4, 1);
     CHECK_EQ_INT (service_write (s_svc, s_movement_write, "RCPT-5#2"), 0);
     CHECK_STOCK ("BAG", "WH-1", 5, 0, 0);
-    size_t entries = invhost_ledger (s_svc, "BAG", "WH-1", 0, NULL);
-    uint64_t mark = outbox_mark (service_outbox (s_svc));
-    restock_outcome_t out;
 
-    //  line 2's movement ID is a receipt's already: the whole receipt is
-    //  refused, line 1 included
+    //  a receipt's movement IDs are not inventory.movement's: an operator's
+    //  receipt RCPT-5#2 does not keep the return's line 2 out
     restock_line_t lines[] = {{"BAG", 1, false, "other"}, {"BAG", 2, false, "other"}};
     restock_t in = s_receipt ("RCPT-5", "WH-1", lines, 2);
+    restock_outcome_t out;
+    CHECK_EQ_INT (s_apply (&in, &out), 0);
+    CHECK_EQ_INT ((int) out.applied, 2);
+    CHECK_STOCK ("BAG", "WH-1", 8, 0, 0);
+    size_t entries = invhost_ledger (s_svc, "BAG", "WH-1", 0, NULL);
+    uint64_t mark = outbox_mark (service_outbox (s_svc));
+
+    //  the same receipt with other units on line 2: the whole receipt is
+    //  refused, line 1 included
+    restock_line_t other[] = {{"BAG", 1, false, "other"}, {"BAG", 3, false, "other"}};
+    in = s_receipt ("RCPT-5", "WH-1", other, 2);
     CHECK_EQ_INT (s_apply (&in, &out), RM_ECONFLICT);
     CHECK (strstr (out.message, "RCPT-5#2") != NULL);
 
@@ -231,7 +240,7 @@ test_refused_changes_nothing (void)
     CHECK_EQ_INT (s_apply (&in, &out), RM_EINVAL);
     CHECK (strstr (out.message, "would pass") != NULL);
 
-    CHECK_STOCK ("BAG", "WH-1", 5, 0, 0);
+    CHECK_STOCK ("BAG", "WH-1", 8, 0, 0);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "BAG", "WH-1", 0, NULL), (int) entries);
     CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved", NULL, NULL, 0, 0), 0);
 }
@@ -293,10 +302,18 @@ test_event (void)
     CHECK_EQ_INT (s_received (&ev), 0);
     CHECK_STOCK ("CUP", "WH-2", 4, 0, 1);
 
-    //  the same receipt ID on another return is another movement: refused
+    //  another return's receipt RCPT-9 is another receipt: its units come in
     snprintf (ev.return_id, sizeof ev.return_id, "RET-10");
-    CHECK_EQ_INT (s_received (&ev), RM_ECONFLICT);
-    CHECK_STOCK ("CUP", "WH-2", 4, 0, 1);
+    CHECK_EQ_INT (s_received (&ev), 0);
+    CHECK_STOCK ("CUP", "WH-2", 7, 0, 2);
+    CHECK_EQ_INT (s_received (&ev), 0);
+    CHECK_STOCK ("CUP", "WH-2", 7, 0, 2);
+
+    //  a condition inventory does not know: refused, nothing changed
+    snprintf (ev.return_id, sizeof ev.return_id, "RET-11");
+    snprintf (lines[1].condition, sizeof lines[1].condition, "opened");
+    CHECK_EQ_INT (s_received (&ev), RM_EINVAL);
+    CHECK_STOCK ("CUP", "WH-2", 7, 0, 2);
 }
 
 int

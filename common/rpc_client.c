@@ -389,3 +389,15 @@ rpc_client_call (rpc_client_t *self, const char *op, const char *cid,
     msgpack_sbuffer_destroy (&sc.copy);
     return rc;
 }
+
+int
+rpc_client_answer (int err, const envelope_t *reply)
+{
+    if (err != 0)
+        return err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL;
+    if (reply->ok)
+        return 0;
+    char code[32] = "";
+    mp_get_str (&reply->body, "code", code, sizeof code);
+    return rm_errcode (code);
+}

@@ -20,6 +20,11 @@ typedef struct rpc_client_t rpc_client_t;
 //  reply NULL. The reply is valid only during the callback.
 typedef void (rpc_client_fn) (void *arg, int err, const envelope_t *reply);
 
+//  How a call ended, from err and reply as an rpc_client_fn gets them: 0
+//  for an ok reply, the error code the peer answered, RM_ETIMEOUT when it
+//  did not answer in time, RM_EUNAVAIL for any other failure.
+int rpc_client_answer (int err, const envelope_t *reply);
+
 //  Creates a client connected to endpoint ("tcp://127.0.0.1:7101").
 //  attempt_ms is the time after which an unanswered idempotent call is
 //  resent on a fresh socket. With CURVE on in the process (keys.h) the

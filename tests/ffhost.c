@@ -198,29 +198,3 @@ ffhost_fulfilments (service_t *svc, const char *order_id, char (*ids)[UUID_STR_L
     record_free (fforder_fields, &order);
     return n;
 }
-
-size_t
-ffhost_events (service_t *svc, uint64_t after, const char *type)
-{
-    MDB_txn *txn;
-    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    CHECK_EQ_INT (outbox_since (service_outbox (svc), txn, after + 1, 1000, &pk), 0);
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    size_t count = 0;
-    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-        const msgpack_object_array *events = mp_get_array (&unpacked.data, "events");
-        for (uint32_t i = 0; events && i < events->size; i++) {
-            char seen[64] = "";
-            mp_get_str (&events->ptr[i], "type", seen, sizeof seen);
-            count += !type || strcmp (seen, type) == 0;
-        }
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    msgpack_sbuffer_destroy (&buf);
-    return count;
-}

@@ -41,8 +41,4 @@ void ffhost_load (service_t *svc, const char *id, fulfilment_t *out);
 //  The IDs of the order's fulfilments, oldest first (at most max); their number.
 size_t ffhost_fulfilments (service_t *svc, const char *order_id, char (*ids)[UUID_STR_LEN + 1], size_t max);
 
-//  How many events of type (every type when NULL) came after the outbox
-//  mark after.
-size_t ffhost_events (service_t *svc, uint64_t after, const char *type);
-
 #endif

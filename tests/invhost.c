@@ -209,36 +209,3 @@ invhost_release (service_t *svc, const uint8_t order_id[16])
     CHECK_EQ_INT (service_write (svc, s_release_write, &a), 0);
     return a.released;
 }
-
-size_t
-invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
-                size_t size, size_t max)
-{
-    MDB_txn *txn;
-    CHECK_EQ_INT (service_read_txn (svc, &txn), 0);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    CHECK_EQ_INT (outbox_since (service_outbox (svc), txn, after + 1, 100000, &pk), 0);
-    msgpack_unpacked unpacked;
-    msgpack_unpacked_init (&unpacked);
-    size_t count = 0;
-    if (msgpack_unpack_next (&unpacked, buf.data, buf.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
-        const msgpack_object_array *events = mp_get_array (&unpacked.data, "events");
-        for (uint32_t i = 0; events && i < events->size; i++) {
-            if (!mp_str_eq (mp_get (&events->ptr[i], "type"), type))
-                continue;
-            const msgpack_object *body = mp_get (&events->ptr[i], "body");
-            if (count < max && body) {
-                void *record = (char *) records + count * size;
-                memset (record, 0, size);
-                CHECK_EQ_INT (record_decode (fields, body, record), 0);
-            }
-            count++;
-        }
-    }
-    msgpack_unpacked_destroy (&unpacked);
-    msgpack_sbuffer_destroy (&buf);
-    return count;
-}

@@ -29,4 +29,15 @@ void loophost_close (loophost_t *self);
 struct MHD_Daemon *loophost_http_server (unsigned flags, MHD_AccessHandlerCallback handler,
                                          MHD_RequestCompletedCallback completed, unsigned *port);
 
+//  How many events of type (every type when NULL) the service logged after
+//  sequence number after (an outbox_mark; the batch is not committed, the
+//  read sees it). The bodies of the first max are decoded with fields
+//  (NULL: none) into records, an array of items of size bytes (record_free
+//  each).
+size_t loophost_events_decoded (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields,
+                                void *records, size_t size, size_t max);
+
+//  loophost_events_decoded that only counts.
+size_t loophost_events (service_t *svc, uint64_t after, const char *type);
+
 #endif

@@ -44,18 +44,6 @@ orders_cancel_check (const orders_order_t *order, const orders_cancel_request_t 
 }
 
 int
-orders_cancel_answer (int err, const envelope_t *reply)
-{
-    if (err != 0)
-        return err == RM_ETIMEOUT ? RM_ETIMEOUT : RM_EUNAVAIL;
-    if (reply->ok)
-        return 0;
-    char code[32] = "";
-    mp_get_str (&reply->body, "code", code, sizeof code);
-    return rm_errcode (code);
-}
-
-int
 orders_cancel_units (const orders_order_t *order, const fulfillment_cancel_reply_t *reply, int64_t *per_line,
                      orders_lines_cancelled_event_t *event)
 {
@@ -342,7 +330,7 @@ s_answered (void *arg, int err, const envelope_t *reply)
 {
     cancel_t *ctx = (cancel_t *) arg;
     const char *text = ctx->in.order_id;
-    int rc = orders_cancel_answer (err, reply);
+    int rc = rpc_client_answer (err, reply);
     if (rc == RM_ETIMEOUT || rc == RM_EUNAVAIL)
         request_reply_error (ctx->req, RM_EUNAVAIL, NULL, "fulfillment %s; order %s was not cancelled",
                              rc == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached", text);

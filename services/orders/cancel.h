@@ -32,12 +32,6 @@
 int orders_cancel_check (const orders_order_t *order, const orders_cancel_request_t *in, char *field,
                          size_t field_size, char *message, size_t message_size);
 
-//  How fulfillment answered fulfillment.cancel (err and reply as an
-//  rpc_client_fn gets them): 0 when it cancelled (go on); RM_ECONFLICT when
-//  a fulfilment has shipped; RM_ETIMEOUT or RM_EUNAVAIL when it did not
-//  answer; else the error code it answered.
-int orders_cancel_answer (int err, const envelope_t *reply);
-
 //  The units fulfillment cancelled, per order line (per_line: the order's
 //  lines_count items, zeroed), and as the lines of
 //  orders.order.lines_cancelled (added to event, which holds them).

@@ -12,8 +12,9 @@
 #define RM_CREDIT_H
 
 #include "catalog_orders.h"
-#include "catalog_returns.h"
+#include "retrec.h"
 #include "retstore.h"
+#include "service.h"
 #include <stdbool.h>
 
 //  What applying a memo did.
@@ -28,12 +29,22 @@ typedef struct {
 //  Applies memo to ret (the return memo->return_id names) at now. Returns
 //  0, RM_ENOTFOUND when ret has no receipt memo->receipt_id, or
 //  RM_ECONFLICT when the memo's currency or order is not the return's.
-int credit_apply (returns_return_t *ret, const orders_credit_memo_t *memo, int64_t now, credit_result_t *out);
+int credit_apply (retrec_t *ret, const orders_credit_memo_t *memo, int64_t now, credit_result_t *out);
 
 //  Whether every authorized unit of ret has been received.
-bool credit_all_received (const returns_return_t *ret);
+bool credit_all_received (const retrec_t *ret);
 
 //  Whether every receipt of ret (at least one) has its credit memo.
-bool credit_all_refunded (const returns_return_t *ret);
+bool credit_all_refunded (const retrec_t *ret);
+
+//  Applies orders.credit_memo.created (memo) inside txn: the return saved,
+//  its figures (rtstats.h) and events queued for cid. Returns 0 (also for a
+//  memo applied before); RM_ENOTFOUND for an unknown return or receipt
+//  and RM_ECONFLICT as credit_apply (business rejections: the event is
+//  not retried); or a store error.
+int credit_memo (service_t *svc, MDB_txn *txn, const orders_credit_memo_t *memo, int64_t now, const char *cid);
+
+//  The consumer of orders' events (service_def_t's consumers).
+extern const consumer_def_t credit_consumers[];
 
 #endif

@@ -9,8 +9,9 @@
 #ifndef RM_EXPIRY_H
 #define RM_EXPIRY_H
 
-#include "catalog_returns.h"
+#include "retrec.h"
 #include "retstore.h"
+#include "service.h"
 #include <stdbool.h>
 
 //  Entries of the index looked at per turn at most.
@@ -24,6 +25,14 @@ typedef enum {
 
 //  What expiry does to ret at now (its expires_at has passed), applied to
 //  ret: status and closed_at.
-expiry_action_t expiry_decide (returns_return_t *ret, int64_t now);
+expiry_action_t expiry_decide (retrec_t *ret, int64_t now);
+
+//  One turn inside txn: the entries due at now, EXPIRY_BATCH at most, each
+//  acted on (its events for cid) and removed; *walked counts them.
+//  Returns 0 or a store error (nothing of the turn is kept).
+int expiry_walk (service_t *svc, MDB_txn *txn, int64_t now, const char *cid, size_t *walked);
+
+//  The timer (service_def_t's timers).
+extern const service_timer_t expiry_timers[];
 
 #endif

@@ -1,26 +1,52 @@
 //  returns — owns returns: the authorization of units of an order to come
 //  back, their receipt at a location, and the refund orders' credit memos
 //  settle.
+#include "authorize.h"
+#include "credit.h"
+#include "expiry.h"
+#include "receipt.h"
+#include "retcancel.h"
+#include "retget.h"
+#include "retopts.h"
 #include "retstore.h"
 #include "rtstats.h"
 
 static const service_route_t s_routes[] = {
+    {"returns.authorize", authorize_handle},
+    {"returns.get", retget_get},
+    {"returns.by_order", retget_handle_by_order},
+    {"returns.receive", receipt_handle},
+    {"returns.cancel", retcancel_handle},
     {NULL, NULL},
 };
 
-//  orders' credit memos settle the refunds (their consumer comes with the
-//  refund module); until then orders' events only advance the position.
-static const consumer_def_t s_consumers[] = {
-    {"orders", NULL, NULL},
+static const service_option_t s_options[] = {
+    RETOPTS_OPTIONS,
     {NULL, NULL, NULL},
 };
+
+static retopts_t s_opts;
+
+static int
+s_start (service_t *svc)
+{
+    int rc = retopts_configure (&s_opts, service_config (svc));
+    if (rc == 0) {
+        service_set_state (svc, &s_opts);
+        receipt_configure (&s_opts.fees);
+    }
+    return rc;
+}
 
 static const service_def_t s_def = {
     .name = "returns",
     .dbs = retstore_dbs,
     .schema_version = RETSTORE_SCHEMA_VERSION,
     .routes = s_routes,
-    .consumers = s_consumers,
+    .options = s_options,
+    .on_start = s_start,
+    .consumers = credit_consumers,
+    .timers = expiry_timers,
     .health = rtstats_health,
 };
 

@@ -11,17 +11,21 @@
 #ifndef RM_RECEIPT_H
 #define RM_RECEIPT_H
 
-#include "catalog_returns.h"
+#include "retrec.h"
 #include "refund.h"
 #include "retstore.h"
+#include "service.h"
+#include "sha256.h"
+#include <stdbool.h>
 
 //  Whether in may be applied to ret: field (a JSON Pointer into the request)
 //  and message say why not. Returns 0; RM_ECONFLICT when ret is neither
 //  authorized, received nor refunded (field "/return_id"); RM_EINVAL for a
+//  condition neither resellable nor damaged ("/lines/<i>/condition"), a
 //  SKU not in the return ("/lines/<i>/sku") or units beyond those
 //  authorized and not yet received of that SKU, counting the request's
 //  earlier lines ("/lines/<i>/quantity").
-int receipt_check (const returns_return_t *ret, const returns_receive_request_t *in, char *field, size_t field_size,
+int receipt_check (const retrec_t *ret, const returns_receive_request_t *in, char *field, size_t field_size,
                    char *message, size_t message_size);
 
 //  Applies in (receipt_check passed) to ret at now: allocates the units,
@@ -30,7 +34,38 @@ int receipt_check (const returns_return_t *ret, const returns_receive_request_t 
 //  (returns_received_receipt_fields, out) after, also after a failure).
 //  Returns 0, RM_ENOMEM, or RM_EINVAL when an amount or total overflows
 //  (ret is then not to be stored).
-int receipt_apply (const refund_fees_t *fees, returns_return_t *ret, const returns_receive_request_t *in, int64_t now,
+int receipt_apply (const refund_fees_t *fees, retrec_t *ret, const returns_receive_request_t *in, int64_t now,
                    returns_received_receipt_t *out);
+
+//  The fees receipts are priced with from now on (--restocking-fee,
+//  retopts.h; none until this is called).
+void receipt_configure (const refund_fees_t *fees);
+
+//  What receipt_write did: applied false for a receipt_id seen before with
+//  this body; ret the return as it stands (retrec_free (&out->ret) after);
+//  on a refusal field and message.
+typedef struct {
+    bool applied;
+    retrec_t ret;
+    char field[64];
+    char message[512];
+} receipt_outcome_t;
+
+//  Applies a receipt whose location exists, inside txn (a service_write):
+//  stores the return, the receipt_id with digest (SHA-256 of the request
+//  body) and queues returns.return.received. Returns 0 (also for a
+//  replay); RM_ENOTFOUND for an unknown return; RM_ECONFLICT for a
+//  receipt_id seen with another body ("/receipt_id") or a return that takes
+//  no receipt; RM_EINVAL as receipt_check or for an amount that overflows;
+//  or a store error.
+int receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in,
+                   const uint8_t digest[SHA256_LEN], int64_t now, const char *cid, receipt_outcome_t *out);
+
+//  Packs returns.receive's reply from an outcome.
+void receipt_reply (receipt_outcome_t *outcome, msgpack_packer *pk);
+
+//  returns.receive: refusals it can tell from the store at once, then asks
+//  inventory for the location (deferred) and on its answer receipt_write.
+int receipt_handle (service_t *svc, request_t *req);
 
 #endif

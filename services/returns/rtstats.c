@@ -100,7 +100,7 @@ s_sample (MDB_txn *txn, const retstore_dbs_t *dbs, const char *group, const char
 }
 
 int
-rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_return_t *ret)
+rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const retrec_t *ret)
 {
     if (!ret->has_refunded_at)
         return RM_EINVAL;
@@ -114,7 +114,7 @@ rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_return_
     bool seen[REFUND_REASONS] = {false};
     for (size_t i = 0; rc == 0 && i < ret->lines_count; i++) {
         int at = refund_reason_index (ret->lines[i].reason);
-        if (at < 0 || seen[at])
+        if (at < 0 || seen[at] || ret->lines[i].refunded == 0)
             continue;
         seen[at] = true;
         snprintf (group, sizeof group, "r:%s", refund_reasons[at]);

@@ -9,7 +9,7 @@
 #ifndef RM_RTSTATS_H
 #define RM_RTSTATS_H
 
-#include "catalog_returns.h"
+#include "retrec.h"
 #include "retstore.h"
 
 //  Moves a return from status from (NULL for a new return) to status to;
@@ -18,9 +18,9 @@
 int rtstats_status (MDB_txn *txn, const retstore_dbs_t *dbs, const char *from, const char *to);
 
 //  Records the first refund of a return: refunded_at − authorized_at (below
-//  0 counts as 0) under every group the return is in, each of its reasons
-//  once. Returns 0, RM_EINVAL for a missing refunded_at, or a store error.
-int rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_return_t *ret);
+//  0 counts as 0) overall, under its return location and under the reason
+//  of each line with units refunded (each reason once). Returns 0, RM_EINVAL for a missing refunded_at, or a store error.
+int rtstats_resolved (MDB_txn *txn, const retstore_dbs_t *dbs, const retrec_t *ret);
 
 //  The figures (record_free (returns_health_fields, out) after). Returns 0,
 //  RM_ENOMEM or RM_ESTORE.

@@ -76,7 +76,7 @@ test_whole_order (void)
     CHECK_EQ_INT (s_units (&reply), 6);
     CHECK_STR (reply.cancelled[0].location, "WH-1");
     record_free (fulfillment_cancel_reply_fields, &reply);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.order.cancelled"), 2);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.order.cancelled"), 2);
     for (int i = 0; i < 2; i++) {
         fulfilment_t f;
         ffhost_load (s_svc, ids[i], &f);
@@ -89,7 +89,7 @@ test_whole_order (void)
     CHECK_EQ_INT (s_cancel ("{\"order_id\":\"" ORDER_W "\"}", &reply, &problem), 0);
     CHECK_EQ_INT (s_units (&reply), 6);
     record_free (fulfillment_cancel_reply_fields, &reply);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
     //  a cancelled fulfilment takes no milestone
     char body[256];
     snprintf (body, sizeof body, "{\"fulfillment_id\":\"%s\",\"event_id\":\"late\",\"type\":\"picked\",\"occurred_at\":1}",
@@ -119,7 +119,7 @@ test_refused_once_shipped (void)
     CHECK_STR (problem.field, "/lines/0/quantity");
     CHECK (strstr (problem.message, ids[1]) != NULL);
     record_free (fulfillment_cancel_reply_fields, &reply);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
     fulfilment_t f;
     ffhost_load (s_svc, ids[0], &f);
     CHECK_STR (f.status, "allocated");
@@ -167,7 +167,7 @@ test_lines (void)
     CHECK_STR (reply.cancelled[0].location, "WH-2");
     CHECK_EQ_INT (s_units (&reply), 4);
     record_free (fulfillment_cancel_reply_fields, &reply);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.order.cancelled"), 2);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.order.cancelled"), 2);
     fulfilment_t f;
     ffhost_load (s_svc, ids[1], &f);
     CHECK_STR (f.status, "cancelled");
@@ -186,7 +186,7 @@ test_lines (void)
         CHECK_EQ_INT (reply.cancelled_count, 1);
         CHECK_EQ_INT (s_units (&reply), 1);
         record_free (fulfillment_cancel_reply_fields, &reply);
-        CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), i == 0 ? 1 : 0);
+        CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), i == 0 ? 1 : 0);
         ffhost_load (s_svc, ids[0], &f);
         CHECK_EQ_INT (fulfilment_line_open (&f.lines[0]), 1);
         fulfilment_free (&f);

@@ -52,7 +52,7 @@ test_one_per_location (void)
                   0);
     char ids[4][UUID_STR_LEN + 1];
     CHECK_EQ_INT (ffhost_fulfilments (s_svc, ORDER_1, ids, 4), 2);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.order.created"), 2);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.order.created"), 2);
     fulfilment_t a, b;
     ffhost_load (s_svc, ids[0], &a);
     ffhost_load (s_svc, ids[1], &b);
@@ -79,7 +79,7 @@ test_one_per_location (void)
                             "\"reservations\":[{\"location\":\"WH-9\",\"quantity\":1}]}"),
                   0);
     CHECK_EQ_INT (ffhost_fulfilments (s_svc, ORDER_1, ids, 4), 2);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
 }
 
 static void
@@ -98,7 +98,7 @@ test_backorder_fill (void)
     uint64_t mark = outbox_mark (service_outbox (s_svc));
     CHECK_EQ_INT (ffhost_fill (s_svc, fill, 7), 0);
     CHECK_EQ_INT (ffhost_fulfilments (s_svc, ORDER_2, ids, 4), 2);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.order.created"), 2);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.order.created"), 2);
     fulfilment_t f;
     ffhost_load (s_svc, ids[1], &f);
     CHECK_STR (f.location, "WH-3");
@@ -128,7 +128,7 @@ test_cancelled_before_acceptance (void)
                   0);
     char ids[4][UUID_STR_LEN + 1];
     CHECK_EQ_INT (ffhost_fulfilments (s_svc, ORDER_3, ids, 4), 0);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
     //  nor does a fill of it
     CHECK_EQ_INT (ffhost_fill (s_svc, "{\"order_id\":\"" ORDER_3 "\",\"line\":0,\"sku\":\"TEE\",\"quantity\":1,"
                                "\"allocations\":[{\"location\":\"WH-1\",\"quantity\":1}],\"outstanding\":0}", 9),

@@ -75,7 +75,7 @@ s_expect_refused (const char *fields, int code, const char *field)
     ffhost_load (s_svc, s_id, &now);
     CHECK_EQ_INT (now.history_count, before.history_count);
     CHECK_STR (now.status, before.status);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
     fulfilment_free (&now);
     fulfilment_free (&before);
     fulfilment_free (&after);
@@ -145,10 +145,10 @@ test_forward_with_short_pick (void)
     CHECK_EQ_INT (f.lines[1].delivered, 0);
     CHECK_EQ_INT (f.updated_at, 4000);
     fulfilment_free (&f);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.picked"), 1);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.packed"), 1);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.delivered"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.picked"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.packed"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.delivered"), 1);
 }
 
 static void
@@ -169,7 +169,7 @@ test_duplicates_and_late_ones (void)
     s_expect ("\"event_id\":\"m-x\",\"type\":\"exception\",\"reason\":\"delayed\",\"occurred_at\":3500", 0, MILESTONE_KEPT,
               &f);
     fulfilment_free (&f);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, NULL), 0);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), 0);
     ffhost_load (s_svc, s_id, &f);
     const char *order[] = {"m-0", "m-1", "m-2", "m-3", "m-x", "m-5"};
     CHECK_EQ_INT (f.history_count, 6);
@@ -197,12 +197,12 @@ test_delivered_before_shipped (void)
     CHECK_EQ_INT (f.lines[0].shortfall, 3);
     CHECK_STR (f.reason, "short_pick");
     fulfilment_free (&f);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.delivered"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.delivered"), 1);
     s_expect ("\"event_id\":\"d-2\",\"type\":\"shipped\",\"occurred_at\":8000", 0, MILESTONE_KEPT, &f);
     CHECK_EQ_INT (f.lines[0].shipped, 0);
     fulfilment_free (&f);
-    CHECK_EQ_INT (ffhost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, "fulfillment.shipment.shipped"), 1);
 }
 
 static void

@@ -99,8 +99,8 @@ test_resellable_and_damaged (void)
     CHECK_EQ_INT (entry.quantity_delta, 2);
 
     inventory_stock_moved_event_t moved[2] = {0};
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.moved", inventory_stock_moved_event_fields,
-                                        moved, sizeof moved[0], 2),
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved",
+                                                 inventory_stock_moved_event_fields, moved, sizeof moved[0], 2),
                   2);
     CHECK_STR (moved[0].type, "return");
     CHECK_STR (moved[0].movement_id, "RCPT-1#1");
@@ -122,7 +122,7 @@ test_resellable_and_damaged (void)
     CHECK_STOCK ("TEE", "WH-1", 8, 0, 0);
     CHECK_STOCK ("MUG", "WH-1", 4, 0, 2);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "TEE", "WH-1", 0, NULL), (int) tees + 1);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.moved", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved", NULL, NULL, 0, 0), 0);
 
     //  a SKU new at the location, at a location inventory did not know
     restock_line_t cap[] = {{"CAP", 1, false, "wrong_item"}};
@@ -131,8 +131,8 @@ test_resellable_and_damaged (void)
     CHECK_EQ_INT (s_apply (&in, &out), 0);
     CHECK_STOCK ("CAP", "STORE-9", 1, 0, 0);
     inventory_stock_moved_event_t created = {0};
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.moved", inventory_stock_moved_event_fields,
-                                        &created, sizeof created, 1),
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved",
+                                                 inventory_stock_moved_event_fields, &created, sizeof created, 1),
                   1);
     CHECK (created.location_created);
     record_free (inventory_stock_moved_event_fields, &created);
@@ -155,14 +155,14 @@ test_fills_backorders (void)
     restock_t in = s_receipt ("RCPT-3", "WH-1", damaged, 1);
     CHECK_EQ_INT (s_apply (&in, NULL), 0);
     CHECK_STOCK ("HAT", "WH-1", 1, 0, 1);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 0);
 
     //  a resellable one is: the order waiting takes it
     restock_line_t resellable[] = {{"HAT", 1, false, "other"}};
     in = s_receipt ("RCPT-4", "WH-1", resellable, 1);
     CHECK_EQ_INT (s_apply (&in, NULL), 0);
     CHECK_STOCK ("HAT", "WH-1", 2, 1, 1);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
     reservation_t filled = invhost_order (s_svc, b.request.order_id);
     CHECK_EQ_INT (reservation_held_at (&filled, 0, "WH-1"), 1);
     CHECK_EQ_INT (filled.lines[0].backordered, 1);
@@ -242,7 +242,7 @@ test_refused_changes_nothing (void)
 
     CHECK_STOCK ("BAG", "WH-1", 8, 0, 0);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "BAG", "WH-1", 0, NULL), (int) entries);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.moved", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved", NULL, NULL, 0, 0), 0);
 }
 
 //  ---------------------------------------------------------------------

@@ -162,14 +162,14 @@ test_shipped_once (void)
     CHECK_STR (entry.movement_id, ff1.text);
     CHECK_EQ_INT (entry.occurred_at, 1700000000000);
     inventory_settled_event_t shipped = {0};
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", inventory_settled_event_fields,
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", inventory_settled_event_fields,
                                         &shipped, sizeof shipped, 1),
                   1);
     CHECK_STR (shipped.order_id, order.text);
     CHECK_STR (shipped.fulfillment_id, ff1.text);
     CHECK (shipped.lines_count == 1 && shipped.lines[0].shipped == 3 && shipped.lines[0].released == 0);
     record_free (inventory_settled_event_fields, &shipped);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.committed", NULL, NULL, 0, 0), 1);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.committed", NULL, NULL, 0, 0), 1);
     CHECK_SETTLED (&order, 0, "WH-1", "3/0 held 0 committed");
     CHECK_SETTLED (&order, 1, "WH-2", "0/0 held 4 committed");
 
@@ -180,7 +180,7 @@ test_shipped_once (void)
     CHECK (out.duplicate && !out.changed);
     CHECK_STOCK ("TEE", "WH-1", 7, 0);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "TEE", "WH-1", 0, &entry), (int) before + 1);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
 
     //  the MUG fulfilment is a short pick: 3 leave, the 4th is released,
     //  on hand keeps it
@@ -249,7 +249,7 @@ test_refused_changes_nothing (void)
 
     CHECK_STOCK ("CAP", "WH-1", 5, 2);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "CAP", "WH-1", 0, NULL), (int) entries);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.shipped", NULL, NULL, 0, 0), 0);
     CHECK_SETTLED (&live, 0, "WH-1", "0/0 held 2 held");
 
     //  the live order's own shipment still applies
@@ -280,7 +280,7 @@ test_cancelled_lines (void)
     CHECK_STOCK ("SOCK", "WH-1", 10, 3);
     CHECK_EQ_INT ((int) invhost_ledger (s_svc, "SOCK", "WH-1", 0, NULL), (int) entries);
     inventory_settled_event_t reduced = {0};
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.reduced", inventory_settled_event_fields,
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.reduced", inventory_settled_event_fields,
                                         &reduced, sizeof reduced, 1),
                   1);
     CHECK (!reduced.fulfillment_id[0] && reduced.lines_count == 1 && reduced.lines[0].released == 2);
@@ -300,7 +300,7 @@ test_cancelled_lines (void)
     CHECK_EQ_INT (s_apply_lines (&order, NULL, cancel, 1, &out), 0);
     CHECK (!out.changed);
     CHECK_STOCK ("SOCK", "WH-1", 7, 0);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.reservation.reduced", NULL, NULL, 0, 0), 0);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.reservation.reduced", NULL, NULL, 0, 0), 0);
     record_free (reservation_fields, &a.record);
 
     //  a whole cancel after a partial one gives back only the rest
@@ -333,7 +333,7 @@ test_short_pick_fills_backorders (void)
     shipment_line_t pick[] = {{0, "HAT", "WH-1", 2, 1}};
     CHECK_EQ_INT (s_apply_lines (&order, &ff, pick, 1, NULL), 0);
     CHECK_STOCK ("HAT", "WH-1", 1, 1);
-    CHECK_EQ_INT ((int) invhost_events (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.backorder.filled", NULL, NULL, 0, 0), 1);
     reservation_t filled = invhost_order (s_svc, b.request.order_id);
     CHECK_EQ_INT (reservation_held_at (&filled, 0, "WH-1"), 1);
     CHECK_EQ_INT (filled.lines[0].backordered, 1);

@@ -94,7 +94,7 @@ s_answer (bool ok, int err)
     msgpack_unpacked unpacked;
     proto_error_t perr;
     CHECK_EQ_INT (envelope_decode (buf.data, buf.size, &unpacked, &decoded, &perr), 0);
-    int rc = orders_cancel_answer (0, &decoded);
+    int rc = rpc_client_answer (0, &decoded);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buf);
     return rc;
@@ -108,9 +108,9 @@ test_answer (void)
     CHECK_EQ_INT (s_answer (false, RM_EBUSY), RM_EBUSY);
     CHECK_EQ_INT (s_answer (false, RM_EINVAL), RM_EINVAL);
     //  no answer at all: unavailable, or timed out
-    CHECK_EQ_INT (orders_cancel_answer (RM_ETIMEOUT, NULL), RM_ETIMEOUT);
-    CHECK_EQ_INT (orders_cancel_answer (RM_EUNAVAIL, NULL), RM_EUNAVAIL);
-    CHECK_EQ_INT (orders_cancel_answer (RM_EPROTO, NULL), RM_EUNAVAIL);
+    CHECK_EQ_INT (rpc_client_answer (RM_ETIMEOUT, NULL), RM_ETIMEOUT);
+    CHECK_EQ_INT (rpc_client_answer (RM_EUNAVAIL, NULL), RM_EUNAVAIL);
+    CHECK_EQ_INT (rpc_client_answer (RM_EPROTO, NULL), RM_EUNAVAIL);
 }
 
 //  A fulfilment's part of fulfillment's answer: units of one line.

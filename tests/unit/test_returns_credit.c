@@ -15,9 +15,9 @@
 
 //  A return of 3 TEE over order lines 0 (2) and 2 (1), received as given.
 static void
-s_return (returns_return_t *ret, int64_t received0, int64_t received2)
+s_return (retrec_t *ret, int64_t received0, int64_t received2)
 {
-    *ret = (returns_return_t) {.authorized_at = 1000, .expires_at = 50000, .has_expires_at = true};
+    *ret = (retrec_t) {.authorized_at = 1000, .expires_at = 50000, .has_expires_at = true};
     text_copy (ret->return_id, sizeof ret->return_id, "R-1");
     text_copy (ret->order_id, sizeof ret->order_id, S_ORDER);
     text_copy (ret->currency, sizeof ret->currency, "EUR");
@@ -33,7 +33,7 @@ s_return (returns_return_t *ret, int64_t received0, int64_t received2)
 
 //  A receipt of q TEE on order line `line`.
 static void
-s_receipt (returns_return_t *ret, const char *id, int64_t line, int64_t q)
+s_receipt (retrec_t *ret, const char *id, int64_t line, int64_t q)
 {
     returns_receipt_t *at = (returns_receipt_t *) record_push (&ret->receipts, &ret->receipts_count, sizeof *at);
     CHECK (at != NULL);
@@ -58,7 +58,7 @@ s_memo (orders_credit_memo_t *memo, const char *receipt_id, const char *number, 
 static void
 test_partial_then_rest (void)
 {
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret, 2, 0);
     s_receipt (&ret, "RC-1", 0, 2);
     orders_credit_memo_t memo;
@@ -87,13 +87,13 @@ test_partial_then_rest (void)
     CHECK_EQ_INT (ret.refunded_at, 5000);
     CHECK_EQ_INT (ret.closed_at, 9000);
     CHECK_EQ_INT (ret.lines[1].refunded, 1);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 static void
 test_waiting_and_refused (void)
 {
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret, 2, 1);
     s_receipt (&ret, "RC-1", 0, 2);
     s_receipt (&ret, "RC-2", 2, 1);
@@ -115,14 +115,14 @@ test_waiting_and_refused (void)
     s_memo (&memo, "RC-1", "CM-EUR-000005", 60000);
     CHECK_EQ_INT (credit_apply (&ret, &memo, 60000, &result), 0);
     CHECK (result.closed);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 static void
 test_expired_short (void)
 {
     //  one of three units came; its memo arrives after the return's expiry: closed
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret, 1, 0);
     s_receipt (&ret, "RC-1", 0, 1);
     orders_credit_memo_t memo;
@@ -131,18 +131,18 @@ test_expired_short (void)
     CHECK_EQ_INT (credit_apply (&ret, &memo, 60000, &result), 0);
     CHECK (result.refunded && result.closed);
     CHECK_STR (ret.status, "closed");
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 static void
 test_expiry (void)
 {
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret, 0, 0);
     CHECK_EQ_INT (expiry_decide (&ret, 60000), EXPIRY_EXPIRED);
     CHECK_STR (ret.status, "expired");
     CHECK_EQ_INT (expiry_decide (&ret, 60000), EXPIRY_NONE);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
     //  waiting for a refund: left to the credit memo
     s_return (&ret, 1, 0);
     s_receipt (&ret, "RC-1", 0, 1);
@@ -159,7 +159,7 @@ test_expiry (void)
         text_copy (ret.status, sizeof ret.status, rest[i]);
         CHECK_EQ_INT (expiry_decide (&ret, 60000), EXPIRY_NONE);
     }
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 int

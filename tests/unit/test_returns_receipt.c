@@ -12,9 +12,9 @@
 //  A return authorized for 2 TEE (order line 0, no_longer_needed at 1999),
 //  1 TEE (order line 3, damaged at 1999) and 1 CAP (order line 1, other at 500).
 static void
-s_return (returns_return_t *ret)
+s_return (retrec_t *ret)
 {
-    *ret = (returns_return_t) {0};
+    *ret = (retrec_t) {0};
     text_copy (ret->return_id, sizeof ret->return_id, "R-1");
     text_copy (ret->status, sizeof ret->status, "authorized");
     text_copy (ret->currency, sizeof ret->currency, "USD");
@@ -54,7 +54,7 @@ s_request (returns_receive_request_t *in, const char *receipt_id, size_t n, cons
 static void
 test_refusals (void)
 {
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret);
     returns_receive_request_t in;
     char field[64], message[256];
@@ -82,7 +82,7 @@ test_refusals (void)
     text_copy (ret.status, sizeof ret.status, "refunded");
     CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), 0);
     record_free (returns_receive_request_fields, &in);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 static void
@@ -90,7 +90,7 @@ test_allocation (void)
 {
     refund_fees_t fees;
     CHECK_EQ_INT (refund_fees_parse ("no_longer_needed=1500,other=500", &fees), 0);
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret);
     returns_receive_request_t in;
     char field[64], message[256];
@@ -142,14 +142,14 @@ test_allocation (void)
     CHECK_EQ_INT (ret.receipts_count, 2);
     record_free (returns_received_receipt_fields, &out);
     record_free (returns_receive_request_fields, &in);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 static void
 test_overflow (void)
 {
     refund_fees_t fees = {{0}};
-    returns_return_t ret;
+    retrec_t ret;
     s_return (&ret);
     ret.refund_total = INT64_MAX - 10;
     returns_receive_request_t in;
@@ -158,7 +158,7 @@ test_overflow (void)
     CHECK_EQ_INT (receipt_apply (&fees, &ret, &in, 1, &out), RM_EINVAL);
     record_free (returns_received_receipt_fields, &out);
     record_free (returns_receive_request_fields, &in);
-    record_free (returns_return_fields, &ret);
+    retrec_free (&ret);
 }
 
 int

@@ -1,7 +1,8 @@
 //  What returns reports in sys.health: returns per status as they move,
 //  and the resolution time (authorization to first refund) as nearest-rank
 //  percentiles overall, per reason (a return with two lines of one reason
-//  counted once) and per return location; a move from a status with no
+//  counted once; a line nothing was refunded of not at all) and per
+//  return location; a move from a status with no
 //  returns is refused. The store is a real returns store in the test's
 //  process (loophost.h).
 #include "err.h"
@@ -14,17 +15,18 @@
 static service_t *s_svc;
 
 static void
-s_return (returns_return_t *ret, int i)
+s_return (retrec_t *ret, int i)
 {
-    *ret = (returns_return_t) {.authorized_at = 1000000, .refunded_at = 1000000 + (int64_t) ((i * 37) % 100 + 1) * 1000,
+    *ret = (retrec_t) {.authorized_at = 1000000, .refunded_at = 1000000 + (int64_t) ((i * 37) % 100 + 1) * 1000,
                                .has_refunded_at = true};
     snprintf (ret->return_id, sizeof ret->return_id, "R-%03d", i);
     text_copy (ret->return_location, sizeof ret->return_location, i % 2 ? "STORE-B" : "STORE-A");
-    const char *reasons[] = {"damaged", i % 4 == 0 ? "damaged" : "other"};
-    for (size_t k = 0; k < 2; k++) {
+    const char *reasons[] = {"damaged", i % 4 == 0 ? "damaged" : "other", "wrong_item"};
+    for (size_t k = 0; k < 3; k++) {
         returns_line_t *at = (returns_line_t *) record_push (&ret->lines, &ret->lines_count, sizeof *at);
         CHECK (at != NULL);
         text_copy (at->reason, sizeof at->reason, reasons[k]);
+        at->refunded = k < 2;
     }
 }
 
@@ -36,10 +38,10 @@ s_fill (MDB_txn *txn, void *arg)
     int rc = 0;
     //  100 returns resolved after 1..100 s, in no order
     for (int i = 0; rc == 0 && i < 100; i++) {
-        returns_return_t ret;
+        retrec_t ret;
         s_return (&ret, i);
         rc = rtstats_resolved (txn, &dbs, &ret);
-        record_free (returns_return_fields, &ret);
+        retrec_free (&ret);
     }
     //  three returns: authorized, one received and refunded, one rejected
     for (int i = 0; rc == 0 && i < 3; i++)

@@ -1,6 +1,7 @@
 //  Integration: pricing, inventory and orders as real processes on
-//  loopback, driven over ZeroMQ. Covers acceptance, idempotency, every
-//  rejection leaving nothing reserved, a peer that is down, and restarts.
+//  loopback, driven over ZeroMQ. Covers acceptance, idempotency, what of
+//  an order may be returned, every rejection leaving nothing reserved, a
+//  peer that is down, and restarts.
 #include "clock.h"
 #include "err.h"
 #include "harness.h"
@@ -67,6 +68,49 @@ test_accept_and_repeat (void)
     json_decref (got);
     json_decref (found);
     json_decref (missing);
+}
+
+//  What of SF-1 may come back (nothing shipped yet), found either way,
+//  and its credit memos (none); what returns may ask wrongly
+static void
+test_returnable (void)
+{
+    json_t *found = itest_call (orders, "orders.returnable", true,
+                                "{\"channel\":\"SalesForce\",\"external_id\":\"SF-1\"}");
+    CHECK_STR (itest_str (found, "external_id"), "SF-1");
+    CHECK_STR (itest_str (found, "currency"), "USD");
+    json_t *line = json_array_get (json_object_get (found, "lines"), 0);
+    CHECK_STR (itest_str (line, "sku"), "TEE");
+    CHECK_EQ_INT (itest_int (line, "quantity"), 12);
+    CHECK_EQ_INT (itest_int (line, "unit_price"), 1999);
+    CHECK_EQ_INT (itest_int (line, "shipped"), 0);
+    CHECK_EQ_INT (itest_int (line, "returned"), 0);
+    CHECK (json_object_get (line, "shipped_at") == NULL);
+    char body[128];
+    snprintf (body, sizeof body, "{\"order_id\":\"%s\"}", itest_str (found, "order_id"));
+    json_t *by_id = itest_call (orders, "orders.returnable", true, body);
+    CHECK_STR (itest_str (by_id, "channel"), "salesforce");
+    CHECK_EQ_INT (json_array_size (json_object_get (by_id, "lines")), 2);
+    json_t *memos = itest_call (orders, "orders.credit_memos", true, body);
+    CHECK_EQ_INT (json_array_size (json_object_get (memos, "items")), 0);
+    json_t *neither = itest_call (orders, "orders.returnable", false, "{\"channel\":\"salesforce\"}");
+    CHECK_STR (itest_str (neither, "code"), "invalid");
+    CHECK_STR (itest_str (neither, "field"), "/external_id");
+    json_t *none = itest_call (orders, "orders.returnable", false, "{}");
+    CHECK_STR (itest_str (none, "field"), "/order_id");
+    json_t *unknown = itest_call (orders, "orders.returnable", false,
+                                  "{\"order_id\":\"01890a5d-ac96-774b-bcce-b302099a8057\"}");
+    CHECK_STR (itest_str (unknown, "code"), "not_found");
+    json_t *no_memos = itest_call (orders, "orders.credit_memos", false,
+                                   "{\"order_id\":\"01890a5d-ac96-774b-bcce-b302099a8057\"}");
+    CHECK_STR (itest_str (no_memos, "code"), "not_found");
+    json_decref (found);
+    json_decref (by_id);
+    json_decref (memos);
+    json_decref (neither);
+    json_decref (none);
+    json_decref (unknown);
+    json_decref (no_memos);
 }
 
 static void
@@ -270,6 +314,7 @@ main (void)
     CHECK_EQ_INT (rpc_client_new (mesh.orders_rpc, 1000, &orders), 0);
     s_seed ();
     test_accept_and_repeat ();
+    test_returnable ();
     test_idempotency_key ();
     test_rejections_reserve_nothing ();
     test_inventory_down ();

@@ -209,3 +209,10 @@ invhost_release (service_t *svc, const uint8_t order_id[16])
     CHECK_EQ_INT (service_write (svc, s_release_write, &a), 0);
     return a.released;
 }
+
+size_t
+invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
+                size_t size, size_t max)
+{
+    return loophost_events_decoded (svc, after, type, fields, records, size, max);
+}

@@ -55,6 +55,10 @@ reservation_t invhost_order (service_t *svc, const uint8_t id[16]);
 //  cancel). Returns whether it was live (held or committed) before.
 bool invhost_release (service_t *svc, const uint8_t order_id[16]);
 
+//  loophost_events_decoded (loophost.h).
+size_t invhost_events (service_t *svc, uint64_t after, const char *type, const field_spec_t *fields, void *records,
+                       size_t size, size_t max);
+
 //  A stock movement (to: NULL but for a transfer) and its inventory.movement body.
 typedef struct {
     const char *id, *type, *sku, *location, *to;

@@ -83,7 +83,7 @@ s_is (const inventory_backorder_t *backorder, const uint8_t id[16], int64_t outs
 static size_t
 s_fills_since (uint64_t after, inventory_backorder_filled_t *fills, size_t max)
 {
-    return loophost_events_decoded (s_svc, after, "inventory.backorder.filled", inventory_backorder_filled_fields, fills,
+    return invhost_events (s_svc, after, "inventory.backorder.filled", inventory_backorder_filled_fields, fills,
                            sizeof *fills, max);
 }
 

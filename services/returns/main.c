@@ -25,16 +25,13 @@ static const service_option_t s_options[] = {
     {NULL, NULL, NULL},
 };
 
-static retopts_t s_opts;
-
 static int
 s_start (service_t *svc)
 {
-    int rc = retopts_configure (&s_opts, service_config (svc));
-    if (rc == 0) {
-        service_set_state (svc, &s_opts);
-        receipt_configure (&s_opts.fees);
-    }
+    static retopts_t opts;
+    int rc = retopts_configure (&opts, service_config (svc));
+    if (rc == 0)
+        service_set_state (svc, &opts);
     return rc;
 }
 

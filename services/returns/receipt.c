@@ -2,7 +2,7 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
-#include "mp.h"
+#include "retopts.h"
 #include "retrec.h"
 #include "rtstats.h"
 #include "storeval.h"
@@ -14,8 +14,6 @@
 //  The return's fields inside returns.return.received.
 static RECORD_FIELDS_OF (s_return_in_event, RETURNS_RETURN_FIELDS, returns_received_event_t)
 
-//  --restocking-fee (retopts.h), set once at start
-static refund_fees_t s_fees;
 
 //  Units of sku the return authorized and has received, over its lines.
 static void
@@ -154,12 +152,6 @@ receipt_apply (const refund_fees_t *fees, retrec_t *ret, const returns_receive_r
     return 0;
 }
 
-void
-receipt_configure (const refund_fees_t *fees)
-{
-    s_fees = *fees;
-}
-
 #define S_RECEIPT_KEY_MAX (RETSTORE_ID_MAX + 1 + 128)
 
 //  Whether the receipt was applied: 1 with this digest, 0 never,
@@ -270,7 +262,7 @@ receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in
     char was[sizeof out->ret.status];
     text_copy (was, sizeof was, out->ret.status);
     returns_received_receipt_t receipt;
-    rc = receipt_apply (&s_fees, &out->ret, in, now, &receipt);
+    rc = receipt_apply (&((const retopts_t *) service_state (svc))->fees, &out->ret, in, now, &receipt);
     if (rc == RM_EINVAL)
         snprintf (out->message, sizeof out->message, "the refund of receipt %s does not fit in an amount",
                   in->receipt_id);
@@ -339,15 +331,12 @@ static void
 s_located (void *arg, int err, const envelope_t *reply)
 {
     s_receive_t *ctx = (s_receive_t *) arg;
-    char code[32] = "";
-    if (err == 0 && !reply->ok)
-        mp_get_str (&reply->body, "code", code, sizeof code);
-    int rc = err != 0 ? RM_EUNAVAIL : reply->ok ? 0 : rm_errcode (code);
+    int rc = rpc_client_answer (err, reply);
     if (rc == RM_ENOTFOUND)
         request_reply_error (ctx->req, rc, "/location", "no location %s", ctx->in.location);
     else if (rc != 0)
         request_reply_error (ctx->req, RM_EUNAVAIL, NULL, "inventory %s; return %s received nothing",
-                             err == RM_ETIMEOUT ? "did not answer in time" : "cannot check the location",
+                             rc == RM_ETIMEOUT ? "did not answer in time" : "cannot check the location",
                              ctx->in.return_id);
     else
         s_answer (ctx, service_write (ctx->svc, s_write, ctx));

@@ -37,10 +37,6 @@ int receipt_check (const retrec_t *ret, const returns_receive_request_t *in, cha
 int receipt_apply (const refund_fees_t *fees, retrec_t *ret, const returns_receive_request_t *in, int64_t now,
                    returns_received_receipt_t *out);
 
-//  The fees receipts are priced with from now on (--restocking-fee,
-//  retopts.h; none until this is called).
-void receipt_configure (const refund_fees_t *fees);
-
 //  What receipt_write did: applied false for a receipt_id seen before with
 //  this body; ret the return as it stands (retrec_free (&out->ret) after);
 //  on a refusal field and message.
@@ -51,7 +47,8 @@ typedef struct {
     char message[512];
 } receipt_outcome_t;
 
-//  Applies a receipt whose location exists, inside txn (a service_write):
+//  Applies a receipt whose location exists, inside txn (a service_write),
+//  priced with the fees of the service's state (a retopts_t):
 //  stores the return, the receipt_id with digest (SHA-256 of the request
 //  body) and queues returns.return.received. Returns 0 (also for a
 //  replay); RM_ENOTFOUND for an unknown return; RM_ECONFLICT for a

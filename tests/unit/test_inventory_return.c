@@ -99,8 +99,8 @@ test_resellable_and_damaged (void)
     CHECK_EQ_INT (entry.quantity_delta, 2);
 
     inventory_stock_moved_event_t moved[2] = {0};
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved", inventory_stock_moved_event_fields,
-                                        moved, sizeof moved[0], 2),
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved",
+                                                 inventory_stock_moved_event_fields, moved, sizeof moved[0], 2),
                   2);
     CHECK_STR (moved[0].type, "return");
     CHECK_STR (moved[0].movement_id, "RCPT-1#1");
@@ -131,8 +131,8 @@ test_resellable_and_damaged (void)
     CHECK_EQ_INT (s_apply (&in, &out), 0);
     CHECK_STOCK ("CAP", "STORE-9", 1, 0, 0);
     inventory_stock_moved_event_t created = {0};
-    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved", inventory_stock_moved_event_fields,
-                                        &created, sizeof created, 1),
+    CHECK_EQ_INT ((int) loophost_events_decoded (s_svc, mark, "inventory.stock.moved",
+                                                 inventory_stock_moved_event_fields, &created, sizeof created, 1),
                   1);
     CHECK (created.location_created);
     record_free (inventory_stock_moved_event_fields, &created);

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "receipt.h"
 #include "rethost.h"
+#include "retopts.h"
 #include "rtstats.h"
 #include "text.h"
 #include <string.h>
@@ -126,9 +127,9 @@ s_counts (void)
 static void
 test_flow (void)
 {
-    refund_fees_t fees;
-    CHECK_EQ_INT (refund_fees_parse ("no_longer_needed=1500", &fees), 0);
-    receipt_configure (&fees);
+    static retopts_t opts;
+    CHECK_EQ_INT (refund_fees_parse ("no_longer_needed=1500", &opts.fees), 0);
+    service_set_state (s_svc, &opts);
     s_new_t a = {"R-A", 5000}, b = {"R-B", 50000};
     CHECK_EQ_INT (service_write (s_svc, s_create, &a), 0);
     CHECK_EQ_INT (service_write (s_svc, s_create, &b), 0);

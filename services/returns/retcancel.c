@@ -30,8 +30,6 @@ retcancel_apply (service_t *svc, MDB_txn *txn, const returns_cancel_request_t *i
         rc = rtstats_status (txn, &dbs, "authorized", out->status);
     if (rc == 0)
         rc = retrec_save (txn, &dbs, out);
-    if (rc == 0)
-        rc = rtstats_status (txn, &dbs, "authorized", "cancelled");
     if (rc == 0) {
         retrec_emit (svc, out, "returns.return.cancelled", cid, caller);
         out->changed = true;

@@ -22,11 +22,8 @@ s_get (harness_mesh_t *m, const char *path)
     return json;
 }
 
-typedef bool (s_done_fn) (const json_t *answer, const void *arg);
-
-//  GETs path until done says so or the wait runs out; the last answer.
-static json_t *
-s_poll (harness_mesh_t *m, const char *path, s_done_fn *done, const void *arg)
+json_t *
+ffhttp_poll (harness_mesh_t *m, const char *path, ffhttp_done_fn *done, const void *arg)
 {
     json_t *last = NULL;
     for (int64_t until = clock_mono_ms () + FFHTTP_WAIT_MS;; s_nap ()) {
@@ -57,18 +54,24 @@ json_t *
 ffhttp_wait_count (harness_mesh_t *m, const char *path, const char *key, size_t count)
 {
     s_count_t c = {key, count};
-    return s_poll (m, path, s_has_count, &c);
+    return ffhttp_poll (m, path, s_has_count, &c);
+}
+
+json_t *
+ffhttp_order_items (harness_mesh_t *m, const char *order_id, const char *what, size_t count)
+{
+    char path[160];
+    snprintf (path, sizeof path, "/v1/orders/%s/%s", order_id, what);
+    json_t *answer = ffhttp_wait_count (m, path, "items", count);
+    json_t *items = json_incref (json_object_get (answer, "items"));
+    json_decref (answer);
+    return items ? items : json_array ();
 }
 
 json_t *
 ffhttp_fulfillments (harness_mesh_t *m, const char *order_id, size_t count)
 {
-    char path[128];
-    snprintf (path, sizeof path, "/v1/orders/%s/fulfillments", order_id);
-    json_t *answer = ffhttp_wait_count (m, path, "items", count);
-    json_t *items = json_incref (json_object_get (answer, "items"));
-    json_decref (answer);
-    return items ? items : json_array ();
+    return ffhttp_order_items (m, order_id, "fulfillments", count);
 }
 
 json_t *
@@ -122,7 +125,7 @@ json_t *
 ffhttp_wait_str (harness_mesh_t *m, const char *path, const char *key, const char *value)
 {
     s_str_t s = {key, value};
-    return s_poll (m, path, s_has_str, &s);
+    return ffhttp_poll (m, path, s_has_str, &s);
 }
 
 typedef struct {
@@ -143,7 +146,7 @@ ffhttp_expect_stock (harness_mesh_t *m, const char *sku, int64_t on_hand, int64_
     char path[128];
     snprintf (path, sizeof path, "/v1/availability?sku=%s", sku);
     s_stock_t s = {on_hand, reserved};
-    json_t *answer = s_poll (m, path, s_has_stock, &s);
+    json_t *answer = ffhttp_poll (m, path, s_has_stock, &s);
     const json_t *item = json_array_get (json_object_get (answer, "items"), 0);
     CHECK_EQ_INT (http_json_int (item, "on_hand"), on_hand);
     CHECK_EQ_INT (http_json_int (item, "reserved"), reserved);

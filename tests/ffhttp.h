@@ -15,6 +15,12 @@
 //  the items array (free it; an empty array when none came).
 json_t *ffhttp_fulfillments (harness_mesh_t *m, const char *order_id, size_t count);
 
+//  The items of the order's list what (GET /v1/orders/{order_id}/<what>:
+//  "fulfillments", "invoices", "credit-memos") once there are count of them,
+//  or the last answer's when the wait ran out (free it; an empty array when
+//  none came).
+json_t *ffhttp_order_items (harness_mesh_t *m, const char *order_id, const char *what, size_t count);
+
 //  The fulfilment of items at location (borrowed), or NULL.
 json_t *ffhttp_at (json_t *items, const char *location);
 
@@ -37,6 +43,13 @@ json_t *ffhttp_wait_str (harness_mesh_t *m, const char *path, const char *key, c
 //  Polls the SKU's availability (over its locations) until on hand and
 //  reserved are those, or the wait runs out; checks both then.
 void ffhttp_expect_stock (harness_mesh_t *m, const char *sku, int64_t on_hand, int64_t reserved);
+
+//  Whether a poll's answer is the one awaited.
+typedef bool (ffhttp_done_fn) (const json_t *answer, const void *arg);
+
+//  GETs path until done (answer, arg) says so or the wait runs out;
+//  returns the last answer (free it; an empty object when none came).
+json_t *ffhttp_poll (harness_mesh_t *m, const char *path, ffhttp_done_fn *done, const void *arg);
 
 //  GETs path until its answer's array member key has count items, or the
 //  wait runs out; returns the last answer (free it; an empty object when

@@ -207,23 +207,93 @@ authorize_reply_rejected (request_t *req, const retrec_t *ret)
         record_pack (returns_rejection_fields, &ret->rejection[i], pk);
 }
 
+//  ---- the write ---------------------------------------------------------------
+
+int
+authorize_seen (MDB_txn *txn, const retstore_dbs_t *dbs, authorize_job_t *job)
+{
+    if (job->idem[0]) {
+        MDB_val id;
+        int rc = store_get (txn, dbs->idem_keys, job->idem, strlen (job->idem), &id);
+        if (rc == 0 && id.mv_size <= RETSTORE_ID_MAX) {
+            memcpy (job->return_id, id.mv_data, id.mv_size);
+            job->return_id[id.mv_size] = '\0';
+        }
+        else if (rc != RM_ENOTFOUND)
+            return rc == 0 ? RM_ESTORE : rc;
+    }
+    MDB_val sha;
+    int rc = store_get (txn, dbs->requests, job->return_id, strlen (job->return_id), &sha);
+    if (rc == RM_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    job->replay = true;
+    job->conflict = sha.mv_size != SHA256_LEN || !sha256_equal_ct (sha.mv_data, job->sha, SHA256_LEN);
+    if (job->conflict)
+        return 0;
+    retrec_free (&job->ret);
+    rc = retrec_load (txn, dbs, job->return_id, &job->ret);
+    return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
+}
+
+//  Stores the decided return with what makes a resend find it, and its event.
+static int
+s_store (MDB_txn *txn, const retstore_dbs_t *dbs, authorize_job_t *job)
+{
+    size_t id_len = strlen (job->return_id);
+    int rc = retrec_create (txn, dbs, &job->ret);
+    if (rc == 0)
+        rc = rtstats_status (txn, dbs, NULL, job->ret.status);
+    if (rc == 0)
+        rc = store_put (txn, dbs->requests, job->return_id, id_len, job->sha, SHA256_LEN, 0);
+    if (rc == 0 && job->idem[0])
+        rc = store_put (txn, dbs->idem_keys, job->idem, strlen (job->idem), job->return_id, id_len, 0);
+    if (rc == 0 && job->decision == 0) {
+        uint8_t key[RETSTORE_EXPIRY_KEY_MAX];
+        size_t klen = retstore_expiry_key (job->ret.expires_at, job->return_id, key);
+        rc = store_put (txn, dbs->expiry, key, klen, "", 0, 0);
+    }
+    if (rc == 0)
+        retrec_emit (job->svc, &job->ret, job->decision == 0 ? "returns.return.authorized" : "returns.return.rejected",
+                     job->cid, job->caller);
+    return rc;
+}
+
+int
+authorize_write (MDB_txn *txn, authorize_job_t *job)
+{
+    retstore_dbs_t dbs = retstore_dbs_of (job->svc);
+    //  a request with the same ID may have been decided since this one was checked
+    int rc = authorize_seen (txn, &dbs, job);
+    if (rc != 0 || job->replay)
+        return rc;
+    int64_t *committed = (int64_t *) calloc (CATALOG_MAX_LINES, sizeof *committed);
+    if (!committed)
+        return RM_ENOMEM;
+    rc = retrec_committed (txn, &dbs, job->order->order_id, committed);
+    retrec_free (&job->ret);
+    snprintf (job->ret.return_id, sizeof job->ret.return_id, "%s", job->return_id);
+    if (rc == 0)
+        rc = job->decision = authorize_decide (job->in, job->order, committed, job->opts, job->now, &job->ret);
+    free (committed);
+    if (rc == RM_EINVAL)
+        rc = 0;
+    job->ret.created = true;
+    return rc == 0 ? s_store (txn, &dbs, job) : rc;
+}
+
 //  ---- the handler -----------------------------------------------------------
 
 typedef struct {
-    service_t *svc;
     request_t *req;
-    char cid[ENVELOPE_CID_MAX], caller[ENVELOPE_CALLER_MAX], idem[ENVELOPE_IDEM_MAX];
+    char cid[ENVELOPE_CID_MAX], caller[ENVELOPE_CALLER_MAX];
     returns_authorize_request_t in;
-    char return_id[RETSTORE_ID_MAX + 1];
-    bool keyed;                            //  return_id made here for the Idempotency-Key
-    uint8_t sha[SHA256_LEN];               //  of the request's body
+    orders_returnable_t order;
+    authorize_job_t job;
     int waiting;                           //  answers still to come
     int order_err, location_err;
     char order_message[AUTHORIZE_MESSAGE_MAX];
-    orders_returnable_t order;
-    retrec_t ret;                          //  the outcome: made here, or stored earlier
-    int decision;                          //  authorize_decide's
-    bool replay, conflict;                 //  an earlier request made the return; with another body
 } s_ctx_t;
 
 static void
@@ -231,98 +301,28 @@ s_free (s_ctx_t *ctx)
 {
     record_free (returns_authorize_request_fields, &ctx->in);
     record_free (orders_returnable_fields, &ctx->order);
-    retrec_free (&ctx->ret);
+    retrec_free (&ctx->job.ret);
     free (ctx);
 }
 
+//  The answer to a request the store already knew, or to one decided now.
 static void
-s_reply_record (s_ctx_t *ctx)
+s_reply (s_ctx_t *ctx)
 {
-    if (strcmp (ctx->ret.status, "rejected") == 0)
-        authorize_reply_rejected (ctx->req, &ctx->ret);
-    else
-        record_pack (retrec_authorize_reply_fields, &ctx->ret, request_reply_ok (ctx->req));
-}
-
-//  Whether a request made the return already: fills ctx->replay and
-//  ctx->conflict, and loads it into ctx->ret when the body is the same.
-static int
-s_seen (s_ctx_t *ctx, MDB_txn *txn, const retstore_dbs_t *dbs)
-{
-    if (ctx->keyed) {
-        MDB_val id;
-        int rc = store_get (txn, dbs->idem_keys, ctx->idem, strlen (ctx->idem), &id);
-        if (rc == 0 && id.mv_size <= RETSTORE_ID_MAX) {
-            memcpy (ctx->return_id, id.mv_data, id.mv_size);
-            ctx->return_id[id.mv_size] = '\0';
-        }
-        else if (rc != RM_ENOTFOUND)
-            return rc == 0 ? RM_ESTORE : rc;
-    }
-    MDB_val sha;
-    int rc = store_get (txn, dbs->requests, ctx->return_id, strlen (ctx->return_id), &sha);
-    if (rc == RM_ENOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    ctx->replay = true;
-    ctx->conflict = sha.mv_size != SHA256_LEN || !sha256_equal_ct (sha.mv_data, ctx->sha, SHA256_LEN);
-    if (ctx->conflict)
-        return 0;
-    retrec_free (&ctx->ret);
-    rc = retrec_load (txn, dbs, ctx->return_id, &ctx->ret);
-    return rc == RM_ENOTFOUND ? RM_ESTORE : rc;
-}
-
-static void
-s_reply_replay (s_ctx_t *ctx)
-{
-    if (ctx->conflict)
+    const retrec_t *ret = &ctx->job.ret;
+    if (ctx->job.conflict)
         request_reply_error (ctx->req, RM_ECONFLICT, ctx->in.return_id[0] ? "/return_id" : NULL,
-                             "return %s was requested before with another body", ctx->return_id);
+                             "return %s was requested before with another body", ctx->job.return_id);
+    else if (strcmp (ret->status, "rejected") == 0)
+        authorize_reply_rejected (ctx->req, ret);
     else
-        s_reply_record (ctx);
+        record_pack (retrec_authorize_reply_fields, ret, request_reply_ok (ctx->req));
 }
 
 static int
 s_write (MDB_txn *txn, void *arg)
 {
-    s_ctx_t *ctx = (s_ctx_t *) arg;
-    retstore_dbs_t dbs = retstore_dbs_of (ctx->svc);
-    //  a request with the same ID may have been decided since this one was checked
-    int rc = s_seen (ctx, txn, &dbs);
-    if (rc != 0 || ctx->replay)
-        return rc;
-    int64_t *committed = (int64_t *) calloc (CATALOG_MAX_LINES, sizeof *committed);
-    if (!committed)
-        return RM_ENOMEM;
-    rc = retrec_committed (txn, &dbs, ctx->order.order_id, committed);
-    snprintf (ctx->ret.return_id, sizeof ctx->ret.return_id, "%s", ctx->return_id);
-    const retopts_t *opts = (const retopts_t *) service_state (ctx->svc);
-    if (rc == 0)
-        rc = ctx->decision = authorize_decide (&ctx->in, &ctx->order, committed, opts, clock_now_ms (), &ctx->ret);
-    free (committed);
-    if (rc == RM_EINVAL)
-        rc = 0;
-    ctx->ret.created = true;
-    size_t id_len = strlen (ctx->return_id);
-    if (rc == 0)
-        rc = retrec_create (txn, &dbs, &ctx->ret);
-    if (rc == 0)
-        rc = rtstats_status (txn, &dbs, NULL, ctx->ret.status);
-    if (rc == 0)
-        rc = store_put (txn, dbs.requests, ctx->return_id, id_len, ctx->sha, SHA256_LEN, 0);
-    if (rc == 0 && ctx->keyed)
-        rc = store_put (txn, dbs.idem_keys, ctx->idem, strlen (ctx->idem), ctx->return_id, id_len, 0);
-    if (rc == 0 && ctx->decision == 0) {
-        uint8_t key[RETSTORE_EXPIRY_KEY_MAX];
-        size_t klen = retstore_expiry_key (ctx->ret.expires_at, ctx->return_id, key);
-        rc = store_put (txn, dbs.expiry, key, klen, "", 0, 0);
-    }
-    if (rc == 0)
-        retrec_emit (ctx->svc, &ctx->ret, ctx->decision == 0 ? "returns.return.authorized" : "returns.return.rejected",
-                     ctx->cid, ctx->caller);
-    return rc;
+    return authorize_write (txn, &((s_ctx_t *) arg)->job);
 }
 
 static void
@@ -337,7 +337,7 @@ s_finish (s_ctx_t *ctx)
         request_reply_error (ctx->req, err, "/return_location", "no location %s", ctx->in.return_location);
     else if (err == RM_ETIMEOUT || err == RM_EUNAVAIL)
         request_reply_error (ctx->req, RM_EUNAVAIL, NULL, "%s %s; return %s was not decided", peer,
-                             err == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached", ctx->return_id);
+                             err == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached", ctx->job.return_id);
     else if (err)
         request_reply_error (ctx->req, err, NULL, "%s refused: %s", peer,
                              ctx->order_err && ctx->order_message[0] ? ctx->order_message : rm_strerror (err));
@@ -345,14 +345,17 @@ s_finish (s_ctx_t *ctx)
         s_free (ctx);
         return;
     }
-    int rc = service_write (ctx->svc, s_write, ctx);
+    ctx->job.order = &ctx->order;
+    ctx->job.now = clock_now_ms ();
+    int rc = service_write (ctx->job.svc, s_write, ctx);
     if (rc != 0)
-        request_reply_error (ctx->req, rc, NULL, "return %s was not decided: %s", ctx->return_id, rm_strerror (rc));
-    else if (ctx->replay)
-        s_reply_replay (ctx);
+        request_reply_error (ctx->req, rc, NULL, "return %s was not decided: %s", ctx->job.return_id,
+                             rm_strerror (rc));
     else {
-        log_info (ctx->cid, "return %s of order %s %s", ctx->return_id, ctx->ret.order_id, ctx->ret.status);
-        s_reply_record (ctx);
+        if (!ctx->job.replay)
+            log_info (ctx->cid, "return %s of order %s %s", ctx->job.return_id, ctx->job.ret.order_id,
+                      ctx->job.ret.status);
+        s_reply (ctx);
     }
     s_free (ctx);
 }
@@ -395,8 +398,8 @@ s_call (s_ctx_t *ctx, const char *peer, const char *op, const field_spec_t *fiel
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
     record_pack (fields, body, &pk);
-    int rc = service_call (ctx->svc, peer, op, ctx->cid, NULL, service_call_timeout (ctx->svc), buf.data, buf.size,
-                           fn, ctx);
+    service_t *svc = ctx->job.svc;
+    int rc = service_call (svc, peer, op, ctx->cid, NULL, service_call_timeout (svc), buf.data, buf.size, fn, ctx);
     msgpack_sbuffer_destroy (&buf);
     return rc;
 }
@@ -430,10 +433,12 @@ authorize_handle (service_t *svc, request_t *req)
     s_ctx_t *ctx = (s_ctx_t *) calloc (1, sizeof *ctx);
     if (!ctx)
         return RM_ENOMEM;
-    *ctx = (s_ctx_t) {.svc = svc, .req = req};
+    ctx->req = req;
     snprintf (ctx->cid, sizeof ctx->cid, "%s", request_cid (req));
     snprintf (ctx->caller, sizeof ctx->caller, "%s", request_caller (req));
-    snprintf (ctx->idem, sizeof ctx->idem, "%s", request_idem (req));
+    authorize_job_t *job = &ctx->job;
+    *job = (authorize_job_t) {.svc = svc, .in = &ctx->in, .opts = (const retopts_t *) service_state (svc),
+                              .cid = ctx->cid, .caller = ctx->caller};
     int rc = record_decode (returns_authorize_request_fields, request_body (req), &ctx->in);
     char field[AUTHORIZE_FIELD_MAX] = "", message[AUTHORIZE_MESSAGE_MAX] = "";
     if (rc == 0 && authorize_check (&ctx->in, field, message) != 0) {
@@ -441,18 +446,19 @@ authorize_handle (service_t *svc, request_t *req)
         s_free (ctx);
         return 0;
     }
-    sha256_canonical (request_body (req), ctx->sha);
-    ctx->keyed = !ctx->in.return_id[0] && ctx->idem[0];
+    sha256_canonical (request_body (req), job->sha);
+    if (!ctx->in.return_id[0])
+        snprintf (job->idem, sizeof job->idem, "%s", request_idem (req));
     if (ctx->in.return_id[0])
-        snprintf (ctx->return_id, sizeof ctx->return_id, "%s", ctx->in.return_id);
+        snprintf (job->return_id, sizeof job->return_id, "%s", ctx->in.return_id);
     else
-        uuid_new_str (ctx->return_id);
+        uuid_new_str (job->return_id);
     MDB_txn *txn;
     retstore_dbs_t dbs = retstore_dbs_of (svc);
     if (rc == 0 && (rc = service_read_txn (svc, &txn)) == 0)
-        rc = s_seen (ctx, txn, &dbs);
-    if (rc == 0 && ctx->replay) {
-        s_reply_replay (ctx);
+        rc = authorize_seen (txn, &dbs, job);
+    if (rc == 0 && job->replay) {
+        s_reply (ctx);
         s_free (ctx);
         return 0;
     }

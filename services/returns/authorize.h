@@ -13,6 +13,7 @@
 #include "retopts.h"
 #include "retrec.h"
 #include "service.h"
+#include "sha256.h"
 
 #define AUTHORIZE_FIELD_MAX 64
 #define AUTHORIZE_MESSAGE_MAX 256
@@ -43,6 +44,37 @@ int authorize_decide (const returns_authorize_request_t *in, const orders_return
 //  Packs the reply to a rejected return: RM_EINVAL naming its first failing
 //  field, with one detail {field, code, message} per rejection.
 void authorize_reply_rejected (request_t *req, const retrec_t *ret);
+
+//  One decision: what it is made from, and what came of it.
+typedef struct {
+    service_t *svc;
+    const returns_authorize_request_t *in;
+    const orders_returnable_t *order;      //  orders.returnable's reply (authorize_write only)
+    const retopts_t *opts;
+    char return_id[RETSTORE_ID_MAX + 1];   //  the request's, or one made for it
+    char idem[ENVELOPE_IDEM_MAX];          //  the Idempotency-Key that names the return, "" when none does
+    uint8_t sha[SHA256_LEN];               //  of the request's body
+    int64_t now;
+    const char *cid, *caller;              //  for the event
+    retrec_t ret;                          //  out: the return decided, or stored before
+    int decision;                          //  out: authorize_decide's, when decided here
+    bool replay;                           //  out: a request made it before
+    bool conflict;                         //  out: ... with another body (ret not loaded)
+} authorize_job_t;
+
+//  Whether a request made the return before: the idem key's return_id
+//  (job->return_id then names it), then that return_id's body; sets
+//  replay and conflict, and loads ret when the body is the same. Returns
+//  0, RM_ENOMEM or a store error.
+int authorize_seen (MDB_txn *txn, const retstore_dbs_t *dbs, authorize_job_t *job);
+
+//  In a service_write: authorize_seen again (a resend may have been
+//  decided since), else decides against the units the order's returns hold
+//  in txn and stores the return, its by_order, request and idem entries,
+//  its expiry entry when authorized, its status count, and its event
+//  (returns.return.authorized or .rejected). ret.created is true then.
+//  Returns 0 (decision says which), RM_ENOMEM or a store error.
+int authorize_write (MDB_txn *txn, authorize_job_t *job);
 
 //  The returns.authorize handler; the service's state is its retopts_t.
 int authorize_handle (service_t *svc, request_t *req);

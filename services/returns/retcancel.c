@@ -28,8 +28,6 @@ retcancel_apply (service_t *svc, MDB_txn *txn, const returns_cancel_request_t *i
     rc = store_del (txn, dbs.expiry, key, klen);
     if (rc == 0 || rc == RM_ENOTFOUND)
         rc = retrec_save (txn, &dbs, out);
-    if (rc == 0)
-        rc = rtstats_status (txn, &dbs, "authorized", "cancelled");
     if (rc == 0) {
         retrec_emit (svc, out, "returns.return.cancelled", cid, caller);
         out->changed = true;

@@ -10,8 +10,8 @@
 #include "err.h"
 #include "expiry.h"
 #include "harness.h"
-#include "loophost.h"
 #include "receipt.h"
+#include "rethost.h"
 #include "retopts.h"
 #include "rtstats.h"
 #include "text.h"
@@ -251,14 +251,6 @@ int
 main (int argc, char **argv)
 {
     (void) argc;
-    loophost_t host;
-    static const service_def_t def = {.name = "returns", .dbs = retstore_dbs, .schema_version = RETSTORE_SCHEMA_VERSION};
-    CHECK_EQ_INT (loophost_open (&host, &def), 0);
-    s_svc = host.svc;
-    if (s_svc) {
-        test_flow ();
-        test_expire ();
-    }
-    loophost_close (&host);
-    return harness_report (argv[0]);
+    static void (*const tests[]) (void) = {test_flow, test_expire, NULL};
+    return rethost_main (argv[0], &s_svc, tests);
 }

@@ -7,7 +7,7 @@
 //  process (loophost.h).
 #include "err.h"
 #include "harness.h"
-#include "loophost.h"
+#include "rethost.h"
 #include "rtstats.h"
 #include "text.h"
 #include <string.h>
@@ -117,8 +117,7 @@ static void
 test_empty (void)
 {
     loophost_t host;
-    static const service_def_t def = {.name = "returns", .dbs = retstore_dbs, .schema_version = RETSTORE_SCHEMA_VERSION};
-    CHECK_EQ_INT (loophost_open (&host, &def), 0);
+    CHECK_EQ_INT (loophost_open (&host, &rethost_def), 0);
     MDB_txn *txn;
     retstore_dbs_t dbs = retstore_dbs_of (host.svc);
     CHECK_EQ_INT (service_read_txn (host.svc, &txn), 0);
@@ -137,8 +136,7 @@ main (int argc, char **argv)
 {
     (void) argc;
     loophost_t host;
-    static const service_def_t def = {.name = "returns", .dbs = retstore_dbs, .schema_version = RETSTORE_SCHEMA_VERSION};
-    CHECK_EQ_INT (loophost_open (&host, &def), 0);
+    CHECK_EQ_INT (loophost_open (&host, &rethost_def), 0);
     s_svc = host.svc;
     if (s_svc)
         test_figures ();

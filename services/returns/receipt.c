@@ -220,7 +220,8 @@ s_decide (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_receive_request
 
 //  Queues returns.return.received: the return, the receipt, its figures.
 static int
-s_event (service_t *svc, const retrec_t *ret, returns_received_receipt_t *receipt, const char *cid)
+s_event (service_t *svc, const retrec_t *ret, returns_received_receipt_t *receipt, const char *cid,
+         const char *caller)
 {
     returns_received_event_t event = {0};
     msgpack_sbuffer buf;
@@ -241,7 +242,7 @@ s_event (service_t *svc, const retrec_t *ret, returns_received_receipt_t *receip
     *receipt = (returns_received_receipt_t) {0};
     event.refund_amount = kept->refund_amount;
     event.restocking_fee = kept->restocking_fee;
-    msgpack_packer *pk = rc == 0 ? service_event (svc, "returns.return.received", cid) : NULL;
+    msgpack_packer *pk = rc == 0 ? service_event_for (svc, "returns.return.received", cid, caller) : NULL;
     if (pk)
         record_pack (returns_received_event_fields, &event, pk);
     record_free (returns_received_event_fields, &event);
@@ -250,7 +251,8 @@ s_event (service_t *svc, const retrec_t *ret, returns_received_receipt_t *receip
 
 int
 receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in,
-               const uint8_t digest[SHA256_LEN], int64_t now, const char *cid, receipt_outcome_t *out)
+               const uint8_t digest[SHA256_LEN], int64_t now, const char *cid, const char *caller,
+               receipt_outcome_t *out)
 {
     *out = (receipt_outcome_t) {0};
     retstore_dbs_t dbs = retstore_dbs_of (svc);
@@ -273,7 +275,7 @@ receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in
     if (rc == 0)
         rc = s_mark (txn, &dbs, in, digest);
     if (rc == 0)
-        rc = s_event (svc, &out->ret, &receipt, cid);
+        rc = s_event (svc, &out->ret, &receipt, cid, caller);
     record_free (returns_received_receipt_fields, &receipt);
     out->applied = rc == 0;
     return rc;
@@ -324,7 +326,7 @@ s_write (MDB_txn *txn, void *arg)
     s_receive_t *ctx = (s_receive_t *) arg;
     retrec_free (&ctx->outcome.ret);
     return receipt_write (ctx->svc, txn, &ctx->in, ctx->digest, clock_now_ms (), request_cid (ctx->req),
-                          &ctx->outcome);
+                          request_caller (ctx->req), &ctx->outcome);
 }
 
 static void

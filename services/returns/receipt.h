@@ -50,13 +50,15 @@ typedef struct {
 //  Applies a receipt whose location exists, inside txn (a service_write),
 //  priced with the fees of the service's state (a retopts_t):
 //  stores the return, the receipt_id with digest (SHA-256 of the request
-//  body) and queues returns.return.received. Returns 0 (also for a
+//  body) and queues returns.return.received for cid and caller (the
+//  request's, which a deferred handler keeps). Returns 0 (also for a
 //  replay); RM_ENOTFOUND for an unknown return; RM_ECONFLICT for a
 //  receipt_id seen with another body ("/receipt_id") or a return that takes
 //  no receipt; RM_EINVAL as receipt_check or for an amount that overflows;
 //  or a store error.
 int receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in,
-                   const uint8_t digest[SHA256_LEN], int64_t now, const char *cid, receipt_outcome_t *out);
+                   const uint8_t digest[SHA256_LEN], int64_t now, const char *cid, const char *caller,
+                   receipt_outcome_t *out);
 
 //  Packs returns.receive's reply from an outcome.
 void receipt_reply (receipt_outcome_t *outcome, msgpack_packer *pk);

@@ -76,7 +76,7 @@ s_receive_write (MDB_txn *txn, void *arg)
 {
     s_receive_t *r = (s_receive_t *) arg;
     retrec_free (&r->out.ret);
-    return receipt_write (s_svc, txn, &r->in, r->digest, 2000, "cid-receipt", &r->out);
+    return receipt_write (s_svc, txn, &r->in, r->digest, 2000, "cid-receipt", "key-clerk", &r->out);
 }
 
 //  Receives q TEE under receipt_id, with a digest of the byte fill.

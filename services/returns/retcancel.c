@@ -27,6 +27,8 @@ retcancel_apply (service_t *svc, MDB_txn *txn, const returns_cancel_request_t *i
     snprintf (out->cancel_reason, sizeof out->cancel_reason, "%s", in->reason);
     rc = store_del (txn, dbs.expiry, key, klen);
     if (rc == 0 || rc == RM_ENOTFOUND)
+        rc = rtstats_status (txn, &dbs, "authorized", out->status);
+    if (rc == 0)
         rc = retrec_save (txn, &dbs, out);
     if (rc == 0) {
         retrec_emit (svc, out, "returns.return.cancelled", cid, caller);

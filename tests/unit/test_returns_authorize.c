@@ -2,13 +2,14 @@
 //  replies: allocation over the order lines of a SKU in line order, the
 //  rejections per line (SKU not on the order, nothing delivered, window
 //  passed, more than is left after other returns and earlier lines of the
-//  same request), the basis and window options, the request checks, and
-//  the store's key layouts.
+//  same request), the options (window, basis, expiry, fees), the request
+//  checks, and the store's key layouts.
 #include "authorize.h"
 #include "err.h"
 #include "harness.h"
 #include "retopts.h"
 #include "retstore.h"
+#include "service.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,49 @@ test_window_option (void)
         CHECK_EQ_INT (retopts_window_parse (bad[i], &opts), RM_EINVAL);
 }
 
+//  The options as the service reads them at start, defaults first.
+static void
+test_configure (void)
+{
+    static const service_option_t options[] = {RETOPTS_OPTIONS, {NULL, NULL, NULL}};
+    config_t *cfg = NULL;
+    CHECK_EQ_INT (config_new ("returns", "", &cfg), 0);
+    if (!cfg)
+        return;
+    for (const service_option_t *o = options; o->name; o++)
+        config_define (cfg, o->name, o->def, o->help);
+    retopts_t opts;
+    CHECK_EQ_INT (retopts_configure (&opts, cfg), 0);
+    CHECK_EQ_INT (opts.window_days, 30);
+    CHECK (!opts.basis_shipped);
+    CHECK_EQ_INT (opts.expiry_ms, 30 * DAY_MS);
+    CHECK_EQ_INT (refund_fee_bp (&opts.fees, "other"), 0);
+    config_set (cfg, "return-basis", "shipped");
+    config_set (cfg, "return-expiry", "2s");
+    config_set (cfg, "restocking-fee", "other=500");
+    config_set (cfg, "return-window", "14,store=60");
+    CHECK_EQ_INT (retopts_configure (&opts, cfg), 0);
+    CHECK (opts.basis_shipped);
+    CHECK_EQ_INT (opts.expiry_ms, 2000);
+    CHECK_EQ_INT (refund_fee_bp (&opts.fees, "other"), 500);
+    CHECK_EQ_INT (retopts_window_ms (&opts, "store"), 60 * DAY_MS);
+    static const struct {
+        const char *name, *value;
+    } bad[] = {{"return-basis", "received"}, {"return-expiry", "0"}, {"return-expiry", "soon"},
+               {"restocking-fee", "lost=5"}, {"return-window", "-3"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        config_t *one = NULL;
+        CHECK_EQ_INT (config_new ("returns", "", &one), 0);
+        for (const service_option_t *o = options; one && o->name; o++)
+            config_define (one, o->name, o->def, o->help);
+        if (one)
+            config_set (one, bad[i].name, bad[i].value);
+        CHECK_EQ_INT (one ? retopts_configure (&opts, one) : 0, RM_EINVAL);
+        config_destroy (&one);
+    }
+    config_destroy (&cfg);
+}
+
 static void
 test_store_keys (void)
 {
@@ -301,6 +345,7 @@ main (int argc, char **argv)
     test_committed_and_repeated_lines ();
     test_request_checks ();
     test_window_option ();
+    test_configure ();
     test_store_keys ();
     return harness_report (argv[0]);
 }

@@ -231,13 +231,12 @@ test_one_credit_memo (void)
 static void
 test_refund_without_fee (void)
 {
-    char body[512];
-    snprintf (body, sizeof body,
-              "{\"order_id\":\"%s\",\"return_location\":\"RT-STORE\","
-              "\"lines\":[{\"sku\":\"RT-TEE\",\"quantity\":1,\"reason\":\"damaged\"}]}",
-              s_order_id);
+    //  the order named by its channel and reference, as a store finds it
+    const char body[] = "{\"channel\":\"web\",\"external_id\":\"rt-1\",\"return_location\":\"RT-STORE\","
+                        "\"lines\":[{\"sku\":\"RT-TEE\",\"quantity\":1,\"reason\":\"damaged\"}]}";
     json_t *ret = NULL;
     CHECK_EQ_INT (rethttp_authorize (&mesh, NULL, body, &ret), 201);
+    CHECK_STR (http_json_str (ret, "order_id"), s_order_id);
     char return_id[64];
     snprintf (return_id, sizeof return_id, "%s", http_json_str (ret, "return_id"));
     CHECK (strcmp (return_id, s_return_id) != 0);

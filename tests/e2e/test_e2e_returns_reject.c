@@ -194,9 +194,17 @@ test_last_unit_once (void)
 static void
 test_window_passed (void)
 {
-    json_t *problem = s_authorize (s_old_id, "[{\"sku\":\"RJ-A\",\"quantity\":1,\"reason\":\"other\"}]", 422);
-    rethttp_expect_errors (problem, 1, (const char *const[]) {"/lines/0"}, (const char *const[]) {"window_passed"});
-    json_decref (problem);
+    char body[512];
+    snprintf (body, sizeof body,
+              "{\"order_id\":\"%s\",\"return_location\":\"RJ-STORE\","
+              "\"lines\":[{\"sku\":\"RJ-A\",\"quantity\":1,\"reason\":\"other\"}]}",
+              s_old_id);
+    harness_http_t res;
+    CHECK_EQ_INT (http_call (&mesh, &res, "POST", "/v1/returns", body), 0);
+    //  a problem like any other 422, with the correlation ID
+    http_expect_problem (&res, 422, "validation", "a return past its window");
+    rethttp_expect_errors (res.json, 1, (const char *const[]) {"/lines/0"}, (const char *const[]) {"window_passed"});
+    harness_http_free (&res);
 }
 
 static void

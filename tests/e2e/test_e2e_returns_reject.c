@@ -202,9 +202,31 @@ test_window_passed (void)
 static void
 test_not_delivered (void)
 {
-    json_t *problem = s_authorize (s_shipped_id, "[{\"sku\":\"RJ-A\",\"quantity\":1,\"reason\":\"other\"}]", 422);
-    rethttp_expect_errors (problem, 1, (const char *const[]) {"/lines/0"}, (const char *const[]) {"not_delivered"});
-    json_decref (problem);
+    char body[512];
+    snprintf (body, sizeof body,
+              "{\"order_id\":\"%s\",\"return_location\":\"RJ-STORE\","
+              "\"lines\":[{\"sku\":\"RJ-A\",\"quantity\":1,\"reason\":\"other\"}]}",
+              s_shipped_id);
+    //  under one Idempotency-Key: the stored rejection answers again
+    for (int i = 0; i < 2; i++) {
+        json_t *problem = NULL;
+        CHECK_EQ_INT (rethttp_authorize (&mesh, "rj-ship-key", body, &problem), 422);
+        rethttp_expect_errors (problem, 1, (const char *const[]) {"/lines/0"},
+                               (const char *const[]) {"not_delivered"});
+        json_decref (problem);
+    }
+    json_t *items = s_returns_of (s_shipped_id);
+    CHECK_EQ_INT (json_array_size (items), 1);
+    CHECK_STR (http_json_str (json_array_get (items, 0), "status"), "rejected");
+    json_decref (items);
+    //  the key with another body
+    json_t *reply = NULL;
+    CHECK_EQ_INT (rethttp_authorize (&mesh, "rj-ship-key", "{\"order_id\":\"0192f5a4-7c3e-7a10-8b2c-3d4e5f607182\","
+                                                           "\"return_location\":\"RJ-STORE\",\"lines\":[{\"sku\":"
+                                                           "\"RJ-A\",\"quantity\":1,\"reason\":\"other\"}]}",
+                                     &reply),
+                  409);
+    json_decref (reply);
 }
 
 static void

@@ -24,7 +24,7 @@
 
 #define R_RETURN_ID(X, T, req, d) X (T, STR, return_id, req, FC_IDENT, 128, d)
 #define R_RECEIPT_ID(X, T) \
-    X (T, STR, receipt_id, true, FC_IDENT, 128, "the sender's ID of the receipt: resending it is harmless")
+    X (T, STR, receipt_id, true, FC_IDENT, 120, "the sender's ID of the receipt (at most 120 characters, so inventory's movement <receipt_id>#<line> fits): resending it is harmless")
 #define R_RETURN_REASON(X, T) X (T, STR, reason, true, FC_IDENT, 24, "why it comes back: " RETURNS_REASONS)
 #define R_CONDITION(X, T) X (T, STR, condition, true, FC_IDENT, 16, "the units' condition: " RETURNS_CONDITIONS)
 #define R_RETURN_LOCATION(X, T) \

@@ -113,9 +113,11 @@ static int
 s_add_committed (void *arg, const retrec_t *ret)
 {
     int64_t *committed = (int64_t *) arg;
+    //  a closed return expects no more units: only what it received still counts
+    bool closed = strcmp (ret->status, "closed") == 0;
     for (size_t i = 0; retrec_commits (ret->status) && i < ret->lines_count; i++)
         if (ret->lines[i].line >= 0 && ret->lines[i].line < CATALOG_MAX_LINES)
-            committed[ret->lines[i].line] += ret->lines[i].quantity;
+            committed[ret->lines[i].line] += closed ? ret->lines[i].received : ret->lines[i].quantity;
     return 0;
 }
 

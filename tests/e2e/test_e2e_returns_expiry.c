@@ -2,7 +2,8 @@
 //  return that is never received expires on time (not before expires_at,
 //  and soon after it), takes no receipt afterwards and no longer holds
 //  its units, which may be authorized again. A return received in part
-//  is not expired: once its receipt is refunded it closes.
+//  is not expired: once its receipt is refunded it closes and holds only
+//  what it received. The expiry survives a restart of returns.
 #include "clock.h"
 #include "rethttp.h"
 #include <stdio.h>
@@ -99,6 +100,31 @@ test_expires_on_time (void)
     json_t *items = ffhttp_order_items (&mesh, s_order_id, "credit-memos", 1);
     CHECK_EQ_INT (json_array_size (items), 1);
     json_decref (items);
+    //  the closed return holds only the unit it received: the other two may
+    //  come back (one here, one in test_expires_across_restart), not three
+    json_decref (s_authorize (3, 422));
+    json_decref (s_authorize (1, 201));
+}
+
+//  The expiry is stored, not a timer in memory: returns killed before a
+//  return's expires_at and started after it expires that return at once.
+static void
+test_expires_across_restart (void)
+{
+    json_t *ret = s_authorize (1, 201);
+    char return_id[64];
+    snprintf (return_id, sizeof return_id, "%s", http_json_str (ret, "return_id"));
+    int64_t expires_at = 0;
+    CHECK_EQ_INT (clock_parse_rfc3339 (http_json_str (ret, "expires_at"), &expires_at), 0);
+    json_decref (ret);
+    harness_mesh_kill_one (&mesh, MESH_RETURNS);
+    CHECK (clock_now_ms () < expires_at);
+    while (clock_now_ms () <= expires_at)
+        nanosleep (&(struct timespec) {0, 50 * 1000 * 1000}, NULL);
+    CHECK_EQ_INT (harness_mesh_start (&mesh, MESH_RETURNS), 0);
+    ret = rethttp_wait_status (&mesh, return_id, "expired");
+    CHECK_STR (http_json_str (ret, "status"), "expired");
+    json_decref (ret);
 }
 
 int
@@ -106,6 +132,6 @@ main (void)
 {
     static const char *const returns_args[] = {"--return-expiry", "2s", NULL};
     mesh.extra_args[MESH_IX_RETURNS] = returns_args;
-    static void (*const tests[]) (void) = {test_order, test_expires_on_time, NULL};
+    static void (*const tests[]) (void) = {test_order, test_expires_on_time, test_expires_across_restart, NULL};
     return http_main (&mesh, "test_e2e_returns_expiry", tests);
 }

@@ -255,7 +255,7 @@ RECORD_STRUCT (orders_credit_memo_line, ORDERS_CREDIT_MEMO_LINE)
 #define ORDERS_CREDIT_MEMO(X, T)                                                                      \
     R_CREDIT_MEMO_NUMBER (X, T, true, "CM-<currency>-<number>: gap-free per currency")                \
     X (T, STR, return_id, true, FC_IDENT, 128, "the return (returns service)")                        \
-    X (T, STR, receipt_id, true, FC_IDENT, 128, "the return's receipt credited: one memo per receipt") \
+    X (T, STR, receipt_id, true, FC_IDENT, 120, "the return's receipt credited: one memo per receipt") \
     R_ORDER_ID (X, T) R_EXTERNAL_ID (X, T, "the client's order reference") R_ACCOUNT_ID (X, T)        \
     R_CURRENCY (X, T)                                                                                 \
     X (T, MAPS, lines, 1, 2 * CATALOG_MAX_LINES, orders_credit_memo_line, "what came back, per return line") \

@@ -282,10 +282,15 @@ orders_creditmemo_on_event (void *host, MDB_txn *txn, const envelope_t *event)
         log_error (event->cid, "%s #%llu (return %s receipt %s, order %s): %s; no credit memo", event->type,
                    (unsigned long long) event->seq, in.return_id, in.receipt.receipt_id, in.order_id, why);
     else if (rc == RM_ENOTFOUND)
-        log_warn (event->cid, "%s for order %s, which orders does not have", event->type, in.order_id);
+        log_error (event->cid, "%s #%llu for order %s, which orders does not have; no credit memo", event->type,
+                   (unsigned long long) event->seq, in.order_id);
     record_free (orders_credit_memo_fields, &memo);
     record_free (returns_received_event_fields, &in);
-    return rc;
+    //  A refund that cannot be credited must not vanish as a business
+    //  rejection (which the consumer only logs and skips): as a failure it
+    //  is retried and then dead-lettered, where `retailmesh dlq` shows it
+    //  and replays it once the cause is fixed.
+    return rc == RM_EINVAL || rc == RM_ENOTFOUND ? RM_EINTERNAL : rc;
 }
 
 //  ---------------------------------------------------------------------

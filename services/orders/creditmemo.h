@@ -75,10 +75,11 @@ int orders_creditmemo_apply (MDB_txn *txn, const orders_dbs_t *dbs, const return
 
 //  Applies returns.return.received (a consumer_apply_fn: host is the
 //  service): orders_creditmemo_apply, and on a new memo the event
-//  orders.credit_memo.created, in txn. RM_EINVAL for a body that is not a
-//  receipt of the order or does not match it, RM_ENOTFOUND for an order
-//  orders does not have: both rejected (logged) with nothing written, not
-//  retried; store errors are retried.
+//  orders.credit_memo.created, in txn. A body that is not a receipt of the
+//  order or does not match it, or an order orders does not have, writes
+//  nothing and answers RM_EINTERNAL (logged): not a business rejection, so
+//  the consumer retries it and then dead-letters it rather than skip a
+//  refund; store errors are retried.
 int orders_creditmemo_on_event (void *host, MDB_txn *txn, const envelope_t *event);
 
 //  orders.credit_memos {order_id} -> {items} (a service_handler_fn;

@@ -116,6 +116,9 @@ s_check_line (s_decide_t *d, const returns_request_line_t *want, size_t i, retre
     snprintf (field, sizeof field, "/lines/%zu", i);
     if (basis == 0)
         return s_reject (out, field, "not_delivered", "no unit of SKU %s has been %s yet", want->sku, basis_word);
+    if (closed_at < 0)
+        return s_reject (out, field, "not_delivered", "orders knows no time SKU %s was %s at, so its return window "
+                         "cannot be told", want->sku, basis_word);
     if (closed_at < d->now) {
         char when[32];
         clock_format_rfc3339 (closed_at, when, sizeof when);
@@ -331,8 +334,13 @@ s_finish (s_ctx_t *ctx)
     const char *peer = ctx->order_err ? "orders" : "inventory";
     int err = ctx->order_err ? ctx->order_err : ctx->location_err;
     if (err == RM_ENOTFOUND && ctx->order_err)
-        request_reply_error (ctx->req, err, "/order_id", "no order %s",
-                             ctx->in.order_id[0] ? ctx->in.order_id : ctx->in.external_id);
+    {
+        if (ctx->in.order_id[0])
+            request_reply_error (ctx->req, err, "/order_id", "no order %s", ctx->in.order_id);
+        else
+            request_reply_error (ctx->req, err, "/external_id", "no order with channel %s and external_id %s",
+                                 ctx->in.channel, ctx->in.external_id);
+    }
     else if (err == RM_ENOTFOUND)
         request_reply_error (ctx->req, err, "/return_location", "no location %s", ctx->in.return_location);
     else if (err == RM_ETIMEOUT || err == RM_EUNAVAIL)

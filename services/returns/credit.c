@@ -59,6 +59,9 @@ credit_apply (retrec_t *ret, const orders_credit_memo_t *memo, int64_t now, cred
     returns_receipt_t *receipt = &ret->receipts[r];
     if (receipt->has_refunded_at)
         return 0;
+    //  a memo for another amount than returns priced is not this receipt's refund
+    if (memo->total != receipt->refund_amount)
+        return RM_ECONFLICT;
     out->applied = true;
     text_copy (receipt->credit_memo_number, sizeof receipt->credit_memo_number, memo->credit_memo_number);
     receipt->refunded_at = memo->issued_at;

@@ -28,14 +28,29 @@ s_units (const retrec_t *ret, const char *sku, int64_t *authorized, int64_t *rec
 }
 
 int
-receipt_check (const retrec_t *ret, const returns_receive_request_t *in, char *field, size_t field_size,
-               char *message, size_t message_size)
+receipt_check (const retrec_t *ret, const returns_receive_request_t *in, int64_t now, char *field,
+               size_t field_size, char *message, size_t message_size)
 {
     const char *status = ret->status;
     if (strcmp (status, "authorized") != 0 && strcmp (status, "received") != 0 && strcmp (status, "refunded") != 0) {
         snprintf (field, field_size, "/return_id");
         snprintf (message, message_size, "return %s is %s: units can be received only while it is authorized, "
                   "received or refunded", ret->return_id, status);
+        return RM_ECONFLICT;
+    }
+    //  the rest of a return may arrive until it expires, even while an
+    //  earlier receipt's refund (which closes it) is still on its way
+    if (ret->has_expires_at && now >= ret->expires_at) {
+        char at[32];
+        clock_format_rfc3339 (ret->expires_at, at, sizeof at);
+        snprintf (field, field_size, "/return_id");
+        snprintf (message, message_size, "return %s expired at %s: no more units are expected", ret->return_id, at);
+        return RM_ECONFLICT;
+    }
+    if (ret->receipts_count >= RETURNS_RECEIPTS_MAX) {
+        snprintf (field, field_size, "/return_id");
+        snprintf (message, message_size, "return %s has %d receipts, the most one return takes", ret->return_id,
+                  RETURNS_RECEIPTS_MAX);
         return RM_ECONFLICT;
     }
     for (size_t i = 0; i < in->lines_count; i++) {
@@ -201,7 +216,7 @@ s_mark (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_receive_request_t
 //  refusal (field and message in out).
 static int
 s_decide (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_receive_request_t *in,
-          const uint8_t digest[SHA256_LEN], receipt_outcome_t *out)
+          const uint8_t digest[SHA256_LEN], int64_t now, receipt_outcome_t *out)
 {
     int rc = retrec_load (txn, dbs, in->return_id, &out->ret);
     if (rc == RM_ENOTFOUND)
@@ -214,7 +229,7 @@ s_decide (MDB_txn *txn, const retstore_dbs_t *dbs, const returns_receive_request
                   in->receipt_id, in->return_id);
     }
     if (rc == 0)
-        rc = receipt_check (&out->ret, in, out->field, sizeof out->field, out->message, sizeof out->message);
+        rc = receipt_check (&out->ret, in, now, out->field, sizeof out->field, out->message, sizeof out->message);
     return rc;
 }
 
@@ -256,7 +271,7 @@ receipt_write (service_t *svc, MDB_txn *txn, const returns_receive_request_t *in
 {
     *out = (receipt_outcome_t) {0};
     retstore_dbs_t dbs = retstore_dbs_of (svc);
-    int rc = s_decide (txn, &dbs, in, digest, out);
+    int rc = s_decide (txn, &dbs, in, digest, now, out);
     if (rc == 1)
         return 0;
     if (rc != 0)
@@ -336,10 +351,13 @@ s_located (void *arg, int err, const envelope_t *reply)
     int rc = rpc_client_answer (err, reply);
     if (rc == RM_ENOTFOUND)
         request_reply_error (ctx->req, rc, "/location", "no location %s", ctx->in.location);
-    else if (rc != 0)
+    else if (rc == RM_ETIMEOUT || rc == RM_EUNAVAIL)
         request_reply_error (ctx->req, RM_EUNAVAIL, NULL, "inventory %s; return %s received nothing",
-                             rc == RM_ETIMEOUT ? "did not answer in time" : "cannot check the location",
+                             rc == RM_ETIMEOUT ? "did not answer in time" : "cannot be reached",
                              ctx->in.return_id);
+    else if (rc != 0)
+        request_reply_error (ctx->req, rc, "/location", "inventory refused to look up location %s (%s); "
+                             "return %s received nothing", ctx->in.location, rm_strerror (rc), ctx->in.return_id);
     else
         s_answer (ctx, service_write (ctx->svc, s_write, ctx));
     s_free (ctx);
@@ -359,7 +377,7 @@ receipt_handle (service_t *svc, request_t *req)
     if (rc == 0)
         rc = service_read_txn (svc, &txn);
     if (rc == 0)
-        rc = s_decide (txn, &dbs, &ctx->in, ctx->digest, &ctx->outcome);
+        rc = s_decide (txn, &dbs, &ctx->in, ctx->digest, clock_now_ms (), &ctx->outcome);
     if (rc != 0) {
         //  replayed (1) or refused: answered from the store
         s_answer (ctx, rc == 1 ? 0 : rc);

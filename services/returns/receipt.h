@@ -20,13 +20,15 @@
 
 //  Whether in may be applied to ret: field (a JSON Pointer into the request)
 //  and message say why not. Returns 0; RM_ECONFLICT when ret is neither
-//  authorized, received nor refunded (field "/return_id"); RM_EINVAL for a
+//  authorized, received nor refunded, when it expired (expires_at at or
+//  before now) or has RETURNS_RECEIPTS_MAX receipts (field "/return_id");
+//  RM_EINVAL for a
 //  condition neither resellable nor damaged ("/lines/<i>/condition"), a
 //  SKU not in the return ("/lines/<i>/sku") or units beyond those
 //  authorized and not yet received of that SKU, counting the request's
 //  earlier lines ("/lines/<i>/quantity").
-int receipt_check (const retrec_t *ret, const returns_receive_request_t *in, char *field, size_t field_size,
-                   char *message, size_t message_size);
+int receipt_check (const retrec_t *ret, const returns_receive_request_t *in, int64_t now, char *field,
+                   size_t field_size, char *message, size_t message_size);
 
 //  Applies in (receipt_check passed) to ret at now: allocates the units,
 //  prices them with fees, appends the receipt, adds to the totals and moves

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define S_DAY_MS (86400 * 1000LL)
+#define S_EXPIRY_MAX_MS (3650 * S_DAY_MS)
 
 static int
 s_days (const char *text, size_t len, int64_t *days)
@@ -78,9 +79,10 @@ retopts_configure (retopts_t *self, config_t *cfg)
         rc = RM_EINVAL;
     }
     const char *expiry = config_get (cfg, "return-expiry");
-    if (rc == 0 && clock_parse_duration (expiry, &self->expiry_ms) != 0) {
-        log_error (NULL, "returns: --return-expiry must be a positive duration such as 2s, 24h or 30d (got '%s')",
-                   expiry ? expiry : "");
+    //  at most ten years, so that now + expiry never overflows an expires_at
+    if (rc == 0 && (clock_parse_duration (expiry, &self->expiry_ms) != 0 || self->expiry_ms > S_EXPIRY_MAX_MS)) {
+        log_error (NULL, "returns: --return-expiry must be a positive duration of at most 3650d, such as 2s, 24h "
+                   "or 30d (got '%s')", expiry ? expiry : "");
         rc = RM_EINVAL;
     }
     return rc == 0 ? refund_fees_parse (config_get (cfg, "restocking-fee"), &self->fees) : rc;

@@ -22,7 +22,7 @@
      "days from delivery a unit may be returned in: a default, then channel=days items (\"30,web=14\")"}, \
     {"return-basis", "delivered",                                                                       \
      "delivered (returnable: units delivered, window from delivery) or shipped (units shipped, window from shipment)"}, \
-    {"return-expiry", "30d", "an authorized return nothing was received for expires after this (s, m, h, d)"}, \
+    {"return-expiry", "30d", "an authorized return nothing was received for expires after this (s, m, h, d; at most 3650d)"}, \
     {"restocking-fee", "", "basis points kept per reason (\"no_longer_needed=1500,other=500\"; default none)"}
 
 typedef struct {

@@ -296,7 +296,7 @@ test_configure (void)
     CHECK_EQ_INT (retopts_window_ms (&opts, "store"), 60 * DAY_MS);
     static const struct {
         const char *name, *value;
-    } bad[] = {{"return-basis", "received"}, {"return-expiry", "0"}, {"return-expiry", "soon"},
+    } bad[] = {{"return-basis", "received"}, {"return-expiry", "0"}, {"return-expiry", "soon"}, {"return-expiry", "3651d"},
                {"restocking-fee", "lost=5"}, {"return-window", "-3"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         config_t *one = NULL;

@@ -111,6 +111,11 @@ test_waiting_and_refused (void)
     text_copy (memo.currency, sizeof memo.currency, "USD");
     CHECK_EQ_INT (credit_apply (&ret, &memo, 6000, &result), RM_ECONFLICT);
     CHECK (!ret.receipts[0].has_refunded_at);
+    //  a memo for another amount than the receipt's refund is not its refund
+    s_memo (&memo, "RC-1", "CM-EUR-000005", 5000);
+    memo.total = ret.receipts[0].refund_amount + 1;
+    CHECK_EQ_INT (credit_apply (&ret, &memo, 6000, &result), RM_ECONFLICT);
+    CHECK (!ret.receipts[0].has_refunded_at && !result.applied);
     //  the last memo after expiry with nothing missing closes too
     s_memo (&memo, "RC-1", "CM-EUR-000005", 60000);
     CHECK_EQ_INT (credit_apply (&ret, &memo, 60000, &result), 0);

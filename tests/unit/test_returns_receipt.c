@@ -61,13 +61,13 @@ test_refusals (void)
     //  a SKU not in the return
     s_request (&in, "RC-1", 2, (const char *[]) {"TEE", "HAT"}, (int64_t[]) {1, 1},
                (const char *[]) {"resellable", "resellable"});
-    CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), RM_EINVAL);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), RM_EINVAL);
     CHECK_STR (field, "/lines/1/sku");
     record_free (returns_receive_request_fields, &in);
     //  3 TEE are authorized: 2 + 2 over two lines is one too many, at the second
     s_request (&in, "RC-1", 3, (const char *[]) {"TEE", "CAP", "TEE"}, (int64_t[]) {2, 1, 2},
                (const char *[]) {"resellable", "resellable", "damaged"});
-    CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), RM_EINVAL);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), RM_EINVAL);
     CHECK_STR (field, "/lines/2/quantity");
     CHECK (strstr (message, "at most 1 more") != NULL);
     record_free (returns_receive_request_fields, &in);
@@ -76,11 +76,19 @@ test_refusals (void)
     s_request (&in, "RC-1", 1, (const char *[]) {"CAP"}, (int64_t[]) {1}, (const char *[]) {"resellable"});
     for (size_t i = 0; i < 4; i++) {
         text_copy (ret.status, sizeof ret.status, closed[i]);
-        CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), RM_ECONFLICT);
+        CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), RM_ECONFLICT);
         CHECK_STR (field, "/return_id");
     }
     text_copy (ret.status, sizeof ret.status, "refunded");
-    CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), 0);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), 0);
+    //  the rest may come until the return expires, not after
+    ret.expires_at = 5000;
+    ret.has_expires_at = true;
+    CHECK_EQ_INT (receipt_check (&ret, &in, 4999, field, sizeof field, message, sizeof message), 0);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 5000, field, sizeof field, message, sizeof message), RM_ECONFLICT);
+    CHECK_STR (field, "/return_id");
+    CHECK (strstr (message, "expired") != NULL);
+    ret.has_expires_at = false;
     record_free (returns_receive_request_fields, &in);
     retrec_free (&ret);
 }
@@ -96,7 +104,7 @@ test_allocation (void)
     char field[64], message[256];
     //  3 TEE in one line: 2 to order line 0 (fee 15 %), 1 to order line 3 (no fee)
     s_request (&in, "RC-1", 1, (const char *[]) {"TEE"}, (int64_t[]) {3}, (const char *[]) {"damaged"});
-    CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), 0);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), 0);
     returns_received_receipt_t out;
     CHECK_EQ_INT (receipt_apply (&fees, &ret, &in, 1700000000000, &out), 0);
     CHECK_EQ_INT (out.lines_count, 2);
@@ -129,7 +137,7 @@ test_allocation (void)
     record_free (returns_receive_request_fields, &in);
     //  no TEE is left to receive; the CAP comes, resellable, at 5 % of 500
     s_request (&in, "RC-2", 1, (const char *[]) {"TEE"}, (int64_t[]) {1}, (const char *[]) {"resellable"});
-    CHECK_EQ_INT (receipt_check (&ret, &in, field, sizeof field, message, sizeof message), RM_EINVAL);
+    CHECK_EQ_INT (receipt_check (&ret, &in, 1000, field, sizeof field, message, sizeof message), RM_EINVAL);
     CHECK_STR (field, "/lines/0/quantity");
     record_free (returns_receive_request_fields, &in);
     s_request (&in, "RC-2", 1, (const char *[]) {"CAP"}, (int64_t[]) {1}, (const char *[]) {"resellable"});

@@ -141,9 +141,9 @@ credit_memo (service_t *svc, MDB_txn *txn, const orders_credit_memo_t *memo, int
         log_info (cid, "return %s: receipt %s refunded by credit memo %s%s", memo->return_id, memo->receipt_id,
                   memo->credit_memo_number, result.closed ? "; closed" : result.refunded ? "; refunded" : "");
     else if (rc == RM_ENOTFOUND || rc == RM_ECONFLICT)
-        log_info (cid, "credit memo %s names return %s receipt %s, which returns %s", memo->credit_memo_number,
-                  memo->return_id, memo->receipt_id,
-                  rc == RM_ENOTFOUND ? "does not know" : "holds for another order or currency");
+        log_error (cid, "credit memo %s names return %s receipt %s, which returns %s", memo->credit_memo_number,
+                   memo->return_id, memo->receipt_id,
+                   rc == RM_ENOTFOUND ? "does not know" : "holds for another order, currency or amount");
     retrec_free (&ret);
     return rc;
 }
@@ -156,7 +156,10 @@ s_on_memo (void *host, MDB_txn *txn, const envelope_t *event)
     if (rc == 0)
         rc = credit_memo ((service_t *) host, txn, &memo, clock_now_ms (), event->cid);
     record_free (orders_credit_memo_fields, &memo);
-    return rc;
+    //  A memo that fits no receipt is money orders refunded that returns
+    //  cannot show: not a business rejection the consumer would skip, but a
+    //  failure it retries and then dead-letters, for `retailmesh dlq`.
+    return rc == RM_ENOTFOUND || rc == RM_ECONFLICT ? RM_EINTERNAL : rc;
 }
 
 static const char *const s_orders_events[] = {"orders.credit_memo.created", NULL};

@@ -41,11 +41,12 @@ bool credit_all_refunded (const retrec_t *ret);
 //  Applies orders.credit_memo.created (memo) inside txn: the return saved,
 //  its figures (rtstats.h) and events queued for cid. Returns 0 (also for a
 //  memo applied before); RM_ENOTFOUND for an unknown return or receipt
-//  and RM_ECONFLICT as credit_apply (business rejections: the event is
-//  not retried); or a store error.
+//  and RM_ECONFLICT as credit_apply; or a store error.
 int credit_memo (service_t *svc, MDB_txn *txn, const orders_credit_memo_t *memo, int64_t now, const char *cid);
 
-//  The consumer of orders' events (service_def_t's consumers).
+//  The consumer of orders' events (service_def_t's consumers). A memo
+//  credit_memo refuses fails as RM_EINTERNAL, so it is retried and then
+//  dead-lettered rather than skipped.
 extern const consumer_def_t credit_consumers[];
 
 #endif

@@ -274,7 +274,11 @@ authorize_write (MDB_txn *txn, authorize_job_t *job)
     int64_t *committed = (int64_t *) calloc (CATALOG_MAX_LINES, sizeof *committed);
     if (!committed)
         return RM_ENOMEM;
-    rc = retrec_committed (txn, &dbs, job->order->order_id, committed);
+    size_t returns = 0;
+    rc = retrec_committed (txn, &dbs, job->order->order_id, committed, &returns);
+    //  GET /v1/orders/{id}/returns answers them all: one more would not fit
+    if (rc == 0 && returns >= RETURNS_PER_ORDER_MAX)
+        rc = RM_EBUSY;
     retrec_free (&job->ret);
     snprintf (job->ret.return_id, sizeof job->ret.return_id, "%s", job->return_id);
     if (rc == 0)
@@ -356,7 +360,11 @@ s_finish (s_ctx_t *ctx)
     ctx->job.order = &ctx->order;
     ctx->job.now = clock_now_ms ();
     int rc = service_write (ctx->job.svc, s_write, ctx);
-    if (rc != 0)
+    if (rc == RM_EBUSY)
+        request_reply_error (ctx->req, RM_ECONFLICT, "/order_id", "order %s has %d returns, the most one order "
+                             "takes; return %s was not stored", ctx->order.order_id, RETURNS_PER_ORDER_MAX,
+                             ctx->job.return_id);
+    else if (rc != 0)
         request_reply_error (ctx->req, rc, NULL, "return %s was not decided: %s", ctx->job.return_id,
                              rm_strerror (rc));
     else {

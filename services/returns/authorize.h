@@ -73,7 +73,9 @@ int authorize_seen (MDB_txn *txn, const retstore_dbs_t *dbs, authorize_job_t *jo
 //  in txn and stores the return, its by_order, request and idem entries,
 //  its expiry entry when authorized, its status count, and its event
 //  (returns.return.authorized or .rejected). ret.created is true then.
-//  Returns 0 (decision says which), RM_ENOMEM or a store error.
+//  Returns 0 (decision says which); RM_EBUSY, storing nothing, when the
+//  order has RETURNS_PER_ORDER_MAX returns already; RM_ENOMEM or a store
+//  error.
 int authorize_write (MDB_txn *txn, authorize_job_t *job);
 
 //  The returns.authorize handler; the service's state is its retopts_t.

@@ -109,10 +109,16 @@ retrec_each_of_order (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order
     return rc;
 }
 
+typedef struct {
+    int64_t *committed;
+    size_t returns;
+} s_committed_t;
+
 static int
 s_add_committed (void *arg, const retrec_t *ret)
 {
-    int64_t *committed = (int64_t *) arg;
+    int64_t *committed = ((s_committed_t *) arg)->committed;
+    ((s_committed_t *) arg)->returns++;
     //  a closed return expects no more units: only what it received still counts
     bool closed = strcmp (ret->status, "closed") == 0;
     for (size_t i = 0; retrec_commits (ret->status) && i < ret->lines_count; i++)
@@ -122,7 +128,11 @@ s_add_committed (void *arg, const retrec_t *ret)
 }
 
 int
-retrec_committed (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order_id, int64_t *committed)
+retrec_committed (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order_id, int64_t *committed,
+                  size_t *returns)
 {
-    return retrec_each_of_order (txn, dbs, order_id, s_add_committed, committed);
+    s_committed_t sum = {committed, 0};
+    int rc = retrec_each_of_order (txn, dbs, order_id, s_add_committed, &sum);
+    *returns = sum.returns;
+    return rc;
 }

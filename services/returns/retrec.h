@@ -54,8 +54,9 @@ int retrec_each_of_order (MDB_txn *txn, const retstore_dbs_t *dbs, const char *o
 //  Adds to committed[line] (CATALOG_MAX_LINES entries) the units of each
 //  order line its returns that commit (retrec_commits) hold: what they
 //  authorized, or for a closed one what it received (the rest is no longer
-//  expected and may be authorized again). Returns what
-//  retrec_each_of_order returns.
-int retrec_committed (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order_id, int64_t *committed);
+//  expected and may be authorized again), and *returns how many returns
+//  of any status the order has. Returns what retrec_each_of_order returns.
+int retrec_committed (MDB_txn *txn, const retstore_dbs_t *dbs, const char *order_id, int64_t *committed,
+                      size_t *returns);
 
 #endif

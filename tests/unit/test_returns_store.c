@@ -185,8 +185,10 @@ test_by_order (void)
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buf);
     int64_t committed[CATALOG_MAX_LINES] = {0};
-    CHECK_EQ_INT (retrec_committed (txn, &dbs, S_ORDER, committed), 0);
+    size_t returns = 0;
+    CHECK_EQ_INT (retrec_committed (txn, &dbs, S_ORDER, committed, &returns), 0);
     CHECK_EQ_INT (committed[0], 2);
+    CHECK_EQ_INT (returns, 3);
     msgpack_sbuffer_init (&buf);
     CHECK_EQ_INT (retget_by_order (txn, &dbs, "01938a4e-6f00-7c00-9d2e-0000000000ff", &pk), 0);
     msgpack_sbuffer_destroy (&buf);
@@ -242,11 +244,57 @@ test_cancel (void)
     retrec_free (&job.ret);
 }
 
+//  An order takes RETURNS_PER_ORDER_MAX returns, whatever their status
+//  (its list answers them all); the next is refused with nothing stored.
+typedef struct {
+    size_t from, to;
+    int last_rc;
+} s_fill_t;
+
+static int
+s_fill_write (MDB_txn *txn, void *arg)
+{
+    s_fill_t *fill = (s_fill_t *) arg;
+    int rc = 0;
+    for (size_t i = fill->from; rc == 0 && i < fill->to; i++) {
+        authorize_job_t job;
+        char id[32];
+        snprintf (id, sizeof id, "rma-fill-%zu", i);
+        s_job (&job, id, NULL, 1, (uint8_t) (i & 0xff));
+        rc = authorize_write (txn, &job);
+        retrec_free (&job.ret);
+    }
+    fill->last_rc = rc;
+    return rc;
+}
+
+static void
+test_returns_per_order_max (void)
+{
+    MDB_txn *txn;
+    retstore_dbs_t dbs = retstore_dbs_of (s_svc);
+    int64_t committed[CATALOG_MAX_LINES] = {0};
+    size_t have = 0;
+    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
+    CHECK_EQ_INT (retrec_committed (txn, &dbs, S_ORDER, committed, &have), 0);
+    CHECK (have > 0 && have < RETURNS_PER_ORDER_MAX);
+    s_fill_t fill = {have, RETURNS_PER_ORDER_MAX, 0};
+    CHECK_EQ_INT (service_write (s_svc, s_fill_write, &fill), 0);
+    uint64_t mark = outbox_last_seq (service_outbox (s_svc));
+    size_t events = loophost_events (s_svc, mark, NULL);
+    s_fill_t one_more = {RETURNS_PER_ORDER_MAX, RETURNS_PER_ORDER_MAX + 1, 0};
+    CHECK_EQ_INT (service_write (s_svc, s_fill_write, &one_more), RM_EBUSY);
+    CHECK_EQ_INT (loophost_events (s_svc, mark, NULL), events);
+    CHECK_EQ_INT (service_read_txn (s_svc, &txn), 0);
+    CHECK_EQ_INT (retrec_committed (txn, &dbs, S_ORDER, committed, &have), 0);
+    CHECK_EQ_INT (have, RETURNS_PER_ORDER_MAX);
+}
+
 int
 main (int argc, char **argv)
 {
     (void) argc;
     static void (*const tests[]) (void) = {s_setup, test_last_unit_once, test_resend, test_by_order, test_cancel,
-                                            NULL};
+                                            test_returns_per_order_max, NULL};
     return rethost_main (argv[0], &s_svc, tests);
 }

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "rtstats.h"
 #include "text.h"
+#include <stdlib.h>
 #include <string.h>
 
 bool
@@ -24,24 +25,32 @@ credit_all_refunded (const retrec_t *ret)
     return ret->receipts_count > 0;
 }
 
-//  Counts the receipt's units as refunded on the return's lines of their
-//  order line and SKU, in line order, each up to what it has received.
-static void
-s_refund_units (retrec_t *ret, const returns_receipt_t *receipt)
+//  Counts receipt r's units as refunded on the return's lines they were
+//  received on. Lines that share an order line (other reasons) cannot be
+//  told apart by the receipt's lines, so the allocation receipt_apply made
+//  is replayed over the receipts up to r: each unit went to the first line
+//  of its order line and SKU with room left, in receipt order.
+static int
+s_refund_units (retrec_t *ret, size_t r)
 {
-    for (size_t i = 0; i < receipt->lines_count; i++) {
-        const returns_receipt_line_t *from = &receipt->lines[i];
-        int64_t left = from->quantity;
-        for (size_t j = 0; left > 0 && j < ret->lines_count; j++) {
-            returns_line_t *to = &ret->lines[j];
-            int64_t room = to->received - to->refunded;
-            if (to->line != from->line || strcmp (to->sku, from->sku) != 0 || room <= 0)
-                continue;
-            int64_t q = left < room ? left : room;
-            to->refunded += q;
-            left -= q;
+    int64_t *fill = ret->lines_count ? (int64_t *) calloc (ret->lines_count, sizeof *fill) : NULL;
+    if (ret->lines_count && !fill)
+        return RM_ENOMEM;
+    for (size_t k = 0; k <= r; k++)
+        for (size_t i = 0; i < ret->receipts[k].lines_count; i++) {
+            const returns_receipt_line_t *from = &ret->receipts[k].lines[i];
+            for (size_t j = 0; j < ret->lines_count; j++) {
+                returns_line_t *to = &ret->lines[j];
+                if (to->line != from->line || strcmp (to->sku, from->sku) != 0 || to->quantity - fill[j] <= 0)
+                    continue;
+                fill[j] += from->quantity;
+                if (k == r)
+                    to->refunded += from->quantity;
+                break;
+            }
         }
-    }
+    free (fill);
+    return 0;
 }
 
 int
@@ -66,7 +75,8 @@ credit_apply (retrec_t *ret, const orders_credit_memo_t *memo, int64_t now, cred
     text_copy (receipt->credit_memo_number, sizeof receipt->credit_memo_number, memo->credit_memo_number);
     receipt->refunded_at = memo->issued_at;
     receipt->has_refunded_at = true;
-    s_refund_units (ret, receipt);
+    if (s_refund_units (ret, r) != 0)
+        return RM_ENOMEM;
     if (!credit_all_refunded (ret) || strcmp (ret->status, "received") != 0)
         return 0;
     text_copy (ret->status, sizeof ret->status, "refunded");

@@ -28,7 +28,7 @@ typedef struct {
 
 //  Applies memo to ret (the return memo->return_id names) at now. Returns
 //  0, RM_ENOTFOUND when ret has no receipt memo->receipt_id, or
-//  RM_ECONFLICT when the memo's currency or order is not the return's, or its
+//  RM_ENOMEM, or RM_ECONFLICT when the memo's currency or order is not the return's, or its
 //  total is not the receipt's refund_amount.
 int credit_apply (retrec_t *ret, const orders_credit_memo_t *memo, int64_t now, credit_result_t *out);
 

@@ -167,11 +167,39 @@ test_expiry (void)
     retrec_free (&ret);
 }
 
+//  Two return lines on one order line (other reasons): receipt RC-1 filled
+//  the first, RC-2 the second. RC-2's memo coming first refunds the second.
+static void
+test_shared_order_line (void)
+{
+    retrec_t ret;
+    s_return (&ret, 1, 0);
+    //  the second line becomes order line 0 too, one unit, received
+    ret.lines[1].line = 0;
+    ret.lines[1].received = 1;
+    ret.lines[0].quantity = 1;
+    s_receipt (&ret, "RC-1", 0, 1);
+    s_receipt (&ret, "RC-2", 0, 1);
+    orders_credit_memo_t memo;
+    credit_result_t result;
+    s_memo (&memo, "RC-2", "CM-EUR-000007", 5000);
+    CHECK_EQ_INT (credit_apply (&ret, &memo, 6000, &result), 0);
+    CHECK_EQ_INT (ret.lines[0].refunded, 0);
+    CHECK_EQ_INT (ret.lines[1].refunded, 1);
+    s_memo (&memo, "RC-1", "CM-EUR-000008", 5000);
+    CHECK_EQ_INT (credit_apply (&ret, &memo, 6000, &result), 0);
+    CHECK_EQ_INT (ret.lines[0].refunded, 1);
+    CHECK_EQ_INT (ret.lines[1].refunded, 1);
+    CHECK (result.refunded && result.closed);
+    retrec_free (&ret);
+}
+
 int
 main (int argc, char **argv)
 {
     (void) argc;
     test_partial_then_rest ();
+    test_shared_order_line ();
     test_waiting_and_refused ();
     test_expired_short ();
     test_expiry ();

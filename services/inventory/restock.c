@@ -204,12 +204,15 @@ restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event)
     if (rc == 0)
         rc = restock_apply ((service_t *) host, txn, event->cid, &in, &out);
     if (rc == RM_EINVAL || rc == RM_ECONFLICT)
-        log_warn (event->cid, "%s of return %s not applied: %s", event->type, received.return_id,
-                  out.message[0] ? out.message : "not a valid receipt");
+        log_error (event->cid, "%s of return %s not applied: %s", event->type, received.return_id,
+                   out.message[0] ? out.message : "not a valid receipt");
     else if (rc == 0)
         log_info (event->cid, "%s: receipt %s of return %s at %s, %zu line(s) in, %zu in before", event->type,
                   in.receipt_id, in.return_id, in.location, out.applied, out.duplicates);
     free (lines);
     record_free (returns_received_event_fields, &received);
-    return rc;
+    //  Units refunded but not in stock must not vanish as a business
+    //  rejection (which the consumer only logs and skips): as a failure the
+    //  receipt is retried and then dead-lettered, for `retailmesh dlq`.
+    return rc == RM_EINVAL || rc == RM_ECONFLICT ? RM_EINTERNAL : rc;
 }

@@ -55,9 +55,11 @@ typedef struct {
 int restock_apply (service_t *svc, MDB_txn *txn, const char *cid, const restock_t *in, restock_outcome_t *out);
 
 //  The consumer of returns' events (consumer_apply_fn, host the service):
-//  returns.return.received, its receipt's lines (restock_apply). A line
-//  whose condition is neither resellable nor damaged refuses the receipt
-//  (RM_EINVAL): nothing changes.
+//  returns.return.received, its receipt's lines (restock_apply). A receipt
+//  restock_apply refuses, or with a line whose condition is neither
+//  resellable nor damaged, changes nothing and fails as RM_EINTERNAL
+//  (logged), so the consumer retries it and then dead-letters it rather
+//  than skip units that were refunded.
 int restock_on_returns_event (void *host, MDB_txn *txn, const envelope_t *event);
 
 #endif

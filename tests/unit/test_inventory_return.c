@@ -309,10 +309,11 @@ test_event (void)
     CHECK_EQ_INT (s_received (&ev), 0);
     CHECK_STOCK ("CUP", "WH-2", 7, 0, 2);
 
-    //  a condition inventory does not know: refused, nothing changed
+    //  a condition inventory does not know: a failure (dead-lettered in the
+    //  end, not skipped), nothing changed
     snprintf (ev.return_id, sizeof ev.return_id, "RET-11");
     snprintf (lines[1].condition, sizeof lines[1].condition, "opened");
-    CHECK_EQ_INT (s_received (&ev), RM_EINVAL);
+    CHECK_EQ_INT (s_received (&ev), RM_EINTERNAL);
     CHECK_STOCK ("CUP", "WH-2", 7, 0, 2);
 }
 

@@ -53,6 +53,38 @@ storeval_read (const MDB_val *val, unsigned version, msgpack_unpacked *unpacked)
     return storeval_next (&body, unpacked);
 }
 
+//  A packer's sink that remembers a failed write: msgpack's packers drop
+//  the writer's error.
+typedef struct {
+    msgpack_sbuffer buf;
+    bool failed;
+} s_sink_t;
+
+static int
+s_sink_write (void *data, const char *bytes, size_t len)
+{
+    s_sink_t *sink = (s_sink_t *) data;
+    if (msgpack_sbuffer_write (&sink->buf, bytes, len) != 0)
+        sink->failed = true;
+    return 0;
+}
+
+int
+storeval_put_record (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, unsigned version,
+                     const field_spec_t *fields, const void *record)
+{
+    s_sink_t sink = {.failed = false};
+    msgpack_sbuffer_init (&sink.buf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sink, s_sink_write);
+    storeval_begin (&pk, version);
+    record_pack (fields, record, &pk);
+    int rc = sink.failed || !sink.buf.data ? RM_ENOMEM
+                                           : store_put (txn, dbi, key, klen, sink.buf.data, sink.buf.size, 0);
+    msgpack_sbuffer_destroy (&sink.buf);
+    return rc;
+}
+
 int
 storeval_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, unsigned version,
             const char *body, size_t len)

@@ -6,6 +6,7 @@
 #ifndef RM_STOREVAL_H
 #define RM_STOREVAL_H
 
+#include "record.h"
 #include <lmdb.h>
 #include <msgpack.h>
 #include <stdint.h>
@@ -31,6 +32,12 @@ int storeval_read (const MDB_val *val, unsigned version, msgpack_unpacked *unpac
 //  store_put returns.
 int storeval_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, unsigned version,
                 const char *body, size_t len);
+
+//  Stores record (described by fields, record.h) at version, packed once
+//  straight into the value. Returns what store_put returns, or RM_ENOMEM
+//  when packing ran out of memory (nothing is stored then).
+int storeval_put_record (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, unsigned version,
+                         const field_spec_t *fields, const void *record);
 
 //  Packs the record of the given version (storeval_begin, then the body)
 //  from a value's old bytes. Returns 0 or a negative code.

@@ -164,14 +164,8 @@ orders_creditmemo_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_credit_me
         return rc;
     orders_creditmemo_format (memo->credit_memo_number, NUMBER_SIZE, memo->currency, n);
     size_t number_len = strlen (memo->credit_memo_number);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    record_pack (orders_credit_memo_fields, memo, &pk);
-    rc = storeval_put (txn, dbs->credit_memos, memo->credit_memo_number, number_len, ORDERS_RECORD_V, buf.data,
-                       buf.size);
-    msgpack_sbuffer_destroy (&buf);
+    rc = storeval_put_record (txn, dbs->credit_memos, memo->credit_memo_number, number_len, ORDERS_RECORD_V,
+                              orders_credit_memo_fields, memo);
     char key[RECEIPT_KEY_MAX];
     size_t klen = s_receipt_key (key, memo->return_id, memo->receipt_id);
     if (rc == 0)

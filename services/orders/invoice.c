@@ -74,13 +74,8 @@ orders_invoice_issue (MDB_txn *txn, const orders_dbs_t *dbs, orders_invoice_t *i
         return rc;
     orders_invoice_format (invoice->invoice_number, NUMBER_SIZE, invoice->currency, n);
     size_t number_len = strlen (invoice->invoice_number);
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    record_pack (orders_invoice_fields, invoice, &pk);
-    rc = storeval_put (txn, dbs->invoices, invoice->invoice_number, number_len, ORDERS_RECORD_V, buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
+    rc = storeval_put_record (txn, dbs->invoices, invoice->invoice_number, number_len, ORDERS_RECORD_V,
+                              orders_invoice_fields, invoice);
     if (rc == 0)
         rc = store_put (txn, dbs->invoice_by_fulfilment, fulfilment, 16, invoice->invoice_number, number_len, 0);
     uint8_t key[ORDERS_INDEX_KEY_LEN];

@@ -39,14 +39,7 @@ retrec_save (MDB_txn *txn, const retstore_dbs_t *dbs, const retrec_t *self)
     size_t len = strlen (self->return_id);
     if (len == 0 || len > RETSTORE_ID_MAX)
         return RM_EINVAL;
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    record_pack (retrec_fields, self, &pk);
-    int rc = storeval_put (txn, dbs->returns, self->return_id, len, RETSTORE_RECORD_V, buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    return storeval_put_record (txn, dbs->returns, self->return_id, len, RETSTORE_RECORD_V, retrec_fields, self);
 }
 
 int

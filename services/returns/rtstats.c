@@ -60,14 +60,7 @@ s_add (MDB_txn *txn, const retstore_dbs_t *dbs, const char *key, int64_t delta)
     if (rc != 0 || count + delta < 0)
         return rc != 0 ? rc : RM_ESTORE;
     s_count_t rec = {.count = count + delta};
-    msgpack_sbuffer buf;
-    msgpack_sbuffer_init (&buf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buf, msgpack_sbuffer_write);
-    record_pack (s_count_fields, &rec, &pk);
-    rc = storeval_put (txn, dbs->stats, key, strlen (key), RETSTORE_RECORD_V, buf.data, buf.size);
-    msgpack_sbuffer_destroy (&buf);
-    return rc;
+    return storeval_put_record (txn, dbs->stats, key, strlen (key), RETSTORE_RECORD_V, s_count_fields, &rec);
 }
 
 int
